@@ -1,0 +1,57 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../../domain/errors.js';
+import type { ServerContext } from '../../context.js';
+import type { AppRecord } from '../../store/types.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The app authenticated by HTTP Basic credentials (set by requireApp). */
+    appRecord: AppRecord | null;
+  }
+}
+
+/** Splits `Basic base64(appKey:masterSecret)`; anything else yields undefined. */
+export function parseBasicAuth(header: string | undefined): { user: string; secret: string } | undefined {
+  if (!header || header.length > 512) return undefined;
+  const m = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(header);
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { user: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+/**
+ * preHandler for the app-authenticated APIs: HTTP Basic with appKey:masterSecret (1004 / 401
+ * otherwise), then the app's request allowance (2002 / 429 past it, with JPush's headers).
+ */
+export function requireApp(ctx: ServerContext) {
+  return async function (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const creds = parseBasicAuth(request.headers.authorization);
+    if (!creds) throw errors.auth('Authen failed: missing or malformed Basic authorization');
+    const app = await ctx.apps.authenticate(creds.user, creds.secret);
+    if (!app) throw errors.auth('Authen failed');
+    request.appRecord = app;
+
+    const limits = ctx.config.limits;
+    const decision = ctx.rateLimiter.hit(
+      app.appKey,
+      app.rateLimit ?? limits.requestsPerWindow,
+      app.rateWindow ?? limits.windowSeconds,
+    );
+    if (decision.limit > 0) {
+      reply.header('X-Rate-Limit-Limit', decision.limit);
+      reply.header('X-Rate-Limit-Quota', decision.limit); // the older docs' name for the same figure
+      reply.header('X-Rate-Limit-Remaining', decision.remaining);
+      reply.header('X-Rate-Limit-Reset', decision.resetSeconds);
+    }
+    if (!decision.allowed) throw errors.rateLimited();
+  };
+}
+
+/** The authenticated app of a request behind requireApp. */
+export function appOf(request: FastifyRequest): AppRecord {
+  const app = request.appRecord;
+  if (!app) throw errors.auth();
+  return app;
+}

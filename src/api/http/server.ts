@@ -1,0 +1,56 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import type { ServerContext } from '../../context.js';
+import { registerPushRoutes } from '../jpush/push-routes.js';
+import { installErrorHandling } from './errors.js';
+
+/**
+ * The HTTP surface of one node: plain HTTP/1.1 by default, HTTPS with HTTP/2 (and HTTP/1.1
+ * via ALPN) as soon as `tls` is configured. Every API family registers its routes here.
+ */
+export function buildHttpServer(ctx: ServerContext): FastifyInstance {
+  const { config } = ctx;
+  const common = {
+    loggerInstance: ctx.logger,
+    bodyLimit: config.limits.bodyBytes,
+    // One log line per request would dominate the logs at push rates; metrics count requests.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  };
+  const app: FastifyInstance = (config.tls
+    ? Fastify({
+        ...common,
+        http2: true,
+        https: { allowHTTP1: true, cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+      })
+    : Fastify(common)) as unknown as FastifyInstance;
+
+  app.decorateRequest('appRecord', null);
+  // JPush clients may send any Content-Type (curl -d sends form encoding): bodies are JSON.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  installErrorHandling(app, ctx);
+  installMetricsHooks(app, ctx);
+
+  app.get('/healthz', async (_request, reply) => {
+    await ctx.store.ping();
+    return reply.send({ status: 'ok' });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const body = await ctx.metrics.registry.metrics();
+    return reply.type(ctx.metrics.registry.contentType).send(body);
+  });
+
+  registerPushRoutes(app, ctx);
+  return app;
+}
+
+function installMetricsHooks(app: FastifyInstance, ctx: ServerContext): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    ctx.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    ctx.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
+  });
+}

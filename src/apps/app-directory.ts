@@ -1,0 +1,61 @@
+import type { AppRecord, Store } from '../store/types.js';
+import { APP_KEY_PATTERN, hashSecret, newAppKey, newMasterSecret, secretMatches, type Credentials } from './credentials.js';
+
+/**
+ * Apps as the request path sees them: a short-lived cache in front of the store, so a
+ * request does not hit the database for its app, while `borealis app rotate-secret` run
+ * against the same database takes effect within `ttlMs`.
+ */
+export class AppDirectory {
+  private readonly cache = new Map<string, { app: AppRecord | undefined; at: number }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly ttlMs = 2000,
+  ) {}
+
+  async get(appKey: string): Promise<AppRecord | undefined> {
+    if (!APP_KEY_PATTERN.test(appKey)) return undefined;
+    const now = Date.now();
+    const hit = this.cache.get(appKey);
+    if (hit && now - hit.at < this.ttlMs) return hit.app;
+    const app = await this.store.apps.get(appKey);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(appKey, { app, at: now });
+    return app;
+  }
+
+  /** The app whose credentials these are, or undefined. Unknown keys still cost a hash. */
+  async authenticate(appKey: string, masterSecret: string): Promise<AppRecord | undefined> {
+    const app = await this.get(appKey);
+    if (!app) {
+      secretMatches(masterSecret, hashSecret('')); // keep timing alike for unknown keys
+      return undefined;
+    }
+    return secretMatches(masterSecret, app.secretHash) ? app : undefined;
+  }
+
+  invalidate(appKey: string): void {
+    this.cache.delete(appKey);
+  }
+}
+
+export async function createApp(store: Store, name: string): Promise<Credentials> {
+  const creds = { appKey: newAppKey(), masterSecret: newMasterSecret() };
+  await store.apps.create({
+    appKey: creds.appKey,
+    name,
+    secretHash: hashSecret(creds.masterSecret),
+    createdAt: Date.now(),
+    rateLimit: null,
+    rateWindow: null,
+    broadcastPerDay: null,
+  });
+  return creds;
+}
+
+export async function rotateSecret(store: Store, appKey: string): Promise<Credentials | undefined> {
+  const masterSecret = newMasterSecret();
+  const ok = await store.apps.updateSecret(appKey, hashSecret(masterSecret));
+  return ok ? { appKey, masterSecret } : undefined;
+}

@@ -1,0 +1,95 @@
+import { createApp, rotateSecret } from '../apps/app-directory.js';
+import { openStore } from '../node.js';
+import type { AppLimitsPatch } from '../store/types.js';
+import { UsageError, configFrom, parse, stringFlag } from './args.js';
+
+export const APP_USAGE = `borealis app create --name NAME [--json]
+borealis app list [--json]
+borealis app rotate-secret APP_KEY [--json]
+borealis app limits APP_KEY [--rate-limit N] [--rate-window SECONDS] [--broadcasts-per-day N]
+  (each also takes --data DIR and --config FILE; 'default' resets a limit to the server default,
+   0 means unlimited)`;
+
+export async function appCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parse(rest, {
+    name: { type: 'string' },
+    json: { type: 'boolean' },
+    'rate-limit': { type: 'string' },
+    'rate-window': { type: 'string' },
+    'broadcasts-per-day': { type: 'string' },
+  });
+  if (values.help || sub === undefined || sub === 'help') {
+    console.log(APP_USAGE);
+    return sub === undefined ? 2 : 0;
+  }
+  const store = openStore(configFrom(values));
+  try {
+    switch (sub) {
+      case 'create': {
+        const name = stringFlag(values, 'name');
+        if (!name || name.length > 128) throw new UsageError('app create needs --name NAME (at most 128 characters)');
+        const creds = await createApp(store, name);
+        if (values.json) console.log(JSON.stringify(creds));
+        else console.log(`appKey:       ${creds.appKey}\nmasterSecret: ${creds.masterSecret}`);
+        return 0;
+      }
+      case 'list': {
+        const apps = await store.apps.list();
+        const rows = apps.map((a) => ({
+          appKey: a.appKey,
+          name: a.name,
+          createdAt: new Date(a.createdAt).toISOString(),
+          rateLimit: a.rateLimit,
+          rateWindow: a.rateWindow,
+          broadcastsPerDay: a.broadcastPerDay,
+        }));
+        if (values.json) console.log(JSON.stringify(rows));
+        else if (rows.length === 0) console.log('no apps');
+        else for (const r of rows) console.log(`${r.appKey}  ${r.createdAt}  ${r.name}`);
+        return 0;
+      }
+      case 'rotate-secret': {
+        const appKey = positionals[0];
+        if (!appKey) throw new UsageError('app rotate-secret needs APP_KEY');
+        const creds = await rotateSecret(store, appKey);
+        if (!creds) {
+          console.error(`no app ${appKey}`);
+          return 1;
+        }
+        if (values.json) console.log(JSON.stringify(creds));
+        else console.log(`appKey:       ${creds.appKey}\nmasterSecret: ${creds.masterSecret}`);
+        return 0;
+      }
+      case 'limits': {
+        const appKey = positionals[0];
+        if (!appKey) throw new UsageError('app limits needs APP_KEY');
+        const patch: AppLimitsPatch = {
+          rateLimit: limitValue('--rate-limit', stringFlag(values, 'rate-limit')),
+          rateWindow: limitValue('--rate-window', stringFlag(values, 'rate-window')),
+          broadcastPerDay: limitValue('--broadcasts-per-day', stringFlag(values, 'broadcasts-per-day')),
+        };
+        if (patch.rateWindow === 0) throw new UsageError('--rate-window must be at least 1');
+        if (!(await store.apps.updateLimits(appKey, patch))) {
+          console.error(`no app ${appKey}`);
+          return 1;
+        }
+        const app = await store.apps.get(appKey);
+        console.log(JSON.stringify({ appKey, rateLimit: app?.rateLimit, rateWindow: app?.rateWindow, broadcastsPerDay: app?.broadcastPerDay }));
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown app command: ${sub}\n${APP_USAGE}`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+function limitValue(flag: string, raw: string | undefined): number | null | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'default') return null;
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || !Number.isSafeInteger(n)) throw new UsageError(`${flag} takes a non-negative integer or 'default'`);
+  return n;
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { ConfigError } from '../config.js';
+import { APP_USAGE, appCommand } from './app.js';
+import { UsageError } from './args.js';
+import { SERVE_USAGE, serveCommand } from './serve.js';
+
+const USAGE = `Borealis: self-hosted push notifications, wire-compatible with JPush v3.
+
+${SERVE_USAGE}
+
+${APP_USAGE}
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serveCommand(rest);
+    case 'app':
+      return appCommand(rest);
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`unknown command: ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      console.error(`borealis: ${err.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(err);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,55 @@
+import { createApp } from '../apps/app-directory.js';
+import { createLogger, startNode } from '../node.js';
+import { configFrom, parse } from './args.js';
+
+export const SERVE_USAGE = `borealis serve [--port P] [--host H] [--data DIR] [--config FILE]
+  Runs the HTTP API (loopback, port 8080 by default) on the SQLite store in DIR (./data).`;
+
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' } });
+  if (values.help) {
+    console.log(SERVE_USAGE);
+    return 0;
+  }
+  const config = configFrom(values);
+  const logger = createLogger(config);
+  const node = await startNode(config, logger);
+  logger.info({ url: node.url, data: config.dataDir, tls: config.tls !== null }, 'borealis listening');
+
+  if ((await node.ctx.store.apps.count()) === 0) {
+    const creds = await createApp(node.ctx.store, 'default');
+    logger.info({ appKey: creds.appKey }, 'created the first app');
+    printWelcome(node.url, creds.appKey, creds.masterSecret);
+  }
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await node.stop();
+  logger.info('stopped');
+  return 0;
+}
+
+function printWelcome(url: string, appKey: string, masterSecret: string): void {
+  const insecure = url.startsWith('https') ? '-k ' : '';
+  process.stdout.write(`
+  Borealis created your first app. Keep the master secret: it is shown only once.
+
+    appKey:       ${appKey}
+    masterSecret: ${masterSecret}
+
+  Try a push (nothing is connected yet, the push is stored for devices that register later):
+
+    curl ${insecure}-u ${appKey}:${masterSecret} -H 'Content-Type: application/json' \\
+      -d '{"platform":"all","audience":"all","notification":{"alert":"Hello from Borealis"}}' \\
+      ${url}/v3/push
+
+`);
+}

@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+/**
+ * Server configuration. Sources, later ones winning: built-in defaults, the JSON config file
+ * (`--config FILE`), environment variables (BOREALIS_*), command-line flags.
+ * Every key is documented in docs/configuration.md.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Node number 0..15, unique per node in a cluster; part of every msg_id. */
+  nodeId: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Serve HTTPS with HTTP/2 (HTTP/1.1 still accepted) when both are set: PEM file paths. */
+  tls: { cert: string; key: string } | null;
+  store: {
+    /** SQLite file; relative paths are inside dataDir. */
+    sqlitePath: string;
+    synchronous: 'full' | 'normal';
+  };
+  limits: {
+    /** Largest request body accepted, in bytes (1005 / HTTP 413 beyond). */
+    bodyBytes: number;
+    /** Default per-app request allowance per window (2002 / HTTP 429 beyond); 0 = unlimited. */
+    requestsPerWindow: number;
+    windowSeconds: number;
+    /** Default per-app broadcasts per UTC day (2008 beyond); 0 = unlimited. */
+    broadcastsPerDay: number;
+  };
+}
+
+export const DEFAULT_CONFIG: Config = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: 'data',
+  nodeId: 0,
+  logLevel: 'info',
+  tls: null,
+  store: { sqlitePath: 'borealis.db', synchronous: 'full' },
+  limits: {
+    bodyBytes: 1024 * 1024,
+    requestsPerWindow: 6000,
+    windowSeconds: 60,
+    broadcastsPerDay: 10,
+  },
+};
+
+export class ConfigError extends Error {}
+
+type Plain = Record<string, unknown>;
+
+function isPlain(v: unknown): v is Plain {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep-merges `patch` into `base`, refusing keys and types the defaults do not have. */
+function merge<T>(base: T, patch: unknown, path: string): T {
+  if (!isPlain(patch)) throw new ConfigError(`${path || 'config'} must be an object`);
+  const out: Plain = { ...(base as Plain) };
+  for (const [key, value] of Object.entries(patch)) {
+    const where = path ? `${path}.${key}` : key;
+    if (!(key in out)) throw new ConfigError(`unknown configuration key: ${where}`);
+    const current = out[key];
+    if (key === 'tls') {
+      if (value === null) out[key] = null;
+      else if (isPlain(value) && typeof value.cert === 'string' && typeof value.key === 'string') {
+        out[key] = { cert: value.cert, key: value.key };
+      } else throw new ConfigError('tls must be null or {"cert": PATH, "key": PATH}');
+    } else if (isPlain(current)) {
+      out[key] = merge(current, value, where);
+    } else if (typeof current !== typeof value) {
+      throw new ConfigError(`${where} must be a ${typeof current}`);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out as T;
+}
+
+function intFrom(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer ${min}..${max}`);
+  return n;
+}
+
+export interface ConfigOverrides {
+  configFile?: string;
+  host?: string;
+  port?: string;
+  dataDir?: string;
+}
+
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  let config: Config = structuredClone(DEFAULT_CONFIG);
+  const file = overrides.configFile ?? env.BOREALIS_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+    config = merge(config, parsed, '');
+  }
+  if (env.BOREALIS_HOST) config.host = env.BOREALIS_HOST;
+  if (env.BOREALIS_PORT) config.port = intFrom('BOREALIS_PORT', env.BOREALIS_PORT, 0, 65535);
+  if (env.BOREALIS_DATA) config.dataDir = env.BOREALIS_DATA;
+  if (env.BOREALIS_LOG_LEVEL) config.logLevel = env.BOREALIS_LOG_LEVEL as Config['logLevel'];
+  if (env.BOREALIS_NODE_ID) config.nodeId = intFrom('BOREALIS_NODE_ID', env.BOREALIS_NODE_ID, 0, 15);
+  if (overrides.host) config.host = overrides.host;
+  if (overrides.port !== undefined) config.port = intFrom('--port', overrides.port, 0, 65535);
+  if (overrides.dataDir) config.dataDir = overrides.dataDir;
+
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(config.logLevel)) throw new ConfigError(`logLevel must be one of ${levels.join(', ')}`);
+  if (!['full', 'normal'].includes(config.store.synchronous)) throw new ConfigError('store.synchronous must be full or normal');
+  if (!Number.isInteger(config.nodeId) || config.nodeId < 0 || config.nodeId > 15) throw new ConfigError('nodeId must be 0..15');
+  for (const [k, v] of Object.entries(config.limits)) {
+    if (!Number.isInteger(v) || v < 0) throw new ConfigError(`limits.${k} must be a non-negative integer`);
+  }
+  if (config.limits.windowSeconds < 1) throw new ConfigError('limits.windowSeconds must be at least 1');
+  if (config.limits.bodyBytes < 1024) throw new ConfigError('limits.bodyBytes must be at least 1024');
+  return config;
+}
+
+export function sqliteFile(config: Config): string {
+  const p = config.store.sqlitePath;
+  if (p === ':memory:') return p;
+  return isAbsolute(p) ? p : resolve(join(config.dataDir, p));
+}

@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { AppDirectory } from './apps/app-directory.js';
+import type { Config } from './config.js';
+import type { AcceptService } from './delivery/accept.js';
+import type { RateLimiter } from './limits/rate-limiter.js';
+import type { Metrics } from './observability/metrics.js';
+import type { Store } from './store/types.js';
+
+/** The services one running node wires together; handed to every API surface. */
+export interface ServerContext {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  apps: AppDirectory;
+  accept: AcceptService;
+  rateLimiter: RateLimiter;
+  metrics: Metrics;
+}

@@ -1,0 +1,129 @@
+import { errors } from '../domain/errors.js';
+import { isBroadcast, type AcceptedPush, type Push } from '../domain/push.js';
+import type { MsgIdGenerator } from '../ids/msg-id.js';
+import type { AppRecord, Store } from '../store/types.js';
+import { checkCid } from './cid-service.js';
+
+export interface AcceptResult {
+  sendno: string;
+  msgId: string;
+  /** True when a cid replay answered with an earlier push's result. */
+  replayed: boolean;
+}
+
+export interface AcceptLimits {
+  broadcastsPerDay: number;
+}
+
+/** Listeners hear of every push after it is durable (delivery planning hooks in here). */
+export type AcceptedListener = (push: AcceptedPush) => void;
+
+const DAY_MS = 24 * 3600 * 1000;
+/** override_msg_id may name a push of the last day only. */
+export const OVERRIDE_WINDOW_MS = DAY_MS;
+
+function utcDayStart(ms: number): number {
+  return ms - (ms % DAY_MS);
+}
+
+/**
+ * Accepts normalized pushes: enforces what needs state (cid, daily broadcast allowance,
+ * override target), numbers the push and stores it durably before answering.
+ */
+export class AcceptService {
+  private readonly inflightCids = new Map<string, Promise<AcceptResult>>();
+  private readonly broadcastDays = new Map<string, { day: number; used: number }>();
+  private readonly listeners: AcceptedListener[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly ids: MsgIdGenerator,
+    private readonly defaults: AcceptLimits,
+  ) {}
+
+  onAccepted(listener: AcceptedListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Checks everything a real push would, stores and sends nothing. */
+  async validate(app: AppRecord, push: Push): Promise<AcceptResult> {
+    if (push.cid !== undefined) await checkCid(this.store, app.appKey, push.cid, 'push');
+    await this.checkOverride(app, push);
+    if (isBroadcast(push.audience)) await this.broadcastAllowance(app, false);
+    return { sendno: push.sendno, msgId: this.ids.next(), replayed: false };
+  }
+
+  async accept(app: AppRecord, push: Push): Promise<AcceptResult> {
+    const cid = push.cid;
+    if (cid === undefined) return this.acceptNew(app, push);
+    // Two requests with one cid at the same moment: the second waits for the first's answer.
+    const pending = this.inflightCids.get(cid);
+    if (pending) {
+      const first = await pending.catch(() => undefined);
+      if (first) return { ...first, replayed: true };
+    }
+    const run = (async () => {
+      const check = await checkCid(this.store, app.appKey, cid, 'push');
+      if (check.kind === 'replay') return { sendno: check.sendno, msgId: check.msgId, replayed: true };
+      return this.acceptNew(app, push);
+    })();
+    this.inflightCids.set(cid, run);
+    try {
+      return await run;
+    } finally {
+      if (this.inflightCids.get(cid) === run) this.inflightCids.delete(cid);
+    }
+  }
+
+  private async acceptNew(app: AppRecord, push: Push): Promise<AcceptResult> {
+    await this.checkOverride(app, push);
+    const broadcast = isBroadcast(push.audience);
+    if (broadcast) await this.broadcastAllowance(app, true);
+    const createdAt = Date.now();
+    const accepted: AcceptedPush = {
+      ...push,
+      msgId: this.ids.next(),
+      createdAt,
+      expiresAt: createdAt + push.options.timeToLive * 1000,
+    };
+    try {
+      await this.store.pushes.insert(accepted);
+    } catch (err) {
+      if (broadcast) this.releaseBroadcast(app.appKey);
+      throw err;
+    }
+    for (const listener of this.listeners) listener(accepted);
+    return { sendno: push.sendno, msgId: accepted.msgId, replayed: false };
+  }
+
+  private async checkOverride(app: AppRecord, push: Push): Promise<void> {
+    const target = push.options.overrideMsgId;
+    if (target === undefined) return;
+    const head = await this.store.pushes.head(target);
+    if (!head || head.appKey !== app.appKey) throw errors.invalid('override_msg_id does not exist');
+    if (Date.now() - head.createdAt > OVERRIDE_WINDOW_MS) throw errors.invalid('override_msg_id is older than one day');
+  }
+
+  /** Counts a broadcast against today's allowance (or only checks it, for validate). */
+  private async broadcastAllowance(app: AppRecord, take: boolean): Promise<void> {
+    const limit = app.broadcastPerDay ?? this.defaults.broadcastsPerDay;
+    if (limit === 0) return;
+    const day = utcDayStart(Date.now());
+    let entry = this.broadcastDays.get(app.appKey);
+    if (!entry || entry.day !== day) {
+      const used = await this.store.pushes.countBroadcastsSince(app.appKey, day);
+      entry = this.broadcastDays.get(app.appKey);
+      if (!entry || entry.day !== day) {
+        entry = { day, used };
+        this.broadcastDays.set(app.appKey, entry);
+      }
+    }
+    if (entry.used >= limit) throw errors.broadcastLimited(`Broadcast push exceeds the limit of ${limit} per day`);
+    if (take) entry.used++;
+  }
+
+  private releaseBroadcast(appKey: string): void {
+    const entry = this.broadcastDays.get(appKey);
+    if (entry && entry.used > 0) entry.used--;
+  }
+}

@@ -1,0 +1,250 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AcceptedPush } from '../../domain/push.js';
+import type {
+  AppLimitsPatch,
+  AppRecord,
+  AppStore,
+  CidRecord,
+  CidStore,
+  PushHead,
+  PushStore,
+  Store,
+} from '../types.js';
+import { MIGRATIONS } from './migrations.js';
+
+export interface SqliteOptions {
+  /** Database file path, or ':memory:'. */
+  path: string;
+  /** FULL fsyncs every commit (safe against power loss); NORMAL only against process crashes. */
+  synchronous: 'full' | 'normal';
+}
+
+type Row = Record<string, unknown>;
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
+function toApp(row: Row): AppRecord {
+  return {
+    appKey: row.app_key as string,
+    name: row.name as string,
+    secretHash: row.secret_hash as Buffer,
+    createdAt: Number(row.created_at),
+    rateLimit: row.rate_limit == null ? null : Number(row.rate_limit),
+    rateWindow: row.rate_window == null ? null : Number(row.rate_window),
+    broadcastPerDay: row.broadcast_per_day == null ? null : Number(row.broadcast_per_day),
+  };
+}
+
+function toCid(row: Row): CidRecord {
+  return {
+    cid: row.cid as string,
+    appKey: row.app_key as string,
+    type: row.type as CidRecord['type'],
+    issuedAt: Number(row.issued_at),
+    msgId: row.msg_id == null ? null : String(row.msg_id),
+    sendno: (row.sendno as string | null) ?? null,
+    usedAt: row.used_at == null ? null : Number(row.used_at),
+  };
+}
+
+/**
+ * Collects the inserts of one event-loop turn and commits them in a single transaction, so a
+ * burst of accepted pushes costs one fsync rather than one each, while every caller still
+ * hears back only after its row is committed.
+ */
+class GroupCommit<T> {
+  private queue: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private scheduled = false;
+
+  constructor(private readonly writeAll: (items: T[]) => void) {}
+
+  add(item: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    try {
+      this.writeAll(batch.map((b) => b.item));
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    for (const b of batch) b.resolve();
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  readonly apps: AppStore;
+  readonly pushes: PushStore;
+  readonly cids: CidStore;
+  private readonly pushCommits: GroupCommit<AcceptedPush>;
+
+  constructor(options: SqliteOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    const db = new Database(options.path);
+    this.db = db;
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    // CLI commands share the file with a running server; wait for its write lock briefly.
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+
+    const s = {
+      appInsert: db.prepare(
+        `INSERT INTO apps (app_key, name, secret_hash, created_at, rate_limit, rate_window, broadcast_per_day)
+         VALUES (@appKey, @name, @secretHash, @createdAt, @rateLimit, @rateWindow, @broadcastPerDay)`,
+      ),
+      appGet: db.prepare('SELECT * FROM apps WHERE app_key = ?'),
+      appList: db.prepare('SELECT * FROM apps ORDER BY created_at, app_key'),
+      appCount: db.prepare('SELECT count(*) AS n FROM apps').pluck(),
+      appSecret: db.prepare('UPDATE apps SET secret_hash = ? WHERE app_key = ?'),
+      pushInsert: db.prepare(
+        `INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      cidUse: db.prepare('UPDATE cids SET msg_id = ?, sendno = ?, used_at = ? WHERE cid = ? AND msg_id IS NULL'),
+      pushGet: db.prepare('SELECT msg_id, body, created_at, expires_at FROM pushes WHERE msg_id = ?').safeIntegers(true),
+      pushHead: db
+        .prepare('SELECT msg_id, app_key, created_at, expires_at FROM pushes WHERE msg_id = ?')
+        .safeIntegers(true),
+      broadcastCount: db
+        .prepare('SELECT count(*) FROM pushes WHERE app_key = ? AND broadcast = 1 AND created_at >= ?')
+        .pluck(),
+      maxMsgId: db.prepare('SELECT max(msg_id) FROM pushes').pluck().safeIntegers(true),
+      cidInsert: db.prepare(
+        'INSERT INTO cids (cid, app_key, type, issued_at) VALUES (@cid, @appKey, @type, @issuedAt)',
+      ),
+      cidGet: db.prepare('SELECT * FROM cids WHERE cid = ?').safeIntegers(true),
+    };
+
+    const insertPushes = db.transaction((items: AcceptedPush[]) => {
+      for (const p of items) {
+        const { msgId, createdAt, expiresAt, ...content } = p;
+        s.pushInsert.run(
+          BigInt(msgId),
+          p.appKey,
+          createdAt,
+          expiresAt,
+          p.audience.all === true ? 1 : 0,
+          JSON.stringify(content),
+        );
+        if (p.cid !== undefined) s.cidUse.run(BigInt(msgId), p.sendno, createdAt, p.cid);
+      }
+    });
+    this.pushCommits = new GroupCommit((items) => insertPushes.immediate(items));
+
+    this.apps = {
+      async create(app) {
+        s.appInsert.run(app);
+      },
+      async get(appKey) {
+        const row = s.appGet.get(appKey) as Row | undefined;
+        return row ? toApp(row) : undefined;
+      },
+      async list() {
+        return (s.appList.all() as Row[]).map(toApp);
+      },
+      async count() {
+        return Number(s.appCount.get());
+      },
+      async updateSecret(appKey, secretHash) {
+        return s.appSecret.run(secretHash, appKey).changes === 1;
+      },
+      async updateLimits(appKey: string, patch: AppLimitsPatch) {
+        const columns: Record<keyof AppLimitsPatch, string> = {
+          rateLimit: 'rate_limit',
+          rateWindow: 'rate_window',
+          broadcastPerDay: 'broadcast_per_day',
+        };
+        const keys = (Object.keys(patch) as (keyof AppLimitsPatch)[]).filter((k) => patch[k] !== undefined);
+        if (keys.length === 0) return s.appGet.get(appKey) !== undefined;
+        const sql = `UPDATE apps SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE app_key = ?`;
+        return db.prepare(sql).run(...keys.map((k) => patch[k] ?? null), appKey).changes === 1;
+      },
+    };
+
+    const pushCommits = this.pushCommits;
+    this.pushes = {
+      insert: (push) => pushCommits.add(push),
+      async get(msgId) {
+        const row = s.pushGet.get(toBigInt(msgId)) as Row | undefined;
+        if (!row) return undefined;
+        return {
+          ...(JSON.parse(row.body as string) as Omit<AcceptedPush, 'msgId' | 'createdAt' | 'expiresAt'>),
+          msgId: String(row.msg_id),
+          createdAt: Number(row.created_at),
+          expiresAt: Number(row.expires_at),
+        };
+      },
+      async head(msgId): Promise<PushHead | undefined> {
+        const row = s.pushHead.get(toBigInt(msgId)) as Row | undefined;
+        if (!row) return undefined;
+        return {
+          msgId: String(row.msg_id),
+          appKey: row.app_key as string,
+          createdAt: Number(row.created_at),
+          expiresAt: Number(row.expires_at),
+        };
+      },
+      async countBroadcastsSince(appKey, since) {
+        return Number(s.broadcastCount.get(appKey, since));
+      },
+      async maxMsgId() {
+        const v = s.maxMsgId.get() as bigint | null;
+        return v ?? 0n;
+      },
+    };
+
+    const issueCids = db.transaction((records: CidRecord[]) => {
+      for (const r of records) s.cidInsert.run({ cid: r.cid, appKey: r.appKey, type: r.type, issuedAt: r.issuedAt });
+    });
+    this.cids = {
+      async issue(records) {
+        issueCids.immediate(records);
+      },
+      async get(cid) {
+        const row = s.cidGet.get(cid) as Row | undefined;
+        return row ? toCid(row) : undefined;
+      },
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    this.pushCommits.flush();
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** msg_ids arrive from clients as strings; anything not a plain positive integer matches nothing. */
+const INT64_MAX = 2n ** 63n - 1n;
+function toBigInt(msgId: string): bigint {
+  if (!/^[1-9][0-9]{0,18}$/.test(msgId)) return -1n;
+  const v = BigInt(msgId);
+  return v <= INT64_MAX ? v : -1n;
+}

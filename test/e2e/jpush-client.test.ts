@@ -1,0 +1,290 @@
+/**
+ * The official JPush Node.js server SDK (npm `jpush-async`), unchanged, talking to Borealis.
+ *
+ * The SDK has no base-URL setting: its endpoints are private module constants
+ * (`https://api.jpush.cn/v3/push`, ...). So nothing in the SDK is touched at all; instead the
+ * test does what an operator does with DNS or /etc/hosts: connections the SDK opens to a
+ * `*.jpush.cn` host land on Borealis. Borealis serves HTTPS here with a throwaway certificate
+ * for api.jpush.cn, trusted only on those redirected connections, so the SDK's TLS checks stay
+ * on. Both of the SDK's HTTP stacks (the promise client and the callback client, which alone
+ * has getCid) send through Node's https global agent, which is the one thing replaced, for the
+ * duration of this file only.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PLATFORMS } from '../../src/domain/push.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+// ---- the parts of the SDK's (untyped, CommonJS) surface this file uses -------------------------
+
+interface PushResult {
+  sendno: string;
+  msg_id: string;
+}
+
+/** The payload builder returned by `client.push()` of the promise client. */
+interface PushBuilder {
+  setPlatform(...platforms: string[]): PushBuilder;
+  setAudience(...audiences: object[]): PushBuilder;
+  setNotification(...parts: (string | object)[]): PushBuilder;
+  setMessage(content: string, title?: string | null, contentType?: string | null, extras?: object | null): PushBuilder;
+  setOptions(
+    sendno?: number | null,
+    timeToLive?: number | null,
+    overrideMsgId?: number | null,
+    apnsProduction?: boolean | null,
+  ): PushBuilder;
+  /** The JSON object the builder sends. */
+  toJSON(): Record<string, unknown>;
+  send(): Promise<PushResult>;
+  sendValidate(): Promise<PushResult>;
+}
+
+interface Credentials {
+  appKey: string;
+  masterSecret: string;
+  isDebug?: boolean;
+}
+
+interface PromiseClient {
+  push(): PushBuilder;
+  sendPush(payload: object): Promise<PushResult>;
+}
+
+interface CallbackClient {
+  getCid(count: number, type: string, callback: (err: Error | null, res?: { cidlist: string[] }) => void): void;
+}
+
+/** What the SDK rejects with when JPush answers a non-200 status. */
+interface ApiRequestError extends Error {
+  httpCode: number;
+  /** The response body, as text. */
+  response: string;
+}
+
+interface SdkModule {
+  JPushAsync: {
+    buildClient(options: Credentials): PromiseClient;
+    ALL: string;
+    registration_id(...ids: string[]): object;
+    tag(...tags: string[]): object;
+    ios(alert: string, sound?: string | null, badge?: number | null, contentAvailable?: boolean | null, extras?: object | null): object;
+    android(alert: string, title?: string | null, builderId?: number | null, extras?: object | null): object;
+    APIRequestError: new (...args: never[]) => ApiRequestError;
+  };
+  JPush: {
+    buildClient(options: Credentials): CallbackClient;
+    APIRequestError: new (...args: never[]) => ApiRequestError;
+  };
+}
+
+const sdk = createRequire(import.meta.url)('jpush-async') as SdkModule;
+const { JPushAsync } = sdk;
+
+function getCid(client: CallbackClient, count: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    client.getCid(count, 'push', (err, res) => (err ? reject(err) : resolve(res!.cidlist)));
+  });
+}
+
+/** The JPush error object inside the SDK's APIRequestError. */
+function jpushError(err: unknown): { httpCode: number; code: number; message: string } {
+  const e = err as ApiRequestError;
+  const body = JSON.parse(e.response) as { error: { code: number; message: string } };
+  return { httpCode: e.httpCode, code: body.error.code, message: body.error.message };
+}
+
+// ---- redirecting *.jpush.cn to the test node ----------------------------------------------------
+
+const JPUSH_HOST = /(^|\.)jpush\.cn$/i;
+
+/** Sends connections for JPush hosts to the local node; every other host is left alone. */
+class JPushHostRedirect extends https.Agent {
+  readonly seen: string[] = [];
+
+  constructor(
+    private readonly port: number,
+    private readonly ca: Buffer,
+  ) {
+    super({ keepAlive: false });
+  }
+
+  override createConnection(
+    options: https.RequestOptions,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    const host = options.host ?? options.hostname ?? '';
+    if (!JPUSH_HOST.test(host)) return super.createConnection(options, callback);
+    this.seen.push(`${host}:${options.port}`);
+    // servername (SNI and certificate check) stays the JPush host name.
+    return super.createConnection({ ...options, host: '127.0.0.1', port: this.port, ca: this.ca }, callback);
+  }
+}
+
+const hasOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+
+/** A self-signed certificate for the JPush host names. */
+function makeCertificate(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'jpush-cn.crt');
+  const key = join(dir, 'jpush-cn.key');
+  execFileSync(
+    'openssl',
+    [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+      '-keyout', key, '-out', cert,
+      '-subj', '/CN=api.jpush.cn',
+      '-addext', 'subjectAltName=DNS:api.jpush.cn,DNS:device.jpush.cn,DNS:report.jpush.cn',
+    ],
+    { stdio: 'pipe' },
+  );
+  return { cert, key };
+}
+
+// ---- the tests ------------------------------------------------------------------------------------
+
+const REG_ID = '1a0018970a8e7d2b7c0';
+
+describe('the official JPush Node SDK against Borealis', { skip: !hasOpenssl && 'openssl is needed to make a test certificate' }, () => {
+  let server: TestServer;
+  let certDir: string;
+  let agent: JPushHostRedirect;
+  let client: PromiseClient;
+  let callbackClient: CallbackClient;
+  const httpsModule: { globalAgent: https.Agent } = https;
+  const originalAgent = https.globalAgent;
+  const originalNoProxy = process.env.NO_PROXY;
+
+  before(async () => {
+    certDir = mkdtempSync(join(tmpdir(), 'borealis-jpush-sdk-'));
+    const tls = makeCertificate(certDir);
+    server = await startTestServer({ tls });
+    agent = new JPushHostRedirect(Number(new URL(server.url).port), readFileSync(tls.cert));
+    httpsModule.globalAgent = agent;
+    // The SDK's HTTP library honours proxy variables; this file's traffic must stay local.
+    process.env.NO_PROXY = '*';
+    const creds = { appKey: server.app.appKey, masterSecret: server.app.masterSecret, isDebug: false };
+    client = JPushAsync.buildClient(creds);
+    callbackClient = sdk.JPush.buildClient(creds);
+  });
+
+  after(async () => {
+    httpsModule.globalAgent = originalAgent;
+    agent?.destroy();
+    if (originalNoProxy === undefined) delete process.env.NO_PROXY;
+    else process.env.NO_PROXY = originalNoProxy;
+    await server?.close();
+    if (certDir) rmSync(certDir, { recursive: true, force: true });
+  });
+
+  /** The README's "expert mode" push, to every platform, for one registration id. */
+  const fullPush = (c: PromiseClient = client) =>
+    c
+      .push()
+      .setPlatform(JPushAsync.ALL)
+      .setAudience(JPushAsync.registration_id(REG_ID))
+      .setNotification(
+        'Hi, JPush',
+        JPushAsync.ios('你好, iOS', 'happy', 5, null, { from: 'sdk' }),
+        JPushAsync.android('你好, Android', 'Borealis', 1, { from: 'sdk' }),
+      )
+      .setMessage('msg content', 'msg title', 'text', { k: 'v' })
+      .setOptions(42, 60, null, false);
+
+  test('push: resolves with sendno and msg_id, and Borealis stored what the SDK sent', async () => {
+    const builder = fullPush();
+    const sent = JSON.parse(JSON.stringify(builder.toJSON())) as Record<string, Record<string, unknown>>;
+    const result = await builder.send();
+
+    assert.deepEqual(Object.keys(result).sort(), ['msg_id', 'sendno']);
+    assert.equal(result.sendno, '42');
+    assert.match(result.msg_id, /^[1-9][0-9]*$/);
+    assert.ok(agent.seen.includes('api.jpush.cn:443'), `the SDK addressed ${agent.seen.join(', ')}`);
+
+    const stored = await server.node.ctx.store.pushes.get(result.msg_id);
+    assert.ok(stored, 'the push is stored under the msg_id the SDK got');
+    assert.equal(stored.appKey, server.app.appKey);
+    assert.equal(stored.source, 'jpush');
+    assert.equal(stored.sendno, '42');
+    assert.deepEqual(stored.platforms, [...PLATFORMS]);
+    assert.deepEqual(stored.audience, { registrationId: [REG_ID] });
+    assert.deepEqual(stored.notification, sent.notification);
+    assert.deepEqual(stored.notification, {
+      alert: 'Hi, JPush',
+      ios: { alert: '你好, iOS', sound: 'happy', badge: 5, extras: { from: 'sdk' } },
+      android: { alert: '你好, Android', title: 'Borealis', builder_id: 1, extras: { from: 'sdk' } },
+    });
+    assert.deepEqual(stored.message, sent.message);
+    assert.deepEqual(stored.message, { msg_content: 'msg content', title: 'msg title', content_type: 'text', extras: { k: 'v' } });
+    assert.equal(stored.options.timeToLive, 60);
+    assert.equal(stored.options.apnsProduction, false);
+    assert.deepEqual(stored.options.raw, sent.options);
+    assert.equal(stored.expiresAt - stored.createdAt, 60_000);
+  });
+
+  test('validate: resolves like a push, and nothing is stored for its msg_id', async () => {
+    const result = await fullPush().sendValidate();
+    assert.equal(result.sendno, '42');
+    assert.match(result.msg_id, /^[0-9]+$/);
+    assert.equal(await server.node.ctx.store.pushes.get(result.msg_id), undefined);
+  });
+
+  test('cid: getCid issues {appKey}-{uuid}; a push carrying a cid twice answers one msg_id', async () => {
+    const cids = await getCid(callbackClient, 3);
+    assert.equal(cids.length, 3);
+    assert.equal(new Set(cids).size, 3);
+    const shape = new RegExp(`^${server.app.appKey}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
+    for (const cid of cids) assert.match(cid, shape);
+
+    // The builder has no cid setter: its JSON plus `cid`, through the client's sendPush.
+    const cid = cids[0]!;
+    const first = await client.sendPush({ ...fullPush().toJSON(), cid });
+    const second = await client.sendPush({ ...fullPush().setOptions(43, 60, null, false).toJSON(), cid });
+    assert.deepEqual(second, first);
+    assert.equal(second.sendno, '42');
+    const stored = await server.node.ctx.store.pushes.get(first.msg_id);
+    assert.equal(stored?.cid, cid);
+  });
+
+  test('a wrong master secret: the SDK rejects with APIRequestError, HTTP 401, JPush code 1004', async () => {
+    const wrong = { appKey: server.app.appKey, masterSecret: 'f'.repeat(24), isDebug: false };
+
+    const pushErr = await fullPush(JPushAsync.buildClient(wrong))
+      .send()
+      .then(() => assert.fail('the push was accepted'), (err: unknown) => err);
+    assert.ok(pushErr instanceof JPushAsync.APIRequestError, String(pushErr));
+    assert.equal(jpushError(pushErr).httpCode, 401);
+    assert.equal(jpushError(pushErr).code, 1004);
+
+    const cidErr = await getCid(sdk.JPush.buildClient(wrong), 1).then(
+      () => assert.fail('cids were issued'),
+      (err: unknown) => err,
+    );
+    assert.ok(cidErr instanceof sdk.JPush.APIRequestError, String(cidErr));
+    assert.equal(jpushError(cidErr).httpCode, 401);
+    assert.equal(jpushError(cidErr).code, 1004);
+  });
+
+  test('an invalid push (a 41-byte tag): HTTP 400, code 1003, with the error message, on push and validate', async () => {
+    const bad = () =>
+      client
+        .push()
+        .setPlatform('android', 'ios')
+        .setAudience(JPushAsync.tag('t'.repeat(41)))
+        .setNotification('Hi, JPush');
+    for (const call of [() => bad().send(), () => bad().sendValidate()]) {
+      const err = await call().then(() => assert.fail('the push was accepted'), (e: unknown) => e);
+      assert.ok(err instanceof JPushAsync.APIRequestError, String(err));
+      const { httpCode, code, message } = jpushError(err);
+      assert.equal(httpCode, 400);
+      assert.equal(code, 1003);
+      assert.match(message, /tag/);
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../src/config.js';
+
+test('defaults: loopback, 8080, SQLite in ./data', () => {
+  const c = loadConfig({}, {});
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.port, 8080);
+  assert.equal(c.dataDir, 'data');
+  assert.deepEqual(c.limits, DEFAULT_CONFIG.limits);
+});
+
+test('file, then environment, then flags', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'borealis-config-'));
+  const file = join(dir, 'c.json');
+  writeFileSync(file, JSON.stringify({ port: 9000, host: '0.0.0.0', limits: { broadcastsPerDay: 50 } }));
+  const c = loadConfig({ configFile: file, port: '9100' }, { BOREALIS_HOST: '::1', BOREALIS_PORT: '9050' });
+  assert.equal(c.port, 9100);
+  assert.equal(c.host, '::1');
+  assert.equal(c.limits.broadcastsPerDay, 50);
+  assert.equal(c.limits.requestsPerWindow, DEFAULT_CONFIG.limits.requestsPerWindow);
+});
+
+test('unknown keys, wrong types and bad values are refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'borealis-config-'));
+  const cases: unknown[] = [
+    { prot: 1 },
+    { port: '80' },
+    { limits: { bodyBytes: -1 } },
+    { store: { synchronous: 'maybe' } },
+    { tls: { cert: 1 } },
+    [],
+  ];
+  for (const [i, body] of cases.entries()) {
+    const file = join(dir, `c${i}.json`);
+    writeFileSync(file, JSON.stringify(body));
+    assert.throws(() => loadConfig({ configFile: file }, {}), ConfigError, JSON.stringify(body));
+  }
+  assert.throws(() => loadConfig({ port: 'x' }, {}), ConfigError);
+  assert.throws(() => loadConfig({ configFile: join(dir, 'missing.json') }, {}), ConfigError);
+});
