@@ -205,7 +205,8 @@ describe('spec examples', () => {
 
 describe('schema errors map to JPush codes', () => {
   test('1009 for the documented misspellings content_available and build_id', () => {
-    expectCode(push({ notification: { ios: { alert: 'a', content_available: true } } }), 1009, /^unsupported key: notification\.ios\.content_available$/);
+    const misspelt = push({ notification: { ios: { alert: 'a', content_available: true } } });
+    expectCode(misspelt, 1009, /^unsupported key: notification\.ios\.content_available$/);
     expectCode(push({ notification: { android: { alert: 'a', build_id: 1 } } }), 1009, /build_id/);
   });
 
@@ -285,7 +286,11 @@ describe('schema errors map to JPush codes', () => {
     expectCode(push({ cid: 'not-a-cid' }), 1003, /cid/);
     expectCode(push({ sms_message: { temp_id: 1, delay_time: 86_401 } }), 1003, /delay_time/);
     expectCode(
-      { platform: ['ios'], audience: 'all', live_activity: { ios: { event: 'start', 'content-state': {}, 'attributes-type': '1Bad', attributes: {} } } },
+      {
+        platform: ['ios'],
+        audience: 'all',
+        live_activity: { ios: { event: 'start', 'content-state': {}, 'attributes-type': '1Bad', attributes: {} } },
+      },
       1003,
       /attributes-type/,
     );
@@ -586,7 +591,11 @@ describe('third_party_channel rules', () => {
     expectCode(voip({ op_push_type: 3 }), 1002, /voip_extraData/);
     expectCode(voip({ op_push_type: 3, voip_extraData: 'v', distribution: 'jpush' }), 1003, /ospush/);
     expectCode(
-      { platform: ['android'], audience: 'all', options: { classification: 1, third_party_channel: { xiaomi: { mi_push_type: 3, voip_extraData: 'v' } } } },
+      {
+        platform: ['android'],
+        audience: 'all',
+        options: { classification: 1, third_party_channel: { xiaomi: { mi_push_type: 3, voip_extraData: 'v' } } },
+      },
       1002,
       /channel_id/,
     );

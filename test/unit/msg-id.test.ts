@@ -5,10 +5,12 @@ import { MsgIdGenerator, msgIdTime } from '../../src/ids/msg-id.js';
 test('ids strictly increase within one millisecond and carry their time', () => {
   const now = Date.UTC(2026, 10, 23);
   const gen = new MsgIdGenerator(3, 0n, () => now);
-  const ids = Array.from({ length: 10_000 }, () => BigInt(gen.next()));
+  const ids = Array.from({ length: 300_000 }, () => BigInt(gen.next()));
   for (let i = 1; i < ids.length; i++) assert.ok(ids[i]! > ids[i - 1]!);
-  assert.ok(Math.abs(msgIdTime(ids[0]!.toString()) - now) <= 1);
-  assert.ok(ids.at(-1)! < 2n ** 63n);
+  assert.equal(msgIdTime(ids[0]!.toString()), now);
+  // past 2^18 ids in one second the ids borrow the next second, still increasing
+  assert.equal(msgIdTime(ids.at(-1)!.toString()), now + 1000);
+  assert.ok(ids.every((id) => id <= BigInt(Number.MAX_SAFE_INTEGER)));
 });
 
 test('a clock that goes back does not repeat ids', () => {
@@ -38,6 +40,13 @@ test('ids from different nodes never collide', () => {
     seen.add(b.next());
   }
   assert.equal(seen.size, 10_000);
+});
+
+test('ids stay exact as JSON numbers until 2088', () => {
+  const gen = new MsgIdGenerator(15, 0n, () => Date.UTC(2088, 0, 1));
+  const id = gen.next();
+  assert.equal(String(JSON.parse(id)), id);
+  assert.ok(Number(id) <= Number.MAX_SAFE_INTEGER);
 });
 
 test('node number is checked', () => {

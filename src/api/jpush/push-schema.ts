@@ -13,6 +13,7 @@
  * The schema checks shape, types, enums and numeric ranges. Rules that need more than one field,
  * or byte lengths, live in `validate-push.ts`.
  */
+import { MAX_BIG_PUSH_DURATION, MAX_TIME_TO_LIVE } from '../../domain/push.js';
 
 /** Platform keys of the current specification. "winphone" (older edition only) is rejected. */
 export const JPUSH_PLATFORMS = ['android', 'ios', 'hmos', 'quickapp'] as const;
@@ -55,8 +56,6 @@ export const CID_PATTERN =
 export const MAX_TAGS = 20;
 export const MAX_ALIASES = 1000;
 export const MAX_REGISTRATION_IDS = 1000;
-export const MAX_TIME_TO_LIVE_SECONDS = 864_000;
-export const MAX_BIG_PUSH_DURATION_MINUTES = 1_400;
 export const MAX_SMS_DELAY_SECONDS = 86_400;
 
 type Schema = { [key: string]: unknown };
@@ -300,12 +299,12 @@ const thirdPartyChannel = closed({
 const options = closed({
   // sendno is an int in the tables; JPush echoes it as a string, so both are accepted.
   sendno: { type: ['integer', 'string'], minimum: 0, maximum: Number.MAX_SAFE_INTEGER, maxLength: 64 },
-  time_to_live: { type: 'integer', minimum: 0, maximum: MAX_TIME_TO_LIVE_SECONDS },
+  time_to_live: { type: 'integer', minimum: 0, maximum: MAX_TIME_TO_LIVE },
   // A long msg_id. Range and precision are checked in code (ids beyond 2^53 must be strings).
   override_msg_id: { type: ['integer', 'string'], pattern: '^[1-9][0-9]{0,19}$' },
   apns_production: bool,
   apns_collapse_id: str, // at most 64 bytes: checked in code
-  big_push_duration: { type: 'integer', minimum: 0, maximum: MAX_BIG_PUSH_DURATION_MINUTES },
+  big_push_duration: { type: 'integer', minimum: 0, maximum: MAX_BIG_PUSH_DURATION },
   third_party_channel: thirdPartyChannel,
   classification: zeroOrOne,
   target_event: { type: 'array', items: { type: 'string', minLength: 1 } },
