@@ -28,6 +28,21 @@ export interface Config {
     windowSeconds: number;
     /** Default per-app broadcasts per UTC day (2008 beyond); 0 = unlimited. */
     broadcastsPerDay: number;
+    /** Device registrations per app per rate window (2002 beyond); 0 = unlimited. */
+    registrationsPerWindow: number;
+    /** Devices one alias may be bound to (7015 beyond; JPush allows 10); 0 = unlimited. */
+    devicesPerAlias: number;
+  };
+  gateway: {
+    /** Seconds between device pings; silent for 2.5 of them and the connection is closed. */
+    heartbeatSeconds: number;
+    /** Largest frame a device may send, in bytes. */
+    maxFrameBytes: number;
+    /** Sustained frames per second a device may send, and the burst allowed. */
+    framesPerSecond: number;
+    frameBurst: number;
+    /** Unsent bytes a connection may hold before it is closed as a slow consumer. */
+    maxBufferedBytes: number;
   };
 }
 
@@ -44,6 +59,15 @@ export const DEFAULT_CONFIG: Config = {
     requestsPerWindow: 6000,
     windowSeconds: 60,
     broadcastsPerDay: 10,
+    registrationsPerWindow: 20_000,
+    devicesPerAlias: 10,
+  },
+  gateway: {
+    heartbeatSeconds: 30,
+    maxFrameBytes: 4096,
+    framesPerSecond: 20,
+    frameBurst: 50,
+    maxBufferedBytes: 1024 * 1024,
   },
 };
 
@@ -119,6 +143,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (!Number.isInteger(config.nodeId) || config.nodeId < 0 || config.nodeId > 15) throw new ConfigError('nodeId must be 0..15');
   for (const [k, v] of Object.entries(config.limits)) {
     if (!Number.isInteger(v) || v < 0) throw new ConfigError(`limits.${k} must be a non-negative integer`);
+  }
+  for (const [k, v] of Object.entries(config.gateway)) {
+    if (!Number.isInteger(v) || v < 1) throw new ConfigError(`gateway.${k} must be a positive integer`);
   }
   if (config.limits.windowSeconds < 1) throw new ConfigError('limits.windowSeconds must be at least 1');
   if (config.limits.bodyBytes < 1024) throw new ConfigError('limits.bodyBytes must be at least 1024');

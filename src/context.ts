@@ -1,5 +1,9 @@
 import type { Logger } from 'pino';
 import type { AppDirectory } from './apps/app-directory.js';
+import type { AudienceIndex } from './audience/audience-index.js';
+import type { DeliveryService } from './delivery/delivery-service.js';
+import type { DeviceRegistry } from './devices/registry.js';
+import type { Gateway } from './gateway/gateway.js';
 import type { Config } from './config.js';
 import type { AcceptService } from './delivery/accept.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
@@ -15,4 +19,8 @@ export interface ServerContext {
   accept: AcceptService;
   rateLimiter: RateLimiter;
   metrics: Metrics;
+  index: AudienceIndex;
+  registry: DeviceRegistry;
+  delivery: DeliveryService;
+  gateway: Gateway;
 }

@@ -4,7 +4,12 @@ import { AppDirectory } from './apps/app-directory.js';
 import { buildHttpServer } from './api/http/server.js';
 import { sqliteFile, type Config } from './config.js';
 import type { ServerContext } from './context.js';
+import { AudienceIndex } from './audience/audience-index.js';
 import { AcceptService } from './delivery/accept.js';
+import { DeliveryService } from './delivery/delivery-service.js';
+import { Planner } from './delivery/planner.js';
+import { DeviceRegistry } from './devices/registry.js';
+import { Gateway } from './gateway/gateway.js';
 import { MsgIdGenerator } from './ids/msg-id.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { Metrics } from './observability/metrics.js';
@@ -31,19 +36,33 @@ export interface RunningNode {
 export async function startNode(config: Config, logger: Logger = createLogger(config)): Promise<RunningNode> {
   const store = openStore(config);
   const ids = new MsgIdGenerator(config.nodeId, await store.pushes.maxMsgId());
+  const index = await AudienceIndex.load(store.devices);
+  const registry = new DeviceRegistry(store, index, { devicesPerAlias: config.limits.devicesPerAlias });
+  const accept = new AcceptService(store, ids, new Planner(index), { broadcastsPerDay: config.limits.broadcastsPerDay });
+  const delivery = new DeliveryService(store, registry, logger);
+  accept.onAccepted((push, targets) => delivery.accepted(push, targets));
+  const gateway = new Gateway(registry, delivery, logger, config.gateway);
   const ctx: ServerContext = {
     config,
     logger,
     store,
     apps: new AppDirectory(store),
-    accept: new AcceptService(store, ids, { broadcastsPerDay: config.limits.broadcastsPerDay }),
+    accept,
     rateLimiter: new RateLimiter(),
     metrics: new Metrics(),
+    index,
+    registry,
+    delivery,
+    gateway,
   };
   const http = buildHttpServer(ctx);
+  gateway.attach(http.server);
+  await delivery.start(gateway);
   try {
     await http.listen({ host: config.host, port: config.port });
   } catch (err) {
+    await gateway.close();
+    await delivery.stop();
     await store.close();
     throw err;
   }
@@ -54,9 +73,12 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    // Stop taking requests, let the ones in flight finish (their pushes commit), then close the store.
+    // Close device connections (1001: reconnect elsewhere), stop taking requests, let the ones
+    // in flight finish (their pushes commit), save acknowledgements, then close the store.
     stopping ??= (async () => {
+      await gateway.close();
       await http.close();
+      await delivery.stop();
       await store.close();
     })();
     return stopping;

@@ -45,7 +45,11 @@ function printWelcome(url: string, appKey: string, masterSecret: string): void {
     appKey:       ${appKey}
     masterSecret: ${masterSecret}
 
-  Try a push (nothing is connected yet, the push is stored for devices that register later):
+  In another terminal, start a simulated device that prints what it receives:
+
+    npm start -- device --app-key ${appKey} --server ${url}
+
+  then send it a push:
 
     curl ${insecure}-u ${appKey}:${masterSecret} -H 'Content-Type: application/json' \\
       -d '{"platform":"all","audience":"all","notification":{"alert":"Hello from Borealis"}}' \\

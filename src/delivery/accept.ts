@@ -3,6 +3,7 @@ import { isBroadcast, type AcceptedPush, type Push } from '../domain/push.js';
 import type { MsgIdGenerator } from '../ids/msg-id.js';
 import type { AppRecord, Store } from '../store/types.js';
 import { checkCid } from './cid-service.js';
+import type { PlannedTargets, Planner } from './planner.js';
 
 export interface AcceptResult {
   sendno: string;
@@ -15,8 +16,8 @@ export interface AcceptLimits {
   broadcastsPerDay: number;
 }
 
-/** Listeners hear of every push after it is durable (delivery planning hooks in here). */
-export type AcceptedListener = (push: AcceptedPush) => void;
+/** Listeners hear of every push after it is durable (delivery fans out from here). */
+export type AcceptedListener = (push: AcceptedPush, targets: PlannedTargets) => void;
 
 const DAY_MS = 24 * 3600 * 1000;
 /** override_msg_id may name a push of the last day only. */
@@ -38,6 +39,7 @@ export class AcceptService {
   constructor(
     private readonly store: Store,
     private readonly ids: MsgIdGenerator,
+    private readonly planner: Planner,
     private readonly defaults: AcceptLimits,
   ) {}
 
@@ -50,6 +52,7 @@ export class AcceptService {
     if (push.cid !== undefined) await checkCid(this.store, app.appKey, push.cid, 'push');
     await this.checkOverride(app, push);
     if (isBroadcast(push.audience)) await this.broadcastAllowance(app, false);
+    await this.planner.plan(push);
     return { sendno: push.sendno, msgId: this.ids.next(), replayed: false };
   }
 
@@ -77,6 +80,7 @@ export class AcceptService {
 
   private async acceptNew(app: AppRecord, push: Push): Promise<AcceptResult> {
     await this.checkOverride(app, push);
+    const targets = await this.planner.plan(push);
     const broadcast = isBroadcast(push.audience);
     if (broadcast) await this.broadcastAllowance(app, true);
     const createdAt = Date.now();
@@ -87,12 +91,12 @@ export class AcceptService {
       expiresAt: createdAt + push.options.timeToLive * 1000,
     };
     try {
-      await this.store.pushes.insert(accepted);
+      await this.store.pushes.insert(accepted, { bitmap: targets.serialized, count: targets.count });
     } catch (err) {
       if (broadcast) this.releaseBroadcast(app.appKey);
       throw err;
     }
-    for (const listener of this.listeners) listener(accepted);
+    for (const listener of this.listeners) listener(accepted, targets);
     return { sendno: push.sendno, msgId: accepted.msgId, replayed: false };
   }
 
@@ -101,6 +105,7 @@ export class AcceptService {
     if (target === undefined) return;
     const head = await this.store.pushes.head(target);
     if (!head || head.appKey !== app.appKey) throw errors.invalid('override_msg_id does not exist');
+    if (head.revokedAt !== null) throw errors.invalid('override_msg_id was revoked');
     if (Date.now() - head.createdAt > OVERRIDE_WINDOW_MS) throw errors.invalid('override_msg_id is older than one day');
   }
 

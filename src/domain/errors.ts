@@ -34,6 +34,15 @@ export const ERROR_STATUS: Readonly<Record<number, number>> = {
   2009: 400,
   2010: 400,
   2011: 400,
+  // Device API (devices, tags, aliases)
+  7000: 500, // internal error
+  7001: 401, // authentication information missing
+  7002: 400, // illegal parameter
+  7004: 401, // authentication failed
+  7008: 400, // appKey does not exist
+  7013: 400, // some of the parameters are illegal
+  7015: 400, // alias bound to too many devices
+  7030: 503, // busy, retry
 };
 
 export class ApiError extends Error {
@@ -58,6 +67,7 @@ export const errors = {
   missing: (message: string) => new ApiError(1002, message),
   invalid: (message: string) => new ApiError(1003, message),
   auth: (message = 'Authen failed') => new ApiError(1004, message),
+  appKey: (message = 'app_key is illegal') => new ApiError(1008, message),
   tooLarge: (message = 'Message body is too large') => new ApiError(1005, message),
   bodyTooLarge: (limit: number) => new ApiError(1005, `Request body exceeds ${limit} bytes`, 413),
   unsupportedKey: (message: string) => new ApiError(1009, message),
@@ -67,5 +77,8 @@ export const errors = {
   liveActivityExclusive: (message = 'live_activity cannot be pushed with notification or message') =>
     new ApiError(1031, message),
   rateLimited: (message = 'Request exceeds the rate limit of this app') => new ApiError(2002, message),
+  deviceInvalid: (message: string) => new ApiError(7002, message),
+  deviceAuth: (message = 'Authen failed') => new ApiError(7004, message),
+  aliasFull: (limit: number) => new ApiError(7015, `alias is bound to ${limit} devices already`),
   broadcastLimited: (message = 'Broadcast push exceeds the daily limit of this app') => new ApiError(2008, message),
 };

@@ -1,3 +1,4 @@
+import type { DevicePlatform, DeviceRecord } from '../devices/types.js';
 import type { AcceptedPush } from '../domain/push.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
@@ -39,6 +40,28 @@ export interface PushHead {
   appKey: string;
   createdAt: number;
   expiresAt: number;
+  revokedAt: number | null;
+}
+
+/** A push's resolved audience: a serialized (portable roaring) bitmap of device numbers. */
+export interface TargetSet {
+  bitmap: Buffer;
+  count: number;
+}
+
+export interface AckRow {
+  msgId: string;
+  acked: Buffer;
+  withdrawn: Buffer | null;
+}
+
+export interface LivePushRow {
+  push: AcceptedPush;
+  targets: Buffer;
+  acked: Buffer | null;
+  withdrawn: Buffer | null;
+  revokedAt: number | null;
+  overriddenBy: string | null;
 }
 
 export interface AppStore {
@@ -52,12 +75,18 @@ export interface AppStore {
 
 export interface PushStore {
   /**
-   * Durably stores an accepted push (and marks its cid used, when it has one). Resolves only
-   * once the write is committed; concurrent inserts may share one commit.
+   * Durably stores an accepted push with its target set (and, in the same transaction, marks
+   * its cid used and the push it overrides). Resolves only once the write is committed;
+   * concurrent inserts may share one commit.
    */
-  insert(push: AcceptedPush): Promise<void>;
+  insert(push: AcceptedPush, targets: TargetSet): Promise<void>;
   get(msgId: string): Promise<AcceptedPush | undefined>;
   head(msgId: string): Promise<PushHead | undefined>;
+  /** Pushes still deliverable or still to be withdrawn: not expired at `now`. */
+  live(now: number): Promise<LivePushRow[]>;
+  markRevoked(msgId: string, at: number): Promise<void>;
+  /** Saves acknowledgement bitmaps, all in one transaction. */
+  saveAcks(rows: readonly AckRow[]): Promise<void>;
   countBroadcastsSince(appKey: string, since: number): Promise<number>;
   /** Highest msg_id ever issued, so ids keep increasing across restarts. */
   maxMsgId(): Promise<bigint>;
@@ -72,7 +101,38 @@ export interface Store {
   readonly apps: AppStore;
   readonly pushes: PushStore;
   readonly cids: CidStore;
+  readonly devices: DeviceStore;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A device as first stored; the store assigns its dense number. */
+export type NewDevice = Omit<DeviceRecord, 'num' | 'tags' | 'lastOnlineAt'>;
+
+export interface DeviceStore {
+  /** Stores a new device under the next dense number of its app. */
+  insert(device: NewDevice): Promise<DeviceRecord>;
+  byRegistrationId(registrationId: string): Promise<DeviceRecord | undefined>;
+  /** Dense numbers of those of `registrationIds` that belong to the app. */
+  numsByRegistrationIds(appKey: string, registrationIds: readonly string[]): Promise<Map<string, number>>;
+  numsByAliases(appKey: string, aliases: readonly string[]): Promise<number[]>;
+  devicesByAlias(appKey: string, alias: string): Promise<DeviceRecord[]>;
+  updateTokens(appKey: string, num: number, tokens: DeviceRecord['tokens']): Promise<void>;
+  setAlias(appKey: string, num: number, alias: string | null): Promise<void>;
+  setMobile(appKey: string, num: number, mobile: string | null): Promise<void>;
+  /** Applies tag changes of one device in one transaction; returns its tags after. */
+  changeTags(appKey: string, num: number, add: readonly string[], remove: readonly string[] | 'all'): Promise<string[]>;
+  /** Adds and removes one tag on many devices (by number) in one transaction. */
+  changeTagMembers(appKey: string, tag: string, add: readonly number[], remove: readonly number[]): Promise<void>;
+  /** Removes a tag from every device (of the given platforms, or all); returns the numbers it left. */
+  deleteTag(appKey: string, tag: string, nums: readonly number[] | 'all'): Promise<number[]>;
+  numsWithTag(appKey: string, tag: string): Promise<number[]>;
+  listTags(appKey: string, limit: number): Promise<string[]>;
+  markOnline(appKey: string, nums: readonly number[], at: number): Promise<void>;
+  /** Streams every device's (app, number, platform) and every tag membership: index rebuild. */
+  scanIndex(visit: {
+    device(appKey: string, num: number, platform: DevicePlatform): void;
+    tag(appKey: string, tag: string, num: number): void;
+  }): Promise<void>;
 }

@@ -6,7 +6,17 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { runCli, startServe } from '../helpers/cli.js';
 
-const push = { platform: 'all', audience: { alias: ['x'] }, notification: { alert: 'hi' } };
+const push = { platform: 'all', audience: 'all', notification: { alert: 'hi' } };
+
+async function registerDevice(url: string, appKey: string) {
+  const res = await fetch(`${url}/v1/devices/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ app_key: appKey, platform: 'android' }),
+  });
+  assert.equal(res.status, 200);
+  return (await res.json()) as { registration_id: string };
+}
 
 async function pushWith(url: string, appKey: string, secret: string) {
   const res = await fetch(`${url}/v3/push`, {
@@ -72,6 +82,10 @@ describe('borealis CLI', () => {
       const secret = /masterSecret:\s+([0-9a-f]{24})/.exec(out)?.[1];
       assert.ok(appKey && secret, out);
       assert.match(out, /curl .*-u [0-9a-f]{24}:[0-9a-f]{24}/);
+      assert.match(out, /device --app-key [0-9a-f]{24}/);
+      // no device yet: nothing to target
+      assert.equal((await pushWith(serve.url, appKey, secret)).body.error !== undefined, true);
+      await registerDevice(serve.url, appKey);
       assert.equal((await pushWith(serve.url, appKey, secret)).status, 200);
 
       // health and metrics
@@ -79,6 +93,7 @@ describe('borealis CLI', () => {
 
       // create and rotate while the server runs
       const created = JSON.parse(runCli(['app', 'create', '--name', 'live', '--json', '--data', fresh]).stdout) as { appKey: string; masterSecret: string };
+      await registerDevice(serve.url, created.appKey);
       assert.equal((await pushWith(serve.url, created.appKey, created.masterSecret)).status, 200);
       const rotated = JSON.parse(runCli(['app', 'rotate-secret', created.appKey, '--json', '--data', fresh]).stdout) as { masterSecret: string };
       await new Promise((r) => setTimeout(r, 2100)); // the server's app cache lives 2 s
@@ -105,6 +120,7 @@ describe('borealis CLI', () => {
       const out = first.stdout();
       const appKey = /appKey:\s+([0-9a-f]{24})/.exec(out)![1]!;
       const secret = /masterSecret:\s+([0-9a-f]{24})/.exec(out)![1]!;
+      await registerDevice(first.url, appKey);
       const res = await fetch(`${first.url}/v3/push`, {
         method: 'POST',
         headers: { authorization: 'Basic ' + Buffer.from(`${appKey}:${secret}`).toString('base64') },

@@ -149,7 +149,6 @@ function makeCertificate(dir: string): { cert: string; key: string } {
 
 // ---- the tests ------------------------------------------------------------------------------------
 
-const REG_ID = '1a0018970a8e7d2b7c0';
 
 describe('the official JPush Node SDK against Borealis', { skip: !hasOpenssl && 'openssl is needed to make a test certificate' }, () => {
   let server: TestServer;
@@ -188,7 +187,7 @@ describe('the official JPush Node SDK against Borealis', { skip: !hasOpenssl && 
     c
       .push()
       .setPlatform(JPushAsync.ALL)
-      .setAudience(JPushAsync.registration_id(REG_ID))
+      .setAudience(JPushAsync.registration_id(server.devices[0]!.registrationId))
       .setNotification(
         'Hi, JPush',
         JPushAsync.ios('你好, iOS', 'happy', 5, null, { from: 'sdk' }),
@@ -213,7 +212,7 @@ describe('the official JPush Node SDK against Borealis', { skip: !hasOpenssl && 
     assert.equal(stored.source, 'jpush');
     assert.equal(stored.sendno, '42');
     assert.deepEqual(stored.platforms, [...PLATFORMS]);
-    assert.deepEqual(stored.audience, { registrationId: [REG_ID] });
+    assert.deepEqual(stored.audience, { registrationId: [server.devices[0]!.registrationId] });
     assert.deepEqual(stored.notification, sent.notification);
     assert.deepEqual(stored.notification, {
       alert: 'Hi, JPush',

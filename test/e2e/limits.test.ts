@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { call, errorCode, startTestServer, type TestServer } from '../helpers/server.js';
 
 const broadcast = { platform: 'all', audience: 'all', notification: { alert: 'everyone' } };
-const single = { platform: 'all', audience: { alias: ['a'] }, notification: { alert: 'one' } };
+const single = { platform: 'all', audience: { alias: ['someone'] }, notification: { alert: 'one' } };
 
 describe('rate limits', () => {
   let server: TestServer;

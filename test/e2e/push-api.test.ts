@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call, errorCode, startTestServer, type TestServer } from '../helpers/server.js';
 
+// Every test app has an Android device with alias "someone" (see the helper's DEFAULT_DEVICES).
 const simplePush = (extra: Record<string, unknown> = {}) => ({
   platform: 'all',
-  audience: { registration_id: ['1a0018970a8e7d2b7c0'] },
+  audience: { alias: ['someone'] },
   notification: { alert: 'hello' },
   ...extra,
 });
@@ -56,7 +57,7 @@ describe('POST /v3/push over HTTP', () => {
     await server.restart();
     const again = await server.node.ctx.store.pushes.get(msgId);
     assert.equal(again?.msgId, msgId);
-    assert.deepEqual(again?.audience, { registrationId: ['1a0018970a8e7d2b7c0'] });
+    assert.deepEqual(again?.audience, { alias: ['someone'] });
     // ids keep increasing after the restart
     const next = await call(server, 'POST', '/v3/push', { body: simplePush() });
     assert.ok(BigInt((next.body as { msg_id: string }).msg_id) > BigInt(msgId));

@@ -6,6 +6,28 @@ import type { Credentials } from '../../src/apps/credentials.js';
 import { DEFAULT_CONFIG, type Config } from '../../src/config.js';
 import { startNode, type RunningNode } from '../../src/node.js';
 
+export interface TestDevice {
+  appKey: string;
+  registrationId: string;
+  deviceSecret: string;
+  platform: string;
+}
+
+export interface DeviceSpec {
+  platform?: string;
+  tags?: string[];
+  alias?: string;
+}
+
+/**
+ * Devices every test app starts with, so pushes have someone to target: an Android device
+ * (alias "someone", tags a and b) and an iOS device (alias "x").
+ */
+export const DEFAULT_DEVICES: DeviceSpec[] = [
+  { platform: 'android', alias: 'someone', tags: ['a', 'b'] },
+  { platform: 'ios', alias: 'x' },
+];
+
 export interface TestServer {
   node: RunningNode;
   url: string;
@@ -13,7 +35,12 @@ export interface TestServer {
   dataDir: string;
   /** The app created for the test. */
   app: Credentials;
+  /** The app's default devices (DEFAULT_DEVICES, in order). */
+  devices: TestDevice[];
+  /** Creates another app, with its own default devices. */
   createApp(name?: string): Promise<Credentials>;
+  /** Registers a device, then sets its tags and alias. */
+  registerDevice(app: Credentials, spec?: DeviceSpec): Promise<TestDevice>;
   /** Stops the node and starts a new one on the same data directory and port. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -44,7 +71,24 @@ export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServ
     config,
     dataDir,
     app,
-    createApp: (name = 'other') => createApp(server.node.ctx.store, name),
+    devices: [],
+    async createApp(name = 'other') {
+      const creds = await createApp(server.node.ctx.store, name);
+      for (const spec of DEFAULT_DEVICES) await server.registerDevice(creds, spec);
+      return creds;
+    },
+    async registerDevice(owner, spec = {}) {
+      const platform = spec.platform ?? 'android';
+      // Directly through the registry: also works when the server speaks TLS with a test certificate.
+      const creds = await server.node.ctx.registry.register(owner.appKey, { platform });
+      const body = { registration_id: creds.registrationId, device_secret: creds.deviceSecret };
+      const registry = server.node.ctx.registry;
+      const device = await registry.get(owner.appKey, body.registration_id);
+      if (!device) throw new Error('registered device not found');
+      if (spec.tags) await registry.changeTags(device, spec.tags, []);
+      if (spec.alias) await registry.setAlias(device, spec.alias);
+      return { appKey: owner.appKey, registrationId: body.registration_id, deviceSecret: body.device_secret, platform };
+    },
     async restart() {
       const port = Number(new URL(server.url).port);
       await server.node.stop();
@@ -55,9 +99,12 @@ export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServ
     },
     async close() {
       await server.node.stop();
+      // let the ack flush and sockets settle before the directory goes
+      await new Promise((r) => setTimeout(r, 20));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  for (const spec of DEFAULT_DEVICES) server.devices.push(await server.registerDevice(app, spec));
   return server;
 }
 

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { ServerContext } from '../../context.js';
+import { registerDeviceRegistrationRoute } from '../device/register-route.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { installErrorHandling } from './errors.js';
 
@@ -44,6 +45,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   });
 
   registerPushRoutes(app, ctx);
+  registerDeviceRegistrationRoute(app, ctx);
   return app;
 }
 

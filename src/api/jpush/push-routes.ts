@@ -32,6 +32,14 @@ export function registerPushRoutes(app: FastifyInstance, ctx: ServerContext): vo
   app.route({ method: [...OTHER_METHODS], url: '/v3/push', handler: onlyPost });
   app.route({ method: [...OTHER_METHODS], url: '/v3/push/validate', handler: onlyPost });
 
+  // Revoke (withdraw) a push: undelivered copies are dropped, devices holding it are told.
+  app.delete('/v3/push/:msgid', { preHandler: auth }, async (request, reply) => {
+    const owner = appOf(request);
+    const { msgid } = request.params as { msgid: string };
+    await ctx.delivery.revoke(owner.appKey, msgid);
+    return reply.status(200).send();
+  });
+
   app.get('/v3/push/cid', { preHandler: auth }, async (request, reply) => {
     const owner = appOf(request);
     const query = request.query as Record<string, unknown>;

@@ -40,14 +40,9 @@ export const DISTRIBUTION_FCM_VALUES = ['jpush', 'fcm', 'pns', 'secondary_fcm_pu
 /** `distribution_customize`: custom message (`message`) policy for domestic vendor users. */
 export const DISTRIBUTION_CUSTOMIZE_VALUES = ['jpush', 'first_ospush', 'secondary_push'] as const;
 
-/**
- * Valid tag and alias characters: letters, digits, underscore, Chinese characters and
- * `@!#$&*+=.|￥`. The older edition prints the last one as a second `$`; both are accepted.
- */
-export const TAG_ALIAS_PATTERN = '^[0-9A-Za-z_@!#$&*+=.|￥\\p{Script=Han}]+$';
+import { REGISTRATION_ID_PATTERN, TAG_ALIAS_PATTERN } from '../../domain/names.js';
 
-/** Registration ids are opaque alphanumeric device identifiers (e.g. "1a0018970a9b5d0ad04"). */
-export const REGISTRATION_ID_PATTERN = '^[0-9A-Za-z]{1,64}$';
+export { TAG_ALIAS_PATTERN, REGISTRATION_ID_PATTERN };
 
 /** cid format: `{appkey}-{uuid}`. */
 export const CID_PATTERN =

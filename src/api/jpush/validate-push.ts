@@ -25,13 +25,14 @@ import {
   type PushCallback,
   type PushOptions,
 } from '../../domain/push.js';
+import { MAX_TAG_ALIAS_BYTES } from '../../domain/names.js';
 import { PUSH_SCHEMA, VENDOR_KEYS, type VendorKey } from './push-schema.js';
 
 /** Bytes allowed for the iOS notification object (`"ios": {...}`) and for live_activity.ios. */
 export const MAX_IOS_PAYLOAD_BYTES = 3_584; // current edition; the older one said 2000 (APNs legacy)
 /** Bytes allowed for the Android notification plus the custom message (and for a message alone). */
 export const MAX_ANDROID_PAYLOAD_BYTES = 4_000;
-export const MAX_TAG_ALIAS_BYTES = 40;
+export { MAX_TAG_ALIAS_BYTES } from '../../domain/names.js';
 export const MAX_APNS_COLLAPSE_ID_BYTES = 64;
 /** "If not specified, the production environment is pushed" (options table, both editions). */
 export const DEFAULT_APNS_PRODUCTION = true;

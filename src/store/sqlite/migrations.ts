@@ -3,6 +3,7 @@
  * `user_version` records how far a database file has come.
  */
 export const MIGRATIONS: readonly string[] = [
+  // 1: apps, pushes, cids
   `
   CREATE TABLE apps (
     app_key            TEXT PRIMARY KEY,
@@ -20,9 +21,22 @@ export const MIGRATIONS: readonly string[] = [
     created_at  INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL,
     broadcast   INTEGER NOT NULL,
-    body        TEXT NOT NULL
+    body        TEXT NOT NULL,
+    -- the resolved target set: a portable roaring bitmap of device numbers
+    targets     BLOB NOT NULL,
+    target_count INTEGER NOT NULL,
+    revoked_at  INTEGER,
+    overridden_by INTEGER
   );
   CREATE INDEX pushes_broadcast_by_app ON pushes (app_key, created_at) WHERE broadcast = 1;
+  CREATE INDEX pushes_by_expiry ON pushes (expires_at);
+
+  -- devices that acknowledged a push, and holders told to withdraw it: bitmaps, one row a push
+  CREATE TABLE push_acks (
+    msg_id     INTEGER PRIMARY KEY,
+    acked      BLOB NOT NULL,
+    withdrawn  BLOB
+  );
 
   CREATE TABLE cids (
     cid        TEXT PRIMARY KEY,
@@ -32,6 +46,36 @@ export const MIGRATIONS: readonly string[] = [
     msg_id     INTEGER,
     sendno     TEXT,
     used_at    INTEGER
+  );
+  `,
+  // 2: devices, their tags, and the per-app counter of dense device numbers
+  `
+  CREATE TABLE devices (
+    app_key          TEXT NOT NULL,
+    num              INTEGER NOT NULL,
+    registration_id  TEXT NOT NULL UNIQUE,
+    platform         TEXT NOT NULL,
+    secret_hash      BLOB NOT NULL,
+    alias            TEXT,
+    mobile           TEXT,
+    tokens           TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    last_online_at   INTEGER,
+    PRIMARY KEY (app_key, num)
+  ) WITHOUT ROWID;
+  CREATE INDEX devices_by_alias ON devices (app_key, alias) WHERE alias IS NOT NULL;
+
+  CREATE TABLE device_tags (
+    app_key  TEXT NOT NULL,
+    tag      TEXT NOT NULL,
+    num      INTEGER NOT NULL,
+    PRIMARY KEY (app_key, tag, num)
+  ) WITHOUT ROWID;
+  CREATE INDEX device_tags_by_device ON device_tags (app_key, num);
+
+  CREATE TABLE device_numbers (
+    app_key   TEXT PRIMARY KEY,
+    next_num  INTEGER NOT NULL
   );
   `,
 ];

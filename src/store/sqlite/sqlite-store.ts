@@ -8,10 +8,15 @@ import type {
   AppStore,
   CidRecord,
   CidStore,
+  DeviceStore,
+  AckRow,
+  LivePushRow,
   PushHead,
   PushStore,
+  TargetSet,
   Store,
 } from '../types.js';
+import { sqliteDeviceStore } from './device-store.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteOptions {
@@ -98,7 +103,9 @@ export class SqliteStore implements Store {
   readonly apps: AppStore;
   readonly pushes: PushStore;
   readonly cids: CidStore;
-  private readonly pushCommits: GroupCommit<AcceptedPush>;
+  readonly devices: DeviceStore;
+  private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
+  private readonly pingStatement: Database.Statement;
 
   constructor(options: SqliteOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -121,13 +128,26 @@ export class SqliteStore implements Store {
       appCount: db.prepare('SELECT count(*) AS n FROM apps').pluck(),
       appSecret: db.prepare('UPDATE apps SET secret_hash = ? WHERE app_key = ?'),
       pushInsert: db.prepare(
-        `INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body, targets, target_count)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      pushLive: db
+        .prepare(
+          `SELECT p.msg_id, p.body, p.created_at, p.expires_at, p.targets, p.revoked_at, p.overridden_by, a.acked, a.withdrawn
+           FROM pushes p LEFT JOIN push_acks a ON a.msg_id = p.msg_id
+           WHERE p.expires_at > ? ORDER BY p.msg_id`,
+        )
+        .safeIntegers(true),
+      pushRevoke: db.prepare('UPDATE pushes SET revoked_at = ? WHERE msg_id = ? AND revoked_at IS NULL'),
+      pushOverride: db.prepare('UPDATE pushes SET overridden_by = ? WHERE msg_id = ?'),
+      ackUpsert: db.prepare(
+        `INSERT INTO push_acks (msg_id, acked, withdrawn) VALUES (?, ?, ?)
+         ON CONFLICT (msg_id) DO UPDATE SET acked = excluded.acked, withdrawn = excluded.withdrawn`,
       ),
       cidUse: db.prepare('UPDATE cids SET msg_id = ?, sendno = ?, used_at = ? WHERE cid = ? AND msg_id IS NULL'),
       pushGet: db.prepare('SELECT msg_id, body, created_at, expires_at FROM pushes WHERE msg_id = ?').safeIntegers(true),
       pushHead: db
-        .prepare('SELECT msg_id, app_key, created_at, expires_at FROM pushes WHERE msg_id = ?')
+        .prepare('SELECT msg_id, app_key, created_at, expires_at, revoked_at FROM pushes WHERE msg_id = ?')
         .safeIntegers(true),
       broadcastCount: db
         .prepare('SELECT count(*) FROM pushes WHERE app_key = ? AND broadcast = 1 AND created_at >= ?')
@@ -139,8 +159,8 @@ export class SqliteStore implements Store {
       cidGet: db.prepare('SELECT * FROM cids WHERE cid = ?').safeIntegers(true),
     };
 
-    const insertPushes = db.transaction((items: AcceptedPush[]) => {
-      for (const p of items) {
+    const insertPushes = db.transaction((items: { push: AcceptedPush; targets: TargetSet }[]) => {
+      for (const { push: p, targets } of items) {
         const { msgId, createdAt, expiresAt, ...content } = p;
         s.pushInsert.run(
           BigInt(msgId),
@@ -149,11 +169,18 @@ export class SqliteStore implements Store {
           expiresAt,
           p.audience.all === true ? 1 : 0,
           JSON.stringify(content),
+          targets.bitmap,
+          targets.count,
         );
         if (p.cid !== undefined) s.cidUse.run(BigInt(msgId), p.sendno, createdAt, p.cid);
+        const overridden = p.options.overrideMsgId;
+        if (overridden !== undefined) s.pushOverride.run(BigInt(msgId), toBigInt(overridden));
       }
     });
     this.pushCommits = new GroupCommit((items) => insertPushes.immediate(items));
+    const saveAcks = db.transaction((rows: readonly AckRow[]) => {
+      for (const r of rows) s.ackUpsert.run(toBigInt(r.msgId), r.acked, r.withdrawn);
+    });
 
     this.apps = {
       async create(app) {
@@ -187,16 +214,26 @@ export class SqliteStore implements Store {
 
     const pushCommits = this.pushCommits;
     this.pushes = {
-      insert: (push) => pushCommits.add(push),
+      insert: (push, targets) => pushCommits.add({ push, targets }),
       async get(msgId) {
         const row = s.pushGet.get(toBigInt(msgId)) as Row | undefined;
-        if (!row) return undefined;
-        return {
-          ...(JSON.parse(row.body as string) as Omit<AcceptedPush, 'msgId' | 'createdAt' | 'expiresAt'>),
-          msgId: String(row.msg_id),
-          createdAt: Number(row.created_at),
-          expiresAt: Number(row.expires_at),
-        };
+        return row ? toPush(row) : undefined;
+      },
+      async live(now): Promise<LivePushRow[]> {
+        return (s.pushLive.all(now) as Row[]).map((row) => ({
+          push: toPush(row),
+          targets: row.targets as Buffer,
+          acked: (row.acked as Buffer | null) ?? null,
+          withdrawn: (row.withdrawn as Buffer | null) ?? null,
+          revokedAt: row.revoked_at == null ? null : Number(row.revoked_at),
+          overriddenBy: row.overridden_by == null ? null : String(row.overridden_by),
+        }));
+      },
+      async markRevoked(msgId, at) {
+        s.pushRevoke.run(at, toBigInt(msgId));
+      },
+      async saveAcks(rows: readonly AckRow[]) {
+        if (rows.length > 0) saveAcks.immediate(rows);
       },
       async head(msgId): Promise<PushHead | undefined> {
         const row = s.pushHead.get(toBigInt(msgId)) as Row | undefined;
@@ -206,6 +243,7 @@ export class SqliteStore implements Store {
           appKey: row.app_key as string,
           createdAt: Number(row.created_at),
           expiresAt: Number(row.expires_at),
+          revokedAt: row.revoked_at == null ? null : Number(row.revoked_at),
         };
       },
       async countBroadcastsSince(appKey, since) {
@@ -220,6 +258,8 @@ export class SqliteStore implements Store {
     const issueCids = db.transaction((records: CidRecord[]) => {
       for (const r of records) s.cidInsert.run({ cid: r.cid, appKey: r.appKey, type: r.type, issuedAt: r.issuedAt });
     });
+    this.devices = sqliteDeviceStore(db);
+    this.pingStatement = db.prepare('SELECT 1');
     this.cids = {
       async issue(records) {
         issueCids.immediate(records);
@@ -232,13 +272,22 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.pingStatement.get();
   }
 
   async close(): Promise<void> {
     this.pushCommits.flush();
     if (this.db.open) this.db.close();
   }
+}
+
+function toPush(row: Row): AcceptedPush {
+  return {
+    ...(JSON.parse(row.body as string) as Omit<AcceptedPush, 'msgId' | 'createdAt' | 'expiresAt'>),
+    msgId: String(row.msg_id),
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+  };
 }
 
 /** msg_ids arrive from clients as strings; anything not a plain positive integer matches nothing. */

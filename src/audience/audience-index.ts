@@ -1,0 +1,134 @@
+import roaring from 'roaring';
+import type { DevicePlatform } from '../devices/types.js';
+import { PLATFORMS, type Audience, type Platform } from '../domain/push.js';
+import type { DeviceStore } from '../store/types.js';
+
+const { RoaringBitmap32 } = roaring;
+export type Bitmap = InstanceType<typeof RoaringBitmap32>;
+export { RoaringBitmap32 };
+
+/** One app's bitmaps over its dense device numbers. */
+class AppIndex {
+  readonly all = new RoaringBitmap32();
+  readonly platforms = new Map<DevicePlatform, Bitmap>();
+  readonly tags = new Map<string, Bitmap>();
+
+  addDevice(num: number, platform: DevicePlatform): void {
+    this.all.add(num);
+    let p = this.platforms.get(platform);
+    if (!p) this.platforms.set(platform, (p = new RoaringBitmap32()));
+    p.add(num);
+  }
+
+  addTag(tag: string, num: number): void {
+    let t = this.tags.get(tag);
+    if (!t) this.tags.set(tag, (t = new RoaringBitmap32()));
+    t.add(num);
+  }
+
+  removeTag(tag: string, num: number): void {
+    const t = this.tags.get(tag);
+    if (!t) return;
+    t.remove(num);
+    if (t.isEmpty) this.tags.delete(tag);
+  }
+}
+
+/** Explicit device lookups the bitmaps do not hold (aliases and registration ids live in the store). */
+export interface AudienceLookups {
+  numsByAliases(appKey: string, aliases: readonly string[]): Promise<number[]>;
+  numsByRegistrationIds(appKey: string, registrationIds: readonly string[]): Promise<Map<string, number>>;
+}
+
+/**
+ * The in-memory audience index: per app, compressed bitmaps of all devices, of each platform
+ * and of each tag. Audience kinds combine as bitmap operations (tag = union, tag_and =
+ * intersection, tag_not = difference, kinds AND-ed), so a broadcast or a tag push over a
+ * million devices resolves in milliseconds and is stored as one bitmap, not one row per device.
+ * The store stays the source of truth; the index is rebuilt from it at start.
+ */
+export class AudienceIndex {
+  private readonly apps = new Map<string, AppIndex>();
+
+  constructor(private readonly lookups: AudienceLookups) {}
+
+  static async load(store: DeviceStore): Promise<AudienceIndex> {
+    const index = new AudienceIndex(store);
+    await store.scanIndex({
+      device: (appKey, num, platform) => index.app(appKey).addDevice(num, platform),
+      tag: (appKey, tag, num) => index.app(appKey).addTag(tag, num),
+    });
+    for (const app of index.apps.values()) {
+      app.all.runOptimize();
+      for (const b of app.platforms.values()) b.runOptimize();
+      for (const b of app.tags.values()) b.runOptimize();
+    }
+    return index;
+  }
+
+  private app(appKey: string): AppIndex {
+    let a = this.apps.get(appKey);
+    if (!a) this.apps.set(appKey, (a = new AppIndex()));
+    return a;
+  }
+
+  addDevice(appKey: string, num: number, platform: DevicePlatform): void {
+    this.app(appKey).addDevice(num, platform);
+  }
+
+  changeTags(appKey: string, num: number, add: Iterable<string>, remove: Iterable<string>): void {
+    const a = this.app(appKey);
+    for (const t of remove) a.removeTag(t, num);
+    for (const t of add) a.addTag(t, num);
+  }
+
+  /** Tag names of an app with at least one device. */
+  tagNames(appKey: string): string[] {
+    return [...(this.apps.get(appKey)?.tags.keys() ?? [])];
+  }
+
+  tagCount(appKey: string, tag: string): number {
+    return this.apps.get(appKey)?.tags.get(tag)?.size ?? 0;
+  }
+
+  deviceCount(appKey: string): number {
+    return this.apps.get(appKey)?.all.size ?? 0;
+  }
+
+  /** Devices of the app on any of `platforms`. */
+  platformSet(appKey: string, platforms: readonly DevicePlatform[]): Bitmap {
+    const a = this.apps.get(appKey);
+    if (!a) return new RoaringBitmap32();
+    return RoaringBitmap32.orMany(platforms.map((p) => a.platforms.get(p) ?? new RoaringBitmap32()));
+  }
+
+  /**
+   * The devices a push targets. `platforms` as normalized by the API (all four push platforms
+   * means `"platform":"all"`, which also reaches web devices). Returns a new bitmap the caller owns.
+   */
+  async resolve(appKey: string, platforms: readonly Platform[], audience: Audience): Promise<Bitmap> {
+    const a = this.apps.get(appKey);
+    if (!a) return new RoaringBitmap32();
+    const empty = new RoaringBitmap32();
+    let set: Bitmap | null = null;
+    const and = (b: Bitmap) => {
+      set = set === null ? b.clone() : RoaringBitmap32.and(set, b);
+    };
+
+    if (audience.all === true) and(a.all);
+    if (audience.tag) and(RoaringBitmap32.orMany(audience.tag.map((t) => a.tags.get(t) ?? empty)));
+    if (audience.tagAnd) for (const t of audience.tagAnd) and(a.tags.get(t) ?? empty);
+    if (audience.alias) and(new RoaringBitmap32(await this.lookups.numsByAliases(appKey, audience.alias)));
+    if (audience.registrationId) {
+      const found = await this.lookups.numsByRegistrationIds(appKey, audience.registrationId);
+      and(new RoaringBitmap32(found.values()));
+    }
+    let result: Bitmap = set ?? a.all.clone();
+    if (audience.tagNot) {
+      result = RoaringBitmap32.andNot(result, RoaringBitmap32.orMany(audience.tagNot.map((t) => a.tags.get(t) ?? empty)));
+    }
+    const everyPlatform = PLATFORMS.every((p) => platforms.includes(p));
+    if (!everyPlatform) result = RoaringBitmap32.and(result, this.platformSet(appKey, platforms));
+    return result;
+  }
+}

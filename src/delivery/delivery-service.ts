@@ -1,0 +1,233 @@
+import type { Logger } from 'pino';
+import { RoaringBitmap32, type Bitmap } from '../audience/audience-index.js';
+import type { DeviceRegistry } from '../devices/registry.js';
+import { errors } from '../domain/errors.js';
+import type { AcceptedPush } from '../domain/push.js';
+import type { DeviceSession, DeviceUpdate, GatewayHooks } from '../gateway/types.js';
+import type { AckRow, Store } from '../store/types.js';
+import { AppLivePushes, LivePush } from './live-pushes.js';
+import type { PlannedTargets } from './planner.js';
+import { encodeWithdrawFrame } from './render.js';
+
+/** Where this node's device connections are (the gateway). */
+export interface Presence {
+  sessions(appKey: string): ReadonlyMap<number, DeviceSession> | undefined;
+}
+
+export interface DeliveryOptions {
+  /** How often acknowledgements are saved, in ms. */
+  ackFlushMs: number;
+  /** How often expired pushes are dropped from memory, in ms. */
+  expirySweepMs: number;
+}
+
+const DEFAULTS: DeliveryOptions = { ackFlushMs: 200, expirySweepMs: 30_000 };
+
+function bytes(b: Bitmap): Buffer {
+  const u = b.serialize('portable');
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+/**
+ * Delivery to the gateway's own connections: fans each accepted push out to the connected
+ * targets, gives a connecting device what it is owed (oldest first, while time_to_live lasts),
+ * records acknowledgements as bitmaps, and carries out override and revoke. Delivery is at
+ * least once; devices drop duplicates by msg_id.
+ */
+export class DeliveryService implements GatewayHooks {
+  private readonly apps = new Map<string, AppLivePushes>();
+  private readonly onlineSeen = new Map<string, Set<number>>();
+  private readonly options: DeliveryOptions;
+  private presence: Presence | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly registry: DeviceRegistry,
+    private readonly logger: Logger,
+    options: Partial<DeliveryOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  /** Loads what is still live from the store and starts the timers. */
+  async start(presence: Presence): Promise<void> {
+    this.presence = presence;
+    const now = Date.now();
+    for (const row of await this.store.pushes.live(now)) {
+      const lp = new LivePush(
+        row.push,
+        RoaringBitmap32.deserialize(row.targets, 'portable'),
+        row.acked ? RoaringBitmap32.deserialize(row.acked, 'portable') : undefined,
+        {
+          revoked: row.revokedAt !== null,
+          overridden: row.overriddenBy !== null,
+          withdrawn: row.withdrawn ? RoaringBitmap32.deserialize(row.withdrawn, 'portable') : null,
+        },
+      );
+      this.app(row.push.appKey).add(lp);
+    }
+    this.flushTimer = setInterval(() => void this.flush(), this.options.ackFlushMs);
+    this.sweepTimer = setInterval(() => this.sweep(), this.options.expirySweepMs);
+    this.flushTimer.unref();
+    this.sweepTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.flush();
+  }
+
+  private app(appKey: string): AppLivePushes {
+    let a = this.apps.get(appKey);
+    if (!a) this.apps.set(appKey, (a = new AppLivePushes()));
+    return a;
+  }
+
+  /** AcceptService listener: the push is durable; keep it live and send it to whoever is connected. */
+  accepted(push: AcceptedPush, targets: PlannedTargets): void {
+    const lp = new LivePush(push, targets.bitmap);
+    const app = this.app(push.appKey);
+    const replaced = push.options.overrideMsgId === undefined ? undefined : app.byId.get(push.options.overrideMsgId);
+    if (replaced) replaced.overridden = true;
+    if (push.expiresAt > push.createdAt) app.add(lp);
+
+    const sessions = this.presence?.sessions(push.appKey);
+    if (!sessions || sessions.size === 0) return;
+    // Walk whichever side is smaller: the targets or this node's connections.
+    if (targets.count <= sessions.size) {
+      for (const num of targets.bitmap) {
+        const s = sessions.get(num);
+        if (s) s.send(lp.frame(s.platform));
+      }
+    } else {
+      for (const [num, s] of sessions) if (targets.bitmap.has(num)) s.send(lp.frame(s.platform));
+    }
+  }
+
+  /** DELETE /v3/push/{msgid}: undelivered copies are dropped, holders are told to withdraw. */
+  async revoke(appKey: string, msgId: string): Promise<void> {
+    const head = await this.store.pushes.head(msgId);
+    if (!head || head.appKey !== appKey) throw errors.invalid("msgid doesn't exist");
+    if (head.revokedAt !== null) return;
+    await this.store.pushes.markRevoked(msgId, Date.now());
+    const app = this.apps.get(appKey);
+    const lp = app?.byId.get(msgId);
+    if (!app || !lp) return;
+    app.revoked(lp);
+    const sessions = this.presence?.sessions(appKey);
+    if (sessions) {
+      const frame = encodeWithdrawFrame(msgId);
+      for (const num of lp.acked) {
+        const s = sessions.get(num);
+        if (s && s.send(frame)) lp.withdrawn!.add(num);
+      }
+    }
+    lp.dirty = true;
+  }
+
+  // ---- GatewayHooks ------------------------------------------------------------------------
+
+  online(session: DeviceSession): void {
+    this.seen(session);
+    const app = this.apps.get(session.appKey);
+    if (!app) return;
+    for (const lp of app.withdrawalsOwed(session.num)) {
+      if (session.send(encodeWithdrawFrame(lp.msgId))) {
+        lp.withdrawn!.add(session.num);
+        lp.dirty = true;
+      }
+    }
+    for (const lp of app.owed(session.num, Date.now())) {
+      if (!session.send(lp.frame(session.platform))) return;
+    }
+  }
+
+  offline(session: DeviceSession): void {
+    this.seen(session);
+  }
+
+  ack(session: DeviceSession, msgIds: string[]): void {
+    const app = this.apps.get(session.appKey);
+    if (!app) return;
+    for (const id of msgIds) {
+      const lp = app.byId.get(id);
+      if (!lp || !lp.targets.has(session.num) || lp.acked.has(session.num)) continue;
+      lp.acked.add(session.num);
+      lp.dirty = true;
+      app.acked(lp, session.num);
+    }
+  }
+
+  click(_session: DeviceSession, _msgId: string): void {
+    // Click receipts are recorded by the reports module (not yet part of this node).
+  }
+
+  async update(session: DeviceSession, update: DeviceUpdate): Promise<{ tags: string[]; alias: string | null }> {
+    const device = await this.registry.get(session.appKey, session.registrationId);
+    if (!device) throw errors.deviceInvalid('device no longer exists');
+    let tags = device.tags;
+    if (update.tags) tags = await this.registry.changeTags(device, update.tags.add ?? [], update.tags.remove ?? []);
+    let alias = device.alias;
+    if (update.alias !== undefined) {
+      await this.registry.setAlias(device, update.alias);
+      alias = update.alias;
+    }
+    return { tags, alias };
+  }
+
+  // ---- persistence -------------------------------------------------------------------------
+
+  private seen(session: DeviceSession): void {
+    let set = this.onlineSeen.get(session.appKey);
+    if (!set) this.onlineSeen.set(session.appKey, (set = new Set()));
+    set.add(session.num);
+  }
+
+  /** Saves changed ack bitmaps and last-online times; flushes never overlap. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const rows: AckRow[] = [];
+      for (const app of this.apps.values()) {
+        for (const lp of app.byId.values()) {
+          if (!lp.dirty) continue;
+          lp.dirty = false;
+          rows.push({ msgId: lp.msgId, acked: bytes(lp.acked), withdrawn: lp.withdrawn ? bytes(lp.withdrawn) : null });
+        }
+      }
+      const seen = [...this.onlineSeen];
+      this.onlineSeen.clear();
+      try {
+        await this.store.pushes.saveAcks(rows);
+        const now = Date.now();
+        for (const [appKey, nums] of seen) await this.store.devices.markOnline(appKey, [...nums], now);
+      } catch (err) {
+        this.logger.error({ err }, 'saving acknowledgements failed; will retry');
+        this.markAllDirty(rows.map((r) => r.msgId));
+      }
+    });
+    return this.flushing;
+  }
+
+  private markAllDirty(msgIds: string[]): void {
+    const wanted = new Set(msgIds);
+    for (const app of this.apps.values()) for (const lp of app.byId.values()) if (wanted.has(lp.msgId)) lp.dirty = true;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    let gone = 0;
+    for (const app of this.apps.values()) gone += app.expire(now);
+    if (gone > 0) this.logger.debug({ gone }, 'expired pushes dropped');
+  }
+
+  /** Pushes held in memory (for metrics and tests). */
+  liveCount(): number {
+    let n = 0;
+    for (const app of this.apps.values()) n += app.size;
+    return n;
+  }
+}

@@ -1,0 +1,131 @@
+import { RoaringBitmap32, type Bitmap } from '../audience/audience-index.js';
+import type { DevicePlatform } from '../devices/types.js';
+import type { AcceptedPush } from '../domain/push.js';
+import { encodePushFrame } from './render.js';
+
+/** Pushes with at most this many targets are indexed by device; wider ones are scanned. */
+export const NARROW_TARGETS = 1000;
+
+/** A push that devices may still be owed (or may still have to be told to withdraw). */
+export class LivePush {
+  readonly acked: Bitmap;
+  withdrawn: Bitmap | null;
+  revoked: boolean;
+  overridden: boolean;
+  /** Acks or withdrawals changed since the last save. */
+  dirty = false;
+  /** Few enough targets to index by device. */
+  readonly narrow: boolean;
+  private readonly frames = new Map<DevicePlatform, Buffer>();
+
+  constructor(
+    readonly push: AcceptedPush,
+    readonly targets: Bitmap,
+    acked?: Bitmap,
+    state: { revoked?: boolean; overridden?: boolean; withdrawn?: Bitmap | null } = {},
+  ) {
+    this.acked = acked ?? new RoaringBitmap32();
+    this.revoked = state.revoked ?? false;
+    this.overridden = state.overridden ?? false;
+    this.withdrawn = state.withdrawn ?? null;
+    this.narrow = targets.size <= NARROW_TARGETS;
+  }
+
+  get msgId(): string {
+    return this.push.msgId;
+  }
+
+
+  deliverable(now: number): boolean {
+    return !this.revoked && !this.overridden && this.push.expiresAt > now;
+  }
+
+  /** The frame for one platform, encoded once and shared by every device of that platform. */
+  frame(platform: DevicePlatform): Buffer {
+    let f = this.frames.get(platform);
+    if (!f) this.frames.set(platform, (f = encodePushFrame(this.push, platform)));
+    return f;
+  }
+}
+
+/**
+ * One app's live pushes, arranged so that a connecting device finds what it is owed without
+ * scanning every device: wide pushes (broadcasts, big tags) are few and checked by bitmap
+ * membership; narrow pushes are indexed by device number.
+ */
+export class AppLivePushes {
+  readonly byId = new Map<string, LivePush>();
+  private wide: LivePush[] = [];
+  private readonly narrowByDevice = new Map<number, LivePush[]>();
+  private revokedList: LivePush[] = [];
+
+  add(lp: LivePush): void {
+    this.byId.set(lp.msgId, lp);
+    if (lp.revoked) this.revokedList.push(lp);
+    if (!lp.deliverable(Date.now())) return;
+    if (!lp.narrow) {
+      this.wide.push(lp);
+      return;
+    }
+    for (const num of lp.targets) {
+      if (lp.acked.has(num)) continue;
+      const list = this.narrowByDevice.get(num);
+      if (list) list.push(lp);
+      else this.narrowByDevice.set(num, [lp]);
+    }
+  }
+
+  /** Pushes owed to device `num`, oldest first. */
+  owed(num: number, now: number): LivePush[] {
+    const out: LivePush[] = [];
+    for (const lp of this.wide) if (lp.deliverable(now) && lp.targets.has(num) && !lp.acked.has(num)) out.push(lp);
+    const narrow = this.narrowByDevice.get(num);
+    if (narrow) for (const lp of narrow) if (lp.deliverable(now) && !lp.acked.has(num)) out.push(lp);
+    if (narrow && this.wide.length > 0) out.sort((a, b) => Number(a.msgId) - Number(b.msgId));
+    return out;
+  }
+
+  /** Revoked pushes this device holds and has not yet been told to withdraw. */
+  withdrawalsOwed(num: number): LivePush[] {
+    return this.revokedList.filter((lp) => lp.acked.has(num) && !lp.withdrawn?.has(num));
+  }
+
+  acked(lp: LivePush, num: number): void {
+    if (!lp.narrow) return;
+    const list = this.narrowByDevice.get(num);
+    if (!list) return;
+    const rest = list.filter((x) => x !== lp);
+    if (rest.length > 0) this.narrowByDevice.set(num, rest);
+    else this.narrowByDevice.delete(num);
+  }
+
+  revoked(lp: LivePush): void {
+    lp.revoked = true;
+    lp.withdrawn ??= new RoaringBitmap32();
+    this.revokedList.push(lp);
+  }
+
+  /** Drops pushes past their time to live; returns how many went. */
+  expire(now: number): number {
+    let gone = 0;
+    for (const [id, lp] of this.byId) {
+      if (lp.push.expiresAt <= now) {
+        this.byId.delete(id);
+        gone++;
+      }
+    }
+    if (gone === 0) return 0;
+    this.wide = this.wide.filter((lp) => lp.push.expiresAt > now);
+    this.revokedList = this.revokedList.filter((lp) => lp.push.expiresAt > now);
+    for (const [num, list] of this.narrowByDevice) {
+      const rest = list.filter((lp) => lp.push.expiresAt > now);
+      if (rest.length === 0) this.narrowByDevice.delete(num);
+      else if (rest.length !== list.length) this.narrowByDevice.set(num, rest);
+    }
+    return gone;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}
