@@ -33,6 +33,13 @@ export interface Config {
     /** Devices one alias may be bound to (7015 beyond; JPush allows 10); 0 = unlimited. */
     devicesPerAlias: number;
   };
+  delivery: {
+    /**
+     * Pushes with at most this many targets are indexed per device; wider ones (broadcasts,
+     * big tags) are found by bitmap membership when a device connects.
+     */
+    narrowTargets: number;
+  };
   gateway: {
     /** Seconds between device pings; silent for 2.5 of them and the connection is closed. */
     heartbeatSeconds: number;
@@ -62,6 +69,7 @@ export const DEFAULT_CONFIG: Config = {
     registrationsPerWindow: 20_000,
     devicesPerAlias: 10,
   },
+  delivery: { narrowTargets: 1000 },
   gateway: {
     heartbeatSeconds: 30,
     maxFrameBytes: 4096,
@@ -143,6 +151,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (!Number.isInteger(config.nodeId) || config.nodeId < 0 || config.nodeId > 15) throw new ConfigError('nodeId must be 0..15');
   for (const [k, v] of Object.entries(config.limits)) {
     if (!Number.isInteger(v) || v < 0) throw new ConfigError(`limits.${k} must be a non-negative integer`);
+  }
+  if (!Number.isInteger(config.delivery.narrowTargets) || config.delivery.narrowTargets < 0) {
+    throw new ConfigError('delivery.narrowTargets must be a non-negative integer');
   }
   for (const [k, v] of Object.entries(config.gateway)) {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(`gateway.${k} must be a positive integer`);

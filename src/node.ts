@@ -39,7 +39,10 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const index = await AudienceIndex.load(store.devices);
   const registry = new DeviceRegistry(store, index, { devicesPerAlias: config.limits.devicesPerAlias });
   const accept = new AcceptService(store, ids, new Planner(index), { broadcastsPerDay: config.limits.broadcastsPerDay });
-  const delivery = new DeliveryService(store, registry, logger);
+  const delivery = new DeliveryService(store, registry, logger, {
+    narrowTargets: config.delivery.narrowTargets,
+    backlogWindowBytes: Math.min(128 * 1024, Math.floor(config.gateway.maxBufferedBytes / 4)),
+  });
   accept.onAccepted((push, targets) => delivery.accepted(push, targets));
   const gateway = new Gateway(registry, delivery, logger, config.gateway);
   const ctx: ServerContext = {

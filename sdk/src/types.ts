@@ -23,7 +23,8 @@ export interface VendorTokens {
 
 /** A notification as rendered for this device's platform; platform fields pass through. */
 export interface Notification {
-  alert: string;
+  /** A string, or on iOS possibly an object (`title`, `body`, ...) as sent. */
+  alert?: string | Record<string, unknown>;
   title?: string;
   extras?: Record<string, unknown>;
   [field: string]: unknown;

@@ -2,6 +2,7 @@
 import { ConfigError } from '../config.js';
 import { APP_USAGE, appCommand } from './app.js';
 import { UsageError } from './args.js';
+import { DEVICE_USAGE, deviceCommand } from './device.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
 
 const USAGE = `Borealis: self-hosted push notifications, wire-compatible with JPush v3.
@@ -9,6 +10,8 @@ const USAGE = `Borealis: self-hosted push notifications, wire-compatible with JP
 ${SERVE_USAGE}
 
 ${APP_USAGE}
+
+${DEVICE_USAGE}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -18,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
       return serveCommand(rest);
     case 'app':
       return appCommand(rest);
+    case 'device':
+      return deviceCommand(rest);
     case 'help':
     case '--help':
     case '-h':

@@ -5,7 +5,7 @@ import { errors } from '../domain/errors.js';
 import type { AcceptedPush } from '../domain/push.js';
 import type { DeviceSession, DeviceUpdate, GatewayHooks } from '../gateway/types.js';
 import type { AckRow, Store } from '../store/types.js';
-import { AppLivePushes, LivePush } from './live-pushes.js';
+import { AppLivePushes, LivePush, NARROW_TARGETS } from './live-pushes.js';
 import type { PlannedTargets } from './planner.js';
 import { encodeWithdrawFrame } from './render.js';
 
@@ -19,9 +19,23 @@ export interface DeliveryOptions {
   ackFlushMs: number;
   /** How often expired pushes are dropped from memory, in ms. */
   expirySweepMs: number;
+  /** Pushes with at most this many targets are indexed per device; wider ones are found by bitmap. */
+  narrowTargets: number;
+  /**
+   * A reconnecting device is sent its backlog in windows of this many bytes; the next window
+   * goes when the device acknowledges, so a long backlog never piles up in the socket (where
+   * the gateway would drop the device as a slow consumer before its acks got through). Keep
+   * it well under the gateway's slow-consumer limit.
+   */
+  backlogWindowBytes: number;
 }
 
-const DEFAULTS: DeliveryOptions = { ackFlushMs: 200, expirySweepMs: 30_000 };
+const DEFAULTS: DeliveryOptions = {
+  ackFlushMs: 200,
+  expirySweepMs: 30_000,
+  narrowTargets: NARROW_TARGETS,
+  backlogWindowBytes: 128 * 1024,
+};
 
 function bytes(b: Bitmap): Buffer {
   const u = b.serialize('portable');
@@ -37,6 +51,8 @@ function bytes(b: Bitmap): Buffer {
 export class DeliveryService implements GatewayHooks {
   private readonly apps = new Map<string, AppLivePushes>();
   private readonly onlineSeen = new Map<string, Set<number>>();
+  /** What is left of each connecting device's backlog, sent window by window. */
+  private readonly backlogs = new WeakMap<DeviceSession, { pushes: LivePush[]; next: number }>();
   private readonly options: DeliveryOptions;
   private presence: Presence | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
@@ -66,6 +82,7 @@ export class DeliveryService implements GatewayHooks {
           overridden: row.overriddenBy !== null,
           withdrawn: row.withdrawn ? RoaringBitmap32.deserialize(row.withdrawn, 'portable') : null,
         },
+        this.options.narrowTargets,
       );
       this.app(row.push.appKey).add(lp);
     }
@@ -89,7 +106,7 @@ export class DeliveryService implements GatewayHooks {
 
   /** AcceptService listener: the push is durable; keep it live and send it to whoever is connected. */
   accepted(push: AcceptedPush, targets: PlannedTargets): void {
-    const lp = new LivePush(push, targets.bitmap);
+    const lp = new LivePush(push, targets.bitmap, undefined, {}, this.options.narrowTargets);
     const app = this.app(push.appKey);
     const replaced = push.options.overrideMsgId === undefined ? undefined : app.byId.get(push.options.overrideMsgId);
     if (replaced) replaced.overridden = true;
@@ -141,13 +158,35 @@ export class DeliveryService implements GatewayHooks {
         lp.dirty = true;
       }
     }
-    for (const lp of app.owed(session.num, Date.now())) {
-      if (!session.send(lp.frame(session.platform))) return;
+    const owed = app.owed(session.num, Date.now());
+    if (owed.length > 0) {
+      this.backlogs.set(session, { pushes: owed, next: 0 });
+      this.sendBacklogWindow(session);
     }
+  }
+
+  /** Sends the next window of a device's backlog; skips pushes acked or revoked meanwhile. */
+  private sendBacklogWindow(session: DeviceSession): void {
+    const backlog = this.backlogs.get(session);
+    if (!backlog) return;
+    const now = Date.now();
+    let bytes = 0;
+    while (backlog.next < backlog.pushes.length && bytes < this.options.backlogWindowBytes) {
+      const lp = backlog.pushes[backlog.next++]!;
+      if (!lp.deliverable(now) || lp.acked.has(session.num)) continue;
+      const frame = lp.frame(session.platform);
+      if (!session.send(frame)) {
+        this.backlogs.delete(session);
+        return;
+      }
+      bytes += frame.length;
+    }
+    if (backlog.next >= backlog.pushes.length) this.backlogs.delete(session);
   }
 
   offline(session: DeviceSession): void {
     this.seen(session);
+    this.backlogs.delete(session);
   }
 
   ack(session: DeviceSession, msgIds: string[]): void {
@@ -160,6 +199,7 @@ export class DeliveryService implements GatewayHooks {
       lp.dirty = true;
       app.acked(lp, session.num);
     }
+    this.sendBacklogWindow(session);
   }
 
   click(_session: DeviceSession, _msgId: string): void {

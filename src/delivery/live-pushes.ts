@@ -3,7 +3,7 @@ import type { DevicePlatform } from '../devices/types.js';
 import type { AcceptedPush } from '../domain/push.js';
 import { encodePushFrame } from './render.js';
 
-/** Pushes with at most this many targets are indexed by device; wider ones are scanned. */
+/** Default: pushes with at most this many targets are indexed by device; wider ones are scanned. */
 export const NARROW_TARGETS = 1000;
 
 /** A push that devices may still be owed (or may still have to be told to withdraw). */
@@ -23,12 +23,13 @@ export class LivePush {
     readonly targets: Bitmap,
     acked?: Bitmap,
     state: { revoked?: boolean; overridden?: boolean; withdrawn?: Bitmap | null } = {},
+    narrowTargets = NARROW_TARGETS,
   ) {
     this.acked = acked ?? new RoaringBitmap32();
     this.revoked = state.revoked ?? false;
     this.overridden = state.overridden ?? false;
     this.withdrawn = state.withdrawn ?? null;
-    this.narrow = targets.size <= NARROW_TARGETS;
+    this.narrow = targets.size <= narrowTargets;
   }
 
   get msgId(): string {

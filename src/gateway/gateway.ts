@@ -171,6 +171,15 @@ export class Gateway implements SessionOwner {
   private receive(s: Session, data: RawData, isBinary: boolean): void {
     try {
       if (s.state === SessionState.Closed) return;
+      if (s.state === SessionState.Authenticating) return this.violation(s, Close.protocol, 'frame before ready');
+      if (s.state === SessionState.Open) {
+        // before parsing: a flood costs as little as possible
+        const now = Date.now();
+        if (!s.takeToken(now, this.options.framesPerSecond, this.options.frameBurst)) {
+          return this.violation(s, Close.tooManyFrames, 'too many frames');
+        }
+        s.lastSeen = now;
+      }
       if (isBinary) return this.violation(s, Close.protocol, 'binary frames are not supported');
       const frame = parseDeviceFrame(toText(data));
       if (frame.t === 'invalid') return this.violation(s, Close.protocol, frame.reason);
@@ -179,12 +188,6 @@ export class Gateway implements SessionOwner {
         void this.authenticate(s, frame.registrationId, frame.deviceSecret);
         return;
       }
-      if (s.state === SessionState.Authenticating) return this.violation(s, Close.protocol, 'frame before ready');
-      const now = Date.now();
-      if (!s.takeToken(now, this.options.framesPerSecond, this.options.frameBurst)) {
-        return this.violation(s, Close.tooManyFrames, 'too many frames');
-      }
-      s.lastSeen = now;
       this.dispatch(s, frame);
     } catch (err) {
       this.log.error({ err, registrationId: s.registrationId }, 'gateway frame handling failed');

@@ -46,9 +46,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export type ConfigPatch = Partial<Omit<Config, 'limits' | 'store'>> & {
+export type ConfigPatch = Partial<Omit<Config, 'limits' | 'store' | 'delivery' | 'gateway'>> & {
   limits?: Partial<Config['limits']>;
   store?: Partial<Config['store']>;
+  delivery?: Partial<Config['delivery']>;
+  gateway?: Partial<Config['gateway']>;
 };
 
 /** A real node on a real SQLite file in a fresh directory, listening on a free loopback port. */
@@ -62,6 +64,8 @@ export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServ
     logLevel: 'silent',
     limits: { ...DEFAULT_CONFIG.limits, ...patch.limits },
     store: { ...DEFAULT_CONFIG.store, synchronous: 'normal', ...patch.store },
+    delivery: { ...DEFAULT_CONFIG.delivery, ...patch.delivery },
+    gateway: { ...DEFAULT_CONFIG.gateway, ...patch.gateway },
   };
   let node = await startNode(config);
   const app = await createApp(node.ctx.store, 'test');

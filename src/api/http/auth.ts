@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errors } from '../../domain/errors.js';
+import { ApiError, errors } from '../../domain/errors.js';
 import type { ServerContext } from '../../context.js';
 import type { AppRecord } from '../../store/types.js';
 
@@ -21,16 +21,28 @@ export function parseBasicAuth(header: string | undefined): { user: string; secr
   return { user: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
+/** Error codes an API family uses for authentication failures (the Device API has its own). */
+export interface AuthCodes {
+  /** No usable Authorization header. */
+  missing: number;
+  /** Credentials that do not match. */
+  failed: number;
+}
+
+export const PUSH_AUTH_CODES: AuthCodes = { missing: 1004, failed: 1004 };
+export const DEVICE_AUTH_CODES: AuthCodes = { missing: 7001, failed: 7004 };
+
 /**
- * preHandler for the app-authenticated APIs: HTTP Basic with appKey:masterSecret (1004 / 401
- * otherwise), then the app's request allowance (2002 / 429 past it, with JPush's headers).
+ * preHandler for the app-authenticated APIs: HTTP Basic with appKey:masterSecret (HTTP 401
+ * with the family's code otherwise), then the app's request allowance (2002 / 429 past it,
+ * with JPush's headers).
  */
-export function requireApp(ctx: ServerContext) {
+export function requireApp(ctx: ServerContext, codes: AuthCodes = PUSH_AUTH_CODES) {
   return async function (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const creds = parseBasicAuth(request.headers.authorization);
-    if (!creds) throw errors.auth('Authen failed: missing or malformed Basic authorization');
+    if (!creds) throw new ApiError(codes.missing, 'Authen failed: missing or malformed Basic authorization', 401);
     const app = await ctx.apps.authenticate(creds.user, creds.secret);
-    if (!app) throw errors.auth('Authen failed');
+    if (!app) throw new ApiError(codes.failed, 'Authen failed', 401);
     request.appRecord = app;
 
     const limits = ctx.config.limits;

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { ServerContext } from '../../context.js';
 import { registerDeviceRegistrationRoute } from '../device/register-route.js';
+import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { installErrorHandling } from './errors.js';
 
@@ -45,6 +46,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   });
 
   registerPushRoutes(app, ctx);
+  registerDeviceRoutes(app, ctx);
   registerDeviceRegistrationRoute(app, ctx);
   return app;
 }

@@ -1,0 +1,212 @@
+import { readFileSync } from 'node:fs';
+import { BorealisClient, BorealisError, normalizeState, writeJsonFile, type ClientState, type Platform } from '../../sdk/src/node.js';
+import { UsageError, parse, stringFlag } from './args.js';
+
+export const DEVICE_USAGE = `borealis device --app-key KEY [--server URL] [--platform P] [--tags a,b] [--alias A]
+                [--count N] [--state FILE]
+  Simulates N devices (1 by default) of platform P (android) against the server at URL
+  (http://127.0.0.1:8080): registers them, or reuses those saved in FILE, sets their tags and
+  alias, connects them and prints one JSON line per delivery on stdout, status on stderr.
+  Runs until interrupted, then saves the devices to FILE.`;
+
+const PLATFORMS: readonly Platform[] = ['android', 'ios', 'hmos', 'quickapp', 'web'];
+const MAX_COUNT = 100_000;
+/** Devices set up at once: enough to be quick, few enough not to trip the registration limit. */
+const SETUP_CONCURRENCY = 16;
+const REGISTER_ATTEMPTS = 8;
+
+interface Settings {
+  server: string;
+  appKey: string;
+  platform: Platform;
+  tags: string[];
+  alias: string | undefined;
+}
+
+export async function deviceCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    'app-key': { type: 'string' },
+    server: { type: 'string' },
+    platform: { type: 'string' },
+    tags: { type: 'string' },
+    alias: { type: 'string' },
+    count: { type: 'string' },
+    state: { type: 'string' },
+  });
+  if (values.help) {
+    console.log(DEVICE_USAGE);
+    return 0;
+  }
+  const settings = settingsFrom(values);
+  const count = countFrom(stringFlag(values, 'count'));
+  const statePath = stringFlag(values, 'state');
+  const saved = statePath ? loadStates(statePath) : [];
+
+  const signal = untilSignal();
+  const clients: BorealisClient[] = [];
+  for (let i = 0; i < count; i++) clients.push(newClient(settings, saved[i]));
+
+  let failure: unknown;
+  // set-up stops at the first failure or signal; steps in flight fail when the clients close
+  const halted = () => failure !== undefined || signal.stopped();
+  const setup = forEachLimited(clients.length, SETUP_CONCURRENCY, async (i) => {
+    clients[i] = await setUp(clients[i]!, settings, halted);
+  }).catch((err: unknown) => {
+    failure ??= err;
+  });
+  await Promise.race([setup, signal.promise]);
+  if (!failure && !signal.stopped()) status(`${count} device(s) connected; Ctrl-C to stop`);
+  if (!failure) await signal.promise;
+  signal.dispose();
+
+  await Promise.all(clients.map((c) => c.close()));
+  if (statePath) {
+    writeJsonFile(statePath, clients.map((c) => c.state).filter((s) => s.registrationId !== null));
+  }
+  if (failure) {
+    status(`failed: ${failure instanceof Error ? failure.message : String(failure)}`);
+    return 1;
+  }
+  return 0;
+}
+
+function settingsFrom(values: Record<string, string | boolean | undefined>): Settings {
+  const appKey = stringFlag(values, 'app-key');
+  if (!appKey) throw new UsageError(`device needs --app-key KEY\n${DEVICE_USAGE}`);
+  const server = stringFlag(values, 'server') ?? 'http://127.0.0.1:8080';
+  if (!/^https?:\/\/[^/]/.test(server)) throw new UsageError('--server takes an http:// or https:// URL');
+  const platform = (stringFlag(values, 'platform') ?? 'android') as Platform;
+  if (!PLATFORMS.includes(platform)) throw new UsageError(`--platform takes one of ${PLATFORMS.join(', ')}`);
+  const tags = (stringFlag(values, 'tags') ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+  return { server, appKey, platform, tags, alias: stringFlag(values, 'alias') };
+}
+
+function countFrom(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || n < 1 || n > MAX_COUNT) throw new UsageError(`--count takes a number from 1 to ${MAX_COUNT}`);
+  return n;
+}
+
+/** The state file: a JSON array of SDK states, one per device. A missing file means none yet. */
+function loadStates(path: string): ClientState[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${path} is not JSON`);
+  }
+  if (!Array.isArray(parsed)) throw new UsageError(`${path} must hold a JSON array of device states`);
+  return parsed.map(normalizeState);
+}
+
+function newClient(settings: Settings, state: ClientState | undefined): BorealisClient {
+  const client = new BorealisClient({ server: settings.server, appKey: settings.appKey, platform: settings.platform, state });
+  const id = () => client.registrationId ?? '?';
+  client.on('push', (push) => {
+    line({
+      registration_id: id(),
+      msg_id: push.msgId,
+      notification: push.notification ?? null,
+      message: push.message ?? null,
+      override_msg_id: push.overrideMsgId ?? null,
+    });
+  });
+  client.on('withdraw', (msgId) => line({ registration_id: id(), withdraw: msgId }));
+  client.on('connected', () => status(`${id()} connected`));
+  client.on('disconnected', ({ code, reason, reconnectInMs }) => {
+    const next = reconnectInMs === null ? '' : `, reconnecting in ${reconnectInMs} ms`;
+    status(`${id()} disconnected (${code}${reason ? ` ${reason}` : ''})${next}`);
+  });
+  client.on('error', (err) => status(`${id()} error: ${err.message}`));
+  return client;
+}
+
+/**
+ * Registers (when the device has no saved credentials), connects, sets tags and alias.
+ * A saved device the server no longer knows is registered afresh; returns the client in use.
+ */
+async function setUp(client: BorealisClient, settings: Settings, stopped: () => boolean): Promise<BorealisClient> {
+  if (stopped()) return client;
+  if (client.registrationId === null) await register(client, stopped);
+  if (stopped()) return client;
+  try {
+    await client.connect();
+  } catch (err) {
+    if (stopped() || !(err instanceof BorealisError && err.code === 4001)) throw err;
+    status(`${client.registrationId} is not known to the server: registering a new device`);
+    client = newClient(settings, { registrationId: null, deviceSecret: null, seen: client.state.seen });
+    await register(client, stopped);
+    await client.connect();
+  }
+  if (settings.tags.length > 0 && !stopped()) await client.setTags({ add: settings.tags });
+  if (settings.alias !== undefined && !stopped()) await client.setAlias(settings.alias);
+  return client;
+}
+
+/** Registration, waiting and retrying while the app's registration rate limit (2002) says so. */
+async function register(client: BorealisClient, stopped: () => boolean): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const id = await client.register();
+      status(`${id} registered`);
+      return;
+    } catch (err) {
+      if (!(err instanceof BorealisError && err.code === 2002) || attempt >= REGISTER_ATTEMPTS || stopped()) throw err;
+      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+    }
+  }
+}
+
+/** Runs task(0..n-1), at most `limit` at a time; rejects with the first failure. */
+async function forEachLimited(n: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    try {
+      while (next < n && !failed) await task(next++);
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+}
+
+function untilSignal(): { promise: Promise<void>; stopped: () => boolean; dispose: () => void } {
+  let stopped = false;
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  const onSignal = () => {
+    stopped = true;
+    status('stopping');
+    dispose();
+    resolve();
+  };
+  // after the first signal the handlers are gone: a second Ctrl-C ends the process at once
+  const dispose = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { promise, stopped: () => stopped, dispose };
+}
+
+function line(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+function status(text: string): void {
+  process.stderr.write(`borealis device: ${text}\n`);
+}
