@@ -87,6 +87,10 @@ export class AudienceIndex {
     return [...(this.apps.get(appKey)?.tags.keys() ?? [])];
   }
 
+  hasTag(appKey: string, tag: string, num: number): boolean {
+    return this.apps.get(appKey)?.tags.get(tag)?.has(num) ?? false;
+  }
+
   tagCount(appKey: string, tag: string): number {
     return this.apps.get(appKey)?.tags.get(tag)?.size ?? 0;
   }

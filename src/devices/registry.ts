@@ -141,8 +141,17 @@ export class DeviceRegistry implements DeviceCredentialsCheck {
     if (!isTagOrAlias(tag)) throw errors.deviceInvalid('tag is illegal');
     const found = await this.store.devices.numsByRegistrationIds(appKey, [...add, ...remove]);
     const illegal = [...new Set([...add, ...remove])].filter((rid) => !found.has(rid));
+    // A device already at the tag limit cannot take a new tag: it is reported like an unknown id.
+    const counts = await this.store.devices.tagCounts(appKey, add.flatMap((rid) => (found.has(rid) ? [found.get(rid)!] : [])));
+    for (const rid of new Set(add)) {
+      const num = found.get(rid);
+      if (num !== undefined && !this.index.hasTag(appKey, tag, num) && (counts.get(num) ?? 0) >= MAX_TAGS_PER_DEVICE) {
+        found.delete(rid);
+        illegal.push(rid);
+      }
+    }
     const addNums = add.flatMap((rid) => (found.has(rid) ? [found.get(rid)!] : []));
-    const removeNums = remove.flatMap((rid) => (found.has(rid) ? [found.get(rid)!] : []));
+    const removeNums = remove.flatMap((rid) => (found.has(rid) && !illegal.includes(rid) ? [found.get(rid)!] : []));
     await this.store.devices.changeTagMembers(appKey, tag, addNums, removeNums);
     for (const n of removeNums) this.index.changeTags(appKey, n, [], [tag]);
     for (const n of addNums) this.index.changeTags(appKey, n, [tag], []);

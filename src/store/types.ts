@@ -128,6 +128,8 @@ export interface DeviceStore {
   /** Removes a tag from every device (of the given platforms, or all); returns the numbers it left. */
   deleteTag(appKey: string, tag: string, nums: readonly number[] | 'all'): Promise<number[]>;
   numsWithTag(appKey: string, tag: string): Promise<number[]>;
+  /** How many tags each of these devices has (devices without tags are absent). */
+  tagCounts(appKey: string, nums: readonly number[]): Promise<Map<number, number>>;
   listTags(appKey: string, limit: number): Promise<string[]>;
   markOnline(appKey: string, nums: readonly number[], at: number): Promise<void>;
   /** Streams every device's (app, number, platform) and every tag membership: index rebuild. */

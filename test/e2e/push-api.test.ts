@@ -161,6 +161,11 @@ describe('POST /v3/push over HTTP', () => {
       });
       assert.equal(res.status, 200);
     });
+    test('a URL that cannot be decoded: 400 with the error body', async () => {
+      const res = await call(server, 'GET', '/v3/tags/%E4%B8');
+      assert.equal(res.status, 400);
+      assert.equal(errorCode(res), 1003);
+    });
     test('unknown paths: 404 with the error body', async () => {
       const res = await call(server, 'GET', '/v3/nothing-here');
       assert.equal(res.status, 404);

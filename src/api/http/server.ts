@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { ServerContext } from '../../context.js';
 import { registerDeviceRegistrationRoute } from '../device/register-route.js';
@@ -19,6 +19,10 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // A URL that cannot be decoded never reaches a route; answer it in the JPush error shape too.
+    frameworkErrors: ((error: Error, _request: unknown, reply: FastifyReply) => {
+      reply.code(400).send({ error: { code: 1003, message: `Illegal URL: ${error.message}` } });
+    }) as never,
   };
   const app: FastifyInstance = (config.tls
     ? Fastify({

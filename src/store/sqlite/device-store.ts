@@ -144,6 +144,17 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
     async numsWithTag(appKey, tag) {
       return (s.withTag.all(appKey, tag) as number[]).map(Number);
     },
+    async tagCounts(appKey, nums) {
+      const out = new Map<number, number>();
+      for (const part of chunks([...new Set(nums)])) {
+        const rows = db
+          .prepare(`SELECT num, count(*) FROM device_tags WHERE app_key = ? AND num IN (${part.map(() => '?').join(',')}) GROUP BY num`)
+          .raw()
+          .all(appKey, ...part) as [number, number][];
+        for (const [num, n] of rows) out.set(Number(num), Number(n));
+      }
+      return out;
+    },
     async listTags(appKey, limit) {
       return s.listTags.all(appKey, limit) as string[];
     },
