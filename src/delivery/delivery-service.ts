@@ -4,10 +4,24 @@ import type { DeviceRegistry } from '../devices/registry.js';
 import { errors } from '../domain/errors.js';
 import type { AcceptedPush } from '../domain/push.js';
 import type { DeviceSession, DeviceUpdate, GatewayHooks } from '../gateway/types.js';
-import type { AckRow, Store } from '../store/types.js';
+import type { ReceiptRow, Store } from '../store/types.js';
+import type { ReceiptSink, ReceiptStatus } from '../receipts/types.js';
 import { AppLivePushes, LivePush, NARROW_TARGETS } from './live-pushes.js';
 import type { PlannedTargets } from './planner.js';
 import { encodeWithdrawFrame } from './render.js';
+
+/** Everything known about what happened to one push, as bitmaps of device numbers. */
+export interface PushReceipts {
+  msgId: string;
+  appKey: string;
+  createdAt: number;
+  expiresAt: number;
+  revoked: boolean;
+  targets: Bitmap;
+  sent: Bitmap;
+  received: Bitmap;
+  clicked: Bitmap;
+}
 
 /** Where this node's device connections are (the gateway). */
 export interface Presence {
@@ -55,6 +69,7 @@ export class DeliveryService implements GatewayHooks {
   private readonly backlogs = new WeakMap<DeviceSession, { pushes: LivePush[]; next: number }>();
   private readonly options: DeliveryOptions;
   private presence: Presence | null = null;
+  private sink: ReceiptSink | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
@@ -69,18 +84,22 @@ export class DeliveryService implements GatewayHooks {
   }
 
   /** Loads what is still live from the store and starts the timers. */
-  async start(presence: Presence): Promise<void> {
+  async start(presence: Presence, sink: ReceiptSink | null = null): Promise<void> {
     this.presence = presence;
+    this.sink = sink;
     const now = Date.now();
     for (const row of await this.store.pushes.live(now)) {
+      const r = row.receipts;
       const lp = new LivePush(
         row.push,
         RoaringBitmap32.deserialize(row.targets, 'portable'),
-        row.acked ? RoaringBitmap32.deserialize(row.acked, 'portable') : undefined,
         {
+          sent: r ? RoaringBitmap32.deserialize(r.sent, 'portable') : undefined,
+          acked: r ? RoaringBitmap32.deserialize(r.acked, 'portable') : undefined,
+          clicked: r ? RoaringBitmap32.deserialize(r.clicked, 'portable') : undefined,
+          withdrawn: r?.withdrawn ? RoaringBitmap32.deserialize(r.withdrawn, 'portable') : null,
           revoked: row.revokedAt !== null,
           overridden: row.overriddenBy !== null,
-          withdrawn: row.withdrawn ? RoaringBitmap32.deserialize(row.withdrawn, 'portable') : null,
         },
         this.options.narrowTargets,
       );
@@ -106,7 +125,7 @@ export class DeliveryService implements GatewayHooks {
 
   /** AcceptService listener: the push is durable; keep it live and send it to whoever is connected. */
   accepted(push: AcceptedPush, targets: PlannedTargets): void {
-    const lp = new LivePush(push, targets.bitmap, undefined, {}, this.options.narrowTargets);
+    const lp = new LivePush(push, targets.bitmap, {}, this.options.narrowTargets);
     const app = this.app(push.appKey);
     const replaced = push.options.overrideMsgId === undefined ? undefined : app.byId.get(push.options.overrideMsgId);
     if (replaced) replaced.overridden = true;
@@ -118,11 +137,34 @@ export class DeliveryService implements GatewayHooks {
     if (targets.count <= sessions.size) {
       for (const num of targets.bitmap) {
         const s = sessions.get(num);
-        if (s) s.send(lp.frame(s.platform));
+        if (s) this.deliver(lp, s);
       }
     } else {
-      for (const [num, s] of sessions) if (targets.bitmap.has(num)) s.send(lp.frame(s.platform));
+      for (const [num, s] of sessions) if (targets.bitmap.has(num)) this.deliver(lp, s);
     }
+  }
+
+  /** Hands a push to one connection and records it as sent. */
+  private deliver(lp: LivePush, session: DeviceSession): boolean {
+    if (!session.send(lp.frame(session.platform))) return false;
+    if (!lp.sent.has(session.num)) {
+      lp.sent.add(session.num);
+      lp.dirty = true;
+      this.receipt(lp, session, 'sent');
+    }
+    return true;
+  }
+
+  private receipt(lp: LivePush, session: DeviceSession, status: ReceiptStatus): void {
+    this.sink?.record({
+      msgId: lp.msgId,
+      appKey: lp.push.appKey,
+      registrationId: session.registrationId,
+      platform: session.platform,
+      channel: 'jpush',
+      status,
+      time: Date.now(),
+    });
   }
 
   /** DELETE /v3/push/{msgid}: undelivered copies are dropped, holders are told to withdraw. */
@@ -144,6 +186,42 @@ export class DeliveryService implements GatewayHooks {
       }
     }
     lp.dirty = true;
+  }
+
+  /**
+   * What happened to a push of this app: from memory while it is live (the freshest figures),
+   * else from the store. Undefined for an unknown msg_id or one of another app.
+   */
+  async receiptsOf(appKey: string, msgId: string): Promise<PushReceipts | undefined> {
+    const lp = this.apps.get(appKey)?.byId.get(msgId);
+    if (lp) {
+      return {
+        msgId,
+        appKey,
+        createdAt: lp.push.createdAt,
+        expiresAt: lp.push.expiresAt,
+        revoked: lp.revoked,
+        targets: lp.targets,
+        sent: lp.sent,
+        received: lp.acked,
+        clicked: lp.clicked,
+      };
+    }
+    const stored = await this.store.pushes.receipts(msgId);
+    if (!stored || stored.head.appKey !== appKey) return undefined;
+    const r = stored.receipts;
+    const read = (b: Buffer | undefined) => (b ? RoaringBitmap32.deserialize(b, 'portable') : new RoaringBitmap32());
+    return {
+      msgId,
+      appKey,
+      createdAt: stored.head.createdAt,
+      expiresAt: stored.head.expiresAt,
+      revoked: stored.head.revokedAt !== null,
+      targets: read(stored.targets),
+      sent: read(r?.sent),
+      received: read(r?.acked),
+      clicked: read(r?.clicked),
+    };
   }
 
   // ---- GatewayHooks ------------------------------------------------------------------------
@@ -174,12 +252,11 @@ export class DeliveryService implements GatewayHooks {
     while (backlog.next < backlog.pushes.length && bytes < this.options.backlogWindowBytes) {
       const lp = backlog.pushes[backlog.next++]!;
       if (!lp.deliverable(now) || lp.acked.has(session.num)) continue;
-      const frame = lp.frame(session.platform);
-      if (!session.send(frame)) {
+      if (!this.deliver(lp, session)) {
         this.backlogs.delete(session);
         return;
       }
-      bytes += frame.length;
+      bytes += lp.frame(session.platform).length;
     }
     if (backlog.next >= backlog.pushes.length) this.backlogs.delete(session);
   }
@@ -198,12 +275,19 @@ export class DeliveryService implements GatewayHooks {
       lp.acked.add(session.num);
       lp.dirty = true;
       app.acked(lp, session.num);
+      this.receipt(lp, session, 'received');
     }
     this.sendBacklogWindow(session);
   }
 
-  click(_session: DeviceSession, _msgId: string): void {
-    // Click receipts are recorded by the reports module (not yet part of this node).
+  click(session: DeviceSession, msgId: string): void {
+    const lp = this.apps.get(session.appKey)?.byId.get(msgId);
+    // Only a target may click, and only once; a click implies the push was received.
+    if (!lp || !lp.targets.has(session.num) || lp.clicked.has(session.num)) return;
+    lp.clicked.add(session.num);
+    lp.dirty = true;
+    this.receipt(lp, session, 'clicked');
+    if (!lp.acked.has(session.num)) this.ack(session, [msgId]);
   }
 
   async update(session: DeviceSession, update: DeviceUpdate): Promise<{ tags: string[]; alias: string | null }> {
@@ -230,23 +314,31 @@ export class DeliveryService implements GatewayHooks {
   /** Saves changed ack bitmaps and last-online times; flushes never overlap. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
-      const rows: AckRow[] = [];
+      const rows: ReceiptRow[] = [];
       for (const app of this.apps.values()) {
         for (const lp of app.byId.values()) {
           if (!lp.dirty) continue;
           lp.dirty = false;
-          rows.push({ msgId: lp.msgId, acked: bytes(lp.acked), withdrawn: lp.withdrawn ? bytes(lp.withdrawn) : null });
+          rows.push({
+            msgId: lp.msgId,
+            sent: bytes(lp.sent),
+            acked: bytes(lp.acked),
+            clicked: bytes(lp.clicked),
+            withdrawn: lp.withdrawn ? bytes(lp.withdrawn) : null,
+          });
         }
       }
+      const callbacks = this.sink?.drain() ?? [];
       const seen = [...this.onlineSeen];
       this.onlineSeen.clear();
       try {
-        await this.store.pushes.saveAcks(rows);
+        await this.store.pushes.saveReceipts(rows, callbacks);
         const now = Date.now();
         for (const [appKey, nums] of seen) await this.store.devices.markOnline(appKey, [...nums], now);
       } catch (err) {
-        this.logger.error({ err }, 'saving acknowledgements failed; will retry');
+        this.logger.error({ err }, 'saving receipts failed; will retry');
         this.markAllDirty(rows.map((r) => r.msgId));
+        this.sink?.restore(callbacks);
       }
     });
     return this.flushing;

@@ -7,8 +7,21 @@ import { encodePushFrame } from './render.js';
 export const NARROW_TARGETS = 1000;
 
 /** A push that devices may still be owed (or may still have to be told to withdraw). */
+export interface LivePushState {
+  sent?: Bitmap;
+  acked?: Bitmap;
+  clicked?: Bitmap;
+  withdrawn?: Bitmap | null;
+  revoked?: boolean;
+  overridden?: boolean;
+}
+
 export class LivePush {
+  /** Devices whose connection was handed the push. */
+  readonly sent: Bitmap;
+  /** Devices that acknowledged it: received. */
   readonly acked: Bitmap;
+  readonly clicked: Bitmap;
   withdrawn: Bitmap | null;
   revoked: boolean;
   overridden: boolean;
@@ -21,11 +34,12 @@ export class LivePush {
   constructor(
     readonly push: AcceptedPush,
     readonly targets: Bitmap,
-    acked?: Bitmap,
-    state: { revoked?: boolean; overridden?: boolean; withdrawn?: Bitmap | null } = {},
+    state: LivePushState = {},
     narrowTargets = NARROW_TARGETS,
   ) {
-    this.acked = acked ?? new RoaringBitmap32();
+    this.sent = state.sent ?? new RoaringBitmap32();
+    this.acked = state.acked ?? new RoaringBitmap32();
+    this.clicked = state.clicked ?? new RoaringBitmap32();
     this.revoked = state.revoked ?? false;
     this.overridden = state.overridden ?? false;
     this.withdrawn = state.withdrawn ?? null;

@@ -1,5 +1,6 @@
 import type { DevicePlatform, DeviceRecord } from '../devices/types.js';
 import type { AcceptedPush } from '../domain/push.js';
+import type { CallbackBatch } from '../receipts/types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
 export interface AppRecord {
@@ -49,17 +50,20 @@ export interface TargetSet {
   count: number;
 }
 
-export interface AckRow {
+/** A push's receipt bitmaps (portable roaring), as saved. */
+export interface ReceiptRow {
   msgId: string;
+  sent: Buffer;
   acked: Buffer;
+  clicked: Buffer;
   withdrawn: Buffer | null;
 }
 
 export interface LivePushRow {
   push: AcceptedPush;
   targets: Buffer;
-  acked: Buffer | null;
-  withdrawn: Buffer | null;
+  /** Null when no receipt was saved yet. */
+  receipts: ReceiptRow | null;
   revokedAt: number | null;
   overriddenBy: string | null;
 }
@@ -85,8 +89,12 @@ export interface PushStore {
   /** Pushes still deliverable or still to be withdrawn: not expired at `now`. */
   live(now: number): Promise<LivePushRow[]>;
   markRevoked(msgId: string, at: number): Promise<void>;
-  /** Saves acknowledgement bitmaps, all in one transaction. */
-  saveAcks(rows: readonly AckRow[]): Promise<void>;
+  /**
+   * Saves receipt bitmaps and the callback batches reporting them, all in one transaction.
+   */
+  saveReceipts(rows: readonly ReceiptRow[], callbacks: readonly CallbackBatch[]): Promise<void>;
+  /** A push's stored receipts and target set (for reports on pushes no longer live). */
+  receipts(msgId: string): Promise<{ head: PushHead; targets: Buffer; receipts: ReceiptRow | null } | undefined>;
   countBroadcastsSince(appKey: string, since: number): Promise<number>;
   /** Highest msg_id ever issued, so ids keep increasing across restarts. */
   maxMsgId(): Promise<bigint>;

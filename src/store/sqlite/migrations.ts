@@ -31,11 +31,36 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX pushes_broadcast_by_app ON pushes (app_key, created_at) WHERE broadcast = 1;
   CREATE INDEX pushes_by_expiry ON pushes (expires_at);
 
-  -- devices that acknowledged a push, and holders told to withdraw it: bitmaps, one row a push
-  CREATE TABLE push_acks (
+  -- what happened to a push, as bitmaps of device numbers, one row a push: frames handed to
+  -- a device's connection, acknowledged (received), clicked, and holders told to withdraw it
+  CREATE TABLE push_receipts (
     msg_id     INTEGER PRIMARY KEY,
+    sent       BLOB NOT NULL,
     acked      BLOB NOT NULL,
+    clicked    BLOB NOT NULL,
     withdrawn  BLOB
+  );
+
+  -- receipt batches waiting to be POSTed to a callback URL; deleted once delivered
+  CREATE TABLE callback_queue (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_key     TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at     INTEGER NOT NULL,
+    last_error  TEXT
+  );
+  CREATE INDEX callback_queue_due ON callback_queue (next_at);
+
+  -- callback URLs an app registered; a push may only name one of these (1018 otherwise)
+  CREATE TABLE app_callback_urls (
+    app_key     TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    is_default  INTEGER NOT NULL DEFAULT 0,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (app_key, url)
   );
 
   CREATE TABLE cids (

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AcceptedPush } from '../../domain/push.js';
+import type { CallbackBatch } from '../../receipts/types.js';
 import type {
   AppLimitsPatch,
   AppRecord,
@@ -9,10 +10,10 @@ import type {
   CidRecord,
   CidStore,
   DeviceStore,
-  AckRow,
   LivePushRow,
   PushHead,
   PushStore,
+  ReceiptRow,
   TargetSet,
   Store,
 } from '../types.js';
@@ -133,16 +134,28 @@ export class SqliteStore implements Store {
       ),
       pushLive: db
         .prepare(
-          `SELECT p.msg_id, p.body, p.created_at, p.expires_at, p.targets, p.revoked_at, p.overridden_by, a.acked, a.withdrawn
-           FROM pushes p LEFT JOIN push_acks a ON a.msg_id = p.msg_id
+          `SELECT p.msg_id, p.body, p.created_at, p.expires_at, p.targets, p.revoked_at, p.overridden_by,
+                  r.msg_id AS r_id, r.sent, r.acked, r.clicked, r.withdrawn
+           FROM pushes p LEFT JOIN push_receipts r ON r.msg_id = p.msg_id
            WHERE p.expires_at > ? ORDER BY p.msg_id`,
         )
         .safeIntegers(true),
       pushRevoke: db.prepare('UPDATE pushes SET revoked_at = ? WHERE msg_id = ? AND revoked_at IS NULL'),
       pushOverride: db.prepare('UPDATE pushes SET overridden_by = ? WHERE msg_id = ?'),
-      ackUpsert: db.prepare(
-        `INSERT INTO push_acks (msg_id, acked, withdrawn) VALUES (?, ?, ?)
-         ON CONFLICT (msg_id) DO UPDATE SET acked = excluded.acked, withdrawn = excluded.withdrawn`,
+      receiptUpsert: db.prepare(
+        `INSERT INTO push_receipts (msg_id, sent, acked, clicked, withdrawn) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (msg_id) DO UPDATE SET sent = excluded.sent, acked = excluded.acked,
+           clicked = excluded.clicked, withdrawn = excluded.withdrawn`,
+      ),
+      receiptGet: db
+        .prepare(
+          `SELECT p.msg_id, p.app_key, p.created_at, p.expires_at, p.revoked_at, p.targets,
+                  r.msg_id AS r_id, r.sent, r.acked, r.clicked, r.withdrawn
+           FROM pushes p LEFT JOIN push_receipts r ON r.msg_id = p.msg_id WHERE p.msg_id = ?`,
+        )
+        .safeIntegers(true),
+      callbackInsert: db.prepare(
+        'INSERT INTO callback_queue (app_key, url, body, created_at, next_at) VALUES (?, ?, ?, ?, ?)',
       ),
       cidUse: db.prepare('UPDATE cids SET msg_id = ?, sendno = ?, used_at = ? WHERE cid = ? AND msg_id IS NULL'),
       pushGet: db.prepare('SELECT msg_id, body, created_at, expires_at FROM pushes WHERE msg_id = ?').safeIntegers(true),
@@ -178,8 +191,9 @@ export class SqliteStore implements Store {
       }
     });
     this.pushCommits = new GroupCommit((items) => insertPushes.immediate(items));
-    const saveAcks = db.transaction((rows: readonly AckRow[]) => {
-      for (const r of rows) s.ackUpsert.run(toBigInt(r.msgId), r.acked, r.withdrawn);
+    const saveReceipts = db.transaction((rows: readonly ReceiptRow[], callbacks: readonly CallbackBatch[]) => {
+      for (const r of rows) s.receiptUpsert.run(toBigInt(r.msgId), r.sent, r.acked, r.clicked, r.withdrawn);
+      for (const c of callbacks) s.callbackInsert.run(c.appKey, c.url, c.body, c.createdAt, c.createdAt);
     });
 
     this.apps = {
@@ -223,8 +237,7 @@ export class SqliteStore implements Store {
         return (s.pushLive.all(now) as Row[]).map((row) => ({
           push: toPush(row),
           targets: row.targets as Buffer,
-          acked: (row.acked as Buffer | null) ?? null,
-          withdrawn: (row.withdrawn as Buffer | null) ?? null,
+          receipts: toReceipts(row),
           revokedAt: row.revoked_at == null ? null : Number(row.revoked_at),
           overriddenBy: row.overridden_by == null ? null : String(row.overridden_by),
         }));
@@ -232,8 +245,23 @@ export class SqliteStore implements Store {
       async markRevoked(msgId, at) {
         s.pushRevoke.run(at, toBigInt(msgId));
       },
-      async saveAcks(rows: readonly AckRow[]) {
-        if (rows.length > 0) saveAcks.immediate(rows);
+      async saveReceipts(rows, callbacks) {
+        if (rows.length > 0 || callbacks.length > 0) saveReceipts.immediate(rows, callbacks);
+      },
+      async receipts(msgId) {
+        const row = s.receiptGet.get(toBigInt(msgId)) as Row | undefined;
+        if (!row) return undefined;
+        return {
+          head: {
+            msgId: String(row.msg_id),
+            appKey: row.app_key as string,
+            createdAt: Number(row.created_at),
+            expiresAt: Number(row.expires_at),
+            revokedAt: row.revoked_at == null ? null : Number(row.revoked_at),
+          },
+          targets: row.targets as Buffer,
+          receipts: toReceipts(row),
+        };
       },
       async head(msgId): Promise<PushHead | undefined> {
         const row = s.pushHead.get(toBigInt(msgId)) as Row | undefined;
@@ -279,6 +307,17 @@ export class SqliteStore implements Store {
     this.pushCommits.flush();
     if (this.db.open) this.db.close();
   }
+}
+
+function toReceipts(row: Row): ReceiptRow | null {
+  if (row.r_id == null) return null;
+  return {
+    msgId: String(row.r_id),
+    sent: row.sent as Buffer,
+    acked: row.acked as Buffer,
+    clicked: row.clicked as Buffer,
+    withdrawn: (row.withdrawn as Buffer | null) ?? null,
+  };
 }
 
 function toPush(row: Row): AcceptedPush {

@@ -1,0 +1,41 @@
+import type { DevicePlatform } from '../devices/types.js';
+
+/**
+ * What happened to one push on one device. Delivery produces these; reports count them from
+ * bitmaps, callbacks forward them to the app's receiver.
+ */
+export type ReceiptStatus = 'sent' | 'received' | 'clicked';
+
+export interface ReceiptEvent {
+  msgId: string;
+  appKey: string;
+  registrationId: string;
+  platform: DevicePlatform;
+  /** The channel the push went through: 'jpush' is Borealis's own connection. */
+  channel: string;
+  status: ReceiptStatus;
+  /** Epoch ms. */
+  time: number;
+}
+
+/** A batch of receipt events bound for one callback URL, queued durably until delivered. */
+export interface CallbackBatch {
+  appKey: string;
+  url: string;
+  /** The JSON body to POST, exactly as it will be signed and sent. */
+  body: string;
+  createdAt: number;
+}
+
+/**
+ * Takes receipt events as they happen. What it batches is handed to the store in the same
+ * transaction as the receipt bitmaps (see `drain`), so an event is durable exactly when the
+ * receipt it reports is.
+ */
+export interface ReceiptSink {
+  record(event: ReceiptEvent): void;
+  /** Batches to store with the next receipt save; the sink forgets them once handed over. */
+  drain(): CallbackBatch[];
+  /** Gives back batches whose save failed, to be handed over again next time. */
+  restore(batches: CallbackBatch[]): void;
+}
