@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,14 +14,19 @@ export function machine(): string {
 
 export interface BenchServer {
   url: string;
+  /** The server's data directory (its SQLite file is `borealis.db` inside). */
+  dir: string;
   appKey: string;
   masterSecret: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** Starts `borealis serve` on a fresh data directory with the given config and one unthrottled app. */
-export async function startBenchServer(config: Record<string, unknown>): Promise<BenchServer> {
+/**
+ * Starts `borealis serve` on a fresh data directory with the given config and one unthrottled app.
+ * `nodeArgs` go to the server's node process (e.g. a preload that lets the bench force a GC).
+ */
+export async function startBenchServer(config: Record<string, unknown>, nodeArgs: string[] = []): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'borealis-bench-'));
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify({ logLevel: 'warn', ...config }));
@@ -31,7 +36,7 @@ export async function startBenchServer(config: Record<string, unknown>): Promise
   if (created.status !== 0) throw new Error(created.stderr);
   const creds = JSON.parse(created.stdout) as { appKey: string; masterSecret: string };
   spawnSync(process.execPath, [CLI, 'app', 'limits', creds.appKey, '--rate-limit', '0', '--broadcasts-per-day', '0', '--data', dir, '--config', configFile]);
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', dir, '--config', configFile], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--port', '0', '--data', dir, '--config', configFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, BOREALIS_LOG_LEVEL: 'info' },
   });
@@ -47,6 +52,7 @@ export async function startBenchServer(config: Record<string, unknown>): Promise
   child.stdout!.resume();
   return {
     url,
+    dir,
     ...creds,
     child,
     stop: () =>
@@ -62,4 +68,50 @@ export async function startBenchServer(config: Record<string, unknown>): Promise
 
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable between processes. */
+export function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The p-th percentile (0..100) by nearest rank; NaN for no samples. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+export function median(samples: readonly number[]): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Resident set size of a process, in bytes, as the kernel reports it. */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** Reads plain (unlabelled) samples from a Prometheus text exposition. */
+export async function scrapeMetrics(url: string, names: readonly string[]): Promise<Record<string, number>> {
+  const text = await (await fetch(url + '/metrics')).text();
+  const out: Record<string, number> = {};
+  for (const name of names) {
+    const m = new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text);
+    out[name] = m ? Number(m[1]) : NaN;
+  }
+  return out;
+}
+
+export function mib(bytes: number): string {
+  return fmt(bytes / 2 ** 20, 1);
 }

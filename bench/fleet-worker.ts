@@ -1,0 +1,226 @@
+import { createConnection } from 'node:net';
+import { MqttClient } from 'mqtt';
+import { WebSocket } from 'ws';
+import type { DeviceCreds, FleetKind, FromWorker, ToWorker, WorkerStats } from './fleet.js';
+import { now } from './lib.js';
+
+/**
+ * One client process of a fleet (see fleet.ts). Every device acknowledges each push the moment
+ * it arrives; the process records when pushes arrived and when the last ack went out, and tells
+ * the parent as soon as every one of its devices has what it was armed to expect.
+ */
+
+interface Device {
+  ready: boolean;
+  /** Distinct msg_ids received since the last arm. */
+  got: Set<string> | null;
+  close(): Promise<void>;
+}
+
+const MAX_ATTEMPTS = 6;
+
+let devices: Device[] = [];
+let perDevice = 1;
+let armed = false;
+let complete = 0;
+let delivered = 0;
+let duplicates = 0;
+let firstRecv = 0;
+let lastRecv = 0;
+let lastAck = 0;
+let closes: Record<string, number> = {};
+let sampleFrame: string | null = null;
+let closing = false;
+/** Devices of the current connection set; null before the first connect and after close. */
+let assigned: number | null = null;
+
+function doneIfEmpty(): void {
+  if (armed && assigned === 0) {
+    armed = false;
+    reply({ ev: 'done', stats: stats() });
+  }
+}
+
+function reply(m: FromWorker): void {
+  process.send!(m);
+}
+
+function stats(): WorkerStats {
+  return { devices: devices.length, complete, delivered, duplicates, firstRecv, lastRecv, lastAck, closes, sampleFrame };
+}
+
+function received(d: Device, msgId: string, frame: string): void {
+  const t = now();
+  d.got ??= new Set();
+  if (d.got.has(msgId)) {
+    duplicates++;
+    return;
+  }
+  d.got.add(msgId);
+  if (firstRecv === 0) firstRecv = t;
+  lastRecv = t;
+  sampleFrame ??= frame;
+  if (d.got.size <= perDevice) delivered++;
+  if (d.got.size === perDevice && ++complete === devices.length && armed) {
+    armed = false;
+    reply({ ev: 'done', stats: stats() });
+  }
+}
+
+function closedAfterReady(code: number | string): void {
+  if (!closing) closes[code] = (closes[code] ?? 0) + 1;
+}
+
+/** Opens one connection; `settled` is called once with whether it became ready. */
+type Opener = (d: Device, index: number, address: string, settled: (ok: boolean) => void) => void;
+
+function wsOpener(kind: 'borealis' | 'bare', url: string, creds: DeviceCreds[]): Opener {
+  return (d, index, address, settled) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: address, handshakeTimeout: 60_000 });
+    let done = false;
+    const settle = (ok: boolean) => {
+      if (done) return;
+      done = true;
+      d.ready = ok;
+      settled(ok);
+    };
+    d.close = () =>
+      new Promise((resolve) => {
+        if (ws.readyState === ws.CLOSED) return resolve();
+        ws.once('close', () => resolve());
+        ws.close(1000);
+        setTimeout(() => ws.terminate(), 5_000).unref();
+      });
+    ws.on('open', () => {
+      if (kind === 'bare') return settle(true);
+      const c = creds[index]!;
+      ws.send(JSON.stringify({ t: 'auth', v: 1, registration_id: c.rid, device_secret: c.secret }));
+    });
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString();
+      const f = JSON.parse(text) as { t: string; msg_id?: string };
+      if (f.t === 'push') {
+        received(d, f.msg_id!, text);
+        ws.send(`{"t":"ack","msg_ids":["${f.msg_id}"]}`);
+        lastAck = now();
+      } else if (f.t === 'ready') {
+        settle(true);
+      }
+    });
+    ws.on('error', () => {});
+    ws.on('close', (code) => {
+      if (!done) settle(false);
+      else if (d.ready) closedAfterReady(code);
+    });
+  };
+}
+
+function mqttOpener(url: string, worker: number, topic: string): Opener {
+  const { hostname, port } = new URL(url);
+  return (d, index, address, settled) => {
+    let done = false;
+    const settle = (ok: boolean) => {
+      if (done) return;
+      done = true;
+      d.ready = ok;
+      if (!ok) client.end(true);
+      settled(ok);
+    };
+    const client = new MqttClient(() => createConnection({ host: hostname, port: Number(port), localAddress: address }), {
+      clientId: `bench-${worker}-${index}-${Math.random().toString(36).slice(2, 8)}`,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 0,
+      reconnectPeriod: 0,
+      connectTimeout: 60_000,
+      resubscribe: false,
+    });
+    d.close = () => new Promise((resolve) => client.end(false, {}, () => resolve()));
+    client.on('connect', () => client.subscribe(topic, { qos: 1 }, (err) => settle(!err)));
+    // QoS 1: the client sends PUBACK right after this handler returns.
+    client.on('message', (_topic, payload) => {
+      const text = payload.toString();
+      const f = JSON.parse(text) as { msg_id: string };
+      received(d, f.msg_id, text);
+      lastAck = now();
+    });
+    client.on('error', () => settle(false));
+    client.on('close', () => {
+      if (!done) settle(false);
+      else if (d.ready) closedAfterReady('mqtt-close');
+    });
+  };
+}
+
+async function connect(m: Extract<ToWorker, { cmd: 'connect' }>): Promise<void> {
+  closing = false;
+  const count = typeof m.devices === 'number' ? m.devices : m.devices.length;
+  const creds = typeof m.devices === 'number' ? [] : m.devices;
+  const open: Opener =
+    m.kind === 'mqtt' ? mqttOpener(m.url, m.worker, m.topic ?? 'bench') : wsOpener(m.kind as Exclude<FleetKind, 'mqtt'>, m.url, creds);
+  // Every record exists before the first socket opens, so "all complete" cannot fire early.
+  devices = Array.from({ length: count }, () => ({ ready: false, got: null, close: async () => {} }));
+  assigned = count;
+  doneIfEmpty();
+  let ready = 0;
+  let failed = 0;
+  let retries = 0;
+  let lastReady = 0;
+  let next = 0;
+  let settled = 0;
+  await new Promise<void>((resolve) => {
+    if (count === 0) return resolve();
+    const start = (index: number, attempt: number) => {
+      const address = m.addresses[(m.worker + index + attempt) % m.addresses.length]!;
+      open(devices[index]!, index, address, (ok) => {
+        if (!ok && attempt + 1 < MAX_ATTEMPTS) {
+          // What a device does after a failed connect: back off with jitter, try again.
+          retries++;
+          setTimeout(() => start(index, attempt + 1), Math.random() * Math.min(5_000, 250 * 2 ** attempt));
+          return;
+        }
+        if (ok) {
+          ready++;
+          lastReady = now();
+        } else failed++;
+        if (++settled === count) resolve();
+        else if (m.inFlight > 0 && next < count) start(next++, 0);
+      });
+    };
+    const first = m.inFlight > 0 ? Math.min(m.inFlight, count) : count;
+    while (next < first) start(next++, 0);
+  });
+  reply({ ev: 'connected', ready, failed, retries, lastReady });
+}
+
+async function closeAll(): Promise<void> {
+  closing = true;
+  await Promise.all(devices.map((d) => d.close()));
+  devices = [];
+  assigned = null;
+  reply({ ev: 'closed' });
+}
+
+process.on('message', (m: ToWorker) => {
+  switch (m.cmd) {
+    case 'connect':
+      void connect(m);
+      break;
+    case 'arm':
+      perDevice = m.perDevice;
+      complete = delivered = duplicates = firstRecv = lastRecv = lastAck = 0;
+      closes = {};
+      for (const d of devices) d.got = null;
+      armed = true;
+      reply({ ev: 'armed' });
+      doneIfEmpty();
+      break;
+    case 'stats':
+      reply({ ev: 'stats', stats: stats() });
+      break;
+    case 'close':
+      void closeAll();
+      break;
+  }
+});
+process.on('disconnect', () => process.exit(0));
