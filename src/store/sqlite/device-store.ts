@@ -27,7 +27,23 @@ function chunks<T>(items: readonly T[], size = 500): T[][] {
   return out;
 }
 
+/** Statements with an IN list of n placeholders, prepared once per distinct n. */
+function inListCache(db: Database.Database, sql: (placeholders: string) => string) {
+  const cache = new Map<number, Database.Statement>();
+  return (n: number): Database.Statement => {
+    let st = cache.get(n);
+    if (!st) {
+      st = db.prepare(sql(Array.from({ length: n }, () => '?').join(',')));
+      if (cache.size < 64) cache.set(n, st);
+    }
+    return st;
+  };
+}
+
 export function sqliteDeviceStore(db: Database.Database): DeviceStore {
+  const ridsIn = inListCache(db, (ph) => `SELECT registration_id, num FROM devices WHERE app_key = ? AND registration_id IN (${ph})`);
+  const aliasesIn = inListCache(db, (ph) => `SELECT num FROM devices WHERE app_key = ? AND alias IN (${ph})`);
+  const tagCountsIn = inListCache(db, (ph) => `SELECT num, count(*) FROM device_tags WHERE app_key = ? AND num IN (${ph}) GROUP BY num`);
   const s = {
     nextNum: db.prepare(
       `INSERT INTO device_numbers (app_key, next_num) VALUES (?, 1)
@@ -100,10 +116,7 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
     async numsByRegistrationIds(appKey, registrationIds) {
       const out = new Map<string, number>();
       for (const part of chunks([...new Set(registrationIds)])) {
-        const rows = db
-          .prepare(`SELECT registration_id, num FROM devices WHERE app_key = ? AND registration_id IN (${part.map(() => '?').join(',')})`)
-          .raw()
-          .all(appKey, ...part) as [string, number][];
+        const rows = ridsIn(part.length).raw().all(appKey, ...part) as [string, number][];
         for (const [rid, num] of rows) out.set(rid, Number(num));
       }
       return out;
@@ -111,10 +124,7 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
     async numsByAliases(appKey, aliases) {
       const out: number[] = [];
       for (const part of chunks([...new Set(aliases)])) {
-        const nums = db
-          .prepare(`SELECT num FROM devices WHERE app_key = ? AND alias IN (${part.map(() => '?').join(',')})`)
-          .pluck()
-          .all(appKey, ...part) as number[];
+        const nums = aliasesIn(part.length).pluck().all(appKey, ...part) as number[];
         for (const n of nums) out.push(Number(n));
       }
       return out;
@@ -147,10 +157,7 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
     async tagCounts(appKey, nums) {
       const out = new Map<number, number>();
       for (const part of chunks([...new Set(nums)])) {
-        const rows = db
-          .prepare(`SELECT num, count(*) FROM device_tags WHERE app_key = ? AND num IN (${part.map(() => '?').join(',')}) GROUP BY num`)
-          .raw()
-          .all(appKey, ...part) as [number, number][];
+        const rows = tagCountsIn(part.length).raw().all(appKey, ...part) as [number, number][];
         for (const [num, n] of rows) out.set(Number(num), Number(n));
       }
       return out;

@@ -1,0 +1,49 @@
+import type { DeviceCreds } from './fleet.js';
+import { now } from './lib.js';
+
+/**
+ * Registers `count` devices through the public registration endpoint, `concurrency` requests
+ * at a time, half android and half ios. Returns their credentials and the rate achieved.
+ */
+export async function registerDevices(
+  url: string,
+  appKey: string,
+  count: number,
+  concurrency = 50,
+): Promise<{ devices: DeviceCreds[]; perSecond: number }> {
+  const devices: DeviceCreds[] = new Array(count);
+  let next = 0;
+  const started = now();
+  const lane = async () => {
+    while (next < count) {
+      const i = next++;
+      const res = await fetch(url + '/v1/devices/register', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ app_key: appKey, platform: i % 2 === 0 ? 'android' : 'ios' }),
+      });
+      const body = (await res.json()) as { registration_id?: string; device_secret?: string };
+      if (!res.ok || !body.registration_id || !body.device_secret) {
+        throw new Error(`registration failed: ${res.status} ${JSON.stringify(body)}`);
+      }
+      devices[i] = { rid: body.registration_id, secret: body.device_secret };
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return { devices, perSecond: count / ((now() - started) / 1000) };
+}
+
+/** POST /v3/push with the app's master secret; returns the msg_id. */
+export async function push(url: string, appKey: string, masterSecret: string, body: unknown): Promise<string> {
+  const res = await fetch(url + '/v3/push', {
+    method: 'POST',
+    headers: {
+      authorization: 'Basic ' + Buffer.from(`${appKey}:${masterSecret}`).toString('base64'),
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+  });
+  const answer = (await res.json()) as { msg_id?: string };
+  if (!res.ok || !answer.msg_id) throw new Error(`push refused: ${res.status} ${JSON.stringify(answer)}`);
+  return answer.msg_id;
+}

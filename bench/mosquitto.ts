@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sleep } from './lib.js';
+
+export interface Broker {
+  port: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts a private Mosquitto broker in the foreground on a free loopback port with a
+ * throwaway config (anonymous, no connection cap, no persistence, TCP_NODELAY like ws).
+ * Returns null when no mosquitto binary can be run.
+ */
+export async function startMosquitto(): Promise<Broker | null> {
+  const dir = mkdtempSync(join(tmpdir(), 'borealis-bench-mqtt-'));
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'max_connections -1',
+      'persistence false',
+      'set_tcp_nodelay true',
+      'max_queued_messages 1000',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      '',
+    ].join('\n'),
+  );
+  const bin = process.env.MOSQUITTO ?? 'mosquitto';
+  // The broker usually lives in an sbin directory that a non-login PATH may lack.
+  const path = [process.env.PATH ?? '', '/usr/sbin', '/usr/local/sbin', '/sbin'].join(':');
+  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PATH: path } });
+  const failed = new Promise<boolean>((resolve) => {
+    child.once('error', () => resolve(false));
+    child.once('exit', () => resolve(false));
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      const cleanup = () => {
+        rmSync(dir, { recursive: true, force: true });
+        resolve();
+      };
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return cleanup();
+      child.once('exit', cleanup);
+      child.kill('SIGTERM');
+    });
+  for (let i = 0; i < 100; i++) {
+    const up = await Promise.race([canConnect(port), failed]);
+    if (up) return { port, child, stop };
+    if (child.exitCode !== null || child.pid === undefined) break;
+    await sleep(50);
+  }
+  await stop();
+  return null;
+}
