@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLATFORMS } from '../../src/domain/push.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { hasOpenssl, makeCertificate } from '../helpers/tls.js';
 
 // ---- the parts of the SDK's (untyped, CommonJS) surface this file uses -------------------------
 
@@ -128,25 +129,6 @@ class JPushHostRedirect extends https.Agent {
   }
 }
 
-const hasOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
-
-/** A self-signed certificate for the JPush host names. */
-function makeCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'jpush-cn.crt');
-  const key = join(dir, 'jpush-cn.key');
-  execFileSync(
-    'openssl',
-    [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
-      '-keyout', key, '-out', cert,
-      '-subj', '/CN=api.jpush.cn',
-      '-addext', 'subjectAltName=DNS:api.jpush.cn,DNS:device.jpush.cn,DNS:report.jpush.cn',
-    ],
-    { stdio: 'pipe' },
-  );
-  return { cert, key };
-}
-
 // ---- the tests ------------------------------------------------------------------------------------
 
 
@@ -162,7 +144,7 @@ describe('the official JPush Node SDK against Borealis', { skip: !hasOpenssl && 
 
   before(async () => {
     certDir = mkdtempSync(join(tmpdir(), 'borealis-jpush-sdk-'));
-    const tls = makeCertificate(certDir);
+    const tls = makeCertificate(certDir, ['api.jpush.cn', 'device.jpush.cn', 'report.jpush.cn']);
     server = await startTestServer({ tls });
     agent = new JPushHostRedirect(Number(new URL(server.url).port), readFileSync(tls.cert));
     httpsModule.globalAgent = agent;
