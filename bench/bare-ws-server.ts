@@ -12,7 +12,7 @@ wss.on('connection', (ws) => {
 });
 wss.on('listening', () => {
   const address = wss.address();
-  process.send!({ ev: 'listening', port: typeof address === 'object' ? address.port : 0 });
+  process.send!({ ev: 'listening', port: typeof address === 'object' && address ? address.port : 0 });
 });
 process.on('message', (m: { cmd: 'broadcast'; frame: string }) => {
   if (m.cmd !== 'broadcast') return;

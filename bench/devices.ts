@@ -1,5 +1,20 @@
+import { Agent, request } from 'node:http';
 import type { DeviceCreds } from './fleet.js';
 import { now } from './lib.js';
+
+/** A keep-alive POST with node:http: the bench client costs the shared cores less than fetch. */
+function post(agent: Agent, url: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 /**
  * Registers `count` devices through the public registration endpoint, `concurrency` requests
@@ -12,24 +27,26 @@ export async function registerDevices(
   concurrency = 50,
 ): Promise<{ devices: DeviceCreds[]; perSecond: number }> {
   const devices: DeviceCreds[] = new Array(count);
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   let next = 0;
   const started = now();
   const lane = async () => {
     while (next < count) {
       const i = next++;
-      const res = await fetch(url + '/v1/devices/register', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ app_key: appKey, platform: i % 2 === 0 ? 'android' : 'ios' }),
-      });
-      const body = (await res.json()) as { registration_id?: string; device_secret?: string };
-      if (!res.ok || !body.registration_id || !body.device_secret) {
-        throw new Error(`registration failed: ${res.status} ${JSON.stringify(body)}`);
+      const res = await post(agent, url + '/v1/devices/register', JSON.stringify({ app_key: appKey, platform: i % 2 === 0 ? 'android' : 'ios' }));
+      const body = JSON.parse(res.body) as { registration_id?: string; device_secret?: string };
+      if (res.status !== 200 || !body.registration_id || !body.device_secret) {
+        throw new Error(`registration failed: ${res.status} ${res.body}`);
       }
       devices[i] = { rid: body.registration_id, secret: body.device_secret };
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, lane));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, lane));
+  } finally {
+    // The server keeps no idle HTTP sockets of ours: its file descriptors go to devices.
+    agent.destroy();
+  }
   return { devices, perSecond: count / ((now() - started) / 1000) };
 }
 

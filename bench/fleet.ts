@@ -140,6 +140,10 @@ export class Fleet {
     return this.workers.length;
   }
 
+  get pids(): number[] {
+    return this.workers.map((w) => w.child.pid!);
+  }
+
   /** Opens the connections, split evenly over the client processes; resolves when every one is ready or failed. */
   async connect(
     kind: FleetKind,
@@ -165,7 +169,7 @@ export class Fleet {
   }
 
   /** Resets the counters: from now on each device should receive `perDevice` distinct pushes. */
-  async arm(perDevice: number): Promise<() => Promise<WaitResult>> {
+  async arm(perDevice: number): Promise<(timeoutMs?: number) => Promise<WaitResult>> {
     await Promise.all(
       this.workers.map((w) => {
         const r = w.next('armed');

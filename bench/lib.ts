@@ -115,3 +115,16 @@ export async function scrapeMetrics(url: string, names: readonly string[]): Prom
 export function mib(bytes: number): string {
   return fmt(bytes / 2 ** 20, 1);
 }
+
+/** The kernel's count of connections dropped because a listen queue was full (this network namespace). */
+export function listenDrops(): number {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    const head = lines.findIndex((l) => l.startsWith('TcpExt:'));
+    const names = lines[head]!.split(' ');
+    const values = lines[head + 1]!.split(' ');
+    return Number(values[names.indexOf('ListenDrops')]);
+  } catch {
+    return NaN;
+  }
+}

@@ -1,9 +1,16 @@
+import { benchConnections } from './connections.js';
+import { benchFanout } from './fanout.js';
 import { benchPushAccept } from './push-accept.js';
-import { machine } from './lib.js';
+import { benchStorm } from './storm.js';
+import { CpuWatch, waitForQuiet } from './cpu-watch.js';
+import { fmt, machine } from './lib.js';
 
 /** `npm run bench [-- name...]`: runs the benchmarks and prints their figures as Markdown. */
 const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   'push-accept': benchPushAccept,
+  connections: benchConnections,
+  fanout: benchFanout,
+  storm: benchStorm,
 };
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -18,5 +25,10 @@ for (const name of names) {
     process.exit(2);
   }
   console.log(`## ${name}\n`);
+  // Other work on the machine would skew the figures: wait for quiet, then say how busy it was.
+  const before = await waitForQuiet();
+  const watch = new CpuWatch();
   for (const line of await bench(seconds)) console.log(line);
+  const during = watch.stop();
+  console.log(`Other processes on the machine: ${fmt(before * 100, 1)}% of its CPU just before, ${fmt(during * 100, 1)}% during this benchmark.\n`);
 }

@@ -51,6 +51,23 @@ export interface Config {
     /** Unsent bytes a connection may hold before it is closed as a slow consumer. */
     maxBufferedBytes: number;
   };
+  callbacks: {
+    /** A receipt receiver must answer within this many ms, else the attempt failed. */
+    timeoutMs: number;
+    /** First retry delay in ms after a failed attempt; doubled each failure (with jitter). */
+    retryBaseMs: number;
+    /** Longest retry delay, in ms. */
+    retryMaxMs: number;
+    /** A batch still undelivered this long after it was queued is dropped (logged, counted), in ms. */
+    giveUpAfterMs: number;
+    /** Requests in flight at once, over all receivers, and to one receiver. */
+    concurrency: number;
+    perReceiver: number;
+    /** Most events in one POST. */
+    batchEvents: number;
+    /** How often the queue is checked for due batches, in ms. */
+    pollMs: number;
+  };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -76,6 +93,16 @@ export const DEFAULT_CONFIG: Config = {
     framesPerSecond: 20,
     frameBurst: 50,
     maxBufferedBytes: 1024 * 1024,
+  },
+  callbacks: {
+    timeoutMs: 10_000,
+    retryBaseMs: 1000,
+    retryMaxMs: 10 * 60_000,
+    giveUpAfterMs: 3 * 24 * 3600_000,
+    concurrency: 16,
+    perReceiver: 4,
+    batchEvents: 500,
+    pollMs: 500,
   },
 };
 
@@ -157,6 +184,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   for (const [k, v] of Object.entries(config.gateway)) {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(`gateway.${k} must be a positive integer`);
+  }
+  for (const [k, v] of Object.entries(config.callbacks)) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`callbacks.${k} must be a positive integer`);
   }
   if (config.limits.windowSeconds < 1) throw new ConfigError('limits.windowSeconds must be at least 1');
   if (config.limits.bodyBytes < 1024) throw new ConfigError('limits.bodyBytes must be at least 1024');

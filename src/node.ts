@@ -13,6 +13,8 @@ import { Gateway } from './gateway/gateway.js';
 import { MsgIdGenerator } from './ids/msg-id.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { Metrics } from './observability/metrics.js';
+import { CallbackSender } from './receipts/callback-sender.js';
+import { CallbackSink, callbackUrlCheck } from './receipts/callbacks.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/types.js';
 
@@ -38,13 +40,23 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const ids = new MsgIdGenerator(config.nodeId, await store.pushes.maxMsgId());
   const index = await AudienceIndex.load(store.devices);
   const registry = new DeviceRegistry(store, index, { devicesPerAlias: config.limits.devicesPerAlias });
-  const accept = new AcceptService(store, ids, new Planner(index), { broadcastsPerDay: config.limits.broadcastsPerDay });
+  const accept = new AcceptService(
+    store,
+    ids,
+    new Planner(index),
+    { broadcastsPerDay: config.limits.broadcastsPerDay },
+    { callbackCheck: callbackUrlCheck(store) },
+  );
   const delivery = new DeliveryService(store, registry, logger, {
     narrowTargets: config.delivery.narrowTargets,
     backlogWindowBytes: Math.min(128 * 1024, Math.floor(config.gateway.maxBufferedBytes / 4)),
   });
+  const callbacks = new CallbackSink(store, logger, { batchEvents: config.callbacks.batchEvents });
+  // before delivery's listener: the push's callback route is resolved before its first receipt
+  accept.onAccepted((push) => callbacks.accepted(push));
   accept.onAccepted((push, targets) => delivery.accepted(push, targets));
   const gateway = new Gateway(registry, delivery, logger, config.gateway);
+  const metrics = new Metrics();
   const ctx: ServerContext = {
     config,
     logger,
@@ -52,7 +64,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     apps: new AppDirectory(store),
     accept,
     rateLimiter: new RateLimiter(),
-    metrics: new Metrics(),
+    metrics,
     index,
     registry,
     delivery,
@@ -60,7 +72,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   };
   const http = buildHttpServer(ctx);
   gateway.attach(http.server);
-  await delivery.start(gateway);
+  await delivery.start(gateway, callbacks);
   try {
     await http.listen({ host: config.host, port: config.port });
   } catch (err) {
@@ -73,6 +85,8 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
+  const sender = new CallbackSender(store, logger, config.callbacks, metrics.registry);
+  sender.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -82,6 +96,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
       await gateway.close();
       await http.close();
       await delivery.stop();
+      await sender.stop();
       await store.close();
     })();
     return stopping;

@@ -1,5 +1,7 @@
 import { createApp, rotateSecret } from '../apps/app-directory.js';
 import { openStore } from '../node.js';
+import { ALL_RECEIPT_TYPES, normalizeCallbackUrl } from '../receipts/callbacks.js';
+import type { Store } from '../store/types.js';
 import type { AppLimitsPatch } from '../store/types.js';
 import { UsageError, configFrom, parse, stringFlag } from './args.js';
 
@@ -7,6 +9,10 @@ export const APP_USAGE = `borealis app create --name NAME [--json]
 borealis app list [--json]
 borealis app rotate-secret APP_KEY [--json]
 borealis app limits APP_KEY [--rate-limit N] [--rate-window SECONDS] [--broadcasts-per-day N]
+borealis app callback APP_KEY --add URL [--default] [--types N] | --remove URL | --list [--json]
+  (receipt callback URLs: a push may only name a registered one; the default gets the receipts
+   of pushes that name none; --types is a bit mask, 1 received, 2 clicked, 4 not delivered,
+   8 sent, used when a push gives no callback.type; default 15)
   (each also takes --data DIR and --config FILE; 'default' resets a limit to the server default,
    0 means unlimited)`;
 
@@ -18,6 +24,11 @@ export async function appCommand(args: string[]): Promise<number> {
     'rate-limit': { type: 'string' },
     'rate-window': { type: 'string' },
     'broadcasts-per-day': { type: 'string' },
+    add: { type: 'string' },
+    remove: { type: 'string' },
+    list: { type: 'boolean' },
+    default: { type: 'boolean' },
+    types: { type: 'string' },
   });
   if (values.help || sub === undefined || sub === 'help') {
     console.log(APP_USAGE);
@@ -78,6 +89,8 @@ export async function appCommand(args: string[]): Promise<number> {
         console.log(JSON.stringify({ appKey, rateLimit: app?.rateLimit, rateWindow: app?.rateWindow, broadcastsPerDay: app?.broadcastPerDay }));
         return 0;
       }
+      case 'callback':
+        return await callbackCommand(store, positionals[0], values);
       default:
         throw new UsageError(`unknown app command: ${sub}\n${APP_USAGE}`);
     }
@@ -91,5 +104,57 @@ function limitValue(flag: string, raw: string | undefined): number | null | unde
   if (raw === 'default') return null;
   const n = Number(raw);
   if (!/^[0-9]+$/.test(raw) || !Number.isSafeInteger(n)) throw new UsageError(`${flag} takes a non-negative integer or 'default'`);
+  return n;
+}
+
+async function callbackCommand(store: Store, appKey: string | undefined, values: Record<string, string | boolean | undefined>): Promise<number> {
+  if (!appKey) throw new UsageError('app callback needs APP_KEY');
+  const add = stringFlag(values, 'add');
+  const remove = stringFlag(values, 'remove');
+  const list = values.list === true;
+  if ([add !== undefined, remove !== undefined, list].filter(Boolean).length !== 1) {
+    throw new UsageError('app callback takes one of --add URL, --remove URL, --list');
+  }
+  if (add === undefined && (values.default || values.types !== undefined)) {
+    throw new UsageError('--default and --types go with --add');
+  }
+  if (!(await store.apps.get(appKey))) {
+    console.error(`no app ${appKey}`);
+    return 1;
+  }
+  const show = (u: { url: string; isDefault: boolean; types: number; createdAt: number }) => ({
+    url: u.url,
+    default: u.isDefault,
+    types: u.types,
+    createdAt: new Date(u.createdAt).toISOString(),
+  });
+  if (add !== undefined) {
+    const url = normalizeCallbackUrl(add);
+    if (!url) throw new UsageError('--add needs an http(s) URL with a host and no credentials');
+    const types = typesValue(stringFlag(values, 'types'));
+    const saved = await store.callbacks.addUrl(appKey, url, { isDefault: values.default === true, types }, Date.now());
+    console.log(JSON.stringify(show(saved)));
+    return 0;
+  }
+  if (remove !== undefined) {
+    const url = normalizeCallbackUrl(remove) ?? remove;
+    if (!(await store.callbacks.removeUrl(appKey, url))) {
+      console.error(`${remove} is not registered for ${appKey}`);
+      return 1;
+    }
+    console.log(JSON.stringify({ removed: url }));
+    return 0;
+  }
+  const urls = (await store.callbacks.listUrls(appKey)).map(show);
+  if (values.json) console.log(JSON.stringify(urls));
+  else if (urls.length === 0) console.log('no callback URLs');
+  else for (const u of urls) console.log(`${u.url}  types=${u.types}${u.default ? '  (default)' : ''}`);
+  return 0;
+}
+
+function typesValue(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || n < 1 || n > ALL_RECEIPT_TYPES) throw new UsageError(`--types takes a bit mask 1..${ALL_RECEIPT_TYPES}`);
   return n;
 }

@@ -3,6 +3,7 @@ import { ConfigError } from '../config.js';
 import { APP_USAGE, appCommand } from './app.js';
 import { UsageError } from './args.js';
 import { DEVICE_USAGE, deviceCommand } from './device.js';
+import { REPORT_USAGE, reportCommand } from './report.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
 
 const USAGE = `Borealis: self-hosted push notifications, wire-compatible with JPush v3.
@@ -12,6 +13,8 @@ ${SERVE_USAGE}
 ${APP_USAGE}
 
 ${DEVICE_USAGE}
+
+${REPORT_USAGE}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -23,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
       return appCommand(rest);
     case 'device':
       return deviceCommand(rest);
+    case 'report':
+      return reportCommand(rest);
     case 'help':
     case '--help':
     case '-h':

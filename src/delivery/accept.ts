@@ -16,6 +16,11 @@ export interface AcceptLimits {
   broadcastsPerDay: number;
 }
 
+export interface AcceptChecks {
+  /** Whether the app registered this callback URL; a push naming any other is refused (1018). */
+  callbackCheck?: (appKey: string, url: string) => Promise<boolean>;
+}
+
 /** Listeners hear of every push after it is durable (delivery fans out from here). */
 export type AcceptedListener = (push: AcceptedPush, targets: PlannedTargets) => void;
 
@@ -41,6 +46,7 @@ export class AcceptService {
     private readonly ids: MsgIdGenerator,
     private readonly planner: Planner,
     private readonly defaults: AcceptLimits,
+    private readonly checks: AcceptChecks = {},
   ) {}
 
   onAccepted(listener: AcceptedListener): void {
@@ -50,6 +56,7 @@ export class AcceptService {
   /** Checks everything a real push would, stores and sends nothing. */
   async validate(app: AppRecord, push: Push): Promise<AcceptResult> {
     if (push.cid !== undefined) await checkCid(this.store, app.appKey, push.cid, 'push');
+    await this.checkCallback(app, push);
     await this.checkOverride(app, push);
     if (isBroadcast(push.audience)) await this.broadcastAllowance(app, false);
     await this.planner.plan(push);
@@ -79,6 +86,7 @@ export class AcceptService {
   }
 
   private async acceptNew(app: AppRecord, push: Push): Promise<AcceptResult> {
+    await this.checkCallback(app, push);
     await this.checkOverride(app, push);
     const targets = await this.planner.plan(push);
     const broadcast = isBroadcast(push.audience);
@@ -98,6 +106,14 @@ export class AcceptService {
     }
     for (const listener of this.listeners) listener(accepted, targets);
     return { sendno: push.sendno, msgId: accepted.msgId, replayed: false };
+  }
+
+  private async checkCallback(app: AppRecord, push: Push): Promise<void> {
+    const url = push.callback?.url;
+    if (url === undefined || !this.checks.callbackCheck) return;
+    if (!(await this.checks.callbackCheck(app.appKey, url))) {
+      throw errors.callbackUrl('callback.url is not a callback URL registered for this app');
+    }
   }
 
   private async checkOverride(app: AppRecord, push: Push): Promise<void> {

@@ -44,6 +44,22 @@ export interface DeliveryOptions {
   backlogWindowBytes: number;
 }
 
+/**
+ * Expired pushes stay in memory this much longer, so acks and clicks that arrive just after
+ * the expiry still count (later ones are applied to the stored receipts).
+ */
+const RECEIPT_GRACE_MS = 5 * 60_000;
+/** Receipts for pushes no longer in memory wait for the next save; beyond this many they are dropped. */
+const MAX_LATE_RECEIPTS = 20_000;
+/** At most this many distinct pushes are looked up per save for late receipts (the rest wait). */
+const MAX_LATE_PUSHES_PER_SAVE = 500;
+
+interface LateReceipt {
+  msgId: string;
+  session: Pick<DeviceSession, 'appKey' | 'num' | 'registrationId' | 'platform'>;
+  status: 'received' | 'clicked';
+}
+
 const DEFAULTS: DeliveryOptions = {
   ackFlushMs: 200,
   expirySweepMs: 30_000,
@@ -73,6 +89,7 @@ export class DeliveryService implements GatewayHooks {
   private flushTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  private late: LateReceipt[] = [];
 
   constructor(
     private readonly store: Store,
@@ -129,7 +146,8 @@ export class DeliveryService implements GatewayHooks {
     const app = this.app(push.appKey);
     const replaced = push.options.overrideMsgId === undefined ? undefined : app.byId.get(push.options.overrideMsgId);
     if (replaced) replaced.overridden = true;
-    if (push.expiresAt > push.createdAt) app.add(lp);
+    // Kept even with time_to_live 0 (then only for its receipts): add() indexes deliverable pushes only.
+    app.add(lp);
 
     const sessions = this.presence?.sessions(push.appKey);
     if (!sessions || sessions.size === 0) return;
@@ -267,11 +285,14 @@ export class DeliveryService implements GatewayHooks {
   }
 
   ack(session: DeviceSession, msgIds: string[]): void {
-    const app = this.apps.get(session.appKey);
-    if (!app) return;
+    const app = this.app(session.appKey);
     for (const id of msgIds) {
       const lp = app.byId.get(id);
-      if (!lp || !lp.targets.has(session.num) || lp.acked.has(session.num)) continue;
+      if (!lp) {
+        this.lateReceipt(session, id, 'received');
+        continue;
+      }
+      if (!lp.targets.has(session.num) || lp.acked.has(session.num)) continue;
       lp.acked.add(session.num);
       lp.dirty = true;
       app.acked(lp, session.num);
@@ -282,12 +303,72 @@ export class DeliveryService implements GatewayHooks {
 
   click(session: DeviceSession, msgId: string): void {
     const lp = this.apps.get(session.appKey)?.byId.get(msgId);
+    if (!lp) return this.lateReceipt(session, msgId, 'clicked');
     // Only a target may click, and only once; a click implies the push was received.
-    if (!lp || !lp.targets.has(session.num) || lp.clicked.has(session.num)) return;
+    if (!lp.targets.has(session.num) || lp.clicked.has(session.num)) return;
     lp.clicked.add(session.num);
     lp.dirty = true;
     this.receipt(lp, session, 'clicked');
     if (!lp.acked.has(session.num)) this.ack(session, [msgId]);
+  }
+
+  /** A receipt for a push no longer in memory (expired, or from before a restart): applied at the next save. */
+  private lateReceipt(session: DeviceSession, msgId: string, status: LateReceipt['status']): void {
+    if (this.late.length >= MAX_LATE_RECEIPTS) return;
+    const { appKey, num, registrationId, platform } = session;
+    this.late.push({ msgId, session: { appKey, num, registrationId, platform }, status });
+  }
+
+  /** Applies late receipts to the stored bitmaps; returns the rows to save. */
+  private async applyLateReceipts(): Promise<ReceiptRow[]> {
+    const late = this.late;
+    this.late = [];
+    const byPush = new Map<string, LateReceipt[]>();
+    for (const r of late) {
+      const list = byPush.get(r.msgId);
+      if (list) list.push(r);
+      else if (byPush.size < MAX_LATE_PUSHES_PER_SAVE) byPush.set(r.msgId, [r]);
+      else this.late.push(r);
+    }
+    const rows: ReceiptRow[] = [];
+    for (const [msgId, receipts] of byPush) {
+      const stored = await this.store.pushes.receipts(msgId);
+      if (!stored) continue;
+      const targets = RoaringBitmap32.deserialize(stored.targets, 'portable');
+      const read = (b: Buffer | undefined) => (b ? RoaringBitmap32.deserialize(b, 'portable') : new RoaringBitmap32());
+      const sent = read(stored.receipts?.sent);
+      const acked = read(stored.receipts?.acked);
+      const clicked = read(stored.receipts?.clicked);
+      let changed = false;
+      for (const r of receipts) {
+        // Only a target of this app's push counts, and each receipt once.
+        if (r.session.appKey !== stored.head.appKey || !targets.has(r.session.num)) continue;
+        const set = r.status === 'clicked' ? clicked : acked;
+        if (set.has(r.session.num)) continue;
+        set.add(r.session.num);
+        if (r.status === 'clicked' && !acked.has(r.session.num)) acked.add(r.session.num);
+        changed = true;
+        this.sink?.record({
+          msgId,
+          appKey: stored.head.appKey,
+          registrationId: r.session.registrationId,
+          platform: r.session.platform,
+          channel: 'jpush',
+          status: r.status,
+          time: Date.now(),
+        });
+      }
+      if (changed) {
+        rows.push({
+          msgId,
+          sent: bytes(sent),
+          acked: bytes(acked),
+          clicked: bytes(clicked),
+          withdrawn: stored.receipts?.withdrawn ?? null,
+        });
+      }
+    }
+    return rows;
   }
 
   async update(session: DeviceSession, update: DeviceUpdate): Promise<{ tags: string[]; alias: string | null }> {
@@ -314,7 +395,10 @@ export class DeliveryService implements GatewayHooks {
   /** Saves changed ack bitmaps and last-online times; flushes never overlap. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
-      const rows: ReceiptRow[] = [];
+      const rows: ReceiptRow[] = await this.applyLateReceipts().catch((err: unknown) => {
+        this.logger.error({ err }, 'applying late receipts failed');
+        return [];
+      });
       for (const app of this.apps.values()) {
         for (const lp of app.byId.values()) {
           if (!lp.dirty) continue;
@@ -352,7 +436,7 @@ export class DeliveryService implements GatewayHooks {
   private sweep(): void {
     const now = Date.now();
     let gone = 0;
-    for (const app of this.apps.values()) gone += app.expire(now);
+    for (const app of this.apps.values()) gone += app.expire(now - RECEIPT_GRACE_MS);
     if (gone > 0) this.logger.debug({ gone }, 'expired pushes dropped');
   }
 

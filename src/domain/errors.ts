@@ -43,6 +43,11 @@ export const ERROR_STATUS: Readonly<Record<number, number>> = {
   7013: 400, // some of the parameters are illegal
   7015: 400, // alias bound to too many devices
   7030: 503, // busy, retry
+  // Report API (received, status, message statistics)
+  10: 500, // internal error
+  3001: 401, // HTTP Basic authentication failed
+  3002: 400, // msg_id does not exist (for this app)
+  3003: 400, // illegal parameter (Borealis's choice: the report table documents none)
 };
 
 export class ApiError extends Error {

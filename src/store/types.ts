@@ -105,11 +105,58 @@ export interface CidStore {
   get(cid: string): Promise<CidRecord | undefined>;
 }
 
+/** A callback URL an app registered: pushes may only name these. */
+export interface CallbackUrl {
+  appKey: string;
+  /** Normalized (WHATWG URL serialization), so one address is registered once. */
+  url: string;
+  /** Receives the receipts of pushes that name no URL; at most one per app. */
+  isDefault: boolean;
+  /** Receipt types sent when a push gives no callback.type: 1 received, 2 clicked, 4 not delivered, 8 sent. */
+  types: number;
+  createdAt: number;
+}
+
+/** A receipt batch waiting in the durable queue. */
+export interface QueuedCallback {
+  id: number;
+  appKey: string;
+  url: string;
+  body: string;
+  createdAt: number;
+  attempts: number;
+  nextAt: number;
+  lastError: string | null;
+}
+
+export interface CallbackStore {
+  /**
+   * Registers a URL, or updates one already registered: `types` replaces the stored mask when
+   * given; `isDefault: true` makes it the app's default (and no other URL the default).
+   */
+  addUrl(appKey: string, url: string, options: { isDefault: boolean; types?: number }, at: number): Promise<CallbackUrl>;
+  removeUrl(appKey: string, url: string): Promise<boolean>;
+  listUrls(appKey: string): Promise<CallbackUrl[]>;
+  getUrl(appKey: string, url: string): Promise<CallbackUrl | undefined>;
+  defaultUrl(appKey: string): Promise<CallbackUrl | undefined>;
+  /** Queued batches due at `now`, oldest due first. (Batches are queued by `pushes.saveReceipts`.) */
+  due(now: number, limit: number): Promise<QueuedCallback[]>;
+  /** A batch was delivered, or given up on. */
+  remove(id: number): Promise<void>;
+  /** A delivery attempt failed: counts it and sets when to try again. */
+  retryLater(id: number, nextAt: number, error: string): Promise<void>;
+  /** Holds back every batch for this receiver due before `until` (it is down: don't hammer it). */
+  holdUrl(appKey: string, url: string, until: number): Promise<void>;
+  /** Batches queued (for tests and metrics). */
+  queued(): Promise<number>;
+}
+
 export interface Store {
   readonly apps: AppStore;
   readonly pushes: PushStore;
   readonly cids: CidStore;
   readonly devices: DeviceStore;
+  readonly callbacks: CallbackStore;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

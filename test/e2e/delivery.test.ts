@@ -280,6 +280,27 @@ for (const narrowTargets of [1000, 0]) describe(`restarts and credentials (narro
     await pending.close();
   });
 
+  test('receipts of a time_to_live 0 push, and a click after a restart, are counted', async () => {
+    const d = await startClient(server, server.app, { tags: ['rc'] });
+    const zero = await push(server, { platform: 'all', audience: { tag: ['rc'] }, notification: note('z'), options: { time_to_live: 0 } });
+    const later = await push(server, { platform: 'all', audience: { tag: ['rc'] }, notification: note('l'), options: { time_to_live: 1 } });
+    await d.waitForPushes(2);
+    await settle(300);
+    const r0 = await server.node.ctx.delivery.receiptsOf(server.app.appKey, zero);
+    assert.equal(r0?.sent.size, 1);
+    assert.equal(r0?.received.size, 1);
+    // after the restart the expired push is no longer in memory: the click goes to the stored receipts
+    await settle(1000);
+    await server.restart();
+    await d.waitForPushes(2);
+    d.client.click(later);
+    await settle(500);
+    const r1 = await server.node.ctx.delivery.receiptsOf(server.app.appKey, later);
+    assert.equal(r1?.clicked.size, 1);
+    assert.equal(r1?.received.size, 1);
+    await d.close();
+  });
+
   test("a device cannot use another device's credentials", async () => {
     const a = await startClient(server, server.app, { connect: false });
     const b = await startClient(server, server.app, { connect: false });

@@ -4,6 +4,7 @@ import type { ServerContext } from '../../context.js';
 import { registerDeviceRegistrationRoute } from '../device/register-route.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
+import { registerReportRoutes } from '../jpush/report-routes.js';
 import { installErrorHandling } from './errors.js';
 
 /**
@@ -51,6 +52,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
 
   registerPushRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
+  registerReportRoutes(app, ctx);
   registerDeviceRegistrationRoute(app, ctx);
   return app;
 }

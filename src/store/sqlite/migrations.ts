@@ -103,4 +103,11 @@ export const MIGRATIONS: readonly string[] = [
     next_num  INTEGER NOT NULL
   );
   `,
+  // 3: receipt callbacks: which receipt types each registered URL takes (bit mask: 1 received,
+  // 2 clicked, 4 not delivered, 8 sent), one default URL per app, and per-receiver queue lookups
+  `
+  ALTER TABLE app_callback_urls ADD COLUMN types INTEGER NOT NULL DEFAULT 15;
+  CREATE UNIQUE INDEX app_callback_urls_one_default ON app_callback_urls (app_key) WHERE is_default = 1;
+  CREATE INDEX callback_queue_by_receiver ON callback_queue (app_key, url, next_at);
+  `,
 ];

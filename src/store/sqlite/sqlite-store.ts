@@ -7,6 +7,7 @@ import type {
   AppLimitsPatch,
   AppRecord,
   AppStore,
+  CallbackStore,
   CidRecord,
   CidStore,
   DeviceStore,
@@ -17,6 +18,7 @@ import type {
   TargetSet,
   Store,
 } from '../types.js';
+import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -105,6 +107,7 @@ export class SqliteStore implements Store {
   readonly pushes: PushStore;
   readonly cids: CidStore;
   readonly devices: DeviceStore;
+  readonly callbacks: CallbackStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
 
@@ -287,6 +290,7 @@ export class SqliteStore implements Store {
       for (const r of records) s.cidInsert.run({ cid: r.cid, appKey: r.appKey, type: r.type, issuedAt: r.issuedAt });
     });
     this.devices = sqliteDeviceStore(db);
+    this.callbacks = sqliteCallbackStore(db);
     this.pingStatement = db.prepare('SELECT 1');
     this.cids = {
       async issue(records) {
