@@ -399,6 +399,8 @@ export class DeliveryService implements GatewayHooks {
         this.logger.error({ err }, 'applying late receipts failed');
         return [];
       });
+      // events recorded just now must travel in this save, with the receipts they report
+      await this.sink?.settled?.();
       for (const app of this.apps.values()) {
         for (const lp of app.byId.values()) {
           if (!lp.dirty) continue;

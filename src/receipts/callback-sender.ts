@@ -165,6 +165,12 @@ export class CallbackSender {
       await this.store.callbacks.remove(row.id);
       return;
     }
+    // only ever call a URL that is registered now: removing one stops its traffic at once
+    if (!(await this.store.callbacks.getUrl(row.appKey, row.url))) {
+      this.logger.warn({ appKey: row.appKey, url: row.url, id: row.id }, 'callback batch for an unregistered URL dropped');
+      await this.store.callbacks.remove(row.id);
+      return;
+    }
     const t = Math.floor(Date.now() / 1000);
     let status: number | null = null;
     let failure: string | null = null;

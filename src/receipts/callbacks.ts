@@ -47,8 +47,11 @@ export interface CallbackSinkOptions {
 
 const DEFAULTS: CallbackSinkOptions = { batchEvents: 500, batchBytes: 512 * 1024 };
 
-/** Clicks may still come in until delivery's expiry sweep drops a push; keep its route that long. */
-const ROUTE_GRACE_MS = 2 * 60_000;
+/**
+ * Delivery keeps a push in memory a while past its expiry for late acks and clicks; keep its
+ * route longer than that (later receipts still work, through a lookup).
+ */
+const ROUTE_GRACE_MS = 10 * 60_000;
 const SWEEP_EVERY_MS = 60_000;
 
 /** Where a push's receipts go, fixed once per push. Null route: nowhere. */
@@ -74,9 +77,8 @@ interface OpenBatch {
  *
  * Each push's route (URL, types, params) is resolved once: from the accept listener for new
  * pushes, from the store for pushes accepted before a restart. Routes are kept only while the
- * push can still produce receipts, so memory follows the live pushes. Resolution is async, but
- * against the embedded store it completes within the same turn, before the next drain; events
- * that arrive meanwhile wait on the route.
+ * push can still produce receipts, so memory follows the live pushes. Resolution is async:
+ * events that arrive meanwhile wait on the route, and `settled()` says when none is waiting.
  */
 export class CallbackSink implements ReceiptSink {
   private readonly routes = new Map<string, RouteEntry>();
@@ -84,6 +86,9 @@ export class CallbackSink implements ReceiptSink {
   private ready: CallbackBatch[] = [];
   /** Routes whose lookup failed; retried at the next drain. */
   private readonly retry = new Set<string>();
+  /** Route lookups under way, and who waits for them all to finish. */
+  private pending = 0;
+  private idle: (() => void)[] = [];
   private readonly options: CallbackSinkOptions;
   private lastSweep = Date.now();
 
@@ -134,6 +139,15 @@ export class CallbackSink implements ReceiptSink {
     this.ready = [...batches, ...this.ready];
   }
 
+  /**
+   * Resolves once no route lookup is under way. Awaited before `drain`, it puts every event
+   * recorded so far into the batches (the drain then misses none still waiting on a lookup).
+   */
+  settled(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
   /** Routes held (for tests and metrics). */
   routeCount(): number {
     return this.routes.size;
@@ -141,17 +155,25 @@ export class CallbackSink implements ReceiptSink {
 
   private resolve(msgId: string, entry: Extract<RouteEntry, { state: 'waiting' }>): void {
     this.routes.set(msgId, entry);
-    this.lookup(msgId, entry.appKey, entry.push).then(
-      ({ route, until }) => {
-        if (this.routes.get(msgId) !== entry) return;
-        this.routes.set(msgId, { state: 'ready', route, until });
-        for (const e of entry.events) this.add(route, e);
-      },
-      (err: unknown) => {
-        this.logger.warn({ err, msgId }, 'callback route lookup failed; will retry');
-        this.retry.add(msgId);
-      },
-    );
+    this.pending++;
+    this.lookup(msgId, entry.appKey, entry.push)
+      .then(
+        ({ route, until }) => {
+          if (this.routes.get(msgId) !== entry) return;
+          this.routes.set(msgId, { state: 'ready', route, until });
+          for (const e of entry.events) this.add(route, e);
+        },
+        (err: unknown) => {
+          this.logger.warn({ err, msgId }, 'callback route lookup failed; will retry');
+          this.retry.add(msgId);
+        },
+      )
+      .finally(() => {
+        if (--this.pending > 0) return;
+        const waiting = this.idle;
+        this.idle = [];
+        for (const resolve of waiting) resolve();
+      });
   }
 
   private async lookup(

@@ -38,4 +38,6 @@ export interface ReceiptSink {
   drain(): CallbackBatch[];
   /** Gives back batches whose save failed, to be handed over again next time. */
   restore(batches: CallbackBatch[]): void;
+  /** Resolves once events recorded so far are ready to drain (lookups they started are done). */
+  settled?(): Promise<void>;
 }

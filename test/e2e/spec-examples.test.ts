@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { normalizeCallbackUrl } from '../../src/receipts/callbacks.js';
 import { call, errorCode, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -37,6 +38,12 @@ describe('the specification examples over HTTP', () => {
       const n = audienceNames(e.body);
       n.tags.forEach((t) => tags.add(t));
       n.aliases.forEach((a) => aliases.add(a));
+    }
+    // callback URLs must be registered by the app before a push may name them (1018 otherwise)
+    for (const e of examples) {
+      const url = (e.body.callback as { url?: string } | undefined)?.url;
+      const normalized = url && normalizeCallbackUrl(url);
+      if (normalized) await server.node.ctx.store.callbacks.addUrl(server.app.appKey, normalized, { isDefault: false }, Date.now());
     }
     for (const platform of ['android', 'ios', 'hmos', 'quickapp']) {
       await server.registerDevice(server.app, { platform, tags: [...tags] });
