@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { basic, startTestServer, type TestServer } from '../helpers/server.js';
+
+/**
+ * Hostile input for every API besides push (which fuzz.test.ts covers): garbage bodies,
+ * path parameters and query strings against the Device, Report, cid, revoke and registration
+ * endpoints. Every answer must be below 500 and carry an error body when it is an error.
+ */
+function mulberry32(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NASTY_SEGMENTS = ['', 'x', '%00', '%E4%B8', '..', '%2e%2e', 'a'.repeat(300), '深圳', '1', '-1', '99999999999999999999999', '%20', 'null', '{}', '%F0%9F%98%80'];
+const NASTY_VALUES: unknown[] = [null, true, 0, -1, 1e309, 'x', '', [], {}, [null], ['a'.repeat(50)], Array.from({ length: 1001 }, (_, i) => `r${i}`), { add: 'x' }, { add: [1, 2] }, { remove: [{}] }, '\u0000'];
+
+describe('fuzz: the other APIs never answer 5xx', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ limits: { requestsPerWindow: 0, registrationsPerWindow: 0 } });
+  });
+  after(() => server.close());
+
+  test('thousands of hostile requests', async () => {
+    const rnd = mulberry32(7);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const rid = server.devices[0]!.registrationId;
+    const seg = () => (rnd() < 0.3 ? rid : pick(NASTY_SEGMENTS));
+    const templates: [string, () => string][] = [
+      ['GET', () => `/v3/devices/${seg()}`],
+      ['POST', () => `/v3/devices/${seg()}`],
+      ['POST', () => '/v3/devices/status'],
+      ['GET', () => `/v3/tags?platform=${pick(NASTY_SEGMENTS)}`],
+      ['GET', () => `/v3/tags/${seg()}/registration_ids/${seg()}`],
+      ['POST', () => `/v3/tags/${seg()}`],
+      ['DELETE', () => `/v3/tags/${seg()}?platform=${pick(NASTY_SEGMENTS)}`],
+      ['GET', () => `/v3/aliases/${seg()}?new_format=${pick(NASTY_SEGMENTS)}`],
+      ['POST', () => `/v3/aliases/${seg()}`],
+      ['DELETE', () => `/v3/aliases/${seg()}`],
+      ['GET', () => `/v3/received?msg_ids=${pick(NASTY_SEGMENTS)},${pick(NASTY_SEGMENTS)}`],
+      ['GET', () => `/v3/received/detail?msg_ids=${pick(NASTY_SEGMENTS)}`],
+      ['GET', () => `/v3/messages/detail?msg_ids=${pick(NASTY_SEGMENTS)}`],
+      ['POST', () => '/v3/status/message'],
+      ['GET', () => `/v3/status/message/${seg()}/${seg()}`],
+      ['GET', () => `/v3/push/cid?count=${pick(NASTY_SEGMENTS)}&type=${pick(NASTY_SEGMENTS)}`],
+      ['DELETE', () => `/v3/push/${seg()}`],
+      ['POST', () => '/v1/devices/register'],
+    ];
+    const auth = basic(server.app);
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 2400; i += 12) {
+      await Promise.all(
+        Array.from({ length: 12 }, async () => {
+          const [method, path] = pick(templates);
+          const url = path();
+          let body: string | undefined;
+          if (method !== 'GET' && method !== 'DELETE') {
+            const r = rnd();
+            if (r < 0.2) body = '{"tags":' + '['.repeat(Math.floor(rnd() * 50));
+            else if (r < 0.6) {
+              const obj: Record<string, unknown> = {};
+              for (const k of ['tags', 'alias', 'mobile', 'registration_ids', 'msg_id', 'app_key', 'platform', 'tokens', 'date', 'x']) {
+                if (rnd() < 0.4) obj[k] = pick(NASTY_VALUES);
+              }
+              if (rnd() < 0.3) obj.app_key = server.app.appKey;
+              body = JSON.stringify(obj);
+            } else body = JSON.stringify(pick(NASTY_VALUES));
+          }
+          const res = await fetch(server.url + url, {
+            method,
+            headers: { authorization: auth, 'content-type': 'application/json' },
+            body,
+          });
+          const text = await res.text();
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          assert.ok(res.status < 500, `${method} ${url} ${body?.slice(0, 200)} -> ${res.status} ${text}`);
+          if (res.status >= 400) {
+            const parsed = JSON.parse(text) as { error?: { code?: unknown } };
+            assert.equal(typeof parsed.error?.code, 'number', `${method} ${url} -> ${text}`);
+          }
+        }),
+      );
+    }
+    assert.ok((statuses.get(400) ?? 0) > 100, JSON.stringify([...statuses]));
+    assert.equal((await fetch(server.url + '/healthz')).status, 200);
+  });
+});
