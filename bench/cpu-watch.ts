@@ -94,7 +94,7 @@ export class CpuWatch {
 }
 
 /** Waits (at most `maxMs`) until other processes use under `threshold` of the machine for 3 s running. */
-export async function waitForQuiet(maxMs = 120_000, threshold = 0.1): Promise<number> {
+export async function waitForQuiet(maxMs = 60_000, threshold = 0.1): Promise<number> {
   const deadline = Date.now() + maxMs;
   let share = 1;
   while (Date.now() < deadline) {

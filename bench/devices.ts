@@ -3,9 +3,10 @@ import type { DeviceCreds } from './fleet.js';
 import { now } from './lib.js';
 
 /** A keep-alive POST with node:http: the bench client costs the shared cores less than fetch. */
-function post(agent: Agent, url: string, body: string): Promise<{ status: number; body: string }> {
+export function post(agent: Agent, url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const all = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers };
+    const req = request(url, { method: 'POST', agent, headers: all }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (text += d));

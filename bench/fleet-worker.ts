@@ -1,4 +1,4 @@
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { MqttClient } from 'mqtt';
 import { WebSocket } from 'ws';
 import type { DeviceCreds, FleetKind, FromWorker, ToWorker, WorkerStats } from './fleet.js';
@@ -18,6 +18,11 @@ interface Device {
 }
 
 const MAX_ATTEMPTS = 6;
+/**
+ * The SDK has no connect timeout of its own: a device waits while the kernel retransmits its SYN
+ * (1, 3, 7, 15, 31, 63 s), so the simulated ones wait that long too.
+ */
+const HANDSHAKE_TIMEOUT_MS = 120_000;
 
 let devices: Device[] = [];
 let perDevice = 1;
@@ -76,7 +81,7 @@ type Opener = (d: Device, index: number, address: string, settled: (ok: boolean)
 
 function wsOpener(kind: 'borealis' | 'bare', url: string, creds: DeviceCreds[]): Opener {
   return (d, index, address, settled) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: address, handshakeTimeout: 60_000 });
+    const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: address, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     let done = false;
     const settle = (ok: boolean) => {
       if (done) return;
@@ -88,8 +93,9 @@ function wsOpener(kind: 'borealis' | 'bare', url: string, creds: DeviceCreds[]):
       new Promise((resolve) => {
         if (ws.readyState === ws.CLOSED) return resolve();
         ws.once('close', () => resolve());
-        ws.close(1000);
-        setTimeout(() => ws.terminate(), 5_000).unref();
+        const socket = (ws as unknown as { _socket?: Socket })._socket;
+        if (socket) socket.resetAndDestroy();
+        else ws.terminate();
       });
     ws.on('open', () => {
       if (kind === 'bare') return settle(true);
@@ -126,16 +132,21 @@ function mqttOpener(url: string, worker: number, topic: string): Opener {
       if (!ok) client.end(true);
       settled(ok);
     };
-    const client = new MqttClient(() => createConnection({ host: hostname, port: Number(port), localAddress: address }), {
+    let socket: Socket | undefined;
+    const client = new MqttClient(() => (socket = createConnection({ host: hostname, port: Number(port), localAddress: address })), {
       clientId: `bench-${worker}-${index}-${Math.random().toString(36).slice(2, 8)}`,
       protocolVersion: 4,
       clean: true,
       keepalive: 0,
       reconnectPeriod: 0,
-      connectTimeout: 60_000,
+      connectTimeout: HANDSHAKE_TIMEOUT_MS,
       resubscribe: false,
     });
-    d.close = () => new Promise((resolve) => client.end(false, {}, () => resolve()));
+    d.close = () =>
+      new Promise((resolve) => {
+        socket?.resetAndDestroy();
+        client.end(true, {}, () => resolve());
+      });
     client.on('connect', () => client.subscribe(topic, { qos: 1 }, (err) => settle(!err)));
     // QoS 1: the client sends PUBACK right after this handler returns.
     client.on('message', (_topic, payload) => {
@@ -193,6 +204,11 @@ async function connect(m: Extract<ToWorker, { cmd: 'connect' }>): Promise<void> 
   reply({ ev: 'connected', ready, failed, retries, lastReady });
 }
 
+/**
+ * Devices drop their connections with a reset, as a device losing its network would: a FIN
+ * from this side would leave each source port in TIME_WAIT for a minute, and the next waves
+ * of connections from the same loopback addresses would pay for it in port searches.
+ */
 async function closeAll(): Promise<void> {
   closing = true;
   await Promise.all(devices.map((d) => d.close()));

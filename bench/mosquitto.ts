@@ -58,10 +58,9 @@ export async function startMosquitto(): Promise<Broker | null> {
       '',
     ].join('\n'),
   );
+  // On PATH, or named by MOSQUITTO (distributions install it in an sbin directory).
   const bin = process.env.MOSQUITTO ?? 'mosquitto';
-  // The broker usually lives in an sbin directory that a non-login PATH may lack.
-  const path = [process.env.PATH ?? '', '/usr/sbin', '/usr/local/sbin', '/sbin'].join(':');
-  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PATH: path } });
+  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
   const failed = new Promise<boolean>((resolve) => {
     child.once('error', () => resolve(false));
     child.once('exit', () => resolve(false));

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { registerDevices } from './devices.js';
 import { fmt, startBenchServer, type BenchServer } from './lib.js';
 
 /**
@@ -15,9 +16,10 @@ export interface LoadResult {
   errors: number;
 }
 
-const PUSH_BODY = JSON.stringify({
+/** The audience names registered devices: pushes to unknown ids are refused (1011) and would measure nothing. */
+const pushBody = (registrationIds: string[]) => JSON.stringify({
   platform: ['android', 'ios'],
-  audience: { registration_id: ['1a0018970a8e7d2b7c0', '1a0018970a8e7d2b7c1', '191e35f7e04b2d58e41'] },
+  audience: { registration_id: registrationIds },
   notification: {
     alert: 'Your order has shipped',
     android: { title: 'Order update', builder_id: 1, extras: { order: '81234', kind: 'shipping' } },
@@ -57,15 +59,17 @@ export async function benchPushAccept(seconds: number): Promise<string[]> {
   for (const synchronous of ['full', 'normal'] as const) {
     const server = await startBenchServer({ store: { synchronous } });
     try {
+      const { devices } = await registerDevices(server.url, server.appKey, 3, 3);
+      const body = pushBody(devices.map((d) => d.rid));
       const connections = 50;
       // warm-up: JIT and SQLite page cache
-      await load('warm-up', server, { method: 'POST', path: '/v3/push', body: PUSH_BODY, seconds: 2, connections });
+      await load('warm-up', server, { method: 'POST', path: '/v3/push', body, seconds: 2, connections });
       const ceiling = await load('GET /healthz', server, { method: 'GET', path: '/healthz', seconds, connections });
-      const push = await load('POST /v3/push', server, { method: 'POST', path: '/v3/push', body: PUSH_BODY, seconds, connections });
+      const push = await load('POST /v3/push', server, { method: 'POST', path: '/v3/push', body, seconds, connections });
       const validate = await load('POST /v3/push/validate', server, {
         method: 'POST',
         path: '/v3/push/validate',
-        body: PUSH_BODY,
+        body,
         seconds,
         connections,
       });

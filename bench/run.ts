@@ -1,3 +1,4 @@
+import { benchAudience } from './audience.js';
 import { benchConnections } from './connections.js';
 import { benchFanout } from './fanout.js';
 import { benchPushAccept } from './push-accept.js';
@@ -11,6 +12,7 @@ const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   connections: benchConnections,
   fanout: benchFanout,
   storm: benchStorm,
+  audience: benchAudience,
 };
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { Agent, get } from 'node:http';
 import { join } from 'node:path';
 import { RoaringBitmap32 } from '../src/audience/audience-index.js';
 import { now, sleep } from './lib.js';
@@ -63,5 +64,59 @@ export class AckReader {
 
   close(): void {
     this.db.close();
+  }
+}
+
+/**
+ * Polls the Report API (GET /v3/received) until the server reports `count` receipts for every
+ * push: the moment the server has taken in the acks, before they are saved. Null when the
+ * server has no such API (or answers in another shape), so the caller can say so.
+ */
+export class ReportPoller {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly auth: string;
+
+  constructor(
+    private readonly url: string,
+    appKey: string,
+    masterSecret: string,
+  ) {
+    this.auth = 'Basic ' + Buffer.from(`${appKey}:${masterSecret}`).toString('base64');
+  }
+
+  private received(msgIds: readonly string[]): Promise<number[] | null> {
+    return new Promise((resolve) => {
+      const req = get(`${this.url}/v3/received?msg_ids=${msgIds.join(',')}`, { agent: this.agent, headers: { authorization: this.auth } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          try {
+            const rows = JSON.parse(text) as { android_received?: number | null; ios_msg_received?: number | null }[];
+            if (res.statusCode !== 200 || !Array.isArray(rows) || rows.length !== msgIds.length) return resolve(null);
+            resolve(rows.map((r) => (r.android_received ?? 0) + (r.ios_msg_received ?? 0)));
+          } catch {
+            resolve(null);
+          }
+        });
+      });
+      req.on('error', () => resolve(null));
+    });
+  }
+
+  /** The time every push had `count` receipts reported; 0 at the timeout; null without a Report API. */
+  async waitReported(msgIds: readonly string[], count: number, timeoutMs: number): Promise<number | null> {
+    const deadline = now() + timeoutMs;
+    while (now() < deadline) {
+      const counts = await this.received(msgIds);
+      if (counts === null) return null;
+      if (counts.every((c) => c >= count)) return now();
+      await sleep(20);
+    }
+    return 0;
+  }
+
+  close(): void {
+    this.agent.destroy();
   }
 }
