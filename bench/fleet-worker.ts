@@ -181,21 +181,32 @@ async function connect(m: Extract<ToWorker, { cmd: 'connect' }>): Promise<void> 
   let settled = 0;
   await new Promise<void>((resolve) => {
     if (count === 0) return resolve();
+    const wave = devices;
+    const finish = (ok: boolean) => {
+      if (ok) {
+        ready++;
+        lastReady = now();
+      } else failed++;
+      settled++;
+      if (closing && next < count) {
+        // Closed mid-wave: the devices not started yet never will be.
+        failed += count - next;
+        settled += count - next;
+        next = count;
+      }
+      if (settled === count) resolve();
+      else if (m.inFlight > 0 && next < count) start(next++, 0);
+    };
     const start = (index: number, attempt: number) => {
       const address = m.addresses[(m.worker + index + attempt) % m.addresses.length]!;
-      open(devices[index]!, index, address, (ok) => {
-        if (!ok && attempt + 1 < MAX_ATTEMPTS) {
+      open(wave[index]!, index, address, (ok) => {
+        if (!ok && attempt + 1 < MAX_ATTEMPTS && !closing) {
           // What a device does after a failed connect: back off with jitter, try again.
           retries++;
-          setTimeout(() => start(index, attempt + 1), Math.random() * Math.min(5_000, 250 * 2 ** attempt));
+          setTimeout(() => (closing ? finish(false) : start(index, attempt + 1)), Math.random() * Math.min(5_000, 250 * 2 ** attempt));
           return;
         }
-        if (ok) {
-          ready++;
-          lastReady = now();
-        } else failed++;
-        if (++settled === count) resolve();
-        else if (m.inFlight > 0 && next < count) start(next++, 0);
+        finish(ok);
       });
     };
     const first = m.inFlight > 0 ? Math.min(m.inFlight, count) : count;

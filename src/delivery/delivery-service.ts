@@ -60,6 +60,9 @@ interface LateReceipt {
   status: 'received' | 'clicked';
 }
 
+/** Connections written per event-loop turn during a fan-out. */
+const FANOUT_SLICE = 1000;
+
 const DEFAULTS: DeliveryOptions = {
   ackFlushMs: 200,
   expirySweepMs: 30_000,
@@ -152,14 +155,27 @@ export class DeliveryService implements GatewayHooks {
     const sessions = this.presence?.sessions(push.appKey);
     if (!sessions || sessions.size === 0) return;
     // Walk whichever side is smaller: the targets or this node's connections.
+    const recipients: DeviceSession[] = [];
     if (targets.count <= sessions.size) {
       for (const num of targets.bitmap) {
         const s = sessions.get(num);
-        if (s) this.deliver(lp, s);
+        if (s) recipients.push(s);
       }
     } else {
-      for (const [num, s] of sessions) if (targets.bitmap.has(num)) this.deliver(lp, s);
+      for (const [num, s] of sessions) if (targets.bitmap.has(num)) recipients.push(s);
     }
+    // After the HTTP answer, and in slices, so a big fan-out never holds the event loop for long.
+    setImmediate(() => this.fanOut(lp, recipients, 0));
+  }
+
+  private fanOut(lp: LivePush, recipients: DeviceSession[], from: number): void {
+    if (lp.revoked) return;
+    const end = Math.min(recipients.length, from + FANOUT_SLICE);
+    for (let i = from; i < end; i++) {
+      const s = recipients[i]!;
+      if (s.open) this.deliver(lp, s);
+    }
+    if (end < recipients.length) setImmediate(() => this.fanOut(lp, recipients, end));
   }
 
   /** Hands a push to one connection and records it as sent. */

@@ -41,7 +41,9 @@ function inListCache(db: Database.Database, sql: (placeholders: string) => strin
 }
 
 export function sqliteDeviceStore(db: Database.Database): DeviceStore {
-  const ridsIn = inListCache(db, (ph) => `SELECT registration_id, num FROM devices WHERE app_key = ? AND registration_id IN (${ph})`);
+  // By registration id alone, so SQLite uses the unique index on it (with app_key in the WHERE
+  // clause it prefers the primary key and scans the whole app); the app is checked after.
+  const ridsIn = inListCache(db, (ph) => `SELECT registration_id, num, app_key FROM devices WHERE registration_id IN (${ph})`);
   const aliasesIn = inListCache(db, (ph) => `SELECT num FROM devices WHERE app_key = ? AND alias IN (${ph})`);
   const tagCountsIn = inListCache(db, (ph) => `SELECT num, count(*) FROM device_tags WHERE app_key = ? AND num IN (${ph}) GROUP BY num`);
   const s = {
@@ -116,8 +118,8 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
     async numsByRegistrationIds(appKey, registrationIds) {
       const out = new Map<string, number>();
       for (const part of chunks([...new Set(registrationIds)])) {
-        const rows = ridsIn(part.length).raw().all(appKey, ...part) as [string, number][];
-        for (const [rid, num] of rows) out.set(rid, Number(num));
+        const rows = ridsIn(part.length).raw().all(...part) as [string, number, string][];
+        for (const [rid, num, app] of rows) if (app === appKey) out.set(rid, Number(num));
       }
       return out;
     },
