@@ -5,6 +5,7 @@ import { errors } from '../domain/errors.js';
 import type { AcceptedPush } from '../domain/push.js';
 import type { DeviceSession, DeviceUpdate, GatewayHooks } from '../gateway/types.js';
 import type { ReceiptRow, Store } from '../store/types.js';
+import { receiptsFromStore } from '../receipts/report.js';
 import type { ReceiptSink, ReceiptStatus } from '../receipts/types.js';
 import { AppLivePushes, LivePush, NARROW_TARGETS } from './live-pushes.js';
 import type { PlannedTargets } from './planner.js';
@@ -243,19 +244,7 @@ export class DeliveryService implements GatewayHooks {
     }
     const stored = await this.store.pushes.receipts(msgId);
     if (!stored || stored.head.appKey !== appKey) return undefined;
-    const r = stored.receipts;
-    const read = (b: Buffer | undefined) => (b ? RoaringBitmap32.deserialize(b, 'portable') : new RoaringBitmap32());
-    return {
-      msgId,
-      appKey,
-      createdAt: stored.head.createdAt,
-      expiresAt: stored.head.expiresAt,
-      revoked: stored.head.revokedAt !== null,
-      targets: read(stored.targets),
-      sent: read(r?.sent),
-      received: read(r?.acked),
-      clicked: read(r?.clicked),
-    };
+    return receiptsFromStore(stored);
   }
 
   // ---- GatewayHooks ------------------------------------------------------------------------

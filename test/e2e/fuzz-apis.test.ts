@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { mulberry32 } from '../helpers/prng.js';
 import { basic, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -7,15 +8,6 @@ import { basic, startTestServer, type TestServer } from '../helpers/server.js';
  * path parameters and query strings against the Device, Report, cid, revoke and registration
  * endpoints. Every answer must be below 500 and carry an error body when it is an error.
  */
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY_SEGMENTS = ['', 'x', '%00', '%E4%B8', '..', '%2e%2e', 'a'.repeat(300), '深圳', '1', '-1', '99999999999999999999999', '%20', 'null', '{}', '%F0%9F%98%80'];
 const NASTY_VALUES: unknown[] = [null, true, 0, -1, Number.MAX_VALUE, 'x', '', [], {}, [null], ['a'.repeat(50)], Array.from({ length: 1001 }, (_, i) => `r${i}`), { add: 'x' }, { add: [1, 2] }, { remove: [{}] }, '\u0000'];

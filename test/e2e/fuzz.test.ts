@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { mulberry32 } from '../helpers/prng.js';
 import { basic, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -12,16 +13,6 @@ import { basic, startTestServer, type TestServer } from '../helpers/server.js';
  * the server must keep serving, and its heap must not grow with the traffic.
  */
 
-// Deterministic PRNG so a failure can be replayed (seed printed in the assertion message).
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
