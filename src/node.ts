@@ -52,7 +52,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     backlogWindowBytes: Math.min(128 * 1024, Math.floor(config.gateway.maxBufferedBytes / 4)),
   });
   const callbacks = new CallbackSink(store, logger, { batchEvents: config.callbacks.batchEvents });
-  // before delivery's listener: the push's callback route is resolved before its first receipt
+  // before delivery's listener: the sink knows the push before its first receipt can arrive
   accept.onAccepted((push) => callbacks.accepted(push));
   accept.onAccepted((push, targets) => delivery.accepted(push, targets));
   const gateway = new Gateway(registry, delivery, logger, config.gateway);

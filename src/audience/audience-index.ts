@@ -2,6 +2,7 @@ import roaring from 'roaring';
 import type { DevicePlatform } from '../devices/types.js';
 import { PLATFORMS, type Audience, type Platform } from '../domain/push.js';
 import type { DeviceStore } from '../store/types.js';
+import { RegistrationIdCache } from './registration-id-cache.js';
 
 const { RoaringBitmap32 } = roaring;
 export type Bitmap = InstanceType<typeof RoaringBitmap32>;
@@ -52,8 +53,13 @@ export class AudienceIndex {
 
   constructor(private readonly lookups: AudienceLookups) {}
 
-  static async load(store: DeviceStore): Promise<AudienceIndex> {
-    const index = new AudienceIndex(store);
+  /** `ridCacheSize`: registration ids remembered per app (0 asks the store every time). */
+  static async load(store: DeviceStore, options: { ridCacheSize?: number } = {}): Promise<AudienceIndex> {
+    const rids = new RegistrationIdCache((appKey, ids) => store.numsByRegistrationIds(appKey, ids), options.ridCacheSize);
+    const index = new AudienceIndex({
+      numsByAliases: (appKey, aliases) => store.numsByAliases(appKey, aliases),
+      numsByRegistrationIds: (appKey, ids) => rids.numsByRegistrationIds(appKey, ids),
+    });
     await store.scanIndex({
       device: (appKey, num, platform) => index.app(appKey).addDevice(num, platform),
       tag: (appKey, tag, num) => index.app(appKey).addTag(tag, num),
@@ -113,6 +119,7 @@ export class AudienceIndex {
   async resolve(appKey: string, platforms: readonly Platform[], audience: Audience): Promise<Bitmap> {
     const a = this.apps.get(appKey);
     if (!a) return new RoaringBitmap32();
+    if (isExplicitOnly(audience)) return this.resolveExplicit(a, appKey, platforms, audience);
     const empty = new RoaringBitmap32();
     let set: Bitmap | null = null;
     const and = (b: Bitmap) => {
@@ -131,8 +138,45 @@ export class AudienceIndex {
     if (audience.tagNot) {
       result = RoaringBitmap32.andNot(result, RoaringBitmap32.orMany(audience.tagNot.map((t) => a.tags.get(t) ?? empty)));
     }
-    const everyPlatform = PLATFORMS.every((p) => platforms.includes(p));
-    if (!everyPlatform) result = RoaringBitmap32.and(result, this.platformSet(appKey, platforms));
+    if (!everyPlatform(platforms)) result = RoaringBitmap32.and(result, this.platformSet(appKey, platforms));
     return result;
   }
+
+  /**
+   * Aliases and registration ids only, the common shape of a transactional push: a handful of
+   * numbers, filtered by membership tests and turned into one bitmap, rather than a chain of
+   * bitmap operations that each allocate native memory.
+   */
+  private async resolveExplicit(a: AppIndex, appKey: string, platforms: readonly Platform[], audience: Audience): Promise<Bitmap> {
+    let nums: number[] | undefined;
+    if (audience.alias) nums = await this.lookups.numsByAliases(appKey, audience.alias);
+    if (audience.registrationId) {
+      const found = await this.lookups.numsByRegistrationIds(appKey, audience.registrationId);
+      if (nums === undefined) nums = [...found.values()];
+      else {
+        const byRid = new Set(found.values());
+        nums = nums.filter((n) => byRid.has(n));
+      }
+    }
+    if (nums === undefined) nums = [];
+    if (!everyPlatform(platforms)) {
+      const sets = platforms.map((p) => a.platforms.get(p)).filter((b): b is Bitmap => b !== undefined);
+      nums = nums.filter((n) => sets.some((b) => b.has(n)));
+    }
+    return new RoaringBitmap32(nums);
+  }
+}
+
+function everyPlatform(platforms: readonly Platform[]): boolean {
+  return PLATFORMS.every((p) => platforms.includes(p));
+}
+
+function isExplicitOnly(audience: Audience): boolean {
+  return (
+    (audience.alias !== undefined || audience.registrationId !== undefined) &&
+    audience.all !== true &&
+    audience.tag === undefined &&
+    audience.tagAnd === undefined &&
+    audience.tagNot === undefined
+  );
 }

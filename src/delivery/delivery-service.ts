@@ -85,6 +85,8 @@ function bytes(b: Bitmap): Buffer {
 export class DeliveryService implements GatewayHooks {
   private readonly apps = new Map<string, AppLivePushes>();
   private readonly onlineSeen = new Map<string, Set<number>>();
+  /** Live pushes whose receipts changed since the last save (a set, so a save never scans every live push). */
+  private changed = new Set<LivePush>();
   /** What is left of each connecting device's backlog, sent window by window. */
   private readonly backlogs = new WeakMap<DeviceSession, { pushes: LivePush[]; next: number }>();
   private readonly options: DeliveryOptions;
@@ -182,9 +184,9 @@ export class DeliveryService implements GatewayHooks {
   /** Hands a push to one connection and records it as sent. */
   private deliver(lp: LivePush, session: DeviceSession): boolean {
     if (!session.send(lp.frame(session.platform))) return false;
-    if (!lp.sent.has(session.num)) {
+    if (!lp.hasSent(session.num)) {
       lp.sent.add(session.num);
-      lp.dirty = true;
+      this.changed.add(lp);
       this.receipt(lp, session, 'sent');
     }
     return true;
@@ -220,7 +222,7 @@ export class DeliveryService implements GatewayHooks {
         if (s && s.send(frame)) lp.withdrawn!.add(num);
       }
     }
-    lp.dirty = true;
+    this.changed.add(lp);
   }
 
   /**
@@ -256,7 +258,7 @@ export class DeliveryService implements GatewayHooks {
     for (const lp of app.withdrawalsOwed(session.num)) {
       if (session.send(encodeWithdrawFrame(lp.msgId))) {
         lp.withdrawn!.add(session.num);
-        lp.dirty = true;
+        this.changed.add(lp);
       }
     }
     const owed = app.owed(session.num, Date.now());
@@ -274,7 +276,7 @@ export class DeliveryService implements GatewayHooks {
     let bytes = 0;
     while (backlog.next < backlog.pushes.length && bytes < this.options.backlogWindowBytes) {
       const lp = backlog.pushes[backlog.next++]!;
-      if (!lp.deliverable(now) || lp.acked.has(session.num)) continue;
+      if (!lp.deliverable(now) || lp.hasAcked(session.num)) continue;
       if (!this.deliver(lp, session)) {
         this.backlogs.delete(session);
         return;
@@ -297,9 +299,9 @@ export class DeliveryService implements GatewayHooks {
         this.lateReceipt(session, id, 'received');
         continue;
       }
-      if (!lp.targets.has(session.num) || lp.acked.has(session.num)) continue;
+      if (!lp.targets.has(session.num) || lp.hasAcked(session.num)) continue;
       lp.acked.add(session.num);
-      lp.dirty = true;
+      this.changed.add(lp);
       app.acked(lp, session.num);
       this.receipt(lp, session, 'received');
     }
@@ -310,11 +312,11 @@ export class DeliveryService implements GatewayHooks {
     const lp = this.apps.get(session.appKey)?.byId.get(msgId);
     if (!lp) return this.lateReceipt(session, msgId, 'clicked');
     // Only a target may click, and only once; a click implies the push was received.
-    if (!lp.targets.has(session.num) || lp.clicked.has(session.num)) return;
+    if (!lp.targets.has(session.num) || lp.hasClicked(session.num)) return;
     lp.clicked.add(session.num);
-    lp.dirty = true;
+    this.changed.add(lp);
     this.receipt(lp, session, 'clicked');
-    if (!lp.acked.has(session.num)) this.ack(session, [msgId]);
+    if (!lp.hasAcked(session.num)) this.ack(session, [msgId]);
   }
 
   /** A receipt for a push no longer in memory (expired, or from before a restart): applied at the next save. */
@@ -406,18 +408,16 @@ export class DeliveryService implements GatewayHooks {
       });
       // events recorded just now must travel in this save, with the receipts they report
       await this.sink?.settled?.();
-      for (const app of this.apps.values()) {
-        for (const lp of app.byId.values()) {
-          if (!lp.dirty) continue;
-          lp.dirty = false;
-          rows.push({
-            msgId: lp.msgId,
-            sent: bytes(lp.sent),
-            acked: bytes(lp.acked),
-            clicked: bytes(lp.clicked),
-            withdrawn: lp.withdrawn ? bytes(lp.withdrawn) : null,
-          });
-        }
+      const changed = this.changed;
+      this.changed = new Set();
+      for (const lp of changed) {
+        rows.push({
+          msgId: lp.msgId,
+          sent: bytes(lp.sent),
+          acked: bytes(lp.acked),
+          clicked: bytes(lp.clicked),
+          withdrawn: lp.withdrawn ? bytes(lp.withdrawn) : null,
+        });
       }
       const callbacks = this.sink?.drain() ?? [];
       const seen = [...this.onlineSeen];
@@ -428,16 +428,11 @@ export class DeliveryService implements GatewayHooks {
         for (const [appKey, nums] of seen) await this.store.devices.markOnline(appKey, [...nums], now);
       } catch (err) {
         this.logger.error({ err }, 'saving receipts failed; will retry');
-        this.markAllDirty(rows.map((r) => r.msgId));
+        for (const lp of changed) this.changed.add(lp);
         this.sink?.restore(callbacks);
       }
     });
     return this.flushing;
-  }
-
-  private markAllDirty(msgIds: string[]): void {
-    const wanted = new Set(msgIds);
-    for (const app of this.apps.values()) for (const lp of app.byId.values()) if (wanted.has(lp.msgId)) lp.dirty = true;
   }
 
   private sweep(): void {

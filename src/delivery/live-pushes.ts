@@ -17,16 +17,17 @@ export interface LivePushState {
 }
 
 export class LivePush {
-  /** Devices whose connection was handed the push. */
-  readonly sent: Bitmap;
-  /** Devices that acknowledged it: received. */
-  readonly acked: Bitmap;
-  readonly clicked: Bitmap;
+  /**
+   * Receipt bitmaps, created on first use: most pushes are never acked or clicked while in
+   * memory (their devices are offline), and an empty native bitmap per push would cost memory
+   * and collector time at push-accept rates.
+   */
+  private sentSet: Bitmap | null;
+  private ackedSet: Bitmap | null;
+  private clickedSet: Bitmap | null;
   withdrawn: Bitmap | null;
   revoked: boolean;
   overridden: boolean;
-  /** Acks or withdrawals changed since the last save. */
-  dirty = false;
   /** Few enough targets to index by device. */
   readonly narrow: boolean;
   private readonly frames = new Map<DevicePlatform, Buffer>();
@@ -37,13 +38,39 @@ export class LivePush {
     state: LivePushState = {},
     narrowTargets = NARROW_TARGETS,
   ) {
-    this.sent = state.sent ?? new RoaringBitmap32();
-    this.acked = state.acked ?? new RoaringBitmap32();
-    this.clicked = state.clicked ?? new RoaringBitmap32();
+    this.sentSet = state.sent ?? null;
+    this.ackedSet = state.acked ?? null;
+    this.clickedSet = state.clicked ?? null;
     this.revoked = state.revoked ?? false;
     this.overridden = state.overridden ?? false;
     this.withdrawn = state.withdrawn ?? null;
     this.narrow = targets.size <= narrowTargets;
+  }
+
+  /** Devices whose connection was handed the push. */
+  get sent(): Bitmap {
+    return (this.sentSet ??= new RoaringBitmap32());
+  }
+
+  /** Devices that acknowledged it: received. */
+  get acked(): Bitmap {
+    return (this.ackedSet ??= new RoaringBitmap32());
+  }
+
+  get clicked(): Bitmap {
+    return (this.clickedSet ??= new RoaringBitmap32());
+  }
+
+  hasSent(num: number): boolean {
+    return this.sentSet?.has(num) ?? false;
+  }
+
+  hasAcked(num: number): boolean {
+    return this.ackedSet?.has(num) ?? false;
+  }
+
+  hasClicked(num: number): boolean {
+    return this.clickedSet?.has(num) ?? false;
   }
 
   get msgId(): string {
@@ -83,7 +110,7 @@ export class AppLivePushes {
       return;
     }
     for (const num of lp.targets) {
-      if (lp.acked.has(num)) continue;
+      if (lp.hasAcked(num)) continue;
       const list = this.narrowByDevice.get(num);
       if (list) list.push(lp);
       else this.narrowByDevice.set(num, [lp]);
@@ -93,16 +120,16 @@ export class AppLivePushes {
   /** Pushes owed to device `num`, oldest first. */
   owed(num: number, now: number): LivePush[] {
     const out: LivePush[] = [];
-    for (const lp of this.wide) if (lp.deliverable(now) && lp.targets.has(num) && !lp.acked.has(num)) out.push(lp);
+    for (const lp of this.wide) if (lp.deliverable(now) && lp.targets.has(num) && !lp.hasAcked(num)) out.push(lp);
     const narrow = this.narrowByDevice.get(num);
-    if (narrow) for (const lp of narrow) if (lp.deliverable(now) && !lp.acked.has(num)) out.push(lp);
+    if (narrow) for (const lp of narrow) if (lp.deliverable(now) && !lp.hasAcked(num)) out.push(lp);
     if (narrow && this.wide.length > 0) out.sort((a, b) => Number(a.msgId) - Number(b.msgId));
     return out;
   }
 
   /** Revoked pushes this device holds and has not yet been told to withdraw. */
   withdrawalsOwed(num: number): LivePush[] {
-    return this.revokedList.filter((lp) => lp.acked.has(num) && !lp.withdrawn?.has(num));
+    return this.revokedList.filter((lp) => lp.hasAcked(num) && !lp.withdrawn?.has(num));
   }
 
   acked(lp: LivePush, num: number): void {

@@ -63,6 +63,7 @@ interface Route {
 
 type RouteEntry =
   | { state: 'ready'; route: Route | null; until: number }
+  | { state: 'unresolved'; appKey: string; push: AcceptedPush; until: number }
   | { state: 'waiting'; appKey: string; push: AcceptedPush | undefined; events: ReceiptEvent[] };
 
 interface OpenBatch {
@@ -75,8 +76,10 @@ interface OpenBatch {
 /**
  * Turns receipt events into signed-later JSON batches, one stream per (app, URL).
  *
- * Each push's route (URL, types, params) is resolved once: from the accept listener for new
- * pushes, from the store for pushes accepted before a restart. Routes are kept only while the
+ * Each push's route (URL, types, params) is resolved once, when its first receipt arrives
+ * (most pushes to offline devices have none for a long while, so accepting one costs no
+ * lookup): from the push the accept listener handed over, or from the store for pushes
+ * accepted before a restart. Routes are kept only while the
  * push can still produce receipts, so memory follows the live pushes. Resolution is async:
  * events that arrive meanwhile wait on the route, and `settled()` says when none is waiting.
  */
@@ -100,9 +103,9 @@ export class CallbackSink implements ReceiptSink {
     this.options = { ...DEFAULTS, ...options };
   }
 
-  /** AcceptService listener; register it before delivery's, so the route is on its way first. */
+  /** AcceptService listener: remembers the push, so its route needs no store read later. */
   accepted(push: AcceptedPush): void {
-    this.resolve(push.msgId, { state: 'waiting', appKey: push.appKey, push, events: [] });
+    this.routes.set(push.msgId, { state: 'unresolved', appKey: push.appKey, push, until: push.expiresAt + ROUTE_GRACE_MS });
   }
 
   record(event: ReceiptEvent): void {
@@ -110,6 +113,8 @@ export class CallbackSink implements ReceiptSink {
     if (entry === undefined) {
       // a push from before a restart, or one whose route was swept
       this.resolve(event.msgId, { state: 'waiting', appKey: event.appKey, push: undefined, events: [event] });
+    } else if (entry.state === 'unresolved') {
+      this.resolve(event.msgId, { state: 'waiting', appKey: entry.appKey, push: entry.push, events: [event] });
     } else if (entry.state === 'waiting') {
       entry.events.push(event);
     } else {
@@ -126,7 +131,7 @@ export class CallbackSink implements ReceiptSink {
     const now = Date.now();
     if (now - this.lastSweep >= SWEEP_EVERY_MS) {
       this.lastSweep = now;
-      for (const [msgId, entry] of this.routes) if (entry.state === 'ready' && entry.until < now) this.routes.delete(msgId);
+      for (const [msgId, entry] of this.routes) if (entry.state !== 'waiting' && entry.until < now) this.routes.delete(msgId);
     }
     for (const b of this.open.values()) this.ready.push(this.seal(b));
     this.open.clear();
