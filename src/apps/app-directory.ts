@@ -1,6 +1,17 @@
 import type { AppRecord, Store } from '../store/types.js';
 import { APP_KEY_PATTERN, hashSecret, newAppKey, newMasterSecret, secretMatches, type Credentials } from './credentials.js';
 
+const NOT_CACHED = Symbol('not cached');
+const EMPTY_SECRET_HASH = hashSecret('');
+
+function checkSecret(app: AppRecord | undefined, masterSecret: string): AppRecord | undefined {
+  if (!app) {
+    secretMatches(masterSecret, EMPTY_SECRET_HASH); // keep timing alike for unknown keys
+    return undefined;
+  }
+  return secretMatches(masterSecret, app.secretHash) ? app : undefined;
+}
+
 /**
  * Apps as the request path sees them: a short-lived cache in front of the store, so a
  * request does not hit the database for its app, while `borealis app rotate-secret` run
@@ -15,24 +26,30 @@ export class AppDirectory {
   ) {}
 
   async get(appKey: string): Promise<AppRecord | undefined> {
-    if (!APP_KEY_PATTERN.test(appKey)) return undefined;
-    const now = Date.now();
-    const hit = this.cache.get(appKey);
-    if (hit && now - hit.at < this.ttlMs) return hit.app;
+    const hit = this.cached(appKey);
+    if (hit !== NOT_CACHED) return hit;
     const app = await this.store.apps.get(appKey);
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(appKey, { app, at: now });
+    this.cache.set(appKey, { app, at: Date.now() });
     return app;
   }
 
-  /** The app whose credentials these are, or undefined. Unknown keys still cost a hash. */
-  async authenticate(appKey: string, masterSecret: string): Promise<AppRecord | undefined> {
-    const app = await this.get(appKey);
-    if (!app) {
-      secretMatches(masterSecret, hashSecret('')); // keep timing alike for unknown keys
-      return undefined;
-    }
-    return secretMatches(masterSecret, app.secretHash) ? app : undefined;
+  /**
+   * The app whose credentials these are, or undefined. Unknown keys still cost a hash.
+   * Answers synchronously while the app's cache entry is fresh (nearly every request), so the
+   * request path pays no promise for it.
+   */
+  authenticate(appKey: string, masterSecret: string): AppRecord | undefined | Promise<AppRecord | undefined> {
+    const hit = this.cached(appKey);
+    if (hit !== NOT_CACHED) return checkSecret(hit, masterSecret);
+    return this.get(appKey).then((app) => checkSecret(app, masterSecret));
+  }
+
+  /** The cached answer for an app key while it is fresh; malformed keys are known not to exist. */
+  private cached(appKey: string): AppRecord | undefined | typeof NOT_CACHED {
+    if (!APP_KEY_PATTERN.test(appKey)) return undefined;
+    const hit = this.cache.get(appKey);
+    return hit && Date.now() - hit.at < this.ttlMs ? hit.app : NOT_CACHED;
   }
 
   invalidate(appKey: string): void {

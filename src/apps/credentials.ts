@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** An appKey as JPush issues them: 24 lowercase hex characters. */
 export const APP_KEY_PATTERN = /^[0-9a-f]{24}$/;
@@ -22,7 +22,7 @@ export function newMasterSecret(): string {
  * stolen database useless for authentication; a slow password hash would only tax every request.
  */
 export function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  return hash('sha256', secret, 'buffer');
 }
 
 /** Constant-time check of a presented secret against a stored digest. */

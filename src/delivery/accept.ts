@@ -56,8 +56,9 @@ export class AcceptService {
   /** Checks everything a real push would, stores and sends nothing. */
   async validate(app: AppRecord, push: Push): Promise<AcceptResult> {
     if (push.cid !== undefined) await checkCid(this.store, app.appKey, push.cid, 'push');
-    await this.checkCallback(app, push);
-    await this.checkOverride(app, push);
+    // each check awaited only when the push has something to check: no promise otherwise
+    if (push.callback?.url !== undefined) await this.checkCallback(app, push);
+    if (push.options.overrideMsgId !== undefined) await this.checkOverride(app, push);
     if (isBroadcast(push.audience)) await this.broadcastAllowance(app, false);
     await this.planner.plan(push);
     return { sendno: push.sendno, msgId: this.ids.next(), replayed: false };
@@ -86,8 +87,8 @@ export class AcceptService {
   }
 
   private async acceptNew(app: AppRecord, push: Push): Promise<AcceptResult> {
-    await this.checkCallback(app, push);
-    await this.checkOverride(app, push);
+    if (push.callback?.url !== undefined) await this.checkCallback(app, push);
+    if (push.options.overrideMsgId !== undefined) await this.checkOverride(app, push);
     const targets = await this.planner.plan(push);
     const broadcast = isBroadcast(push.audience);
     if (broadcast) await this.broadcastAllowance(app, true);

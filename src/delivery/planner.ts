@@ -36,7 +36,8 @@ export class Planner {
     const bitmap =
       platforms.length === 0 ? null : await this.index.resolve(push.appKey, platforms.includes('web') ? PLATFORMS : pushPlatforms, a);
     if (!bitmap || bitmap.isEmpty) throw errors.noTarget();
-    bitmap.runOptimize();
+    // run containers only pay off for long runs of consecutive numbers, never in a short list
+    if (bitmap.size > 64) bitmap.runOptimize();
     const bytes = bitmap.serialize('portable');
     return { bitmap, serialized: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), count: bitmap.size };
   }

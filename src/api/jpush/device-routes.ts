@@ -5,7 +5,7 @@ import { DEVICE_PLATFORMS, type DevicePlatform, type DeviceRecord } from '../../
 import { ApiError } from '../../domain/errors.js';
 import { isRegistrationId, isTagOrAlias } from '../../domain/names.js';
 import type { AppRecord } from '../../store/types.js';
-import { DEVICE_AUTH_CODES, appOf, requireApp } from '../http/auth.js';
+import { DEVICE_AUTH_CODES, appOf, requireApp, runHook } from '../http/auth.js';
 import { toApiError } from '../http/errors.js';
 
 /** Registration ids one request may name (status, tag members, alias unbinding). */
@@ -271,7 +271,7 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: ServerContext): 
       reply.header('Allow', methods);
       throw new ApiError(7002, `${request.method} is not supported on ${url}; use ${methods}`, 405);
     }
-    await auth(request, reply);
+    await runHook(auth, request, reply);
     return respond(endpoint, best.params, request, reply);
   }
 
