@@ -35,10 +35,13 @@ export interface Config {
   };
   delivery: {
     /**
-     * Pushes with at most this many targets are indexed per device; wider ones (broadcasts,
-     * big tags) are found by bitmap membership when a device connects.
+     * Pushes with a time to live and at most this many targets wait in per-device inboxes in
+     * the store; wider ones (broadcasts, big tags) stay in memory and are found by bitmap
+     * membership when a device connects.
      */
     narrowTargets: number;
+    /** How long an inboxed push stays in memory after it was sent to connected devices. */
+    residentSeconds: number;
   };
   gateway: {
     /** Seconds between device pings; silent for 2.5 of them and the connection is closed. */
@@ -86,7 +89,7 @@ export const DEFAULT_CONFIG: Config = {
     registrationsPerWindow: 20_000,
     devicesPerAlias: 10,
   },
-  delivery: { narrowTargets: 1000 },
+  delivery: { narrowTargets: 1000, residentSeconds: 60 },
   gateway: {
     heartbeatSeconds: 30,
     maxFrameBytes: 4096,
@@ -181,6 +184,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   if (!Number.isInteger(config.delivery.narrowTargets) || config.delivery.narrowTargets < 0) {
     throw new ConfigError('delivery.narrowTargets must be a non-negative integer');
+  }
+  if (!Number.isInteger(config.delivery.residentSeconds) || config.delivery.residentSeconds < 0) {
+    throw new ConfigError('delivery.residentSeconds must be a non-negative integer');
   }
   for (const [k, v] of Object.entries(config.gateway)) {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(`gateway.${k} must be a positive integer`);

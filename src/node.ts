@@ -44,17 +44,18 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     store,
     ids,
     new Planner(index),
-    { broadcastsPerDay: config.limits.broadcastsPerDay },
+    { broadcastsPerDay: config.limits.broadcastsPerDay, inboxTargets: config.delivery.narrowTargets },
     { callbackCheck: callbackUrlCheck(store) },
   );
   const delivery = new DeliveryService(store, registry, logger, {
     narrowTargets: config.delivery.narrowTargets,
+    residentMs: config.delivery.residentSeconds * 1000,
     backlogWindowBytes: Math.min(128 * 1024, Math.floor(config.gateway.maxBufferedBytes / 4)),
   });
   const callbacks = new CallbackSink(store, logger, { batchEvents: config.callbacks.batchEvents });
   // before delivery's listener: the sink knows the push before its first receipt can arrive
   accept.onAccepted((push) => callbacks.accepted(push));
-  accept.onAccepted((push, targets) => delivery.accepted(push, targets));
+  accept.onAccepted((push, targets, how) => delivery.accepted(push, targets, how));
   const gateway = new Gateway(registry, delivery, logger, config.gateway);
   const metrics = new Metrics();
   const ctx: ServerContext = {

@@ -14,6 +14,11 @@ export interface AcceptResult {
 
 export interface AcceptLimits {
   broadcastsPerDay: number;
+  /**
+   * Pushes with a time to live and at most this many targets go to their devices' inboxes in
+   * the store (delivery then keeps them in memory only while needed); wider ones stay in memory.
+   */
+  inboxTargets: number;
 }
 
 export interface AcceptChecks {
@@ -22,7 +27,7 @@ export interface AcceptChecks {
 }
 
 /** Listeners hear of every push after it is durable (delivery fans out from here). */
-export type AcceptedListener = (push: AcceptedPush, targets: PlannedTargets) => void;
+export type AcceptedListener = (push: AcceptedPush, targets: PlannedTargets, how: { inboxed: boolean }) => void;
 
 const DAY_MS = 24 * 3600 * 1000;
 /** override_msg_id may name a push of the last day only. */
@@ -99,13 +104,16 @@ export class AcceptService {
       createdAt,
       expiresAt: createdAt + push.options.timeToLive * 1000,
     };
+    const inboxed = push.options.timeToLive > 0 && targets.count <= this.defaults.inboxTargets;
+    const inbox = inboxed ? targets.bitmap.toArray() : undefined;
     try {
-      await this.store.pushes.insert(accepted, { bitmap: targets.serialized, count: targets.count });
+      await this.store.pushes.insert(accepted, { bitmap: targets.serialized, count: targets.count, inbox });
     } catch (err) {
       if (broadcast) this.releaseBroadcast(app.appKey);
       throw err;
     }
-    for (const listener of this.listeners) listener(accepted, targets);
+    const how = { inboxed };
+    for (const listener of this.listeners) listener(accepted, targets, how);
     return { sendno: push.sendno, msgId: accepted.msgId, replayed: false };
   }
 

@@ -4,7 +4,7 @@ import type { DeviceRegistry } from '../devices/registry.js';
 import { errors } from '../domain/errors.js';
 import type { AcceptedPush } from '../domain/push.js';
 import type { DeviceSession, DeviceUpdate, GatewayHooks } from '../gateway/types.js';
-import type { ReceiptRow, Store } from '../store/types.js';
+import type { InboxEntry, LivePushRow, ReceiptRow, Store } from '../store/types.js';
 import { receiptsFromStore } from '../receipts/report.js';
 import type { ReceiptSink, ReceiptStatus } from '../receipts/types.js';
 import { AppLivePushes, LivePush, NARROW_TARGETS } from './live-pushes.js';
@@ -43,6 +43,12 @@ export interface DeliveryOptions {
    * it well under the gateway's slow-consumer limit.
    */
   backlogWindowBytes: number;
+  /**
+   * An inboxed push (narrow, with a time to live) stays in memory this long after it was sent
+   * to connected devices or loaded for a reconnecting one, so their acks land in memory; then
+   * it waits in the store only. Inboxed pushes no connected device is sent are never held.
+   */
+  residentMs: number;
 }
 
 /**
@@ -55,9 +61,12 @@ const MAX_LATE_RECEIPTS = 20_000;
 /** At most this many distinct pushes are looked up per save for late receipts (the rest wait). */
 const MAX_LATE_PUSHES_PER_SAVE = 500;
 
+/** What receipts need to know of a device. */
+type DeviceRef = Pick<DeviceSession, 'appKey' | 'num' | 'registrationId' | 'platform'>;
+
 interface LateReceipt {
   msgId: string;
-  session: Pick<DeviceSession, 'appKey' | 'num' | 'registrationId' | 'platform'>;
+  session: DeviceRef;
   status: 'received' | 'clicked';
 }
 
@@ -69,6 +78,7 @@ const DEFAULTS: DeliveryOptions = {
   expirySweepMs: 30_000,
   narrowTargets: NARROW_TARGETS,
   backlogWindowBytes: 128 * 1024,
+  residentMs: 60_000,
 };
 
 function bytes(b: Bitmap): Buffer {
@@ -96,6 +106,8 @@ export class DeliveryService implements GatewayHooks {
   private sweepTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private late: LateReceipt[] = [];
+  /** Inbox entries of acknowledged pushes, dropped from the store at the next save. */
+  private inboxDone: InboxEntry[] = [];
 
   constructor(
     private readonly store: Store,
@@ -111,23 +123,8 @@ export class DeliveryService implements GatewayHooks {
     this.presence = presence;
     this.sink = sink;
     const now = Date.now();
-    for (const row of await this.store.pushes.live(now)) {
-      const r = row.receipts;
-      const lp = new LivePush(
-        row.push,
-        RoaringBitmap32.deserialize(row.targets, 'portable'),
-        {
-          sent: r ? RoaringBitmap32.deserialize(r.sent, 'portable') : undefined,
-          acked: r ? RoaringBitmap32.deserialize(r.acked, 'portable') : undefined,
-          clicked: r ? RoaringBitmap32.deserialize(r.clicked, 'portable') : undefined,
-          withdrawn: r?.withdrawn ? RoaringBitmap32.deserialize(r.withdrawn, 'portable') : null,
-          revoked: row.revokedAt !== null,
-          overridden: row.overriddenBy !== null,
-        },
-        this.options.narrowTargets,
-      );
-      this.app(row.push.appKey).add(lp);
-    }
+    // wide and revoked pushes; inboxed ones wait in the store until their devices connect
+    for (const row of await this.store.pushes.live(now)) this.app(row.push.appKey).add(this.fromRow(row));
     this.flushTimer = setInterval(() => void this.flush(), this.options.ackFlushMs);
     this.sweepTimer = setInterval(() => this.sweep(), this.options.expirySweepMs);
     this.flushTimer.unref();
@@ -140,6 +137,43 @@ export class DeliveryService implements GatewayHooks {
     await this.flush();
   }
 
+  private fromRow(row: LivePushRow): LivePush {
+    const r = row.receipts;
+    return new LivePush(
+      row.push,
+      RoaringBitmap32.deserialize(row.targets, 'portable'),
+      {
+        sent: r ? RoaringBitmap32.deserialize(r.sent, 'portable') : undefined,
+        acked: r ? RoaringBitmap32.deserialize(r.acked, 'portable') : undefined,
+        clicked: r ? RoaringBitmap32.deserialize(r.clicked, 'portable') : undefined,
+        withdrawn: r?.withdrawn ? RoaringBitmap32.deserialize(r.withdrawn, 'portable') : null,
+        revoked: row.revokedAt !== null,
+        overridden: row.overriddenBy !== null,
+      },
+      this.options.narrowTargets,
+    );
+  }
+
+  /**
+   * An inboxed push back in memory (from the store if need be), held for `residentMs`.
+   * Undefined when unknown or another app's.
+   */
+  private async resident(appKey: string, msgId: string): Promise<LivePush | undefined> {
+    const held = this.apps.get(appKey)?.byId.get(msgId);
+    if (held) return held;
+    const row = await this.store.pushes.liveOne(msgId);
+    if (!row || row.push.appKey !== appKey) return undefined;
+    const app = this.app(appKey);
+    // another caller may have loaded it while this one waited
+    const again = app.byId.get(msgId);
+    if (again) return again;
+    const lp = this.fromRow(row);
+    lp.inboxed = true;
+    lp.residentUntil = Date.now() + this.options.residentMs;
+    app.add(lp);
+    return lp;
+  }
+
   private app(appKey: string): AppLivePushes {
     let a = this.apps.get(appKey);
     if (!a) this.apps.set(appKey, (a = new AppLivePushes()));
@@ -147,28 +181,36 @@ export class DeliveryService implements GatewayHooks {
   }
 
   /** AcceptService listener: the push is durable; keep it live and send it to whoever is connected. */
-  accepted(push: AcceptedPush, targets: PlannedTargets): void {
-    const lp = new LivePush(push, targets.bitmap, {}, this.options.narrowTargets);
+  accepted(push: AcceptedPush, targets: PlannedTargets, how: { inboxed: boolean } = { inboxed: false }): void {
     const app = this.app(push.appKey);
     const replaced = push.options.overrideMsgId === undefined ? undefined : app.byId.get(push.options.overrideMsgId);
     if (replaced) replaced.overridden = true;
-    // Kept even with time_to_live 0 (then only for its receipts): add() indexes deliverable pushes only.
-    app.add(lp);
 
     const sessions = this.presence?.sessions(push.appKey);
-    if (!sessions || sessions.size === 0) return;
     // Walk whichever side is smaller: the targets or this node's connections.
     const recipients: DeviceSession[] = [];
-    if (targets.count <= sessions.size) {
-      for (const num of targets.bitmap) {
-        const s = sessions.get(num);
-        if (s) recipients.push(s);
+    if (sessions && sessions.size > 0) {
+      if (targets.count <= sessions.size) {
+        for (const num of targets.bitmap) {
+          const s = sessions.get(num);
+          if (s) recipients.push(s);
+        }
+      } else {
+        for (const [num, s] of sessions) if (targets.bitmap.has(num)) recipients.push(s);
       }
-    } else {
-      for (const [num, s] of sessions) if (targets.bitmap.has(num)) recipients.push(s);
     }
+    // An inboxed push nobody connected is sent waits in the store alone: memory holds nothing
+    // for pushes to offline devices, however many arrive.
+    if (how.inboxed && recipients.length === 0) return;
+    const lp = new LivePush(push, targets.bitmap, {}, this.options.narrowTargets);
+    if (how.inboxed) {
+      lp.inboxed = true;
+      lp.residentUntil = Date.now() + this.options.residentMs;
+    }
+    // Kept even with time_to_live 0 (then only for its receipts): add() indexes deliverable pushes only.
+    app.add(lp);
     // After the HTTP answer, and in slices, so a big fan-out never holds the event loop for long.
-    setImmediate(() => this.fanOut(lp, recipients, 0));
+    if (recipients.length > 0) setImmediate(() => this.fanOut(lp, recipients, 0));
   }
 
   private fanOut(lp: LivePush, recipients: DeviceSession[], from: number): void {
@@ -192,7 +234,7 @@ export class DeliveryService implements GatewayHooks {
     return true;
   }
 
-  private receipt(lp: LivePush, session: DeviceSession, status: ReceiptStatus): void {
+  private receipt(lp: LivePush, session: DeviceRef, status: ReceiptStatus): void {
     this.sink?.record({
       msgId: lp.msgId,
       appKey: lp.push.appKey,
@@ -209,9 +251,12 @@ export class DeliveryService implements GatewayHooks {
     const head = await this.store.pushes.head(msgId);
     if (!head || head.appKey !== appKey) throw errors.invalid("msgid doesn't exist");
     if (head.revokedAt !== null) return;
+    // Revoked pushes stay in memory until they expire (never evicted), so holders that
+    // reconnect are told; an inboxed push is loaded back for that.
+    const lp = head.expiresAt > Date.now() ? await this.resident(appKey, msgId) : this.apps.get(appKey)?.byId.get(msgId);
+    if (lp?.revoked) return; // a concurrent revoke got here first
     await this.store.pushes.markRevoked(msgId, Date.now());
     const app = this.apps.get(appKey);
-    const lp = app?.byId.get(msgId);
     if (!app || !lp) return;
     app.revoked(lp);
     const sessions = this.presence?.sessions(appKey);
@@ -253,16 +298,42 @@ export class DeliveryService implements GatewayHooks {
 
   online(session: DeviceSession): void {
     this.seen(session);
+    this.sendOwed(session).catch((err: unknown) => {
+      this.logger.error({ err, registrationId: session.registrationId }, 'loading a device backlog failed');
+    });
+  }
+
+  /** Withdrawals first, then the backlog: pushes held in memory and those in the device's inbox, oldest first. */
+  private async sendOwed(session: DeviceSession): Promise<void> {
     const app = this.apps.get(session.appKey);
-    if (!app) return;
-    for (const lp of app.withdrawalsOwed(session.num)) {
-      if (session.send(encodeWithdrawFrame(lp.msgId))) {
-        lp.withdrawn!.add(session.num);
-        this.changed.add(lp);
+    if (app) {
+      for (const lp of app.withdrawalsOwed(session.num)) {
+        if (session.send(encodeWithdrawFrame(lp.msgId))) {
+          lp.withdrawn!.add(session.num);
+          this.changed.add(lp);
+        }
       }
     }
-    const owed = app.owed(session.num, Date.now());
-    if (owed.length > 0) {
+    const now = Date.now();
+    const owed = app ? app.owed(session.num, now) : [];
+    const inbox = await this.store.pushes.inbox(session.appKey, session.num, now);
+    if (inbox.length > 0) {
+      const have = new Set(owed.map((lp) => lp.msgId));
+      for (const msgId of inbox) {
+        if (have.has(msgId)) continue;
+        const lp = await this.resident(session.appKey, msgId);
+        if (!session.open) return;
+        if (lp && lp.deliverable(now) && lp.targets.has(session.num) && !lp.hasAcked(session.num)) {
+          owed.push(lp);
+          have.add(msgId);
+        } else {
+          // acknowledged, revoked, overridden or gone: nothing left to send
+          this.inboxDone.push({ appKey: session.appKey, num: session.num, msgId });
+        }
+      }
+      owed.sort((a, b) => Number(a.msgId) - Number(b.msgId));
+    }
+    if (owed.length > 0 && session.open) {
       this.backlogs.set(session, { pushes: owed, next: 0 });
       this.sendBacklogWindow(session);
     }
@@ -295,28 +366,37 @@ export class DeliveryService implements GatewayHooks {
     const app = this.app(session.appKey);
     for (const id of msgIds) {
       const lp = app.byId.get(id);
-      if (!lp) {
-        this.lateReceipt(session, id, 'received');
-        continue;
-      }
-      if (!lp.targets.has(session.num) || lp.hasAcked(session.num)) continue;
-      lp.acked.add(session.num);
-      this.changed.add(lp);
-      app.acked(lp, session.num);
-      this.receipt(lp, session, 'received');
+      if (lp) this.received(app, lp, session);
+      else this.lateReceipt(session, id, 'received');
     }
     this.sendBacklogWindow(session);
   }
 
   click(session: DeviceSession, msgId: string): void {
-    const lp = this.apps.get(session.appKey)?.byId.get(msgId);
-    if (!lp) return this.lateReceipt(session, msgId, 'clicked');
-    // Only a target may click, and only once; a click implies the push was received.
-    if (!lp.targets.has(session.num) || lp.hasClicked(session.num)) return;
-    lp.clicked.add(session.num);
+    const app = this.app(session.appKey);
+    const lp = app.byId.get(msgId);
+    if (lp) this.clicked(app, lp, session);
+    else this.lateReceipt(session, msgId, 'clicked');
+    this.sendBacklogWindow(session);
+  }
+
+  /** Records that a target received a push held in memory (once). */
+  private received(app: AppLivePushes, lp: LivePush, who: DeviceRef): void {
+    if (!lp.targets.has(who.num) || lp.hasAcked(who.num)) return;
+    lp.acked.add(who.num);
     this.changed.add(lp);
-    this.receipt(lp, session, 'clicked');
-    if (!lp.hasAcked(session.num)) this.ack(session, [msgId]);
+    app.acked(lp, who.num);
+    if (lp.inboxed) this.inboxDone.push({ appKey: who.appKey, num: who.num, msgId: lp.msgId });
+    this.receipt(lp, who, 'received');
+  }
+
+  /** Only a target may click, and only once; a click implies the push was received. */
+  private clicked(app: AppLivePushes, lp: LivePush, who: DeviceRef): void {
+    if (!lp.targets.has(who.num) || lp.hasClicked(who.num)) return;
+    lp.clicked.add(who.num);
+    this.changed.add(lp);
+    this.receipt(lp, who, 'clicked');
+    this.received(app, lp, who);
   }
 
   /** A receipt for a push no longer in memory (expired, or from before a restart): applied at the next save. */
@@ -339,6 +419,19 @@ export class DeliveryService implements GatewayHooks {
     }
     const rows: ReceiptRow[] = [];
     for (const [msgId, receipts] of byPush) {
+      // Back in memory since (an inboxed push loaded for a reconnecting device): apply there,
+      // or its next save would overwrite what is written here.
+      const appKey = receipts[0]!.session.appKey;
+      const app = this.apps.get(appKey);
+      const held = app?.byId.get(msgId);
+      if (app && held) {
+        for (const r of receipts) {
+          if (r.session.appKey !== appKey) continue;
+          if (r.status === 'clicked') this.clicked(app, held, r.session);
+          else this.received(app, held, r.session);
+        }
+        continue;
+      }
       const stored = await this.store.pushes.receipts(msgId);
       if (!stored) continue;
       const targets = RoaringBitmap32.deserialize(stored.targets, 'portable');
@@ -350,6 +443,7 @@ export class DeliveryService implements GatewayHooks {
       for (const r of receipts) {
         // Only a target of this app's push counts, and each receipt once.
         if (r.session.appKey !== stored.head.appKey || !targets.has(r.session.num)) continue;
+        this.inboxDone.push({ appKey: r.session.appKey, num: r.session.num, msgId });
         const set = r.status === 'clicked' ? clicked : acked;
         if (set.has(r.session.num)) continue;
         set.add(r.session.num);
@@ -420,26 +514,42 @@ export class DeliveryService implements GatewayHooks {
         });
       }
       const callbacks = this.sink?.drain() ?? [];
+      const done = this.inboxDone;
+      this.inboxDone = [];
       const seen = [...this.onlineSeen];
       this.onlineSeen.clear();
       try {
-        await this.store.pushes.saveReceipts(rows, callbacks);
+        await this.store.pushes.saveReceipts(rows, callbacks, done);
         const now = Date.now();
         for (const [appKey, nums] of seen) await this.store.devices.markOnline(appKey, [...nums], now);
       } catch (err) {
         this.logger.error({ err }, 'saving receipts failed; will retry');
         for (const lp of changed) this.changed.add(lp);
         this.sink?.restore(callbacks);
+        this.inboxDone = done.concat(this.inboxDone);
       }
     });
     return this.flushing;
   }
 
-  private sweep(): void {
+  /**
+   * Drops expired pushes and, once their time is up, inboxed ones from memory; drops expired
+   * inbox entries from the store. Runs every `expirySweepMs`.
+   */
+  sweep(): void {
     const now = Date.now();
     let gone = 0;
-    for (const app of this.apps.values()) gone += app.expire(now - RECEIPT_GRACE_MS);
-    if (gone > 0) this.logger.debug({ gone }, 'expired pushes dropped');
+    let evicted = 0;
+    for (const app of this.apps.values()) {
+      gone += app.expire(now - RECEIPT_GRACE_MS);
+      // Inboxed pushes wait in the store once their time in memory is up; revoked ones stay (their
+      // holders are told when they reconnect), as do those with receipts not saved yet.
+      for (const lp of app.byId.values()) {
+        if (lp.inboxed && !lp.revoked && lp.residentUntil <= now && !this.changed.has(lp) && app.evict(lp)) evicted++;
+      }
+    }
+    if (gone > 0 || evicted > 0) this.logger.debug({ gone, evicted }, 'pushes dropped from memory');
+    this.store.pushes.expireInbox(now).catch((err: unknown) => this.logger.error({ err }, 'dropping expired inbox entries failed'));
   }
 
   /** Pushes held in memory (for metrics and tests). */

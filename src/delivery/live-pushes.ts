@@ -28,6 +28,10 @@ export class LivePush {
   withdrawn: Bitmap | null;
   revoked: boolean;
   overridden: boolean;
+  /** Its targets have inbox entries in the store: memory may let go of it while it waits. */
+  inboxed = false;
+  /** For an inboxed push: when memory may let go of it (it is reloaded when needed). */
+  residentUntil = Infinity;
   /** Few enough targets to index by device. */
   readonly narrow: boolean;
   private readonly frames = new Map<DevicePlatform, Buffer>();
@@ -145,6 +149,24 @@ export class AppLivePushes {
     lp.revoked = true;
     lp.withdrawn ??= new RoaringBitmap32();
     this.revokedList.push(lp);
+  }
+
+  /** Lets go of one push (it waits in the store); false if it was not held. */
+  evict(lp: LivePush): boolean {
+    if (this.byId.get(lp.msgId) !== lp) return false;
+    this.byId.delete(lp.msgId);
+    if (!lp.narrow) {
+      this.wide = this.wide.filter((x) => x !== lp);
+      return true;
+    }
+    for (const num of lp.targets) {
+      const list = this.narrowByDevice.get(num);
+      if (!list) continue;
+      const rest = list.filter((x) => x !== lp);
+      if (rest.length > 0) this.narrowByDevice.set(num, rest);
+      else this.narrowByDevice.delete(num);
+    }
+    return true;
   }
 
   /** Drops pushes past their time to live; returns how many went. */

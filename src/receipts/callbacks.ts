@@ -52,6 +52,10 @@ const DEFAULTS: CallbackSinkOptions = { batchEvents: 500, batchBytes: 512 * 1024
  * route longer than that (later receipts still work, through a lookup).
  */
 const ROUTE_GRACE_MS = 10 * 60_000;
+/** A route no receipt used for this long is forgotten (looked up again if one comes). */
+const ROUTE_IDLE_MS = 10 * 60_000;
+/** Pushes accepted most recently, kept so their first receipt needs no store read. */
+const RECENT_PUSHES = 10_000;
 const SWEEP_EVERY_MS = 60_000;
 
 /** Where a push's receipts go, fixed once per push. Null route: nowhere. */
@@ -63,7 +67,6 @@ interface Route {
 
 type RouteEntry =
   | { state: 'ready'; route: Route | null; until: number }
-  | { state: 'unresolved'; appKey: string; push: AcceptedPush; until: number }
   | { state: 'waiting'; appKey: string; push: AcceptedPush | undefined; events: ReceiptEvent[] };
 
 interface OpenBatch {
@@ -76,15 +79,16 @@ interface OpenBatch {
 /**
  * Turns receipt events into signed-later JSON batches, one stream per (app, URL).
  *
- * Each push's route (URL, types, params) is resolved once, when its first receipt arrives
- * (most pushes to offline devices have none for a long while, so accepting one costs no
- * lookup): from the push the accept listener handed over, or from the store for pushes
- * accepted before a restart. Routes are kept only while the
- * push can still produce receipts, so memory follows the live pushes. Resolution is async:
+ * Each push's route (URL, types, params) is resolved when its first receipt arrives (most
+ * pushes to offline devices have none for a long while, so accepting one costs no lookup):
+ * from the recently accepted pushes the accept listener hands over, or from the store. A
+ * route is kept while receipts come (at most 10 minutes unused), so memory follows the pushes
+ * that are being delivered, not all that are live. Resolution is async:
  * events that arrive meanwhile wait on the route, and `settled()` says when none is waiting.
  */
 export class CallbackSink implements ReceiptSink {
   private readonly routes = new Map<string, RouteEntry>();
+  private readonly recent = new Map<string, AcceptedPush>();
   private readonly open = new Map<string, OpenBatch>();
   private ready: CallbackBatch[] = [];
   /** Routes whose lookup failed; retried at the next drain. */
@@ -105,16 +109,22 @@ export class CallbackSink implements ReceiptSink {
 
   /** AcceptService listener: remembers the push, so its route needs no store read later. */
   accepted(push: AcceptedPush): void {
-    this.routes.set(push.msgId, { state: 'unresolved', appKey: push.appKey, push, until: push.expiresAt + ROUTE_GRACE_MS });
+    this.recent.set(push.msgId, push);
+    if (this.recent.size > RECENT_PUSHES) {
+      // Map iterates in insertion order: drop the oldest
+      for (const msgId of this.recent.keys()) {
+        this.recent.delete(msgId);
+        break;
+      }
+    }
   }
 
   record(event: ReceiptEvent): void {
     const entry = this.routes.get(event.msgId);
     if (entry === undefined) {
-      // a push from before a restart, or one whose route was swept
-      this.resolve(event.msgId, { state: 'waiting', appKey: event.appKey, push: undefined, events: [event] });
-    } else if (entry.state === 'unresolved') {
-      this.resolve(event.msgId, { state: 'waiting', appKey: entry.appKey, push: entry.push, events: [event] });
+      // the push's first receipt, or one after its route was forgotten (or from before a restart)
+      const push = this.recent.get(event.msgId);
+      this.resolve(event.msgId, { state: 'waiting', appKey: event.appKey, push, events: [event] });
     } else if (entry.state === 'waiting') {
       entry.events.push(event);
     } else {
@@ -131,7 +141,7 @@ export class CallbackSink implements ReceiptSink {
     const now = Date.now();
     if (now - this.lastSweep >= SWEEP_EVERY_MS) {
       this.lastSweep = now;
-      for (const [msgId, entry] of this.routes) if (entry.state !== 'waiting' && entry.until < now) this.routes.delete(msgId);
+      for (const [msgId, entry] of this.routes) if (entry.state === 'ready' && entry.until < now) this.routes.delete(msgId);
     }
     for (const b of this.open.values()) this.ready.push(this.seal(b));
     this.open.clear();
@@ -188,7 +198,7 @@ export class CallbackSink implements ReceiptSink {
   ): Promise<{ route: Route | null; until: number }> {
     const push = known ?? (await this.store.pushes.get(msgId));
     if (!push || push.appKey !== appKey) return { route: null, until: Date.now() + ROUTE_GRACE_MS };
-    const until = push.expiresAt + ROUTE_GRACE_MS;
+    const until = Math.min(push.expiresAt + ROUTE_GRACE_MS, Date.now() + ROUTE_IDLE_MS);
     const cb = push.callback;
     let registered;
     if (cb?.url !== undefined) {

@@ -48,6 +48,18 @@ export interface PushHead {
 export interface TargetSet {
   bitmap: Buffer;
   count: number;
+  /**
+   * Device numbers whose inbox gets the push (narrow pushes with a time to live), written in
+   * the same transaction; absent for pushes kept in memory instead (wide ones).
+   */
+  inbox?: readonly number[];
+}
+
+/** One device's inbox entry: a push it is owed until acknowledged or expired. */
+export interface InboxEntry {
+  appKey: string;
+  num: number;
+  msgId: string;
 }
 
 /** A push's receipt bitmaps (portable roaring), as saved. */
@@ -86,13 +98,23 @@ export interface PushStore {
   insert(push: AcceptedPush, targets: TargetSet): Promise<void>;
   get(msgId: string): Promise<AcceptedPush | undefined>;
   head(msgId: string): Promise<PushHead | undefined>;
-  /** Pushes still deliverable or still to be withdrawn: not expired at `now`. */
+  /**
+   * Pushes delivery keeps in memory: not expired at `now`, and either without inbox entries
+   * (wide pushes) or revoked (their holders are told to withdraw when they reconnect).
+   */
   live(now: number): Promise<LivePushRow[]>;
+  /** A push with its stored state, as `live` gives it, whatever its kind (undefined if unknown). */
+  liveOne(msgId: string): Promise<LivePushRow | undefined>;
+  /** msg_ids in a device's inbox not expired at `now`, oldest first. */
+  inbox(appKey: string, num: number, now: number): Promise<string[]>;
+  /** Drops inbox entries expired at `now`; returns how many went. */
+  expireInbox(now: number): Promise<number>;
   markRevoked(msgId: string, at: number): Promise<void>;
   /**
-   * Saves receipt bitmaps and the callback batches reporting them, all in one transaction.
+   * Saves receipt bitmaps and the callback batches reporting them, and drops the inbox
+   * entries of acknowledged pushes (`done`), all in one transaction.
    */
-  saveReceipts(rows: readonly ReceiptRow[], callbacks: readonly CallbackBatch[]): Promise<void>;
+  saveReceipts(rows: readonly ReceiptRow[], callbacks: readonly CallbackBatch[], done?: readonly InboxEntry[]): Promise<void>;
   /** A push's stored receipts and target set (for reports on pushes no longer live). */
   receipts(msgId: string): Promise<{ head: PushHead; targets: Buffer; receipts: ReceiptRow | null } | undefined>;
   countBroadcastsSince(appKey: string, since: number): Promise<number>;

@@ -110,4 +110,18 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX app_callback_urls_one_default ON app_callback_urls (app_key) WHERE is_default = 1;
   CREATE INDEX callback_queue_by_receiver ON callback_queue (app_key, url, next_at);
   `,
+  // 4: per-device inboxes for narrow pushes, so an offline device's pushes wait on disk, not
+  // in memory. pushes.inbox = 1 when the push's targets were written here; older pushes (0)
+  // are kept in memory as before.
+  `
+  ALTER TABLE pushes ADD COLUMN inbox INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE inbox (
+    app_key     TEXT NOT NULL,
+    num         INTEGER NOT NULL,
+    msg_id      INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    PRIMARY KEY (app_key, num, msg_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX inbox_by_expiry ON inbox (expires_at);
+  `,
 ];

@@ -11,6 +11,7 @@ import type {
   CidRecord,
   CidStore,
   DeviceStore,
+  InboxEntry,
   LivePushRow,
   PushHead,
   PushStore,
@@ -132,15 +133,29 @@ export class SqliteStore implements Store {
       appCount: db.prepare('SELECT count(*) AS n FROM apps').pluck(),
       appSecret: db.prepare('UPDATE apps SET secret_hash = ? WHERE app_key = ?'),
       pushInsert: db.prepare(
-        `INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body, targets, target_count)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body, targets, target_count, inbox)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      inboxInsert: db.prepare('INSERT OR IGNORE INTO inbox (app_key, num, msg_id, expires_at) VALUES (?, ?, ?, ?)'),
+      inboxOf: db
+        .prepare('SELECT msg_id FROM inbox WHERE app_key = ? AND num = ? AND expires_at > ? ORDER BY msg_id')
+        .pluck()
+        .safeIntegers(true),
+      inboxDelete: db.prepare('DELETE FROM inbox WHERE app_key = ? AND num = ? AND msg_id = ?'),
+      inboxExpire: db.prepare('DELETE FROM inbox WHERE expires_at <= ?'),
       pushLive: db
         .prepare(
           `SELECT p.msg_id, p.body, p.created_at, p.expires_at, p.targets, p.revoked_at, p.overridden_by,
                   r.msg_id AS r_id, r.sent, r.acked, r.clicked, r.withdrawn
            FROM pushes p LEFT JOIN push_receipts r ON r.msg_id = p.msg_id
-           WHERE p.expires_at > ? ORDER BY p.msg_id`,
+           WHERE p.expires_at > ? AND (p.inbox = 0 OR p.revoked_at IS NOT NULL) ORDER BY p.msg_id`,
+        )
+        .safeIntegers(true),
+      pushLiveOne: db
+        .prepare(
+          `SELECT p.msg_id, p.body, p.created_at, p.expires_at, p.targets, p.revoked_at, p.overridden_by,
+                  r.msg_id AS r_id, r.sent, r.acked, r.clicked, r.withdrawn
+           FROM pushes p LEFT JOIN push_receipts r ON r.msg_id = p.msg_id WHERE p.msg_id = ?`,
         )
         .safeIntegers(true),
       pushRevoke: db.prepare('UPDATE pushes SET revoked_at = ? WHERE msg_id = ? AND revoked_at IS NULL'),
@@ -187,17 +202,25 @@ export class SqliteStore implements Store {
           JSON.stringify(content),
           targets.bitmap,
           targets.count,
+          targets.inbox === undefined ? 0 : 1,
         );
+        if (targets.inbox !== undefined) {
+          const id = BigInt(msgId);
+          for (const num of targets.inbox) s.inboxInsert.run(p.appKey, num, id, expiresAt);
+        }
         if (p.cid !== undefined) s.cidUse.run(BigInt(msgId), p.sendno, createdAt, p.cid);
         const overridden = p.options.overrideMsgId;
         if (overridden !== undefined) s.pushOverride.run(BigInt(msgId), toBigInt(overridden));
       }
     });
     this.pushCommits = new GroupCommit((items) => insertPushes.immediate(items));
-    const saveReceipts = db.transaction((rows: readonly ReceiptRow[], callbacks: readonly CallbackBatch[]) => {
-      for (const r of rows) s.receiptUpsert.run(toBigInt(r.msgId), r.sent, r.acked, r.clicked, r.withdrawn);
-      for (const c of callbacks) s.callbackInsert.run(c.appKey, c.url, c.body, c.createdAt, c.createdAt);
-    });
+    const saveReceipts = db.transaction(
+      (rows: readonly ReceiptRow[], callbacks: readonly CallbackBatch[], done: readonly InboxEntry[]) => {
+        for (const r of rows) s.receiptUpsert.run(toBigInt(r.msgId), r.sent, r.acked, r.clicked, r.withdrawn);
+        for (const c of callbacks) s.callbackInsert.run(c.appKey, c.url, c.body, c.createdAt, c.createdAt);
+        for (const d of done) s.inboxDelete.run(d.appKey, d.num, toBigInt(d.msgId));
+      },
+    );
 
     this.apps = {
       async create(app) {
@@ -237,19 +260,23 @@ export class SqliteStore implements Store {
         return row ? toPush(row) : undefined;
       },
       async live(now): Promise<LivePushRow[]> {
-        return (s.pushLive.all(now) as Row[]).map((row) => ({
-          push: toPush(row),
-          targets: row.targets as Buffer,
-          receipts: toReceipts(row),
-          revokedAt: row.revoked_at == null ? null : Number(row.revoked_at),
-          overriddenBy: row.overridden_by == null ? null : String(row.overridden_by),
-        }));
+        return (s.pushLive.all(now) as Row[]).map(toLivePushRow);
+      },
+      async liveOne(msgId) {
+        const row = s.pushLiveOne.get(toBigInt(msgId)) as Row | undefined;
+        return row ? toLivePushRow(row) : undefined;
+      },
+      async inbox(appKey, num, now) {
+        return (s.inboxOf.all(appKey, num, now) as bigint[]).map(String);
+      },
+      async expireInbox(now) {
+        return s.inboxExpire.run(now).changes;
       },
       async markRevoked(msgId, at) {
         s.pushRevoke.run(at, toBigInt(msgId));
       },
-      async saveReceipts(rows, callbacks) {
-        if (rows.length > 0 || callbacks.length > 0) saveReceipts.immediate(rows, callbacks);
+      async saveReceipts(rows, callbacks, done = []) {
+        if (rows.length > 0 || callbacks.length > 0 || done.length > 0) saveReceipts.immediate(rows, callbacks, done);
       },
       async receipts(msgId) {
         const row = s.receiptGet.get(toBigInt(msgId)) as Row | undefined;
@@ -311,6 +338,16 @@ export class SqliteStore implements Store {
     this.pushCommits.flush();
     if (this.db.open) this.db.close();
   }
+}
+
+function toLivePushRow(row: Row): LivePushRow {
+  return {
+    push: toPush(row),
+    targets: row.targets as Buffer,
+    receipts: toReceipts(row),
+    revokedAt: row.revoked_at == null ? null : Number(row.revoked_at),
+    overriddenBy: row.overridden_by == null ? null : String(row.overridden_by),
+  };
 }
 
 function toReceipts(row: Row): ReceiptRow | null {

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { waitFor } from '../helpers/gateway.js';
+import { call, startTestServer, type TestDevice, type TestServer } from '../helpers/server.js';
+
+/** A device on a bare WebSocket that acknowledges only when told to. */
+class Device {
+  readonly pushes: string[] = [];
+  private constructor(private readonly ws: WebSocket) {}
+
+  static async connect(server: TestServer, d: TestDevice): Promise<Device> {
+    const ws = new WebSocket(server.url.replace(/^http/, 'ws') + '/v1/gateway');
+    const device = new Device(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.on('open', () => ws.send(JSON.stringify({ t: 'auth', v: 1, registration_id: d.registrationId, device_secret: d.deviceSecret })));
+      ws.on('message', (data) => {
+        const frame = JSON.parse(String(data)) as { t: string; msg_id?: string };
+        if (frame.t === 'ready') resolve();
+        if (frame.t === 'push') device.pushes.push(frame.msg_id!);
+      });
+      ws.on('error', reject);
+    });
+    return device;
+  }
+
+  ack(msgIds: string[]): void {
+    this.ws.send(JSON.stringify({ t: 'ack', msg_ids: msgIds }));
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    await new Promise((resolve) => {
+      this.ws.once('close', resolve);
+      this.ws.close();
+    });
+  }
+}
+
+describe('inboxes: pushes to offline devices wait in the store, not in memory', () => {
+  let server: TestServer;
+  let db: Database.Database;
+  let device: TestDevice;
+
+  before(async () => {
+    server = await startTestServer({ delivery: { residentSeconds: 0 } });
+    device = server.devices[0]!;
+    db = new Database(join(server.dataDir, 'borealis.db'), { readonly: true });
+  });
+  after(async () => {
+    db.close();
+    await server.close();
+  });
+
+  const inboxRows = () => (db.prepare('SELECT count(*) FROM inbox WHERE num = (SELECT num FROM devices WHERE registration_id = ?)').pluck().get(device.registrationId) as number);
+  const push = async (alert: string): Promise<string> => {
+    const res = await call(server, 'POST', '/v3/push', {
+      body: { platform: 'all', audience: { registration_id: [device.registrationId] }, notification: { alert } },
+    });
+    assert.equal(res.status, 200, res.text);
+    return (res.body as { msg_id: string }).msg_id;
+  };
+  const received = async (msgId: string): Promise<number> => {
+    const res = await call(server, 'GET', `/v3/received?msg_ids=${msgId}`);
+    return (res.body as { android_received: number | null }[])[0]!.android_received ?? 0;
+  };
+
+  test('memory holds nothing for them; the device gets them all, oldest first, when it connects', async () => {
+    const delivery = server.node.ctx.delivery;
+    const before = delivery.liveCount();
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(await push(`offline ${i}`));
+    assert.equal(delivery.liveCount(), before, 'no push to an offline device is held in memory');
+    assert.equal(inboxRows(), 30);
+
+    const d = await Device.connect(server, device);
+    try {
+      await waitFor(() => d.pushes.length >= 30, 3000, 'the backlog');
+      assert.deepEqual(d.pushes, ids);
+      d.ack(ids);
+      await waitFor(() => inboxRows() === 0, 3000, 'acknowledged entries to leave the inbox');
+      assert.equal(await received(ids[0]!), 1);
+    } finally {
+      await d.close();
+    }
+  });
+
+  test('an ack that arrives after the push left memory is still counted, and empties the inbox', async () => {
+    const d = await Device.connect(server, device);
+    try {
+      const id = await push('sent while connected');
+      await waitFor(() => d.pushes.includes(id), 3000, 'the push');
+      const delivery = server.node.ctx.delivery;
+      assert.ok(delivery.liveCount() >= 1, 'held while its device is being served');
+      await new Promise((r) => setTimeout(r, 300)); // the "sent" receipt is saved
+      delivery.sweep(); // residentSeconds 0: its time in memory is up
+      assert.equal(delivery.liveCount(), 0);
+      d.ack([id]);
+      await waitFor(() => inboxRows() === 0, 3000, 'the inbox entry to go');
+      assert.equal(await received(id), 1);
+    } finally {
+      await d.close();
+    }
+  });
+
+  test('a revoked push leaves the inbox unsent, and a reconnecting device is not sent it', async () => {
+    const id = await push('to revoke');
+    const res = await call(server, 'DELETE', `/v3/push/${id}`);
+    assert.equal(res.status, 200, res.text);
+    const keep = await push('to keep');
+    const d = await Device.connect(server, device);
+    try {
+      await waitFor(() => d.pushes.includes(keep), 3000, 'the kept push');
+      assert.ok(!d.pushes.includes(id));
+      d.ack([keep]);
+      await waitFor(() => inboxRows() === 0, 3000, 'both entries to go');
+    } finally {
+      await d.close();
+    }
+  });
+
+  test('after a restart the inbox is still there', async () => {
+    const id = await push('before restart');
+    await server.restart();
+    db.close();
+    db = new Database(join(server.dataDir, 'borealis.db'), { readonly: true });
+    // only the push revoked in the test before is loaded (its holders must be told)
+    assert.equal(server.node.ctx.delivery.liveCount(), 1);
+    const d = await Device.connect(server, device);
+    try {
+      await waitFor(() => d.pushes.includes(id), 3000, 'the push from before the restart');
+      d.ack([id]);
+      await waitFor(() => inboxRows() === 0, 3000, 'the entry to go');
+    } finally {
+      await d.close();
+    }
+  });
+});
