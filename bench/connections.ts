@@ -1,7 +1,6 @@
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { registerDevices } from './devices.js';
 import { Fleet } from './fleet.js';
-import { fmt, mib, now, rssOf, scrapeMetrics, sleep, startBenchServer, type BenchServer } from './lib.js';
+import { GC_HOOK_ARGS, fmt, mib, now, settledMemory, sleep, startBenchServer, type Memory } from './lib.js';
 import { CLIENT_PROCESSES, GATEWAY_BENCH_CONFIG, deviceCount, gatewayUrl } from './setup.js';
 
 /**
@@ -11,32 +10,9 @@ import { CLIENT_PROCESSES, GATEWAY_BENCH_CONFIG, deviceCount, gatewayUrl } from 
  * objects, presence entry); kernel socket buffers are not in a process's RSS and not counted.
  */
 
-const GC_HOOK = pathToFileURL(fileURLToPath(new URL('./gc-on-signal.js', import.meta.url))).href;
-const METRICS = ['borealis_process_resident_memory_bytes', 'borealis_nodejs_heap_size_used_bytes', 'borealis_nodejs_external_memory_bytes'];
-
-interface Memory {
-  rss: number;
-  heapUsed: number;
-  external: number;
-}
-
-/** Full GC twice (a second pass catches what the first one's finalizers freed), then read. */
-async function settledMemory(server: BenchServer): Promise<Memory> {
-  for (let i = 0; i < 2; i++) {
-    server.child.kill('SIGUSR2');
-    await sleep(500);
-  }
-  const m = await scrapeMetrics(server.url, METRICS);
-  return {
-    rss: rssOf(server.child.pid!),
-    heapUsed: m.borealis_nodejs_heap_size_used_bytes!,
-    external: m.borealis_nodejs_external_memory_bytes!,
-  };
-}
-
 export async function benchConnections(): Promise<string[]> {
   const n = deviceCount();
-  const server = await startBenchServer(GATEWAY_BENCH_CONFIG, ['--expose-gc', '--import', GC_HOOK]);
+  const server = await startBenchServer(GATEWAY_BENCH_CONFIG, GC_HOOK_ARGS);
   const fleet = Fleet.start(CLIENT_PROCESSES);
   try {
     const reg = await registerDevices(server.url, server.appKey, n);

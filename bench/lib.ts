@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The compiled CLI; benchmarks run the real server in its own process. */
 export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -128,3 +128,28 @@ export function listenDrops(): number {
     return NaN;
   }
 }
+
+/** Preload for `startBenchServer`'s nodeArgs: with it, `settledMemory` can force a full GC. */
+export const GC_HOOK_ARGS = ['--expose-gc', '--import', pathToFileURL(fileURLToPath(new URL('./gc-on-signal.js', import.meta.url))).href];
+const MEMORY_METRICS = ['borealis_process_resident_memory_bytes', 'borealis_nodejs_heap_size_used_bytes', 'borealis_nodejs_external_memory_bytes'];
+
+export interface Memory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
+/** Full GC twice (a second pass catches what the first one's finalizers freed), then read. */
+export async function settledMemory(server: BenchServer): Promise<Memory> {
+  for (let i = 0; i < 2; i++) {
+    server.child.kill('SIGUSR2');
+    await sleep(500);
+  }
+  const m = await scrapeMetrics(server.url, MEMORY_METRICS);
+  return {
+    rss: rssOf(server.child.pid!),
+    heapUsed: m.borealis_nodejs_heap_size_used_bytes!,
+    external: m.borealis_nodejs_external_memory_bytes!,
+  };
+}
+

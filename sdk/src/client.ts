@@ -60,7 +60,12 @@ const MAX_FRAME_BYTES = 4096;
 const ACK_INTERVAL_MS = 100;
 /** Bounds on what waits for a connection, so catching up never bursts past the rate limit. */
 const MAX_PENDING_REQUESTS = 20;
-const MAX_QUEUED_CLICKS = 10;
+/**
+ * Clicks kept until the server confirms them saved (sent again after each reconnect); beyond
+ * this many, new clicks are dropped. Small enough that a reconnect's resend stays well within
+ * the server's frame burst.
+ */
+const MAX_UNCONFIRMED_CLICKS = 20;
 /** The server drops a connection silent for 2.5 heartbeats; the client applies the same rule. */
 const IDLE_HEARTBEATS = 2.5;
 /** Close codes after which reconnecting cannot help: bad credentials, or another connection took over. */
@@ -103,7 +108,8 @@ export class BorealisClient {
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private lastAckAt = 0;
   private stateDirty = false;
-  private clicks: string[] = [];
+  /** Click frames by msg_id that the server has not confirmed as saved. */
+  private readonly clicks = new Map<string, string>();
   private readonly requests = new Map<number, PendingRequest>();
   private nextRequestId = 1;
 
@@ -226,9 +232,10 @@ export class BorealisClient {
 
   /** Reports that the user opened this push's notification. */
   click(msgId: string): void {
+    if (!this.clicks.has(msgId) && this.clicks.size >= MAX_UNCONFIRMED_CLICKS) return;
     const frame = JSON.stringify({ t: 'click', msg_id: msgId });
+    this.clicks.set(msgId, frame);
     if (this.isReady) this.ws?.send(frame);
-    else if (this.clicks.length < MAX_QUEUED_CLICKS) this.clicks.push(frame);
   }
 
   /** Adds and removes tags; resolves with the device's tags and alias afterwards. */
@@ -307,6 +314,10 @@ export class BorealisClient {
         return this.ready(frame);
       case 'push':
         return this.push(frame);
+      case 'saved': {
+        if (Array.isArray(frame.clicks)) for (const id of frame.clicks) if (isString(id)) this.clicks.delete(id);
+        return;
+      }
       case 'withdraw': {
         const id = msgId(frame.msg_id);
         if (id) this.events.emit('withdraw', id);
@@ -345,7 +356,8 @@ export class BorealisClient {
       ws.send('{"t":"ping"}');
     }, intervalMs);
     for (const request of this.requests.values()) ws.send(request.frame);
-    for (const click of this.clicks.splice(0)) ws.send(click);
+    // clicks not yet confirmed saved go again (the server counts a click once)
+    for (const click of this.clicks.values()) ws.send(click);
     this.events.emit('connected', { registrationId: this.regId ?? '', heartbeat });
     for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
   }
@@ -436,7 +448,7 @@ export class BorealisClient {
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(err);
     for (const request of this.requests.values()) request.reject(err);
     this.requests.clear();
-    this.clicks = [];
+    this.clicks.clear();
   }
 
   private listenerFailed(err: unknown, event: keyof ClientEvents): void {

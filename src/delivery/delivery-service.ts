@@ -9,7 +9,7 @@ import { receiptsFromStore } from '../receipts/report.js';
 import type { ReceiptSink, ReceiptStatus } from '../receipts/types.js';
 import { AppLivePushes, LivePush, NARROW_TARGETS } from './live-pushes.js';
 import type { PlannedTargets } from './planner.js';
-import { encodeWithdrawFrame } from './render.js';
+import { encodeSavedFrame, encodeWithdrawFrame } from './render.js';
 
 /** Everything known about what happened to one push, as bitmaps of device numbers. */
 export interface PushReceipts {
@@ -68,7 +68,12 @@ interface LateReceipt {
   msgId: string;
   session: DeviceRef;
   status: 'received' | 'clicked';
+  /** The connection that sent a click, told once the click is saved. */
+  from?: DeviceSession;
 }
+
+/** At most this many msg_ids in one `saved` frame. */
+const SAVED_FRAME_IDS = 100;
 
 /** Connections written per event-loop turn during a fan-out. */
 const FANOUT_SLICE = 1000;
@@ -108,6 +113,8 @@ export class DeliveryService implements GatewayHooks {
   private late: LateReceipt[] = [];
   /** Inbox entries of acknowledged pushes, dropped from the store at the next save. */
   private inboxDone: InboxEntry[] = [];
+  /** Clicks recorded for the next save, by the connection that sent them (told once saved). */
+  private clicksToConfirm = new Map<DeviceSession, string[]>();
 
   constructor(
     private readonly store: Store,
@@ -375,9 +382,21 @@ export class DeliveryService implements GatewayHooks {
   click(session: DeviceSession, msgId: string): void {
     const app = this.app(session.appKey);
     const lp = app.byId.get(msgId);
-    if (lp) this.clicked(app, lp, session);
-    else this.lateReceipt(session, msgId, 'clicked');
+    if (lp) {
+      this.clicked(app, lp, session);
+      this.confirmAfterSave(session, msgId);
+    } else {
+      // confirmed when applied, at a later save
+      this.lateReceipt(session, msgId, 'clicked');
+    }
     this.sendBacklogWindow(session);
+  }
+
+  /** The device keeps a click until told it is saved, and sends it again after a reconnect. */
+  private confirmAfterSave(session: DeviceSession, msgId: string): void {
+    const list = this.clicksToConfirm.get(session);
+    if (list) list.push(msgId);
+    else this.clicksToConfirm.set(session, [msgId]);
   }
 
   /** Records that a target received a push held in memory (once). */
@@ -403,7 +422,7 @@ export class DeliveryService implements GatewayHooks {
   private lateReceipt(session: DeviceSession, msgId: string, status: LateReceipt['status']): void {
     if (this.late.length >= MAX_LATE_RECEIPTS) return;
     const { appKey, num, registrationId, platform } = session;
-    this.late.push({ msgId, session: { appKey, num, registrationId, platform }, status });
+    this.late.push({ msgId, session: { appKey, num, registrationId, platform }, status, from: status === 'clicked' ? session : undefined });
   }
 
   /** Applies late receipts to the stored bitmaps; returns the rows to save. */
@@ -424,6 +443,8 @@ export class DeliveryService implements GatewayHooks {
       const appKey = receipts[0]!.session.appKey;
       const app = this.apps.get(appKey);
       const held = app?.byId.get(msgId);
+      // every click taken here is in this save (or needs none): its device may forget it after
+      for (const r of receipts) if (r.from) this.confirmAfterSave(r.from, msgId);
       if (app && held) {
         for (const r of receipts) {
           if (r.session.appKey !== appKey) continue;
@@ -516,10 +537,16 @@ export class DeliveryService implements GatewayHooks {
       const callbacks = this.sink?.drain() ?? [];
       const done = this.inboxDone;
       this.inboxDone = [];
+      const confirms = this.clicksToConfirm;
+      this.clicksToConfirm = new Map();
       const seen = [...this.onlineSeen];
       this.onlineSeen.clear();
       try {
         await this.store.pushes.saveReceipts(rows, callbacks, done);
+        for (const [session, ids] of confirms) {
+          if (!session.open) continue; // it sends them again after reconnecting
+          for (let i = 0; i < ids.length; i += SAVED_FRAME_IDS) session.send(encodeSavedFrame(ids.slice(i, i + SAVED_FRAME_IDS)));
+        }
         const now = Date.now();
         for (const [appKey, nums] of seen) await this.store.devices.markOnline(appKey, [...nums], now);
       } catch (err) {
@@ -527,6 +554,7 @@ export class DeliveryService implements GatewayHooks {
         for (const lp of changed) this.changed.add(lp);
         this.sink?.restore(callbacks);
         this.inboxDone = done.concat(this.inboxDone);
+        for (const [session, ids] of confirms) for (const id of ids) this.confirmAfterSave(session, id);
       }
     });
     return this.flushing;

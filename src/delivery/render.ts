@@ -53,3 +53,8 @@ export function encodePushFrame(push: AcceptedPush, platform: DevicePlatform): B
 export function encodeWithdrawFrame(msgId: string): Buffer {
   return Buffer.from(JSON.stringify({ t: 'withdraw', msg_id: msgId }));
 }
+
+/** Tells a device its clicks are durably recorded: it may forget them. */
+export function encodeSavedFrame(clicks: readonly string[]): Buffer {
+  return Buffer.from(JSON.stringify({ t: 'saved', clicks }));
+}

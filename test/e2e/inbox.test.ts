@@ -9,6 +9,8 @@ import { call, startTestServer, type TestDevice, type TestServer } from '../help
 /** A device on a bare WebSocket that acknowledges only when told to. */
 class Device {
   readonly pushes: string[] = [];
+  /** msg_ids the server confirmed as saved clicks. */
+  readonly saved: string[] = [];
   private constructor(private readonly ws: WebSocket) {}
 
   static async connect(server: TestServer, d: TestDevice): Promise<Device> {
@@ -20,10 +22,15 @@ class Device {
         const frame = JSON.parse(String(data)) as { t: string; msg_id?: string };
         if (frame.t === 'ready') resolve();
         if (frame.t === 'push') device.pushes.push(frame.msg_id!);
+        if (frame.t === 'saved') device.saved.push(...(frame as unknown as { clicks: string[] }).clicks);
       });
       ws.on('error', reject);
     });
     return device;
+  }
+
+  click(msgId: string): void {
+    this.ws.send(JSON.stringify({ t: 'click', msg_id: msgId }));
   }
 
   ack(msgIds: string[]): void {
@@ -100,6 +107,32 @@ describe('inboxes: pushes to offline devices wait in the store, not in memory', 
       d.ack([id]);
       await waitFor(() => inboxRows() === 0, 3000, 'the inbox entry to go');
       assert.equal(await received(id), 1);
+    } finally {
+      await d.close();
+    }
+  });
+
+  test('a click is confirmed once saved, whether its push is in memory or not', async () => {
+    const d = await Device.connect(server, device);
+    try {
+      const held = await push('click me');
+      await waitFor(() => d.pushes.includes(held), 3000, 'the push');
+      d.click(held);
+      await waitFor(() => d.saved.includes(held), 3000, 'the confirmation');
+      const clicks = async (id: string) =>
+        ((await call(server, 'GET', `/v3/messages?msg_ids=${id}`)).body as { android: { click: number } }[])[0]!.android.click;
+      assert.equal(await clicks(held), 1);
+
+      const evicted = await push('click me later');
+      await waitFor(() => d.pushes.includes(evicted), 3000, 'the push');
+      await new Promise((r) => setTimeout(r, 300));
+      server.node.ctx.delivery.sweep();
+      d.click(evicted);
+      await waitFor(() => d.saved.includes(evicted), 3000, 'the confirmation of a late click');
+      assert.equal(await clicks(evicted), 1);
+      // a click on something unknown is confirmed too: there is nothing to keep it for
+      d.click('123456');
+      await waitFor(() => d.saved.includes('123456'), 3000, 'the confirmation of an unknown click');
     } finally {
       await d.close();
     }

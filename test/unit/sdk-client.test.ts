@@ -122,6 +122,26 @@ describe('SDK client (no server)', () => {
     await client.close();
   });
 
+  test('a click is sent again after a reconnect until the server confirms it saved', async () => {
+    const { client, socket } = await connected();
+    client.click('7');
+    client.click('8');
+    assert.deepEqual(socket.framesOf('click'), [{ t: 'click', msg_id: '7' }, { t: 'click', msg_id: '8' }]);
+    socket.deliver({ t: 'saved', clicks: ['7', 99, null] }); // junk ids are ignored
+    socket.drop(1006);
+    await tick(40);
+    const second = FakeSocket.all[1]!;
+    second.deliver({ t: 'ready', v: 1, registration_id: 'rid', heartbeat: 30 });
+    assert.deepEqual(second.framesOf('click'), [{ t: 'click', msg_id: '8' }], 'only the unconfirmed click goes again');
+    second.deliver({ t: 'saved', clicks: ['8'] });
+    second.drop(1006);
+    await tick(40);
+    const third = FakeSocket.all[2]!;
+    third.deliver({ t: 'ready', v: 1, registration_id: 'rid', heartbeat: 30 });
+    assert.deepEqual(third.framesOf('click'), []);
+    await client.close();
+  });
+
   test('close() stops reconnection and rejects pending requests', async () => {
     const { client, socket } = await connected();
     const pending = client.setAlias('a');
