@@ -72,6 +72,9 @@ interface LateReceipt {
   from?: DeviceSession;
 }
 
+/** Expired inbox entries handled per sweep (a full batch brings another after the next save). */
+const EXPIRED_INBOX_BATCH = 10_000;
+
 /** At most this many msg_ids in one `saved` frame. */
 const SAVED_FRAME_IDS = 100;
 
@@ -113,6 +116,9 @@ export class DeliveryService implements GatewayHooks {
   private late: LateReceipt[] = [];
   /** Inbox entries of acknowledged pushes, dropped from the store at the next save. */
   private inboxDone: InboxEntry[] = [];
+  /** An expired-inbox read is under way; the last one filled its batch. */
+  private expiring = false;
+  private moreExpired = false;
   /** Clicks recorded for the next save, by the connection that sent them (told once saved). */
   private clicksToConfirm = new Map<DeviceSession, string[]>();
 
@@ -547,6 +553,10 @@ export class DeliveryService implements GatewayHooks {
           if (!session.open) continue; // it sends them again after reconnecting
           for (let i = 0; i < ids.length; i += SAVED_FRAME_IDS) session.send(encodeSavedFrame(ids.slice(i, i + SAVED_FRAME_IDS)));
         }
+        if (this.moreExpired && done.length > 0) {
+          this.moreExpired = false;
+          this.expireInboxes(Date.now());
+        }
         const now = Date.now();
         for (const [appKey, nums] of seen) await this.store.devices.markOnline(appKey, [...nums], now);
       } catch (err) {
@@ -577,7 +587,39 @@ export class DeliveryService implements GatewayHooks {
       }
     }
     if (gone > 0 || evicted > 0) this.logger.debug({ gone, evicted }, 'pushes dropped from memory');
-    this.store.pushes.expireInbox(now).catch((err: unknown) => this.logger.error({ err }, 'dropping expired inbox entries failed'));
+    this.expireInboxes(now);
+  }
+
+  /**
+   * Inbox entries whose push expired before the device acknowledged it: reported as not
+   * delivered (callback type 4) and dropped, both with the next save. A full batch asks for
+   * another after that save.
+   */
+  private expireInboxes(now: number): void {
+    if (this.expiring) return;
+    this.expiring = true;
+    this.store.pushes
+      .expiredInbox(now, EXPIRED_INBOX_BATCH)
+      .then((rows) => {
+        for (const r of rows) {
+          this.inboxDone.push({ appKey: r.appKey, num: r.num, msgId: r.msgId });
+          if (r.withdrawn) continue;
+          this.sink?.record({
+            msgId: r.msgId,
+            appKey: r.appKey,
+            registrationId: r.registrationId,
+            platform: r.platform,
+            channel: 'jpush',
+            status: 'not_delivered',
+            time: now,
+          });
+        }
+        this.moreExpired = rows.length === EXPIRED_INBOX_BATCH;
+      })
+      .catch((err: unknown) => this.logger.error({ err }, 'reading expired inbox entries failed'))
+      .finally(() => {
+        this.expiring = false;
+      });
   }
 
   /** Pushes held in memory (for metrics and tests). */

@@ -4,8 +4,8 @@ import type { AcceptedPush, JsonObject } from '../domain/push.js';
 import type { Store } from '../store/types.js';
 import type { CallbackBatch, ReceiptEvent, ReceiptSink, ReceiptStatus } from './types.js';
 
-/** The callback.type bit each receipt status answers to (4, "not delivered", has no event yet). */
-export const RECEIPT_TYPE_BITS: Readonly<Record<ReceiptStatus, number>> = { received: 1, clicked: 2, sent: 8 };
+/** The callback.type bit each receipt status answers to. */
+export const RECEIPT_TYPE_BITS: Readonly<Record<ReceiptStatus, number>> = { received: 1, clicked: 2, not_delivered: 4, sent: 8 };
 /** Every receipt type: what a registered URL takes unless told otherwise. */
 export const ALL_RECEIPT_TYPES = 15;
 

@@ -4,7 +4,7 @@ import type { DevicePlatform } from '../devices/types.js';
  * What happened to one push on one device. Delivery produces these; reports count them from
  * bitmaps, callbacks forward them to the app's receiver.
  */
-export type ReceiptStatus = 'sent' | 'received' | 'clicked';
+export type ReceiptStatus = 'sent' | 'received' | 'clicked' | 'not_delivered';
 
 export interface ReceiptEvent {
   msgId: string;

@@ -62,6 +62,13 @@ export interface InboxEntry {
   msgId: string;
 }
 
+export interface ExpiredInboxEntry extends InboxEntry {
+  registrationId: string;
+  platform: DevicePlatform;
+  /** The push was revoked or overridden: it was not meant to arrive any more. */
+  withdrawn: boolean;
+}
+
 /** A push's receipt bitmaps (portable roaring), as saved. */
 export interface ReceiptRow {
   msgId: string;
@@ -107,8 +114,11 @@ export interface PushStore {
   liveOne(msgId: string): Promise<LivePushRow | undefined>;
   /** msg_ids in a device's inbox not expired at `now`, oldest first. */
   inbox(appKey: string, num: number, now: number): Promise<string[]>;
-  /** Drops inbox entries expired at `now`; returns how many went. */
-  expireInbox(now: number): Promise<number>;
+  /**
+   * Inbox entries expired at `now` (at most `limit`), with their devices: pushes whose time to
+   * live ended before the device acknowledged them. They stay until dropped with `saveReceipts`.
+   */
+  expiredInbox(now: number, limit: number): Promise<ExpiredInboxEntry[]>;
   markRevoked(msgId: string, at: number): Promise<void>;
   /**
    * Saves receipt bitmaps and the callback batches reporting them, and drops the inbox

@@ -205,6 +205,31 @@ describe('receipt callbacks', () => {
     assert.deepEqual(receiver.events('/sentonly').map((e) => e.status), ['sent']);
   });
 
+  test('a push whose time to live ends before its device acknowledged it is reported not delivered (type 4)', async () => {
+    const url = receiver.url('/undelivered');
+    await register(server, url, { types: 4 });
+    const offline = server.devices[0]!; // never connected
+    const online = await startClient(server, server.app, { platform: 'android' });
+    clients.push(online);
+    const to = (rids: string[]) => ({ audience: { registration_id: rids }, options: { time_to_live: 1 }, callback: { url } });
+    const missed = await push(server, to([offline.registrationId, online.registrationId]));
+    const revoked = await push(server, to([offline.registrationId]));
+    assert.equal((await call(server, 'DELETE', `/v3/push/${revoked}`)).status, 200);
+    await online.waitForPushes(1);
+    await settle(1300); // both expire; the online device's ack is saved
+    server.node.ctx.delivery.sweep();
+    await receiver.waitFor(() => receiver.events('/undelivered').length > 0, 5000, () => 'the not-delivered event');
+    await settle(400);
+    const events = receiver.events('/undelivered');
+    assert.deepEqual(
+      events.map((e) => [e.msg_id, e.registration_id, e.status, e.type]),
+      [[missed, offline.registrationId, 'not_delivered', 4]],
+      'only the offline target of the unrevoked push',
+    );
+    const left = await server.node.ctx.store.pushes.inbox(server.app.appKey, 0, 0); // device 0 is `offline`
+    assert.ok(!left.includes(missed) && !left.includes(revoked), 'expired entries leave the inbox');
+  });
+
   test('events are batched per receiver, at most batchEvents a batch', async () => {
     const url = receiver.url('/batched');
     await register(server, url);

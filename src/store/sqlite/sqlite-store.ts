@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { DevicePlatform } from '../../devices/types.js';
 import type { AcceptedPush } from '../../domain/push.js';
 import type { CallbackBatch } from '../../receipts/types.js';
 import type {
@@ -142,7 +143,16 @@ export class SqliteStore implements Store {
         .pluck()
         .safeIntegers(true),
       inboxDelete: db.prepare('DELETE FROM inbox WHERE app_key = ? AND num = ? AND msg_id = ?'),
-      inboxExpire: db.prepare('DELETE FROM inbox WHERE expires_at <= ?'),
+      inboxExpired: db
+        .prepare(
+          `SELECT i.app_key, i.num, i.msg_id, d.registration_id, d.platform,
+                  p.revoked_at IS NOT NULL OR p.overridden_by IS NOT NULL AS withdrawn
+           FROM inbox i
+           JOIN devices d ON d.app_key = i.app_key AND d.num = i.num
+           JOIN pushes p ON p.msg_id = i.msg_id
+           WHERE i.expires_at <= ? LIMIT ?`,
+        )
+        .safeIntegers(true),
       pushLive: db
         .prepare(
           `SELECT p.msg_id, p.body, p.created_at, p.expires_at, p.targets, p.revoked_at, p.overridden_by,
@@ -269,8 +279,15 @@ export class SqliteStore implements Store {
       async inbox(appKey, num, now) {
         return (s.inboxOf.all(appKey, num, now) as bigint[]).map(String);
       },
-      async expireInbox(now) {
-        return s.inboxExpire.run(now).changes;
+      async expiredInbox(now, limit) {
+        return (s.inboxExpired.all(now, limit) as Row[]).map((row) => ({
+          appKey: row.app_key as string,
+          num: Number(row.num),
+          msgId: String(row.msg_id),
+          registrationId: row.registration_id as string,
+          platform: row.platform as DevicePlatform,
+          withdrawn: Number(row.withdrawn) === 1,
+        }));
       },
       async markRevoked(msgId, at) {
         s.pushRevoke.run(at, toBigInt(msgId));
