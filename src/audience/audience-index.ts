@@ -21,6 +21,19 @@ class AppIndex {
     p.add(num);
   }
 
+  addDevices(nums: readonly number[], platform: DevicePlatform): void {
+    this.all.addMany(nums);
+    let p = this.platforms.get(platform);
+    if (!p) this.platforms.set(platform, (p = new RoaringBitmap32()));
+    p.addMany(nums);
+  }
+
+  addTagged(tag: string, nums: readonly number[]): void {
+    let t = this.tags.get(tag);
+    if (!t) this.tags.set(tag, (t = new RoaringBitmap32()));
+    t.addMany(nums);
+  }
+
   addTag(tag: string, num: number): void {
     let t = this.tags.get(tag);
     if (!t) this.tags.set(tag, (t = new RoaringBitmap32()));
@@ -61,8 +74,8 @@ export class AudienceIndex {
       numsByRegistrationIds: (appKey, ids) => rids.numsByRegistrationIds(appKey, ids),
     });
     await store.scanIndex({
-      device: (appKey, num, platform) => index.app(appKey).addDevice(num, platform),
-      tag: (appKey, tag, num) => index.app(appKey).addTag(tag, num),
+      devices: (appKey, platform, nums) => index.app(appKey).addDevices(nums, platform),
+      tagged: (appKey, tag, nums) => index.app(appKey).addTagged(tag, nums),
     });
     for (const app of index.apps.values()) {
       app.all.runOptimize();

@@ -358,15 +358,18 @@ export class DeliveryService implements GatewayHooks {
     if (!backlog) return;
     const now = Date.now();
     let bytes = 0;
-    while (backlog.next < backlog.pushes.length && bytes < this.options.backlogWindowBytes) {
-      const lp = backlog.pushes[backlog.next++]!;
-      if (!lp.deliverable(now) || lp.hasAcked(session.num)) continue;
-      if (!this.deliver(lp, session)) {
-        this.backlogs.delete(session);
-        return;
+    // one socket write for the whole window, not one per push
+    session.batch(() => {
+      while (backlog.next < backlog.pushes.length && bytes < this.options.backlogWindowBytes) {
+        const lp = backlog.pushes[backlog.next++]!;
+        if (!lp.deliverable(now) || lp.hasAcked(session.num)) continue;
+        if (!this.deliver(lp, session)) {
+          backlog.next = backlog.pushes.length; // closed: the rest waits for the next connection
+          return;
+        }
+        bytes += lp.frame(session.platform).length;
       }
-      bytes += lp.frame(session.platform).length;
-    }
+    });
     if (backlog.next >= backlog.pushes.length) this.backlogs.delete(session);
   }
 

@@ -148,16 +148,16 @@ export class Gateway implements SessionOwner {
     if (this.closing) return refuse(socket, 503, 'Service Unavailable');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       socket.off('error', noop);
-      this.accept(ws, req);
+      this.accept(ws, req, socket);
     });
   }
 
-  private accept(ws: WebSocket, req: IncomingMessage): void {
+  private accept(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     if (this.closing) {
       ws.close(Close.shutdown, 'server shutting down');
       return;
     }
-    const session = new Session(ws, this, Date.now(), this.options.frameBurst);
+    const session = new Session(ws, socket, this, Date.now(), this.options.frameBurst);
     this.pending.add(session);
     this.count++;
     ws.on('message', (data, isBinary) => this.receive(session, data, isBinary));

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { DevicePlatform } from '../devices/types.js';
 import { Close, encodeError } from './frames.js';
@@ -47,6 +48,8 @@ export class Session implements DeviceSession {
 
   constructor(
     readonly ws: WebSocket,
+    /** The upgraded connection under `ws`, corked while a batch of frames is written. */
+    private readonly socket: Duplex,
     private readonly owner: SessionOwner,
     now: number,
     burst: number,
@@ -72,6 +75,15 @@ export class Session implements DeviceSession {
 
   send(frame: Buffer): boolean {
     return this.write(frame);
+  }
+
+  batch(fn: () => void): void {
+    this.socket.cork();
+    try {
+      fn();
+    } finally {
+      this.socket.uncork();
+    }
   }
 
   /** Queues a text frame unless the device is too far behind, in which case it is dropped. */

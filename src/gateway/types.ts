@@ -21,6 +21,8 @@ export interface DeviceSession {
    * the device gets what it missed when it reconnects).
    */
   send(frame: Buffer): boolean;
+  /** Runs `fn`, whose sends then leave in one socket write instead of one each. */
+  batch(fn: () => void): void;
   close(code: number, reason: string): void;
   readonly open: boolean;
 }

@@ -219,9 +219,12 @@ export interface DeviceStore {
   tagCounts(appKey: string, nums: readonly number[]): Promise<Map<number, number>>;
   listTags(appKey: string, limit: number): Promise<string[]>;
   markOnline(appKey: string, nums: readonly number[], at: number): Promise<void>;
-  /** Streams every device's (app, number, platform) and every tag membership: index rebuild. */
+  /**
+   * Streams every device's (app, number, platform) and every tag membership, in batches of
+   * numbers that share app and platform (or app and tag): the index rebuild at start.
+   */
   scanIndex(visit: {
-    device(appKey: string, num: number, platform: DevicePlatform): void;
-    tag(appKey: string, tag: string, num: number): void;
+    devices(appKey: string, platform: DevicePlatform, nums: readonly number[]): void;
+    tagged(appKey: string, tag: string, nums: readonly number[]): void;
   }): Promise<void>;
 }

@@ -20,6 +20,9 @@ function toDevice(row: Row, tags: string[]): DeviceRecord {
   };
 }
 
+/** Numbers handed to the index rebuild per call, at most. */
+const SCAN_BATCH = 65_536;
+
 /** SQL IN-lists are built in chunks so no statement exceeds SQLite's parameter limit. */
 function chunks<T>(items: readonly T[], size = 500): T[][] {
   const out: T[][] = [];
@@ -69,8 +72,9 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
     deleteTag: db.prepare('DELETE FROM device_tags WHERE app_key = ? AND tag = ? RETURNING num').pluck(),
     listTags: db.prepare('SELECT DISTINCT tag FROM device_tags WHERE app_key = ? ORDER BY tag LIMIT ?').pluck(),
     online: db.prepare('UPDATE devices SET last_online_at = ? WHERE app_key = ? AND num = ?'),
-    scanDevices: db.prepare('SELECT app_key, num, platform FROM devices').raw(),
-    scanTags: db.prepare('SELECT app_key, tag, num FROM device_tags').raw(),
+    // primary-key order (the index rebuild batches runs of equal app and tag)
+    scanDevices: db.prepare('SELECT app_key, num, platform FROM devices ORDER BY app_key, num').raw(),
+    scanTags: db.prepare('SELECT app_key, tag, num FROM device_tags ORDER BY app_key, tag, num').raw(),
   };
 
   const insert = db.transaction((d: NewDevice): number => {
@@ -171,12 +175,42 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
       if (nums.length > 0) markOnline.immediate(appKey, nums, at);
     },
     async scanIndex(visit) {
+      // Rows come in primary-key order: devices by (app, num), tags by (app, tag, num). Numbers
+      // are gathered per (app, platform) and per (app, tag) and handed over in batches, so the
+      // bitmaps take them in bulk instead of one native call per row.
+      let app = '';
+      let byPlatform = new Map<DevicePlatform, number[]>();
+      const flushDevices = () => {
+        for (const [platform, nums] of byPlatform) visit.devices(app, platform, nums);
+        byPlatform = new Map();
+      };
+      let pending = 0;
       for (const [appKey, num, platform] of s.scanDevices.iterate() as Iterable<[string, number, DevicePlatform]>) {
-        visit.device(appKey, Number(num), platform);
+        if (appKey !== app || pending >= SCAN_BATCH) {
+          flushDevices();
+          app = appKey;
+          pending = 0;
+        }
+        let nums = byPlatform.get(platform);
+        if (!nums) byPlatform.set(platform, (nums = []));
+        nums.push(Number(num));
+        pending++;
       }
-      for (const [appKey, tag, num] of s.scanTags.iterate() as Iterable<[string, string, number]>) {
-        visit.tag(appKey, tag, Number(num));
+      flushDevices();
+
+      let tagApp = '';
+      let tag = '';
+      let nums: number[] = [];
+      for (const [appKey, t, num] of s.scanTags.iterate() as Iterable<[string, string, number]>) {
+        if (appKey !== tagApp || t !== tag || nums.length >= SCAN_BATCH) {
+          if (nums.length > 0) visit.tagged(tagApp, tag, nums);
+          tagApp = appKey;
+          tag = t;
+          nums = [];
+        }
+        nums.push(Number(num));
       }
+      if (nums.length > 0) visit.tagged(tagApp, tag, nums);
     },
   };
 }
