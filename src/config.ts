@@ -9,6 +9,12 @@ import { isAbsolute, join, resolve } from 'node:path';
 export interface Config {
   host: string;
   port: number;
+  /**
+   * Connections the kernel may queue before the server accepts them (the kernel caps it at
+   * its own limit, net.core.somaxconn). Devices reconnecting all at once after a restart
+   * overflow a short queue; their connects are then retried after seconds.
+   */
+  listenBacklog: number;
   dataDir: string;
   /** Node number 0..15, unique per node in a cluster; part of every msg_id. */
   nodeId: number;
@@ -76,6 +82,7 @@ export interface Config {
 export const DEFAULT_CONFIG: Config = {
   host: '127.0.0.1',
   port: 8080,
+  listenBacklog: 4096,
   dataDir: 'data',
   nodeId: 0,
   logLevel: 'info',
@@ -184,6 +191,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   if (!Number.isInteger(config.delivery.narrowTargets) || config.delivery.narrowTargets < 0) {
     throw new ConfigError('delivery.narrowTargets must be a non-negative integer');
+  }
+  if (!Number.isInteger(config.listenBacklog) || config.listenBacklog < 1) {
+    throw new ConfigError('listenBacklog must be a positive integer');
   }
   if (!Number.isInteger(config.delivery.residentSeconds) || config.delivery.residentSeconds < 0) {
     throw new ConfigError('delivery.residentSeconds must be a non-negative integer');

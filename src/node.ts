@@ -75,7 +75,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   gateway.attach(http.server);
   await delivery.start(gateway, callbacks);
   try {
-    await http.listen({ host: config.host, port: config.port });
+    await http.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
   } catch (err) {
     await gateway.close();
     await delivery.stop();

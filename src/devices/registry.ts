@@ -5,6 +5,8 @@ import { errors } from '../domain/errors.js';
 import { isRegistrationId, isTagOrAlias } from '../domain/names.js';
 import type { DeviceCredentialsCheck } from '../gateway/types.js';
 import type { Store } from '../store/types.js';
+
+const EMPTY_SECRET_HASH = hashSecret('');
 import { DEVICE_PLATFORMS, VENDOR_TOKEN_KEYS, type DevicePlatform, type DeviceRecord, type VendorTokens } from './types.js';
 
 export const MAX_TAGS_PER_DEVICE = 1000;
@@ -79,15 +81,22 @@ export class DeviceRegistry implements DeviceCredentialsCheck {
     if (!isRegistrationId(registrationId) || typeof deviceSecret !== 'string' || deviceSecret.length > 256) return undefined;
     const device = await this.store.devices.byRegistrationId(registrationId);
     if (!device) {
-      secretMatches(deviceSecret, hashSecret('')); // same work for unknown ids
+      secretMatches(deviceSecret, EMPTY_SECRET_HASH); // same work for unknown ids
       return undefined;
     }
     return secretMatches(deviceSecret, device.secretHash) ? device : undefined;
   }
 
+  /** A connecting device's identity: reads only the columns the check needs (connects come in storms). */
   async authenticate(registrationId: string, deviceSecret: string) {
-    const d = await this.authenticateRecord(registrationId, deviceSecret);
-    return d && { appKey: d.appKey, num: d.num, registrationId: d.registrationId, platform: d.platform };
+    if (!isRegistrationId(registrationId) || typeof deviceSecret !== 'string' || deviceSecret.length > 256) return undefined;
+    const d = await this.store.devices.credentials(registrationId);
+    if (!d) {
+      secretMatches(deviceSecret, EMPTY_SECRET_HASH); // same work for unknown ids
+      return undefined;
+    }
+    if (!secretMatches(deviceSecret, d.secretHash)) return undefined;
+    return { appKey: d.appKey, num: d.num, registrationId, platform: d.platform };
   }
 
   /** A device of this app, or undefined (a device of another app is never returned). */

@@ -164,7 +164,8 @@ export class Gateway implements SessionOwner {
     ws.on('close', () => this.finished(session));
     // ws closes the connection itself on these (oversized frame 1009, bad UTF-8, bad framing)
     ws.on('error', (err) => this.warn({ registrationId: session.registrationId || undefined, err: err.message }, 'device connection error'));
-    this.log.debug({ remote: req.socket.remoteAddress }, 'device connected');
+    // remoteAddress costs a system call: only when the line is logged
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ remote: req.socket.remoteAddress }, 'device connected');
   }
 
   /** Handles one frame. Never throws: a failure closes this connection, nothing else. */

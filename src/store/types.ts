@@ -223,6 +223,8 @@ export interface DeviceStore {
    * Streams every device's (app, number, platform) and every tag membership, in batches of
    * numbers that share app and platform (or app and tag): the index rebuild at start.
    */
+  /** What authenticating a device needs, and nothing else. */
+  credentials(registrationId: string): Promise<{ appKey: string; num: number; platform: DevicePlatform; secretHash: Buffer } | undefined>;
   scanIndex(visit: {
     devices(appKey: string, platform: DevicePlatform, nums: readonly number[]): void;
     tagged(appKey: string, tag: string, nums: readonly number[]): void;

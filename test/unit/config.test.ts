@@ -32,6 +32,8 @@ test('unknown keys, wrong types and bad values are refused', () => {
     { limits: { bodyBytes: -1 } },
     { store: { synchronous: 'maybe' } },
     { tls: { cert: 1 } },
+    { listenBacklog: 0 },
+    { delivery: { residentSeconds: -1 } },
     [],
   ];
   for (const [i, body] of cases.entries()) {

@@ -60,6 +60,7 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
        VALUES (@appKey, @num, @registrationId, @platform, @secretHash, @alias, @mobile, @tokens, @createdAt)`,
     ),
     byRid: db.prepare('SELECT * FROM devices WHERE registration_id = ?'),
+    credentials: db.prepare('SELECT app_key, num, platform, secret_hash FROM devices WHERE registration_id = ?').raw(),
     byAlias: db.prepare('SELECT * FROM devices WHERE app_key = ? AND alias = ? ORDER BY num'),
     tagsOf: db.prepare('SELECT tag FROM device_tags WHERE app_key = ? AND num = ? ORDER BY tag').pluck(),
     tokens: db.prepare('UPDATE devices SET tokens = ? WHERE app_key = ? AND num = ?'),
@@ -173,6 +174,10 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
     },
     async markOnline(appKey, nums, at) {
       if (nums.length > 0) markOnline.immediate(appKey, nums, at);
+    },
+    async credentials(registrationId) {
+      const row = s.credentials.get(registrationId) as [string, number, DevicePlatform, Buffer] | undefined;
+      return row && { appKey: row[0], num: Number(row[1]), platform: row[2], secretHash: row[3] };
     },
     async scanIndex(visit) {
       // Rows come in primary-key order: devices by (app, num), tags by (app, tag, num). Numbers
