@@ -31,13 +31,8 @@ const pushBody = (registrationIds: string[]) =>
     options: { time_to_live: 3600, apns_production: false },
   });
 
-interface Summary {
-  label: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  failed: number;
-  cpuPerRequest: number;
+/** A route over all rounds: medians of the LoadResult figures (failures summed). */
+interface Summary extends LoadResult {
   /** Median over the rounds of this route's req/s over the ceiling's in the same round. */
   ratio: number;
   /** The per-round ratios. */

@@ -1,8 +1,7 @@
 import type { AppRecord, Store } from '../store/types.js';
-import { APP_KEY_PATTERN, hashSecret, newAppKey, newMasterSecret, secretMatches, type Credentials } from './credentials.js';
+import { APP_KEY_PATTERN, EMPTY_SECRET_HASH, hashSecret, newAppKey, newMasterSecret, secretMatches, type Credentials } from './credentials.js';
 
 const NOT_CACHED = Symbol('not cached');
-const EMPTY_SECRET_HASH = hashSecret('');
 
 function checkSecret(app: AppRecord | undefined, masterSecret: string): AppRecord | undefined {
   if (!app) {

@@ -25,6 +25,9 @@ export function hashSecret(secret: string): Buffer {
   return hash('sha256', secret, 'buffer');
 }
 
+/** Compared against when there is no stored digest (unknown app or device), so the miss costs the same work. */
+export const EMPTY_SECRET_HASH = hashSecret('');
+
 /** Constant-time check of a presented secret against a stored digest. */
 export function secretMatches(presented: string, storedHash: Buffer): boolean {
   const digest = hashSecret(presented);

@@ -8,6 +8,12 @@ const { RoaringBitmap32 } = roaring;
 export type Bitmap = InstanceType<typeof RoaringBitmap32>;
 export { RoaringBitmap32 };
 
+function bitmapOf<K>(map: Map<K, Bitmap>, key: K): Bitmap {
+  let b = map.get(key);
+  if (!b) map.set(key, (b = new RoaringBitmap32()));
+  return b;
+}
+
 /** One app's bitmaps over its dense device numbers. */
 class AppIndex {
   readonly all = new RoaringBitmap32();
@@ -16,28 +22,22 @@ class AppIndex {
 
   addDevice(num: number, platform: DevicePlatform): void {
     this.all.add(num);
-    let p = this.platforms.get(platform);
-    if (!p) this.platforms.set(platform, (p = new RoaringBitmap32()));
-    p.add(num);
+    bitmapOf(this.platforms, platform).add(num);
   }
 
+  /** Many devices of one platform at once (the index rebuild). */
   addDevices(nums: readonly number[], platform: DevicePlatform): void {
     this.all.addMany(nums);
-    let p = this.platforms.get(platform);
-    if (!p) this.platforms.set(platform, (p = new RoaringBitmap32()));
-    p.addMany(nums);
-  }
-
-  addTagged(tag: string, nums: readonly number[]): void {
-    let t = this.tags.get(tag);
-    if (!t) this.tags.set(tag, (t = new RoaringBitmap32()));
-    t.addMany(nums);
+    bitmapOf(this.platforms, platform).addMany(nums);
   }
 
   addTag(tag: string, num: number): void {
-    let t = this.tags.get(tag);
-    if (!t) this.tags.set(tag, (t = new RoaringBitmap32()));
-    t.add(num);
+    bitmapOf(this.tags, tag).add(num);
+  }
+
+  /** Many members of one tag at once (the index rebuild). */
+  addTagged(tag: string, nums: readonly number[]): void {
+    bitmapOf(this.tags, tag).addMany(nums);
   }
 
   removeTag(tag: string, num: number): void {
@@ -66,9 +66,8 @@ export class AudienceIndex {
 
   constructor(private readonly lookups: AudienceLookups) {}
 
-  /** `ridCacheSize`: registration ids remembered per app (0 asks the store every time). */
-  static async load(store: DeviceStore, options: { ridCacheSize?: number } = {}): Promise<AudienceIndex> {
-    const rids = new RegistrationIdCache((appKey, ids) => store.numsByRegistrationIds(appKey, ids), options.ridCacheSize);
+  static async load(store: DeviceStore): Promise<AudienceIndex> {
+    const rids = new RegistrationIdCache((appKey, ids) => store.numsByRegistrationIds(appKey, ids));
     const index = new AudienceIndex({
       numsByAliases: (appKey, aliases) => store.numsByAliases(appKey, aliases),
       numsByRegistrationIds: (appKey, ids) => rids.numsByRegistrationIds(appKey, ids),

@@ -18,7 +18,6 @@ export class RegistrationIdCache {
   ) {}
 
   async numsByRegistrationIds(appKey: string, registrationIds: readonly string[]): Promise<Map<string, number>> {
-    if (this.maxPerApp <= 0) return this.lookup(appKey, registrationIds);
     let known = this.apps.get(appKey);
     const out = new Map<string, number>();
     let missing: string[] | undefined;

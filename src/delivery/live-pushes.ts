@@ -136,6 +136,7 @@ export class AppLivePushes {
     return this.revokedList.filter((lp) => lp.hasAcked(num) && !lp.withdrawn?.has(num));
   }
 
+  /** Device `num` is owed `lp` no more (it acknowledged it, or the push left memory). */
   acked(lp: LivePush, num: number): void {
     if (!lp.narrow) return;
     const list = this.narrowByDevice.get(num);
@@ -159,13 +160,7 @@ export class AppLivePushes {
       this.wide = this.wide.filter((x) => x !== lp);
       return true;
     }
-    for (const num of lp.targets) {
-      const list = this.narrowByDevice.get(num);
-      if (!list) continue;
-      const rest = list.filter((x) => x !== lp);
-      if (rest.length > 0) this.narrowByDevice.set(num, rest);
-      else this.narrowByDevice.delete(num);
-    }
+    for (const num of lp.targets) this.acked(lp, num);
     return true;
   }
 

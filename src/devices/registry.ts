@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { hashSecret, secretMatches } from '../apps/credentials.js';
+import { EMPTY_SECRET_HASH, hashSecret, secretMatches } from '../apps/credentials.js';
 import type { AudienceIndex } from '../audience/audience-index.js';
 import { errors } from '../domain/errors.js';
 import { isRegistrationId, isTagOrAlias } from '../domain/names.js';
 import type { DeviceCredentialsCheck } from '../gateway/types.js';
 import type { Store } from '../store/types.js';
 
-const EMPTY_SECRET_HASH = hashSecret('');
 import { DEVICE_PLATFORMS, VENDOR_TOKEN_KEYS, type DevicePlatform, type DeviceRecord, type VendorTokens } from './types.js';
 
 export const MAX_TAGS_PER_DEVICE = 1000;
