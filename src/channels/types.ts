@@ -1,0 +1,53 @@
+import type { DevicePlatform, VendorTokenKey, WebPushSubscription } from '../devices/types.js';
+import type { AcceptedPush } from '../domain/push.js';
+
+/**
+ * The channel layer's one small interface. A channel turns the normalized push into its
+ * vendor's request for one batch of devices, sends it, and classifies each device's answer.
+ * Vendor wire formats live only in the channel's own folder (`channels/<vendor>/`).
+ */
+
+/** Channels: Borealis's own connection plus one per vendor token kind. */
+export type ChannelId = 'own' | VendorTokenKey;
+
+/** One device a relay addresses, with the token it registered for the channel. */
+export interface RelayTarget {
+  appKey: string;
+  /** The device's dense number inside its app. */
+  num: number;
+  registrationId: string;
+  platform: DevicePlatform;
+  /** The vendor token (a string), or a browser's Web Push subscription. */
+  token: string | WebPushSubscription;
+}
+
+/**
+ * What happened to one target. Never a rejected batch: every target gets its own result
+ * (a whole-request failure is reported as the same result for each of its targets).
+ */
+export type TargetResult =
+  /** The vendor accepted the notification for this device. */
+  | { kind: 'delivered'; vendorMessageId?: string }
+  /** Try again later (rate limited, vendor unavailable, network); afterMs from Retry-After if given. */
+  | { kind: 'retry'; afterMs?: number; reason: string }
+  /** The token is dead (uninstalled, expired, unknown to the vendor): remove it from the device. */
+  | { kind: 'tokenDead'; reason: string }
+  /** The vendor refused this notification for good (bad payload, bad credentials, too big). */
+  | { kind: 'rejected'; reason: string; status?: number; code?: string };
+
+/** Per-app credentials of one channel, decrypted; the shape is the channel's own. */
+export type ChannelCredentials = Record<string, unknown>;
+
+export interface Channel {
+  readonly id: ChannelId;
+  /** Most targets one `send` takes (the vendor's batch size; 1 where a request is per device). */
+  readonly maxBatch: number;
+  /**
+   * Sends `push` to `targets` (all of one app, all holding a token of this channel) with the
+   * app's credentials. Resolves with one result per target, in the order given; never rejects
+   * for a vendor's answer.
+   */
+  send(push: AcceptedPush, targets: readonly RelayTarget[], credentials: ChannelCredentials): Promise<TargetResult[]>;
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}
