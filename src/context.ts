@@ -9,6 +9,8 @@ import type { AcceptService } from './delivery/accept.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Store } from './store/types.js';
+import type { ChannelCredentialService } from './channels/credentials.js';
+import type { RelayWorker } from './relay/relay-worker.js';
 
 /** The services one running node wires together; handed to every API surface. */
 export interface ServerContext {
@@ -23,4 +25,6 @@ export interface ServerContext {
   registry: DeviceRegistry;
   delivery: DeliveryService;
   gateway: Gateway;
+  credentials: ChannelCredentialService;
+  relay: RelayWorker;
 }

@@ -8,6 +8,7 @@ import { AudienceIndex } from './audience/audience-index.js';
 import { AcceptService } from './delivery/accept.js';
 import { DeliveryService } from './delivery/delivery-service.js';
 import { Planner } from './delivery/planner.js';
+import { effectivePlatforms } from './delivery/render.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { Gateway } from './gateway/gateway.js';
 import { MsgIdGenerator } from './ids/msg-id.js';
@@ -16,10 +17,20 @@ import { Metrics } from './observability/metrics.js';
 import { CallbackSender } from './receipts/callback-sender.js';
 import { CallbackSink, callbackUrlCheck } from './receipts/callbacks.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { ChannelCredentialService } from './channels/credentials.js';
+import { closeChannels, createChannelRegistry } from './channels/registry.js';
+import { mayRelay } from './channels/router.js';
+import { loadSealingKey } from './channels/sealing.js';
+import { RelayWorker } from './relay/relay-worker.js';
+import { sliceRanges } from './relay/slices.js';
 import type { Store } from './store/types.js';
 
 export function openStore(config: Config): Store {
   return new SqliteStore({ path: sqliteFile(config), synchronous: config.store.synchronous });
+}
+
+export function openCredentials(config: Config, store: Store): ChannelCredentialService {
+  return new ChannelCredentialService(store.channelCredentials, loadSealingKey(config.channels.credentialsKey, config.dataDir));
 }
 
 export function createLogger(config: Config): Logger {
@@ -40,12 +51,18 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const ids = new MsgIdGenerator(config.nodeId, await store.pushes.maxMsgId());
   const index = await AudienceIndex.load(store.devices);
   const registry = new DeviceRegistry(store, index, { devicesPerAlias: config.limits.devicesPerAlias });
+  const credentials = openCredentials(config, store);
+  await credentials.refresh();
   const accept = new AcceptService(
     store,
     ids,
     new Planner(index),
     { broadcastsPerDay: config.limits.broadcastsPerDay, inboxTargets: config.delivery.narrowTargets },
-    { callbackCheck: callbackUrlCheck(store) },
+    {
+      callbackCheck: callbackUrlCheck(store),
+      relaySlices: (push, targets) =>
+        mayRelay(push) && credentials.channelsOf(push.appKey).size > 0 ? sliceRanges(targets.bitmap, config.channels.relay.sliceDevices) : undefined,
+    },
   );
   const delivery = new DeliveryService(store, registry, logger, {
     narrowTargets: config.delivery.narrowTargets,
@@ -55,8 +72,12 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const callbacks = new CallbackSink(store, logger, { batchEvents: config.callbacks.batchEvents });
   // before delivery's listener: the sink knows the push before its first receipt can arrive
   accept.onAccepted((push) => callbacks.accepted(push));
-  accept.onAccepted((push, targets, how) => delivery.accepted(push, targets, how));
+  // a push with nothing for the own connection (a Live Activity) is only relayed
+  accept.onAccepted((push, targets, how) => effectivePlatforms(push).length > 0 && delivery.accepted(push, targets, how));
   const gateway = new Gateway(registry, delivery, logger, config.gateway);
+  const channels = createChannelRegistry(config.channels);
+  const relay = new RelayWorker(store, channels, credentials, (appKey, num) => gateway.session(appKey, num) !== undefined, config.channels.relay, logger);
+  accept.onAccepted(() => relay.kick());
   const metrics = new Metrics();
   const ctx: ServerContext = {
     config,
@@ -70,6 +91,8 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     registry,
     delivery,
     gateway,
+    credentials,
+    relay,
   };
   const http = buildHttpServer(ctx);
   gateway.attach(http.server);
@@ -88,6 +111,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
   const sender = new CallbackSender(store, logger, config.callbacks, metrics.registry);
   sender.start();
+  relay.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -97,6 +121,8 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
       await gateway.close();
       await http.close();
       await delivery.stop();
+      await relay.stop();
+      await closeChannels(channels);
       await sender.stop();
       await store.close();
     })();

@@ -124,4 +124,46 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX inbox_by_expiry ON inbox (expires_at);
   `,
+  // 5: vendor channels (APNs, FCM, Web Push). App credentials per channel, sealed with
+  // AES-256-GCM; the durable relay queue, one row per slice of a push's targets (a device-number
+  // range of the target set, or an explicit bitmap for devices to retry), written in the push's
+  // own transaction; relay results per push and channel as bitmaps; badge counts kept per device
+  // for JPush's "+N" badges.
+  `
+  CREATE TABLE channel_credentials (
+    app_key     TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    sealed      BLOB NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (app_key, channel)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE relay_queue (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    msg_id    INTEGER NOT NULL,
+    app_key   TEXT NOT NULL,
+    lo        INTEGER NOT NULL,
+    hi        INTEGER NOT NULL,
+    nums      BLOB,
+    attempts  INTEGER NOT NULL DEFAULT 0,
+    next_at   INTEGER NOT NULL
+  );
+  CREATE INDEX relay_queue_due ON relay_queue (next_at);
+
+  CREATE TABLE relay_receipts (
+    msg_id   INTEGER NOT NULL,
+    channel  TEXT NOT NULL,
+    sent     BLOB NOT NULL,
+    failed   BLOB NOT NULL,
+    dead     BLOB NOT NULL,
+    PRIMARY KEY (msg_id, channel)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE device_badges (
+    app_key  TEXT NOT NULL,
+    num      INTEGER NOT NULL,
+    badge    INTEGER NOT NULL,
+    PRIMARY KEY (app_key, num)
+  ) WITHOUT ROWID;
+  `,
 ];

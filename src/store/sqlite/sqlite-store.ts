@@ -19,7 +19,11 @@ import type {
   ReceiptRow,
   TargetSet,
   Store,
+  SealedCredentialStore,
 } from '../types.js';
+import type { RelayQueue } from '../../relay/types.js';
+import { sqliteSealedCredentialStore } from './channel-credential-store.js';
+import { relayEnqueuer, sqliteRelayQueue } from './relay-store.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { MIGRATIONS } from './migrations.js';
@@ -110,6 +114,8 @@ export class SqliteStore implements Store {
   readonly cids: CidStore;
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
+  readonly relay: RelayQueue;
+  readonly channelCredentials: SealedCredentialStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
 
@@ -200,6 +206,7 @@ export class SqliteStore implements Store {
       cidGet: db.prepare('SELECT * FROM cids WHERE cid = ?').safeIntegers(true),
     };
 
+    const enqueueRelay = relayEnqueuer(db);
     const insertPushes = db.transaction((items: { push: AcceptedPush; targets: TargetSet }[]) => {
       for (const { push: p, targets } of items) {
         const { msgId, createdAt, expiresAt, ...content } = p;
@@ -218,6 +225,7 @@ export class SqliteStore implements Store {
           const id = BigInt(msgId);
           for (const num of targets.inbox) s.inboxInsert.run(p.appKey, num, id, expiresAt);
         }
+        if (targets.relay !== undefined) enqueueRelay(BigInt(msgId), p.appKey, targets.relay, createdAt);
         if (p.cid !== undefined) s.cidUse.run(BigInt(msgId), p.sendno, createdAt, p.cid);
         const overridden = p.options.overrideMsgId;
         if (overridden !== undefined) s.pushOverride.run(BigInt(msgId), toBigInt(overridden));
@@ -335,6 +343,8 @@ export class SqliteStore implements Store {
     });
     this.devices = sqliteDeviceStore(db);
     this.callbacks = sqliteCallbackStore(db);
+    this.relay = sqliteRelayQueue(db);
+    this.channelCredentials = sqliteSealedCredentialStore(db);
     this.pingStatement = db.prepare('SELECT 1');
     this.cids = {
       async issue(records) {
