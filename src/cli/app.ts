@@ -4,6 +4,7 @@ import { ALL_RECEIPT_TYPES, normalizeCallbackUrl } from '../receipts/callbacks.j
 import type { Store } from '../store/types.js';
 import type { AppLimitsPatch } from '../store/types.js';
 import { UsageError, configFrom, parse, stringFlag } from './args.js';
+import { CHANNEL_USAGE, channelCommand } from './app-channel.js';
 
 export const APP_USAGE = `borealis app create --name NAME [--json]
 borealis app list [--json]
@@ -13,11 +14,13 @@ borealis app callback APP_KEY --add URL [--default] [--types N] | --remove URL |
   (receipt callback URLs: a push may only name a registered one; the default gets the receipts
    of pushes that name none; --types is a bit mask, 1 received, 2 clicked, 4 not delivered,
    8 sent, used when a push gives no callback.type; default 15)
+${CHANNEL_USAGE}
   (each also takes --data DIR and --config FILE; 'default' resets a limit to the server default,
    0 means unlimited)`;
 
 export async function appCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'channel') return channelCommand(rest);
   const { values, positionals } = parse(rest, {
     name: { type: 'string' },
     json: { type: 'boolean' },
