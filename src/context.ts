@@ -11,6 +11,7 @@ import type { Metrics } from './observability/metrics.js';
 import type { Store } from './store/types.js';
 import type { ChannelCredentialService } from './channels/credentials.js';
 import type { RelayWorker } from './relay/relay-worker.js';
+import type { VendorAnswers } from './relay/vendor-answers.js';
 
 /** The services one running node wires together; handed to every API surface. */
 export interface ServerContext {
@@ -27,4 +28,6 @@ export interface ServerContext {
   gateway: Gateway;
   credentials: ChannelCredentialService;
   relay: RelayWorker;
+  /** Recent vendor answers per push and device, for the per-device trace. */
+  vendorAnswers: VendorAnswers;
 }

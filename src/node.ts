@@ -23,6 +23,7 @@ import { mayRelay } from './channels/router.js';
 import { loadSealingKey } from './channels/sealing.js';
 import { RelayWorker } from './relay/relay-worker.js';
 import { sliceRanges } from './relay/slices.js';
+import { VendorAnswers } from './relay/vendor-answers.js';
 import type { Store } from './store/types.js';
 
 export function openStore(config: Config): Store {
@@ -75,10 +76,25 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   // a push with nothing for the own connection (a Live Activity) is only relayed
   accept.onAccepted((push, targets, how) => effectivePlatforms(push).length > 0 && delivery.accepted(push, targets, how));
   const gateway = new Gateway(registry, delivery, logger, config.gateway);
+  const metrics = new Metrics();
   const channels = createChannelRegistry(config.channels);
   const relay = new RelayWorker(store, channels, credentials, (appKey, num) => gateway.session(appKey, num) !== undefined, config.channels.relay, logger);
   accept.onAccepted(() => relay.kick());
-  const metrics = new Metrics();
+  const vendorAnswers = new VendorAnswers();
+  relay.onResult((push, device, channel, result, disposition) => {
+    vendorAnswers.record(push.msgId, device.num, channel, result, disposition);
+    metrics.relayResult(channel, disposition);
+    if (disposition === 'retry') return;
+    callbacks.record({
+      msgId: push.msgId,
+      appKey: push.appKey,
+      registrationId: device.registrationId,
+      platform: device.platform,
+      channel,
+      status: disposition === 'sent' ? 'sent' : 'not_delivered',
+      time: Date.now(),
+    });
+  });
   const ctx: ServerContext = {
     config,
     logger,
@@ -93,6 +109,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     gateway,
     credentials,
     relay,
+    vendorAnswers,
   };
   const http = buildHttpServer(ctx);
   gateway.attach(http.server);

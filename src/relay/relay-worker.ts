@@ -16,8 +16,11 @@ export type RelaySettings = Config['channels']['relay'];
 /** Whether a device holds Borealis's own connection right now. */
 export type PresenceCheck = (appKey: string, num: number) => boolean;
 
+/** What became of one device on one channel: final ('sent', 'dead', 'failed') or 'retry' (queued again). */
+export type RelayDisposition = 'sent' | 'dead' | 'failed' | 'retry';
+
 /** Hears of each device result (metrics, callbacks, traces). */
-export type RelayListener = (push: AcceptedPush, device: RelayDevice, channel: VendorTokenKey, result: TargetResult) => void;
+export type RelayListener = (push: AcceptedPush, device: RelayDevice, channel: VendorTokenKey, result: TargetResult, disposition: RelayDisposition) => void;
 
 interface PushEntry {
   push: AcceptedPush;
@@ -165,6 +168,8 @@ export class RelayWorker {
         results.push(r);
         if (!channel || !creds) {
           r.failed.push(...list.map((d) => d.num));
+          const res: TargetResult = { kind: 'rejected', reason: channel ? 'the app has no credentials for this channel' : 'channel not available' };
+          for (const d of list) for (const l of this.listeners) l(push, d, id, res, 'failed');
           return;
         }
         for (let i = 0; i < list.length; i += channel.maxBatch) {
@@ -175,20 +180,25 @@ export class RelayWorker {
           targets.forEach((t, k) => {
             const res = answers[k] ?? { kind: 'retry', reason: 'no result' };
             const num = t.device.num;
-            for (const l of this.listeners) l(push, t.device, id, res);
+            let disposition: RelayDisposition;
             if (res.kind === 'delivered') {
+              disposition = 'sent';
               r.sent.push(num);
               if (t.target.badge !== undefined) newBadges.push({ num, badge: t.target.badge });
             } else if (res.kind === 'tokenDead') {
+              disposition = 'dead';
               r.dead.push(num);
               const token = typeof t.target.token === 'string' ? t.target.token : t.target.token.endpoint;
               dead.push({ num, channel: t.key as VendorTokenKey, token });
             } else if (res.kind === 'retry' && attempts < this.settings.maxAttempts) {
+              disposition = 'retry';
               retry.add(num);
               retryAfter = Math.max(retryAfter, res.afterMs ?? 0);
             } else {
+              disposition = 'failed';
               r.failed.push(num);
             }
+            for (const l of this.listeners) l(push, t.device, id, res, disposition);
           });
         }
       }),

@@ -63,6 +63,8 @@ export interface RelayQueue {
   complete(outcome: RelayOutcome): Promise<void>;
   /** Slices waiting (for tests, metrics and the bench). */
   pending(): Promise<number>;
+  /** Slices of one push still waiting. */
+  pendingFor(msgId: string): Promise<number>;
   /** Devices of an app, by number (numbers of no device are absent). */
   devices(appKey: string, nums: readonly number[]): Promise<RelayDevice[]>;
   /** Current badge values (devices without one are absent). */

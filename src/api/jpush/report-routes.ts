@@ -187,6 +187,13 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
           ...deviceTrace(receipts, device.num, Date.now()),
           // per vendor channel: sent (the vendor took it), failed, token_dead
           vendors: await relayTrace(ctx.store.relay, receipts.msgId, device.num),
+          // the vendor's last answers, while the server remembers them
+          vendor_answers: ctx.vendorAnswers.of(receipts.msgId, device.num).map((a) => ({
+            channel: a.channel,
+            result: a.disposition,
+            answer: a.answer,
+            time: a.at,
+          })),
         });
       },
     },

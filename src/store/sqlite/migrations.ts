@@ -149,6 +149,7 @@ export const MIGRATIONS: readonly string[] = [
     next_at   INTEGER NOT NULL
   );
   CREATE INDEX relay_queue_due ON relay_queue (next_at);
+  CREATE INDEX relay_queue_by_push ON relay_queue (msg_id);
 
   CREATE TABLE relay_receipts (
     msg_id   INTEGER NOT NULL,

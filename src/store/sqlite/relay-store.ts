@@ -47,6 +47,7 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
     remove: db.prepare('DELETE FROM relay_queue WHERE id = ?'),
     insert: db.prepare('INSERT INTO relay_queue (msg_id, app_key, lo, hi, nums, attempts, next_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     count: db.prepare('SELECT count(*) FROM relay_queue').pluck(),
+    countFor: db.prepare('SELECT count(*) FROM relay_queue WHERE msg_id = ?').pluck(),
     receipt: db.prepare('SELECT sent, failed, dead FROM relay_receipts WHERE msg_id = ? AND channel = ?'),
     receiptUpsert: db.prepare(
       `INSERT INTO relay_receipts (msg_id, channel, sent, failed, dead) VALUES (?, ?, ?, ?, ?)
@@ -111,6 +112,10 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
     },
     async pending() {
       return Number(s.count.get());
+    },
+    async pendingFor(msgId) {
+      if (!/^[1-9][0-9]{0,18}$/.test(msgId)) return 0;
+      return Number(s.countFor.get(BigInt(msgId)));
     },
     async devices(appKey, nums) {
       const out: RelayDevice[] = [];
