@@ -54,6 +54,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const registry = new DeviceRegistry(store, index, { devicesPerAlias: config.limits.devicesPerAlias });
   const credentials = openCredentials(config, store);
   await credentials.refresh();
+  credentials.start();
   const accept = new AcceptService(
     store,
     ids,
@@ -139,6 +140,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
       await http.close();
       await delivery.stop();
       await relay.stop();
+      credentials.stop();
       await closeChannels(channels);
       await sender.stop();
       await store.close();

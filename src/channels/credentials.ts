@@ -16,6 +16,7 @@ export class ChannelCredentialService {
   private configured = new Map<string, Set<string>>();
   private refreshedAt = 0;
   private refreshing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: SealedCredentialStore,
@@ -58,12 +59,23 @@ export class ChannelCredentialService {
   }
 
   /**
-   * Channels the app has credentials for, from a snapshot refreshed in the background at most
-   * every 2 s: the accept path asks this without touching the store.
+   * Channels the app has credentials for, from a snapshot refreshed in the background every
+   * second (`start`): the accept path asks this without touching the store, and credentials set
+   * by the CLI on the same database count within about a second.
    */
   channelsOf(appKey: string): ReadonlySet<string> {
-    if (Date.now() - this.refreshedAt > CACHE_MS) void this.refresh();
+    if (!this.timer && Date.now() - this.refreshedAt > CACHE_MS) void this.refresh();
     return this.configured.get(appKey) ?? EMPTY;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.refresh(), SNAPSHOT_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   async refresh(): Promise<void> {
@@ -95,3 +107,5 @@ export class ChannelCredentialService {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+/** How often the running server re-reads which apps have which channels. */
+const SNAPSHOT_MS = 1000;

@@ -43,7 +43,8 @@ describe('APNs channel: certificates, sessions, limits, callbacks, CLI', { skip:
     fake.addCertificate(readFileSync(client.cert, 'utf8'), TOPIC);
     const set = runCli(['app', 'channel', server.app.appKey, 'apns', '--cert', client.cert, '--key', client.key, '--topic', TOPIC, '--data', server.dataDir]);
     assert.equal(set.status, 0, set.stderr);
-    await server.node.ctx.credentials.refresh();
+    // the running server notices credentials the CLI stored, without a restart
+    await until(() => server.node.ctx.credentials.channelsOf(server.app.appKey).has('apns'), 'the server to see the credentials');
     await server.node.ctx.store.callbacks.addUrl(server.app.appKey, receiver.url(), { isDefault: true, types: 8 | 4 }, Date.now());
   });
 
