@@ -3,6 +3,7 @@ import { benchConnections } from './connections.js';
 import { benchFanout } from './fanout.js';
 import { benchPushAccept } from './push-accept.js';
 import { benchStorm } from './storm.js';
+import { benchRelay } from './relay.js';
 import { CpuWatch, waitForQuiet } from './cpu-watch.js';
 import { fmt, machine } from './lib.js';
 
@@ -13,6 +14,7 @@ const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   fanout: benchFanout,
   storm: benchStorm,
   audience: benchAudience,
+  relay: benchRelay,
 };
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);

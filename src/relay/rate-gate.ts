@@ -11,10 +11,12 @@ export class RateGate {
     this.tokens = perSecond;
   }
 
-  take(n: number): Promise<void> {
+  /** Waits for room for n sends; rejects when `signal` aborts (shutdown: the work stays queued). */
+  take(n: number, signal?: AbortSignal): Promise<void> {
     if (this.perSecond <= 0 || n <= 0) return Promise.resolve();
-    const run = this.tail.then(async () => {
+    const run = this.tail.catch(() => undefined).then(async () => {
       for (;;) {
+        if (signal?.aborted) throw new Error('relay stopping');
         const now = Date.now();
         this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.at) * this.perSecond) / 1000);
         this.at = now;
@@ -24,7 +26,15 @@ export class RateGate {
           return;
         }
         const wait = ((Math.min(n, this.perSecond) - this.tokens) / this.perSecond) * 1000;
-        await new Promise((r) => setTimeout(r, Math.ceil(wait)));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, Math.ceil(wait));
+          function done() {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+          }
+          signal?.addEventListener('abort', done, { once: true });
+        });
       }
     });
     this.tail = run;

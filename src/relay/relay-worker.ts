@@ -42,6 +42,7 @@ export class RelayWorker {
   private polling = false;
   private again = false;
   private stopped = false;
+  private readonly abort = new AbortController();
   private readonly running = new Set<Promise<void>>();
 
   constructor(
@@ -68,6 +69,7 @@ export class RelayWorker {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.abort.abort();
     if (this.timer) clearTimeout(this.timer);
     await Promise.allSettled([...this.running]);
   }
@@ -105,7 +107,9 @@ export class RelayWorker {
   private run(work: RelayWork): void {
     this.busy.add(work.id);
     const p = this.process(work)
-      .catch((err: unknown) => this.logger.warn({ err, msgId: work.msgId }, 'relay slice failed; it stays queued'))
+      .catch((err: unknown) => {
+        if (!this.stopped) this.logger.warn({ err, msgId: work.msgId }, 'relay slice failed; it stays queued');
+      })
       .finally(() => {
         this.running.delete(p);
         // a slice that failed outright is retried at the next poll; one done frees a place now
@@ -175,7 +179,7 @@ export class RelayWorker {
         for (let i = 0; i < list.length; i += channel.maxBatch) {
           const batch = list.slice(i, i + channel.maxBatch);
           const targets = batch.flatMap((d) => this.target(channel, push, d, badges)).filter((t) => t !== undefined);
-          await this.gate(id).take(targets.length);
+          await this.gate(id).take(targets.length, this.abort.signal);
           const answers = await channel.send(push, targets.map((t) => t.target), creds);
           targets.forEach((t, k) => {
             const res = answers[k] ?? { kind: 'retry', reason: 'no result' };

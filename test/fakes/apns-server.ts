@@ -55,6 +55,11 @@ export class FakeApns {
   private readonly certificates = new Map<string, string>();
   private readonly server: Http2SecureServer;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** Provider tokens already verified, with their issue time (Apple too checks a token once). */
+  private readonly verified = new Map<string, number>();
+  /** Keep only counts, not every request (benchmarks send hundreds of thousands). */
+  recordBodies = true;
+  accepted = 0;
   port = 0;
 
   constructor(
@@ -150,7 +155,7 @@ export class FakeApns {
       const jwt = authorization.replace(/^bearer /i, '');
       const checked = await this.checkJwt(jwt);
       if (checked !== 'ok') return this.answer(stream, token, checked === 'ExpiredProviderToken' ? 403 : 403, checked, echo);
-      this.jwts.push(jwt);
+      if (this.recordBodies) this.jwts.push(jwt);
       auth = decodeProtectedHeader(jwt).kid!;
     } else {
       const cert = (stream.session?.socket as TLSSocket | undefined)?.getPeerX509Certificate?.();
@@ -190,11 +195,14 @@ export class FakeApns {
       return this.answer(stream, token, script.status, script.reason, extra);
     }
     if (this.unregistered.has(token)) return this.answer(stream, token, 410, 'Unregistered', echo);
-    this.received.push({ token, headers: h, payload: body.toString('utf8'), auth, at: Date.now() });
+    this.accepted++;
+    if (this.recordBodies) this.received.push({ token, headers: h, payload: body.toString('utf8'), auth, at: Date.now() });
     this.answer(stream, token, 200, undefined, echo);
   }
 
   private async checkJwt(jwt: string): Promise<'ok' | 'InvalidProviderToken' | 'ExpiredProviderToken'> {
+    const iat = this.verified.get(jwt);
+    if (iat !== undefined) return Date.now() / 1000 - iat > HOUR_S || this.expiredJwts.has(jwt) ? 'ExpiredProviderToken' : 'ok';
     let kid: string | undefined;
     try {
       const header = decodeProtectedHeader(jwt);
@@ -209,6 +217,8 @@ export class FakeApns {
       const { payload } = await jwtVerify(jwt, await known.key, { issuer: known.teamId, algorithms: ['ES256'] });
       if (typeof payload.iat !== 'number') return 'InvalidProviderToken';
       if (Date.now() / 1000 - payload.iat > HOUR_S || this.expiredJwts.has(jwt)) return 'ExpiredProviderToken';
+      if (this.verified.size > 1000) this.verified.clear();
+      this.verified.set(jwt, payload.iat);
     } catch {
       return 'InvalidProviderToken';
     }
