@@ -9,6 +9,7 @@ fake.recordBodies = false;
 const key = makeSigningKey();
 fake.addKey({ keyId: 'BENCHKEY01', teamId: 'BENCHTEAM1', publicKey: key.publicKey });
 process.send!({ origin: fake.origin, p8: key.p8, keyId: 'BENCHKEY01', teamId: 'BENCHTEAM1' });
+process.on('disconnect', () => process.exit(0));
 process.on('message', (m: { ask?: string }) => {
   if (m.ask === 'count') process.send!({ count: fake.accepted });
   if (m.ask === 'stop') void fake.close().then(() => process.exit(0));

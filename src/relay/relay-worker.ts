@@ -35,6 +35,8 @@ interface PushEntry {
  */
 export class RelayWorker {
   private readonly busy = new Set<number>();
+  /** Slices whose processing failed outright (store or credential errors), held back until then. */
+  private readonly cooling = new Map<number, { until: number; failures: number }>();
   private readonly pushes = new Map<string, Promise<PushEntry | undefined>>();
   private readonly gates = new Map<string, RateGate>();
   private readonly listeners: RelayListener[] = [];
@@ -92,7 +94,10 @@ export class RelayWorker {
     try {
       const room = this.settings.concurrency - this.busy.size;
       if (room > 0) {
-        const due = await this.store.relay.due(Date.now(), room, this.busy);
+        const now = Date.now();
+        const skip = new Set(this.busy);
+        for (const [id, c] of this.cooling) if (c.until > now) skip.add(id);
+        const due = await this.store.relay.due(now, room, skip);
         for (const work of due) this.run(work);
       }
     } catch (err) {
@@ -107,8 +112,14 @@ export class RelayWorker {
   private run(work: RelayWork): void {
     this.busy.add(work.id);
     const p = this.process(work)
+      .then(() => void this.cooling.delete(work.id))
       .catch((err: unknown) => {
-        if (!this.stopped) this.logger.warn({ err, msgId: work.msgId }, 'relay slice failed; it stays queued');
+        if (this.stopped) return;
+        // held back with backoff, so a lasting failure does not spin
+        const failures = (this.cooling.get(work.id)?.failures ?? 0) + 1;
+        const wait = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** (failures - 1));
+        this.cooling.set(work.id, { until: Date.now() + wait, failures });
+        this.logger.warn({ err, msgId: work.msgId, retryInMs: wait }, 'relay slice failed; it stays queued');
       })
       .finally(() => {
         this.running.delete(p);
@@ -167,7 +178,8 @@ export class RelayWorker {
     await Promise.all(
       [...byChannel].map(async ([id, list]) => {
         const channel = this.channels.get(id);
-        const creds = channel ? await this.credentials.get(work.appKey, id) : undefined;
+        // credentials that do not open (the sealing key changed) fail the devices, not the slice
+        const creds = channel ? await this.credentials.get(work.appKey, id).catch(() => undefined) : undefined;
         const r = { channel: id, sent: [] as number[], failed: [] as number[], dead: [] as number[] };
         results.push(r);
         if (!channel || !creds) {
