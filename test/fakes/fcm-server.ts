@@ -22,14 +22,14 @@ export type FcmTokenMode =
   /** 500 with a body that is not JSON at all. */
   | { kind: 'garbage' };
 
-export interface ServiceAccountJson {
+export type ServiceAccountJson = {
   type: 'service_account';
   project_id: string;
   private_key_id: string;
   private_key: string;
   client_email: string;
   token_uri: string;
-}
+};
 
 export interface RecordedSend {
   projectId: string;

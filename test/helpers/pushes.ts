@@ -5,7 +5,7 @@ import type { DevicePlatform, WebPushSubscription } from '../../src/devices/type
 let counter = 0;
 
 /** An accepted push as a channel receives it, with the fields a test cares about set. */
-export function acceptedPush(fields: Partial<Push> & { options?: Partial<Push['options']> } = {}): AcceptedPush {
+export function acceptedPush(fields: Partial<Omit<Push, 'options'>> & { options?: Partial<Push['options']> } = {}): AcceptedPush {
   const createdAt = Date.now();
   const options: Push['options'] = { timeToLive: 86_400, apnsProduction: false, bigPushDuration: 0, raw: {}, ...fields.options };
   return {
