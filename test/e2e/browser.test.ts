@@ -158,6 +158,49 @@ describe('the SDK in headless Chromium, from another origin', { skip }, () => {
     });
   });
 
+  test('a push delivered to the sample service worker is shown as a notification tagged with its msg_id', async () => {
+    const cdp = await page.context().newCDPSession(page);
+    const registrations: { registrationId: string; scopeURL: string; isDeleted: boolean }[] = [];
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...e.registrations));
+    await cdp.send('ServiceWorker.enable');
+    const reg = await until('the worker registration', async () => registrations.find((r) => r.scopeURL.startsWith(site.origin) && !r.isDeleted));
+    const payload = { msg_id: '1234567890', sent_at: Date.now(), notification: { alert: 'Sale starts now', title: 'Shop', extras: { url: '/sale' } } };
+    // what the browser does once the push service hands it a decrypted message
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: site.origin, registrationId: reg.registrationId, data: JSON.stringify(payload) });
+    const shown = await until('the notification', async () => {
+      const list = await page.evaluate(async () => {
+        const r = await navigator.serviceWorker.ready;
+        return (await r.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as unknown }));
+      });
+      return list.length > 0 ? list : undefined;
+    });
+    assert.deepEqual(shown[0], { title: 'Shop', body: 'Sale starts now', tag: '1234567890', data: { msg_id: '1234567890', url: '/sale' } });
+    await cdp.detach();
+  });
+
+  test('a page on an origin that is not allowed cannot register (CORS is what lets the allowed one)', async () => {
+    const other = await page.context().newPage();
+    try {
+      await other.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+      // 127.0.0.1 instead of localhost: same site server, another origin
+      await other.goto(site.origin.replace('localhost', '127.0.0.1') + '/');
+      const error = await other.evaluate(async ({ server, appKey }) => {
+        const bundle = '/sdk.js';
+        const sdk = await import(bundle);
+        const client = new sdk.BrowserClient({ server, appKey, platform: 'web' });
+        try {
+          await client.register();
+          return 'registered';
+        } catch (err) {
+          return String((err as Error).message);
+        }
+      }, { server: api.url, appKey: api.app.appKey });
+      assert.match(error, /Failed to fetch/);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('subscribeWebPush registers the subscription as the device token; the push service decrypts a push to it', async () => {
     const vapid = { ...generateVapidKeys(), subject: 'mailto:ops@example.com' };
     const sub: Subscription = pushService.subscribe();
