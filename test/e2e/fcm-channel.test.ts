@@ -105,13 +105,13 @@ describe('FCM channel against the fake FCM (real HTTP)', () => {
   });
 
   test('an access token is renewed before it expires', async () => {
-    fake.tokenLifetime = 2; // renewed at half-life: 1 s
+    fake.tokenLifetime = 6; // renewed at half-life: after 3 s
     try {
       const push = acceptedPush({ notification: { alert: 'x' } });
       await channel.send(push, [relayTarget('a')], account);
       await channel.send(push, [relayTarget('a')], account);
       assert.equal(fake.tokenRequests.length, 1);
-      await new Promise((r) => setTimeout(r, 1100));
+      await new Promise((r) => setTimeout(r, 3200));
       assert.equal((await channel.send(push, [relayTarget('a')], account))[0]!.kind, 'delivered');
       assert.equal(fake.tokenRequests.length, 2);
     } finally {
@@ -141,6 +141,18 @@ describe('FCM channel against the fake FCM (real HTTP)', () => {
     const r5 = await channel.send(push, [relayTarget('a')], { ...other, project_id: 'proj-a' });
     assert.equal(r5[0]!.kind, 'rejected');
     assert.equal((r5[0] as { status?: number }).status, 403);
+  });
+
+  test('no answer: retry after the timeout; a 200 whose body never ends: delivered (FCM took it), not a hang', async () => {
+    fake.tokenModes.set('stuck', { kind: 'hang' });
+    fake.tokenModes.set('endless', { kind: 'endless' });
+    const impatient = createFcmChannel({ endpoint: fake.url, timeoutMs: 500 });
+    const started = Date.now();
+    const targets = [relayTarget('stuck'), relayTarget('endless'), relayTarget('fine')];
+    const results = await impatient.send(acceptedPush({ notification: { alert: 'x' } }), targets, account);
+    assert.deepEqual(results.map((r) => r.kind), ['retry', 'delivered', 'delivered']);
+    assert.match((results[0] as { reason: string }).reason, /in time/);
+    assert.ok(Date.now() - started < 10_000);
   });
 
   test('FCM unreachable: retry, not a throw', async () => {

@@ -61,6 +61,14 @@ describe('Web Push channel against the fake push service (real HTTP)', () => {
     assert.equal((await channel.send(push, [relayTarget(limited, 'web')], creds))[0]!.kind, 'delivered');
   });
 
+  test('a push service that never answers: retry after the timeout', async () => {
+    const stuck = fake.subscribe({ kind: 'hang' });
+    const impatient = createWebPushChannel({ allowHttpEndpoints: true, timeoutMs: 500 });
+    const [result] = await impatient.send(acceptedPush({ notification: { alert: 'x' } }), [relayTarget(stuck, 'web')], creds);
+    assert.equal(result!.kind, 'retry');
+    assert.match((result as { reason: string }).reason, /in time/);
+  });
+
   test('hostile or broken subscriptions and credentials never throw', async () => {
     const push = acceptedPush({ notification: { alert: 'x' } });
     const good = fake.subscribe();

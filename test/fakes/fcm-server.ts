@@ -20,7 +20,11 @@ export type FcmTokenMode =
   | { kind: 'unavailable'; times: number }
   | { kind: 'internal' }
   /** 500 with a body that is not JSON at all. */
-  | { kind: 'garbage' };
+  | { kind: 'garbage' }
+  /** Never answers. */
+  | { kind: 'hang' }
+  /** 200, then a body that never ends. */
+  | { kind: 'endless' };
 
 export type ServiceAccountJson = {
   type: 'service_account';
@@ -191,6 +195,14 @@ export class FakeFcm {
       case 'garbage':
         this.sends.push({ projectId, headers, body, status: 500 });
         res.writeHead(500, { 'content-type': 'text/html' }).end('<html>oops</html>');
+        return;
+      case 'hang':
+        this.sends.push({ projectId, headers, body, status: 0 });
+        return;
+      case 'endless':
+        this.sends.push({ projectId, headers, body, status: 200 });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"name":');
         return;
       case 'ok':
         break;

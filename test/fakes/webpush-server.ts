@@ -14,7 +14,9 @@ export type WebPushMode =
   | { kind: 'ok' }
   | { kind: 'status'; status: 404 | 410 | 413 | 500 | 503 }
   /** 429 with Retry-After, the first `times` requests; then ok. */
-  | { kind: 'rateLimited'; retryAfter: string; times: number };
+  | { kind: 'rateLimited'; retryAfter: string; times: number }
+  /** Never answers. */
+  | { kind: 'hang' };
 
 export interface Subscription {
   endpoint: string;
@@ -106,6 +108,7 @@ export class FakeWebPush {
     holder.attempts++;
     const mode = holder.mode;
     if (mode.kind === 'status') return refuse(mode.status, `mode ${mode.status}`);
+    if (mode.kind === 'hang') return;
     if (mode.kind === 'rateLimited' && holder.attempts <= mode.times) {
       this.refused.push({ subscriptionId: id, status: 429, reason: 'rate limited' });
       res.writeHead(429, { 'retry-after': mode.retryAfter }).end('slow down');

@@ -21,11 +21,14 @@ export interface FcmChannelOptions {
   endpoint?: string;
   /** OAuth2 token endpoint; default the credential's `token_uri`, else Google's. */
   tokenEndpoint?: string;
+  /** Time FCM has to answer one request, ms (10 s). */
+  timeoutMs?: number;
 }
 
 export function createFcmChannel(opts: FcmChannelOptions = {}): Channel {
   const endpoint = (opts.endpoint ?? FCM_ENDPOINT).replace(/\/+$/, '');
   const tokens = new AccessTokenCache(opts.tokenEndpoint);
+  const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
 
   function same(targets: readonly RelayTarget[], result: TargetResult): TargetResult[] {
     return targets.map(() => result);
@@ -36,7 +39,7 @@ export function createFcmChannel(opts: FcmChannelOptions = {}): Channel {
       method: 'POST',
       headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json; charset=utf-8' },
       body,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     return { status: res.status, headers: res.headers, text: await readCapped(res) };
   }

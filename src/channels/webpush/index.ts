@@ -23,6 +23,8 @@ export interface WebPushChannelOptions {
    * services are https, and a device-supplied http URL is more likely aimed at something inside.
    */
   allowHttpEndpoints?: boolean;
+  /** Time a push service has to answer one request, ms (10 s). */
+  timeoutMs?: number;
 }
 
 function isSubscription(token: RelayTarget['token']): token is WebPushSubscription {
@@ -61,6 +63,7 @@ export function classifyWebPushAnswer(status: number, headers: Headers, text: st
 
 export function createWebPushChannel(opts: WebPushChannelOptions = {}): Channel {
   const signer = new VapidSigner();
+  const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
 
   async function sendOne(keys: VapidKeys, push: AcceptedPush, payload: Buffer, urgency: string, target: RelayTarget): Promise<TargetResult> {
     if (!isSubscription(target.token)) return { kind: 'tokenDead', reason: 'not a Web Push subscription' };
@@ -91,7 +94,7 @@ export function createWebPushChannel(opts: WebPushChannelOptions = {}): Channel 
     const topic = topicFor(push);
     if (topic) headers.topic = topic;
     try {
-      const res = await fetch(url, { method: 'POST', headers, body: new Uint8Array(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), redirect: 'manual' });
+      const res = await fetch(url, { method: 'POST', headers, body: new Uint8Array(body), signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
       return classifyWebPushAnswer(res.status, res.headers, await readCapped(res));
     } catch (err) {
       return { kind: 'retry', reason: networkReason(err) };
