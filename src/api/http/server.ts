@@ -5,7 +5,8 @@ import { registerDeviceRegistrationRoute } from '../device/register-route.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
-import { installErrorHandling } from './errors.js';
+import { installBodyHandling } from './body.js';
+import { clientErrorHandler, installErrorHandling } from './errors.js';
 
 /**
  * The HTTP surface of one node: plain HTTP/1.1 by default, HTTPS with HTTP/2 (and HTTP/1.1
@@ -13,13 +14,23 @@ import { installErrorHandling } from './errors.js';
  */
 export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   const { config } = ctx;
+  const timeouts = config.http;
   const common = {
     loggerInstance: ctx.logger,
     bodyLimit: config.limits.bodyBytes,
     // One log line per request would dominate the logs at push rates; metrics count requests.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Answered by errors.ts in the JPush error body instead of Fastify's own.
+    return503OnClosing: false,
+    clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true },
+    // A client that trickles its headers or body, or goes silent, does not hold a connection.
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionTimeout: timeouts.idleTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    http2SessionTimeout: timeouts.idleTimeoutMs,
+    // Node checks the header and request deadlines on this interval (30 s by default).
+    http: { connectionsCheckingInterval: Math.min(1000, timeouts.headersTimeoutMs) },
     // A URL that cannot be decoded never reaches a route; answer it in the JPush error shape too.
     frameworkErrors: ((error: Error, _request: unknown, reply: FastifyReply) => {
       reply.code(400).send({ error: { code: 1003, message: `Illegal URL: ${error.message}` } });
@@ -33,12 +44,11 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
       })
     : Fastify(common)) as unknown as FastifyInstance;
 
-  app.decorateRequest('appRecord', null);
-  // JPush clients may send any Content-Type (curl -d sends form encoding): bodies are JSON.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  if ('headersTimeout' in app.server) app.server.headersTimeout = timeouts.headersTimeoutMs;
 
+  app.decorateRequest('appRecord', null);
   installErrorHandling(app, ctx);
+  installBodyHandling(app);
   installMetricsHooks(app, ctx);
 
   app.get('/healthz', async (_request, reply) => {
