@@ -1,8 +1,10 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ErrorObject } from 'ajv';
 import { ApiError, errors } from '../../domain/errors.js';
 import type { ServerContext } from '../../context.js';
+import { describeSchemaError } from './schema-errors.js';
 
 /** Maps every failure to JPush's error body; nothing leaves as a bare 500 page. */
 export function toApiError(err: FastifyError | Error, bodyLimit: number): ApiError {
@@ -19,6 +21,13 @@ export function toApiError(err: FastifyError | Error, bodyLimit: number): ApiErr
       return errors.invalid('Request body length does not match its Content-Length header');
     case 'FST_ERR_CTP_INVALID_TYPE':
       return errors.invalid(fe.message);
+    case 'FST_ERR_VALIDATION': {
+      // a route schema: the first problem, in the same words as the push object's
+      const first = (fe.validation as ErrorObject[] | undefined)?.[0];
+      if (!first) break;
+      const problem = describeSchemaError(first, {}, fe.validationContext === 'querystring' ? 'query' : (fe.validationContext ?? 'body'));
+      return problem.kind === 'missing' ? errors.missing(problem.message) : errors.invalid(problem.message);
+    }
   }
   if (err instanceof SyntaxError || fe.statusCode === 400) return errors.invalid(`Illegal JSON: ${err.message}`);
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
