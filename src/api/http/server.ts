@@ -7,6 +7,7 @@ import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
 import { installBodyHandling } from './body.js';
 import { clientErrorHandler, installErrorHandling } from './errors.js';
+import { recordRoutes } from './route-list.js';
 
 /**
  * The HTTP surface of one node: plain HTTP/1.1 by default, HTTPS with HTTP/2 (and HTTP/1.1
@@ -45,6 +46,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
     : Fastify(common)) as unknown as FastifyInstance;
 
   if ('headersTimeout' in app.server) app.server.headersTimeout = timeouts.headersTimeoutMs;
+  recordRoutes(app);
 
   app.decorateRequest('appRecord', null);
   installErrorHandling(app, ctx);
