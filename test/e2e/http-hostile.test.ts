@@ -175,3 +175,31 @@ describe('device registrations per source address', () => {
     assert.equal(update.status, 200, update.text);
   });
 });
+
+describe('a request that arrives while the node stops', () => {
+  test('503 / 1030 in the JPush error body, connection closed', async () => {
+    const server = await startTestServer();
+    try {
+      const { port } = new URL(server.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let text = '';
+      socket.on('data', (d) => (text += d.toString('latin1')));
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      // a request in progress keeps its connection open through the stop
+      socket.write('GET /v3/tags HTTP/1.1\r\nHost: x\r\n');
+      const stopping = server.node.stop();
+      const deadline = Date.now() + 15_000;
+      while (server.node.http.server.listening && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      socket.write('\r\n');
+      await closed;
+      const res = parseResponse(text);
+      assert.equal(res.status, 503, text);
+      assert.equal(res.code, 1030);
+      assert.equal(res.headers.connection, 'close');
+      await stopping;
+    } finally {
+      await server.close();
+    }
+  });
+});
