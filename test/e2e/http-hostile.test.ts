@@ -4,10 +4,15 @@
  * is a JPush error body with the documented status; the server keeps serving.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { parseResponse, rawExchange, rawRequest } from '../helpers/raw-http.js';
 import { basic, call, errorCode, startTestServer, type TestServer } from '../helpers/server.js';
+import { hasOpenssl, makeCertificate } from '../helpers/tls.js';
 
 function nested(depth: number, leaf = '"x"'): string {
   return '{"a":'.repeat(depth) + leaf + '}'.repeat(depth);
@@ -200,6 +205,34 @@ describe('a request that arrives while the node stops', () => {
       await stopping;
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('timeouts over TLS (HTTP/1.1 beside HTTP/2)', { skip: !hasOpenssl && 'openssl is needed to make a test certificate' }, () => {
+  test('a client trickling its body over HTTP/1.1 on TLS is cut off with 408', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'borealis-tls-timeout-'));
+    const cert = makeCertificate(dir, ['localhost', '127.0.0.1']);
+    const server = await startTestServer({ tls: cert, http: { headersTimeoutMs: 500, requestTimeoutMs: 1500 } });
+    try {
+      const started = Date.now();
+      const socket = tls.connect({ port: Number(new URL(server.url).port), host: '127.0.0.1', ca: readFileSync(cert.cert), servername: 'localhost', ALPNProtocols: ['http/1.1'] });
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('secureConnect', () => socket.write('POST /v3/push HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{'));
+      const trickle = setInterval(() => socket.writable && socket.write(' '), 100);
+      const giveUp = setTimeout(() => socket.destroy(), 20_000);
+      await new Promise((resolve) => socket.on('close', resolve));
+      clearInterval(trickle);
+      clearTimeout(giveUp);
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < 15_000, `closed after ${elapsed} ms`);
+      const res = parseResponse(text);
+      assert.deepEqual([res.status, res.code], [408, 1003], text);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

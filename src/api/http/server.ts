@@ -16,6 +16,8 @@ import { recordRoutes } from './route-list.js';
 export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   const { config } = ctx;
   const timeouts = config.http;
+  // Node checks the header and request deadlines on this interval (30 s by default).
+  const checkEvery = Math.min(1000, timeouts.headersTimeoutMs);
   const common = {
     loggerInstance: ctx.logger,
     bodyLimit: config.limits.bodyBytes,
@@ -30,8 +32,6 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
     connectionTimeout: timeouts.idleTimeoutMs,
     keepAliveTimeout: timeouts.keepAliveTimeoutMs,
     http2SessionTimeout: timeouts.idleTimeoutMs,
-    // Node checks the header and request deadlines on this interval (30 s by default).
-    http: { connectionsCheckingInterval: Math.min(1000, timeouts.headersTimeoutMs) },
     // A URL that cannot be decoded never reaches a route; answer it in the JPush error shape too.
     frameworkErrors: ((error: Error, _request: unknown, reply: FastifyReply) => {
       reply.code(400).send({ error: { code: 1003, message: `Illegal URL: ${error.message}` } });
@@ -45,7 +45,14 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
       })
     : Fastify(common)) as unknown as FastifyInstance;
 
-  if ('headersTimeout' in app.server) app.server.headersTimeout = timeouts.headersTimeoutMs;
+  // Plain HTTP, and HTTP/1.1 over TLS (the HTTP/2 server tracks those connections the same
+  // way). Set before listening, when Node starts its periodic check.
+  const server = app.server as { headersTimeout?: number; requestTimeout?: number; connectionsCheckingInterval?: number };
+  if ('headersTimeout' in server) {
+    server.headersTimeout = timeouts.headersTimeoutMs;
+    server.requestTimeout = timeouts.requestTimeoutMs;
+    server.connectionsCheckingInterval = checkEvery;
+  }
   recordRoutes(app);
 
   app.decorateRequest('appRecord', null);
@@ -76,3 +83,4 @@ function installMetricsHooks(app: FastifyInstance, ctx: ServerContext): void {
     ctx.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
   });
 }
+
