@@ -36,8 +36,24 @@ export interface Config {
     broadcastsPerDay: number;
     /** Device registrations per app per rate window (2002 beyond); 0 = unlimited. */
     registrationsPerWindow: number;
+    /**
+     * Device registrations per source address per rate window (2002 beyond); 0 = unlimited.
+     * IPv6 addresses count per /64, the block one host usually has.
+     */
+    registrationsPerAddress: number;
     /** Devices one alias may be bound to (7015 beyond; JPush allows 10); 0 = unlimited. */
     devicesPerAlias: number;
+  };
+  /** Time limits on HTTP connections (plain HTTP/1.1; with TLS the idle limit applies). */
+  http: {
+    /** A client must send its complete request headers within this time (HTTP 408 after). */
+    headersTimeoutMs: number;
+    /** A client must send its complete request, headers and body, within this time (408 after). */
+    requestTimeoutMs: number;
+    /** A connection on which nothing moves for this long is closed. */
+    idleTimeoutMs: number;
+    /** A kept-alive connection waiting for its next request is closed after this long. */
+    keepAliveTimeoutMs: number;
   };
   delivery: {
     /**
@@ -104,6 +120,14 @@ export interface Config {
       endpoint: string;
       /** OAuth2 token endpoint; empty = the service account's token_uri. */
       tokenEndpoint: string;
+      /** Time FCM has to answer one request, in ms. */
+      timeoutMs: number;
+    };
+    webpush: {
+      /** Also send to plain-http subscription endpoints (local test services only). */
+      allowHttpEndpoints: boolean;
+      /** Time a push service has to answer one request, in ms. */
+      timeoutMs: number;
     };
     relay: {
       /** Devices one queue slice covers: the unit that is claimed, sent and confirmed. */
@@ -120,6 +144,13 @@ export interface Config {
       /** How often the queue is checked for due work when idle, in ms. */
       pollMs: number;
     };
+  };
+  cors: {
+    /**
+     * Browser origins allowed to call the device-facing endpoints (`/v1/...`): `"*"` for any,
+     * or exact origins (`https://app.example.com`); empty = no CORS headers at all.
+     */
+    origins: string[];
   };
 }
 
@@ -138,8 +169,10 @@ export const DEFAULT_CONFIG: Config = {
     windowSeconds: 60,
     broadcastsPerDay: 10,
     registrationsPerWindow: 20_000,
+    registrationsPerAddress: 1000,
     devicesPerAlias: 10,
   },
+  http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 120_000, keepAliveTimeoutMs: 72_000 },
   delivery: { narrowTargets: 1000, residentSeconds: 60 },
   gateway: {
     heartbeatSeconds: 30,
@@ -168,7 +201,8 @@ export const DEFAULT_CONFIG: Config = {
       concurrency: 500,
       timeoutMs: 10_000,
     },
-    fcm: { endpoint: 'https://fcm.googleapis.com', tokenEndpoint: '' },
+    fcm: { endpoint: 'https://fcm.googleapis.com', tokenEndpoint: '', timeoutMs: 10_000 },
+    webpush: { allowHttpEndpoints: false, timeoutMs: 10_000 },
     relay: {
       sliceDevices: 1000,
       concurrency: 4,
@@ -179,6 +213,7 @@ export const DEFAULT_CONFIG: Config = {
       pollMs: 250,
     },
   },
+  cors: { origins: ['*'] },
 };
 
 export class ConfigError extends Error {}
@@ -242,6 +277,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (env.BOREALIS_PORT) config.port = intFrom('BOREALIS_PORT', env.BOREALIS_PORT, 0, 65535);
   if (env.BOREALIS_DATA) config.dataDir = env.BOREALIS_DATA;
   if (env.BOREALIS_LOG_LEVEL) config.logLevel = env.BOREALIS_LOG_LEVEL as Config['logLevel'];
+  if (env.BOREALIS_CORS_ORIGINS !== undefined) config.cors.origins = env.BOREALIS_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   if (env.BOREALIS_NODE_ID) config.nodeId = intFrom('BOREALIS_NODE_ID', env.BOREALIS_NODE_ID, 0, 15);
   if (overrides.host) config.host = overrides.host;
   if (overrides.port !== undefined) config.port = intFrom('--port', overrides.port, 0, 65535);
@@ -266,25 +302,50 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   for (const [k, v] of Object.entries(config.gateway)) {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(`gateway.${k} must be a positive integer`);
   }
+  for (const [k, v] of Object.entries(config.http)) {
+    if (!Number.isSafeInteger(v) || v < 100) throw new ConfigError(`http.${k} must be an integer of at least 100 (ms)`);
+  }
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    throw new ConfigError('http.headersTimeoutMs must not exceed http.requestTimeoutMs');
+  }
   for (const [k, v] of Object.entries(config.callbacks)) {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`callbacks.${k} must be a positive integer`);
   }
   checkChannels(config.channels);
+  checkCorsOrigins(config.cors.origins);
   if (config.limits.windowSeconds < 1) throw new ConfigError('limits.windowSeconds must be at least 1');
   if (config.limits.bodyBytes < 1024) throw new ConfigError('limits.bodyBytes must be at least 1024');
   return config;
 }
 
 function checkChannels(c: Config['channels']): void {
-  for (const [k, v] of Object.entries({ sessions: c.apns.sessions, concurrency: c.apns.concurrency, timeoutMs: c.apns.timeoutMs })) {
-    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`channels.apns.${k} must be a positive integer`);
+  const positive = {
+    'apns.sessions': c.apns.sessions,
+    'apns.concurrency': c.apns.concurrency,
+    'apns.timeoutMs': c.apns.timeoutMs,
+    'fcm.timeoutMs': c.fcm.timeoutMs,
+    'webpush.timeoutMs': c.webpush.timeoutMs,
+  };
+  for (const [k, v] of Object.entries(positive)) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`channels.${k} must be a positive integer`);
   }
+  if (c.fcm.tokenEndpoint !== '' && !/^https?:\/\/[^/]/.test(c.fcm.tokenEndpoint)) throw new ConfigError('channels.fcm.tokenEndpoint must be an http(s) URL');
   for (const [k, v] of Object.entries(c.relay)) {
     const min = k === 'ratePerSecond' ? 0 : 1;
     if (!Number.isSafeInteger(v) || v < min) throw new ConfigError(`channels.relay.${k} must be an integer >= ${min}`);
   }
   for (const [k, v] of Object.entries({ 'apns.endpoint': c.apns.endpoint, 'apns.sandboxEndpoint': c.apns.sandboxEndpoint, 'fcm.endpoint': c.fcm.endpoint })) {
     if (!/^https?:\/\/[^/]+$/.test(v)) throw new ConfigError(`channels.${k} must be an origin such as https://host:port`);
+  }
+}
+
+/** `*`, or an origin exactly as browsers send it: scheme, host, optional port; no path. */
+function checkCorsOrigins(origins: unknown): void {
+  if (!Array.isArray(origins)) throw new ConfigError('cors.origins must be an array of origins');
+  for (const o of origins) {
+    if (typeof o !== 'string' || (o !== '*' && !/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(o))) {
+      throw new ConfigError(`cors.origins: ${JSON.stringify(o)} is not "*" or an origin like https://app.example.com`);
+    }
   }
 }
 

@@ -1,5 +1,7 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { parseServiceAccount } from './fcm/oauth.js';
 import type { ChannelCredentials } from './types.js';
+import { parseVapidCredentials } from './webpush/vapid.js';
 
 /**
  * What each vendor channel's credentials look like, checked before they are sealed and stored,
@@ -99,6 +101,9 @@ function checkFcm(raw: Record<string, unknown>): ChannelCredentials {
     if (!/^https?:\/\//.test(uri)) throw new CredentialError('token_uri must be an http(s) URL');
     out.token_uri = uri;
   }
+  // what the FCM channel will accept, checked now rather than at the first push
+  const parsed = parseServiceAccount(out);
+  if (typeof parsed === 'string') throw new CredentialError(parsed);
   return out;
 }
 
@@ -118,6 +123,8 @@ function checkWebPush(raw: Record<string, unknown>): ChannelCredentials {
   } catch {
     throw new CredentialError('VAPID keys are not a valid P-256 key pair');
   }
+  const parsed = parseVapidCredentials({ publicKey, privateKey, subject });
+  if (typeof parsed === 'string') throw new CredentialError(parsed);
   return { publicKey, privateKey, subject };
 }
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { createApnsChannel } from './apns/index.js';
+import { createFcmChannel } from './fcm/index.js';
+import { createWebPushChannel } from './webpush/index.js';
 import type { Channel, ChannelId } from './types.js';
 
 /**
@@ -14,6 +16,8 @@ export function createChannelRegistry(config: Config['channels']): Map<ChannelId
   const channels = new Map<ChannelId, Channel>();
   const add = (c: Channel) => channels.set(c.id, c);
   add(createApnsChannel({ ...config.apns, ca }));
+  add(createFcmChannel({ endpoint: config.fcm.endpoint, tokenEndpoint: config.fcm.tokenEndpoint || undefined, timeoutMs: config.fcm.timeoutMs }));
+  add(createWebPushChannel({ allowHttpEndpoints: config.webpush.allowHttpEndpoints, timeoutMs: config.webpush.timeoutMs }));
   return channels;
 }
 

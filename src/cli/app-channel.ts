@@ -1,7 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CredentialError } from '../channels/credential-shapes.js';
 import { SealingError } from '../channels/sealing.js';
+import { generateVapidKeys } from '../channels/webpush/vapid.js';
 import { openCredentials, openStore } from '../node.js';
 import { UsageError, configFrom, parse, stringFlag } from './args.js';
 
@@ -22,14 +22,6 @@ function readFlagFile(values: Record<string, string | boolean | undefined>, flag
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
   }
-}
-
-/** A fresh VAPID key pair (P-256), base64url: the raw public point and the private scalar. */
-function newVapidKeys(): { publicKey: string; privateKey: string } {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = privateKey.export({ format: 'jwk' });
-  const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
-  return { publicKey: point.toString('base64url'), privateKey: jwk.d! };
 }
 
 function apnsCredentials(values: Record<string, string | boolean | undefined>): Record<string, unknown> {
@@ -121,7 +113,7 @@ export async function channelCommand(args: string[]): Promise<number> {
       }
     } else {
       const subject = stringFlag(values, 'subject') ?? 'mailto:admin@localhost';
-      const keys = values.generate ? newVapidKeys() : { publicKey: stringFlag(values, 'public'), privateKey: stringFlag(values, 'private') };
+      const keys = values.generate ? generateVapidKeys() : { publicKey: stringFlag(values, 'public'), privateKey: stringFlag(values, 'private') };
       if (!keys.publicKey || !keys.privateKey) throw new UsageError('webpush needs --generate, or --public KEY --private KEY');
       raw = { ...keys, subject };
     }
