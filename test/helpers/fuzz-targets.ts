@@ -41,6 +41,7 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     ['DELETE', () => `/v3/push/${seg()}`],
     [pick(['GET', 'PUT', 'DELETE', 'OPTIONS']), () => pick(PUSH_FUZZ_PATHS)],
     ['POST', () => '/v1/devices/register'],
+    ['GET', () => `/v1/webpush/vapid?app_key=${nasty()}`],
     // CORS preflights of the device-facing routes (served by one catch-all OPTIONS route)
     ['OPTIONS', () => pick(['/v1/devices/register', `/v1/${nasty()}`, `/${nasty()}`])],
     ['GET', () => `/healthz?${nasty()}`],

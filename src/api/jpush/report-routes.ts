@@ -185,15 +185,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
           platform: device.platform,
           channel: OWN_CHANNEL,
           ...deviceTrace(receipts, device.num, Date.now()),
-          // per vendor channel: sent (the vendor took it), failed, token_dead
-          vendors: await relayTrace(ctx.store.relay, receipts.msgId, device.num),
-          // the vendor's last answers, while the server remembers them
-          vendor_answers: ctx.vendorAnswers.of(receipts.msgId, device.num).map((a) => ({
-            channel: a.channel,
-            result: a.disposition,
-            answer: a.answer,
-            time: a.at,
-          })),
+          ...(await vendorTrace(ctx, receipts.msgId, device.num)),
         });
       },
     },
@@ -298,4 +290,19 @@ async function details(ctx: ServerContext, f: PushFigures): Promise<Record<strin
   if (!push || push.notification) out.notification = block;
   if (push?.message) out.message = block;
   return out;
+}
+
+/**
+ * A device's vendor relays of one push, present only when the push was relayed to it:
+ * `vendors` maps each channel tried to sent / failed / token_dead; `vendor_answers` holds the
+ * vendor's last answers while the server remembers them.
+ */
+async function vendorTrace(ctx: ServerContext, msgId: string, num: number): Promise<Record<string, unknown>> {
+  const vendors = await relayTrace(ctx.store.relay, msgId, num);
+  const answers = ctx.vendorAnswers.of(msgId, num);
+  if (Object.keys(vendors).length === 0 && answers.length === 0) return {};
+  return {
+    vendors,
+    vendor_answers: answers.map((a) => ({ channel: a.channel, result: a.disposition, answer: a.answer, time: a.at })),
+  };
 }

@@ -71,6 +71,8 @@ export function createApnsChannel(options: ApnsOptions): Channel {
   }
 
   async function sendOne(push: AcceptedPush, m: ApnsMessage, token: string, c: ApnsCredentials): Promise<TargetResult> {
+    // tokens are checked at registration; one stored before that check never reaches a URL path
+    if (!/^[0-9a-fA-F]{32,400}$/.test(token)) return { kind: 'tokenDead', reason: 'not a hexadecimal APNs token' };
     if (Buffer.byteLength(m.payload) > payloadLimit(m.kind)) {
       return { kind: 'rejected', reason: `payload of ${Buffer.byteLength(m.payload)} bytes is over Apple's ${payloadLimit(m.kind)}`, code: 'PayloadTooLarge' };
     }
