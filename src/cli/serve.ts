@@ -47,12 +47,14 @@ function printWelcome(url: string, appKey: string, masterSecret: string): void {
 
   In another terminal, start a simulated device that prints what it receives:
 
-    npm start -- device --app-key ${appKey} --server ${url}
+    ./borealis device --app-key ${appKey} --server ${url} --tags news
 
-  then send it a push:
+  then send it a push, with the CLI or with curl as with JPush:
+
+    ./borealis push --app-key ${appKey} --master-secret ${masterSecret} --server ${url} --alert Hello --tag news
 
     curl ${insecure}-u ${appKey}:${masterSecret} -H 'Content-Type: application/json' \\
-      -d '{"platform":"all","audience":"all","notification":{"alert":"Hello from Borealis"}}' \\
+      -d '{"platform":"all","audience":{"tag":["news"]},"notification":{"alert":"Hello from Borealis"}}' \\
       ${url}/v3/push
 
 `);
