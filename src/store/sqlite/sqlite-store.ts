@@ -19,10 +19,12 @@ import type {
   ReceiptRow,
   TargetSet,
   Store,
+  StoreStats,
 } from '../types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { MIGRATIONS } from './migrations.js';
+import { sqliteStoreStats } from './store-stats.js';
 
 export interface SqliteOptions {
   /** Database file path, or ':memory:'. */
@@ -112,6 +114,7 @@ export class SqliteStore implements Store {
   readonly callbacks: CallbackStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
+  private readonly readStats: () => StoreStats;
 
   constructor(options: SqliteOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -336,6 +339,7 @@ export class SqliteStore implements Store {
     this.devices = sqliteDeviceStore(db);
     this.callbacks = sqliteCallbackStore(db);
     this.pingStatement = db.prepare('SELECT 1');
+    this.readStats = sqliteStoreStats(db, options.path);
     this.cids = {
       async issue(records) {
         issueCids.immediate(records);
@@ -349,6 +353,10 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.pingStatement.get();
+  }
+
+  async stats(): Promise<StoreStats> {
+    return this.readStats();
   }
 
   async close(): Promise<void> {
