@@ -5,6 +5,7 @@ import { registerDeviceRegistrationRoute } from '../device/register-route.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
+import { registerOpenApi } from '../openapi.js';
 import { installErrorHandling } from './errors.js';
 
 /**
@@ -40,6 +41,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
 
   installErrorHandling(app, ctx);
   installMetricsHooks(app, ctx);
+  registerOpenApi(app); // before the routes it documents
 
   app.get('/healthz', async (_request, reply) => {
     await ctx.store.ping();
