@@ -22,6 +22,11 @@ const changed = Math.max(...SOURCES.map(newest));
 if (changed > built) {
   process.stderr.write('borealis: building (sources changed since the last build)\n');
   const tsc = join('node_modules', 'typescript', 'bin', 'tsc');
+  if (!existsSync(tsc)) {
+    // an install without dev dependencies cannot build; a build shipped with it still runs
+    process.stderr.write(`borealis: cannot build: TypeScript is not installed (npm install without --omit=dev)${built ? '; running the existing build' : ''}\n`);
+    process.exit(built ? 0 : 1);
+  }
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: ['ignore', 2, 2] });
   process.exit(r.status ?? 1);
 }
