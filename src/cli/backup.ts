@@ -42,7 +42,8 @@ export async function backupCommand(args: string[]): Promise<number> {
     await db.backup(partial, { progress: () => PAGES_PER_STEP });
   } catch (err) {
     rmSync(partial, { force: true });
-    throw err;
+    console.error(`borealis backup: cannot copy ${source} to ${target}: ${(err as Error).message}`);
+    return 1;
   } finally {
     db.close();
   }

@@ -6,7 +6,8 @@ import { isNetworkError, unreachableMessage } from './reach.js';
 export const DEVICE_USAGE = `borealis device --app-key KEY [--server URL] [--platform P] [--tags a,b] [--alias A]
                 [--count N] [--state FILE]
   Simulates N devices (1 by default) of platform P (android) against the server at URL
-  (http://127.0.0.1:8080): registers them, or reuses those saved in FILE, sets their tags and
+  (BOREALIS_SERVER, else http://127.0.0.1:8080; KEY may also come from BOREALIS_APP_KEY):
+  registers them, or reuses those saved in FILE, sets their tags and
   alias, connects them and prints one JSON line per delivery on stdout, status on stderr.
   Runs until interrupted. FILE is rewritten whenever a device's state changes, so a restart,
   even after a crash, brings back the same devices.`;
@@ -71,9 +72,9 @@ export async function deviceCommand(args: string[]): Promise<number> {
 }
 
 function settingsFrom(values: Record<string, string | boolean | undefined>): Settings {
-  const appKey = stringFlag(values, 'app-key');
-  if (!appKey) throw new UsageError(`device needs --app-key KEY\n${DEVICE_USAGE}`);
-  const server = stringFlag(values, 'server') ?? 'http://127.0.0.1:8080';
+  const appKey = stringFlag(values, 'app-key') ?? process.env.BOREALIS_APP_KEY;
+  if (!appKey) throw new UsageError(`device needs --app-key KEY (or BOREALIS_APP_KEY)\n${DEVICE_USAGE}`);
+  const server = stringFlag(values, 'server') ?? process.env.BOREALIS_SERVER ?? 'http://127.0.0.1:8080';
   if (!/^https?:\/\/[^/]/.test(server)) throw new UsageError('--server takes an http:// or https:// URL');
   const platform = (stringFlag(values, 'platform') ?? 'android') as Platform;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`--platform takes one of ${PLATFORMS.join(', ')}`);

@@ -49,9 +49,12 @@ function printWelcome(url: string, appKey: string, masterSecret: string): void {
 
     ./borealis device --app-key ${appKey} --server ${url} --tags news
 
-  then send it a push, with the CLI or with curl as with JPush:
+  then send it a push from a third terminal, with the CLI:
 
-    ./borealis push --app-key ${appKey} --master-secret ${masterSecret} --server ${url} --alert Hello --tag news
+    export BOREALIS_SERVER=${url} BOREALIS_APP_KEY=${appKey} BOREALIS_MASTER_SECRET=${masterSecret}
+    ./borealis push --alert Hello --tag news
+
+  or with curl, as with JPush:
 
     curl ${insecure}-u ${appKey}:${masterSecret} -H 'Content-Type: application/json' \\
       -d '{"platform":"all","audience":{"tag":["news"]},"notification":{"alert":"Hello from Borealis"}}' \\

@@ -66,8 +66,12 @@ describe('borealis push, backup and bare serve flags', () => {
     assert.match(out, /"audience":\{"tag":\["news"\]\}/);
   });
 
-  test('push --alert --tag prints the msg_id and the device gets it', async () => {
-    const r = await withCreds(['push', '--alert', 'hi', '--tag', 'news']);
+  test('push --alert hi --tag news, after the export line printed at first start, prints the msg_id and the device gets it', async () => {
+    const exported = /export (BOREALIS_SERVER=\S+ BOREALIS_APP_KEY=\S+ BOREALIS_MASTER_SECRET=\S+)/.exec(serve.stdout())?.[1];
+    assert.ok(exported, serve.stdout());
+    const env = Object.fromEntries(exported.split(' ').map((kv) => kv.split('=') as [string, string]));
+    assert.match(serve.stdout(), /^\s+\.\/borealis push --alert Hello --tag news$/m);
+    const r = await runCliAsync(['push', '--alert', 'hi', '--tag', 'news'], env);
     assert.equal(r.status, 0, r.stderr);
     const msgId = r.stdout.trim();
     assert.match(msgId, /^[0-9]+$/);
@@ -166,6 +170,9 @@ describe('borealis push, backup and bare serve flags', () => {
     assert.equal(again.status, 1);
     assert.match(again.stderr, /--force/);
     assert.equal((await cli(['backup', file, '--force', '--data', dir])).status, 0);
+    const unwritable = await cli(['backup', join(dir, 'no-such-dir', 'copy.db'), '--data', dir]);
+    assert.equal(unwritable.status, 1);
+    assert.match(unwritable.stderr, /^borealis backup: cannot copy /);
     const missing = await cli(['backup', join(dir, 'x.db'), '--data', join(dir, 'nothing-here')]);
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /no database/);
