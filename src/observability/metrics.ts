@@ -84,7 +84,9 @@ export class Metrics {
         help,
         registers,
         async collect() {
-          this.set(pick(await stats()));
+          // a failed read keeps the last value rather than failing the whole scrape
+          const read = await stats().catch(() => undefined);
+          if (read) this.set(pick(read));
         },
       });
     storeGauge('borealis_database_bytes', 'Size of the SQLite database on disk, write-ahead log included', (s) => s.databaseBytes);

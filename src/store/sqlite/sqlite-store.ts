@@ -24,7 +24,7 @@ import type {
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { MIGRATIONS } from './migrations.js';
-import { sqliteStoreStats } from './store-stats.js';
+import { SqliteStoreStats } from './store-stats.js';
 
 export interface SqliteOptions {
   /** Database file path, or ':memory:'. */
@@ -114,7 +114,7 @@ export class SqliteStore implements Store {
   readonly callbacks: CallbackStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
-  private readonly readStats: () => StoreStats;
+  private readonly statsReader: SqliteStoreStats;
 
   constructor(options: SqliteOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -339,7 +339,7 @@ export class SqliteStore implements Store {
     this.devices = sqliteDeviceStore(db);
     this.callbacks = sqliteCallbackStore(db);
     this.pingStatement = db.prepare('SELECT 1');
-    this.readStats = sqliteStoreStats(db, options.path);
+    this.statsReader = new SqliteStoreStats(db, options.path);
     this.cids = {
       async issue(records) {
         issueCids.immediate(records);
@@ -355,13 +355,14 @@ export class SqliteStore implements Store {
     this.pingStatement.get();
   }
 
-  async stats(): Promise<StoreStats> {
-    return this.readStats();
+  stats(): Promise<StoreStats> {
+    return this.statsReader.read();
   }
 
   async close(): Promise<void> {
     this.pushCommits.flush();
     if (this.db.open) this.db.close();
+    await this.statsReader.close();
   }
 }
 
