@@ -41,7 +41,9 @@ describe('the SDK as an installable package', () => {
     run(process.execPath, [TSC, '-p', 'tsconfig.json', '--typeRoots', join(ROOT, 'node_modules', '@types')], pkg);
     const packed = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dir], pkg)) as { filename: string; files: { path: string }[] }[];
     const files = packed[0]!.files.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts']) assert.ok(files.includes(f), `${f} not packed`);
+    for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/browser.js', 'dist/browser.d.ts']) {
+      assert.ok(files.includes(f), `${f} not packed`);
+    }
 
     // an app with the tarball unpacked where npm would put it; ws (its one dependency) from here
     const app = join(dir, 'app');
@@ -55,6 +57,8 @@ describe('the SDK as an installable package', () => {
       join(app, 'check.ts'),
       `import { BorealisClient as Portable, BorealisError, type Push } from '@borealis/sdk';
 import { BorealisClient, fileState } from '@borealis/sdk/node';
+import { BrowserClient } from '@borealis/sdk/browser';
+export type Browser = BrowserClient;
 const onPush = (push: Push): string => push.msgId;
 const client: BorealisClient = new BorealisClient({ server: 'http://x', appKey: 'k', platform: 'android', ...fileState('s.json') });
 client.on('push', onPush);

@@ -6,6 +6,7 @@ import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
 import { registerOpenApi } from '../openapi.js';
+import { deviceCors } from './device-cors.js';
 import { installErrorHandling } from './errors.js';
 
 /**
@@ -55,7 +56,11 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerPushRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
   registerReportRoutes(app, ctx);
-  registerDeviceRegistrationRoute(app, ctx);
+  // device-facing routes (/v1/...) share one encapsulated context, the only one with CORS
+  void app.register(async (deviceApi) => {
+    await deviceCors(deviceApi, { origins: config.cors.origins });
+    registerDeviceRegistrationRoute(deviceApi, ctx);
+  });
   return app;
 }
 
