@@ -77,6 +77,10 @@ export async function pushCommand(args: string[]): Promise<number> {
       signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {
+    if ((err as Error).name === 'TimeoutError') {
+      console.error(`borealis push: no answer from ${url} within 30 s; is it a Borealis server, and is it overloaded?`);
+      return 1;
+    }
     if (!isNetworkError(err)) throw err;
     console.error(`borealis push: ${unreachableMessage(url, err)}`);
     return 1;
