@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,31 +177,31 @@ describe('borealis push, backup and bare serve flags', () => {
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /no database/);
 
-    // restore as docs/deployment.md says: copy the file into an empty data directory, start
-    const restoredDir = mkdtempSync(join(tmpdir(), 'borealis-restored-'));
+    // restore as the README says: stop the server, set its files aside, put the copy in place, start
+    await device.close();
+    assert.equal(await serve.stop('SIGINT'), 0);
+    const replaced = join(dir, 'replaced');
+    mkdirSync(replaced);
+    for (const name of readdirSync(dir).filter((n) => n.startsWith('borealis.db'))) renameSync(join(dir, name), join(replaced, name));
+    copyFileSync(file, join(dir, 'borealis.db'));
+    const restored = await startServe(['--data', dir]);
     try {
-      copyFileSync(file, join(restoredDir, 'borealis.db'));
-      const restored = await startServe(['--data', restoredDir]);
-      try {
-        assert.doesNotMatch(restored.stdout(), /masterSecret:/); // the app came back: no new first app
-        const auth = 'Basic ' + Buffer.from(`${appKey}:${secret}`).toString('base64');
-        for (const msgId of before) {
-          const res = await fetch(`${restored.url}/v3/received?msg_ids=${msgId}`, { headers: { authorization: auth } });
-          assert.equal(res.status, 200);
-          const [row] = (await res.json()) as { msg_id: string }[];
-          assert.equal(String(row?.msg_id), msgId);
-        }
-        // the device and its tag came back too: a push to the tag finds it
-        const r = await cli(['push', '--alert', 'after restore', '--tag', 'news', '--app-key', appKey, '--master-secret', secret, '--server', restored.url]);
-        assert.equal(r.status, 0, r.stderr);
-      } finally {
-        assert.equal(await restored.stop(), 0);
+      assert.doesNotMatch(restored.stdout(), /masterSecret:/); // the app came back: no new first app
+      const auth = 'Basic ' + Buffer.from(`${appKey}:${secret}`).toString('base64');
+      for (const msgId of before) {
+        const res = await fetch(`${restored.url}/v3/received?msg_ids=${msgId}`, { headers: { authorization: auth } });
+        assert.equal(res.status, 200);
+        const [row] = (await res.json()) as { msg_id: string }[];
+        assert.equal(String(row?.msg_id), msgId);
       }
-      const report = await cli(['report', before[0]!, '--json', '--data', restoredDir]);
-      assert.equal(report.status, 0, report.stderr);
-      assert.equal((JSON.parse(report.stdout) as { msg_id: string }).msg_id, before[0]);
+      // the device and its tag came back too: a push to the tag finds it
+      const r = await cli(['push', '--alert', 'after restore', '--tag', 'news', '--app-key', appKey, '--master-secret', secret, '--server', restored.url]);
+      assert.equal(r.status, 0, r.stderr);
     } finally {
-      rmSync(restoredDir, { recursive: true, force: true });
+      assert.equal(await restored.stop(), 0);
     }
+    const report = await cli(['report', before[0]!, '--json', '--data', dir]);
+    assert.equal(report.status, 0, report.stderr);
+    assert.equal((JSON.parse(report.stdout) as { msg_id: string }).msg_id, before[0]);
   });
 });
