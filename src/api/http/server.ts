@@ -5,6 +5,10 @@ import { registerDeviceRegistrationRoute } from '../device/register-route.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
+import { registerBatchRoutes } from '../jpush/batch-routes.js';
+import { registerFileRoutes } from '../jpush/file-routes.js';
+import { registerGroupPushRoutes } from '../jpush/grouppush-routes.js';
+import { registerScheduleRoutes } from '../jpush/schedule-routes.js';
 import { installErrorHandling } from './errors.js';
 
 /**
@@ -54,6 +58,10 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerDeviceRoutes(app, ctx);
   registerReportRoutes(app, ctx);
   registerDeviceRegistrationRoute(app, ctx);
+  registerScheduleRoutes(app, ctx);
+  registerFileRoutes(app, ctx);
+  registerGroupPushRoutes(app, ctx);
+  registerBatchRoutes(app, ctx);
   return app;
 }
 
