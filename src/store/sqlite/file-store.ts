@@ -39,8 +39,8 @@ export function sqliteFileStore(db: Database.Database): FileStore {
     countLive: db.prepare('SELECT count(*) FROM files WHERE owner_key = ? AND expires_at > ?').pluck(),
     dropFile: db.prepare('DELETE FROM files WHERE file_id = ?'),
     dropValues: db.prepare(
-      `DELETE FROM file_values WHERE file_id = ?1 AND value IN
-         (SELECT value FROM file_values WHERE file_id = ?1 LIMIT ${DELETE_BATCH})`,
+      `DELETE FROM file_values WHERE file_id = ? AND value IN
+         (SELECT value FROM file_values WHERE file_id = ? LIMIT ${DELETE_BATCH})`,
     ),
     byRegistrationId: db
       .prepare(
@@ -77,7 +77,7 @@ export function sqliteFileStore(db: Database.Database): FileStore {
     async discard(fileId) {
       // the file row goes first: from then on nothing can push to it, while its values drain
       s.dropFile.run(fileId);
-      while (s.dropValues.run(fileId).changes > 0) {
+      while (s.dropValues.run(fileId, fileId).changes > 0) {
         await new Promise((r) => setImmediate(r));
       }
     },
