@@ -40,7 +40,13 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   app.decorateRequest('appRecord', null);
   // JPush clients may send any Content-Type (curl -d sends form encoding): bodies are JSON.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // An empty body is no body (clients such as JPush's Python one send a JSON Content-Type on
+  // every request, DELETE included); routes that need one answer 1002.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    return json(request, body as string, done);
+  });
 
   installErrorHandling(app, ctx);
   installMetricsHooks(app, ctx);
