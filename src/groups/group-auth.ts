@@ -28,6 +28,7 @@ export async function authenticateGroup(ctx: ServerContext, request: FastifyRequ
   const decision = ctx.rateLimiter.hit(`${GROUP_USER_PREFIX}${key}`, limits.requestsPerWindow, limits.windowSeconds);
   if (decision.limit > 0) {
     reply.header('X-Rate-Limit-Limit', decision.limit);
+    reply.header('X-Rate-Limit-Quota', decision.limit);
     reply.header('X-Rate-Limit-Remaining', decision.remaining);
     reply.header('X-Rate-Limit-Reset', decision.resetSeconds);
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseJPushPush } from '../api/jpush/validate-push.js';
 import { errors } from '../domain/errors.js';
 import type { JsonObject, Push } from '../domain/push.js';
+import { callbackUrlCheck } from '../receipts/callbacks.js';
 import type { ScheduleRecord } from '../store/advanced-types.js';
 import type { AppRecord, Store } from '../store/types.js';
 import { scheduleErrors } from './errors.js';
@@ -66,6 +67,11 @@ export class ScheduleService {
     if (!isObject(raw)) throw errors.missing('push must be a push object');
     const { cid: _ignored, ...push } = raw;
     const parsed: Push = parseJPushPush(push, app.appKey);
+    // the stateful checks a push can fail today whatever happens until it fires
+    const url = parsed.callback?.url;
+    if (url !== undefined && !(await callbackUrlCheck(this.store)(app.appKey, url))) {
+      throw errors.callbackUrl('callback.url is not a callback URL registered for this app');
+    }
     const fileId = parsed.audience.fileId;
     if (fileId !== undefined && !(await this.store.files.get(app.appKey, fileId, Date.now()))) {
       throw scheduleErrors.invalid('audience.file.file_id does not exist or has expired');

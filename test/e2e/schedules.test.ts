@@ -138,6 +138,7 @@ describe('Schedule API', () => {
       [{ name: 'n', enabled: true, trigger, push: { platform: 'all', audience: 'all' } }, 1002],
       [{ name: 'n', enabled: true, trigger, push: { ...push, audience: { file: { file_id: 'nope' } } } }, 8100],
       [{ name: 'n', enabled: true, trigger }, 1002],
+      [{ name: 'n', enabled: true, trigger, push: { ...push, callback: { url: 'https://not-registered.example/cb' } } }, 1018],
     ];
     for (const [body, code] of cases) {
       const res = typeof body === 'string' ? await call(server, 'POST', '/v3/schedules', { raw: body }) : await call(server, 'POST', '/v3/schedules', { body });
