@@ -9,6 +9,7 @@ import { registerBatchRoutes } from '../jpush/batch-routes.js';
 import { registerFileRoutes } from '../jpush/file-routes.js';
 import { registerGroupPushRoutes } from '../jpush/grouppush-routes.js';
 import { registerScheduleRoutes } from '../jpush/schedule-routes.js';
+import { deviceCors } from './device-cors.js';
 import { installErrorHandling } from './errors.js';
 
 /**
@@ -63,11 +64,15 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerPushRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
   registerReportRoutes(app, ctx);
-  registerDeviceRegistrationRoute(app, ctx);
   registerScheduleRoutes(app, ctx);
   registerFileRoutes(app, ctx);
   registerGroupPushRoutes(app, ctx);
   registerBatchRoutes(app, ctx);
+  // device-facing routes (/v1/...) share one encapsulated context, the only one with CORS
+  void app.register(async (deviceApi) => {
+    await deviceCors(deviceApi, { origins: config.cors.origins });
+    registerDeviceRegistrationRoute(deviceApi, ctx);
+  });
   return app;
 }
 
