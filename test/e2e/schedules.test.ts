@@ -215,3 +215,62 @@ describe('Schedules across restarts', () => {
     }
   });
 });
+
+describe('Schedules claimed once', () => {
+  test('two schedulers on one database (two nodes) fire each due schedule once', async () => {
+    const server = await startTestServer({ schedules: { pollMs: 60_000, maxPerApp: 1000 } });
+    const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.js');
+    const { sqliteFile } = await import('../../src/config.js');
+    const second = new SqliteStore({ path: sqliteFile(server.config), synchronous: 'normal' });
+    try {
+      const ctx = server.node.ctx;
+      await ctx.scheduler.stop(); // only the two below may claim
+      const dueAt = Date.now() - 1000;
+      const ids: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+        ids.push(id);
+        await ctx.store.schedules.insert({
+          scheduleId: id, appKey: server.app.appKey, name: `s${i}`, enabled: true, kind: 'single',
+          trigger: { single: { time: formatLocalDateTime(dueAt, ZONE) } }, push: pushTo(server), cid: null,
+          createdAt: Date.now(), updatedAt: Date.now(), nextAt: dueAt,
+        });
+      }
+      const options = { utcOffsetMinutes: ZONE, pollMs: 60_000, catchUpMs: 3_600_000, claimBatch: 7 };
+      const a = new Scheduler(ctx.store, ctx.accept, ctx.logger, options);
+      const b = new Scheduler(second, ctx.accept, ctx.logger, options);
+      const [fa, fb] = await Promise.all([a.tick(), b.tick()]);
+      assert.equal(fa + fb, 60, `fired ${fa} + ${fb}`);
+      for (const id of ids) assert.equal((await ctx.store.schedules.runs(id)).length, 1, id);
+      assert.equal(await a.tick(), 0);
+    } finally {
+      await second.close();
+      await server.close();
+    }
+  });
+
+  test('a run claimed when the process died is reported failed at the next start, not sent again', async () => {
+    const server = await startTestServer({ schedules: { pollMs: 100 } });
+    try {
+      const id = await create(server, { single: { time: inMs(3_600_000) } });
+      const record = await server.node.ctx.store.schedules.get(server.app.appKey, id);
+      const port = Number(new URL(server.url).port);
+      await server.node.stop();
+      // what a crash right after the claim transaction leaves: a claimed run, the schedule moved on
+      const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.js');
+      const { sqliteFile } = await import('../../src/config.js');
+      const store = new SqliteStore({ path: sqliteFile(server.config), synchronous: 'normal' });
+      store.db.prepare('INSERT INTO schedule_runs (schedule_id, fire_at, claimed_at) VALUES (?, ?, ?)').run(id, record!.nextAt, Date.now());
+      store.db.prepare('UPDATE schedules SET next_at = NULL WHERE schedule_id = ?').run(id);
+      await store.close();
+      const { startNode } = await import('../../src/node.js');
+      server.node = await startNode({ ...server.config, port });
+      const runs = await msgIds(server, id);
+      assert.equal(runs.length, 1);
+      assert.equal(runs[0]!.error.code, 8200);
+      assert.equal(runs[0]!.msg_id, '');
+    } finally {
+      await server.close();
+    }
+  });
+});
