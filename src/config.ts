@@ -86,6 +86,8 @@ export interface Config {
     catchUpSeconds: number;
     /** How often due schedules are looked for, in ms. */
     pollMs: number;
+    /** Schedule API calls per app per minute (2002 beyond; JPush: 100); 0 = unlimited. */
+    requestsPerMinute: number;
   };
   files: {
     /** Largest uploaded file, in bytes (JPush: 10 MB). */
@@ -94,6 +96,8 @@ export interface Config {
     maxFiles: number;
     /** Longest (and default) file ttl, in hours (JPush: 720). */
     maxTtlHours: number;
+    /** File API calls (file pushes and file schedules included) per app or group per minute (JPush: 20); 0 = unlimited. */
+    requestsPerMinute: number;
   };
   cors: {
     /**
@@ -139,8 +143,8 @@ export const DEFAULT_CONFIG: Config = {
     batchEvents: 500,
     pollMs: 500,
   },
-  schedules: { utcOffsetMinutes: 480, maxPerApp: 100, catchUpSeconds: 3600, pollMs: 500 },
-  files: { maxBytes: 10 * 1024 * 1024, maxFiles: 20, maxTtlHours: 720 },
+  schedules: { utcOffsetMinutes: 480, maxPerApp: 100, catchUpSeconds: 3600, pollMs: 500, requestsPerMinute: 100 },
+  files: { maxBytes: 10 * 1024 * 1024, maxFiles: 20, maxTtlHours: 720, requestsPerMinute: 20 },
   cors: { origins: ['*'] },
 };
 
@@ -241,7 +245,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     if (!Number.isSafeInteger(sc[k]) || sc[k] < 1) throw new ConfigError(`schedules.${k} must be a positive integer`);
   }
   for (const [k, v] of Object.entries(config.files)) {
-    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`files.${k} must be a positive integer`);
+    if (!Number.isSafeInteger(v) || v < (k === 'requestsPerMinute' ? 0 : 1)) throw new ConfigError(`files.${k} must be a positive integer`);
+  }
+  if (!Number.isSafeInteger(sc.requestsPerMinute) || sc.requestsPerMinute < 0) {
+    throw new ConfigError('schedules.requestsPerMinute must be a non-negative integer');
   }
   checkCorsOrigins(config.cors.origins);
   if (config.limits.windowSeconds < 1) throw new ConfigError('limits.windowSeconds must be at least 1');

@@ -19,7 +19,7 @@ const notification = { alert: 'from a file' };
 describe('File API and file pushes', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ files: { maxFiles: 6, maxBytes: 64 * 1024 }, schedules: { pollMs: 100 }, limits: { requestsPerWindow: 0 } });
+    server = await startTestServer({ files: { maxFiles: 6, maxBytes: 64 * 1024, requestsPerMinute: 0 }, schedules: { pollMs: 100 }, limits: { requestsPerWindow: 0 } });
   });
   after(() => server.close());
 
@@ -134,6 +134,32 @@ describe('File API and file pushes', () => {
     assert.ok(run.msgId, JSON.stringify(run));
     assert.equal(targetCount(server, run.msgId), 1);
     await call(server, 'DELETE', `/v3/files/${fileId}`);
+  });
+});
+
+describe('per-minute allowances of the File and Schedule APIs', () => {
+  test('past them: 429 / 2002; file schedules count against both', async () => {
+    const server = await startTestServer({ files: { requestsPerMinute: 3 }, schedules: { requestsPerMinute: 2 } });
+    try {
+      // allowances count per clock minute: start well inside one
+      const left = 60_000 - (Date.now() % 60_000);
+      if (left < 10_000) await new Promise((r) => setTimeout(r, left + 100));
+      const up = await uploadLines(`${server.url}/v3/files/registration_id`, server.app, [server.devices[0]!.registrationId]);
+      assert.equal(up.status, 200, up.text);
+      const fileId = (up.body as { file_id: string }).file_id;
+      assert.equal((await call(server, 'GET', '/v3/files')).status, 200);
+      const time = formatLocalDateTime(Date.now() + 3_600_000, 480);
+      const body = { name: 'f', enabled: true, trigger: { single: { time } }, push: { platform: 'all', audience: { file: { file_id: fileId } }, notification } };
+      assert.equal((await call(server, 'POST', '/v3/schedules', { body })).status, 200, 'the third File API call');
+      const over = await call(server, 'GET', `/v3/files/${fileId}`);
+      assert.equal(over.status, 429);
+      assert.equal(errorCode(over), 2002);
+      assert.equal((await call(server, 'GET', '/v3/schedules')).status, 200, 'the second Schedule API call');
+      assert.equal(errorCode(await call(server, 'GET', '/v3/schedules')), 2002);
+      assert.equal((await call(server, 'POST', '/v3/push', { body: { platform: 'all', audience: 'all', notification } })).status, 200, 'other APIs are not affected');
+    } finally {
+      await server.close();
+    }
   });
 });
 

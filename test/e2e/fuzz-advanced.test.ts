@@ -19,7 +19,7 @@ describe('fuzz: schedule, file, group and batch APIs never answer 5xx', () => {
   let server: TestServer;
   let groupAuth: string;
   before(async () => {
-    server = await startTestServer({ limits: { requestsPerWindow: 0 }, files: { maxFiles: 1000, maxBytes: 4096 }, schedules: { maxPerApp: 100_000 } });
+    server = await startTestServer({ limits: { requestsPerWindow: 0 }, files: { maxFiles: 1000, maxBytes: 4096, requestsPerMinute: 0 }, schedules: { maxPerApp: 100_000, requestsPerMinute: 0 } });
     const made = runCli(['group', 'create', '--name', 'fuzz', '--apps', server.app.appKey, '--json', '--data', server.dataDir]);
     const g = JSON.parse(made.stdout) as { groupKey: string; masterSecret: string };
     groupAuth = 'Basic ' + Buffer.from(`group-${g.groupKey}:${g.masterSecret}`).toString('base64');

@@ -32,7 +32,7 @@ async function create(server: TestServer, trigger: object, extra: object = {}): 
 describe('Schedule API', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ schedules: { pollMs: 100, maxPerApp: 100 }, limits: { requestsPerWindow: 0 } });
+    server = await startTestServer({ schedules: { pollMs: 100, maxPerApp: 100, requestsPerMinute: 0 }, limits: { requestsPerWindow: 0 } });
   });
   after(() => server.close());
 
