@@ -84,24 +84,8 @@ export class Scheduler {
     return fired;
   }
 
-  /** Whether a due schedule fires now, and where it moves next. */
   decide(record: ScheduleRecord, now: number): ClaimDecision {
-    const off = this.options.utcOffsetMinutes;
-    let trigger;
-    try {
-      trigger = parseTrigger(record.trigger, off).trigger;
-    } catch {
-      return { fire: false, nextAt: null }; // cannot happen for stored triggers; never loop on one
-    }
-    // After this instant, strictly: instants missed while down collapse into this one firing.
-    const after = nextOccurrence(trigger, now + 1, off);
-    if (!record.enabled) return { fire: false, nextAt: after };
-    const due = record.nextAt!;
-    if (now - due <= this.options.catchUpMs) return { fire: true, nextAt: after };
-    // Down longer than the window: the newest instant still inside it fires, if there is one.
-    const recent = nextOccurrence(trigger, now - this.options.catchUpMs, off);
-    if (recent !== null && recent <= now) return { fire: true, fireAt: recent, nextAt: after };
-    return { fire: false, nextAt: after };
+    return decideFiring(record, now, this.options);
   }
 
   private async fire(record: ScheduleRecord, fireAt: number): Promise<RunResult> {
@@ -118,4 +102,26 @@ export class Scheduler {
       return { ...base, errorCode: 8200, errorMessage: 'internal error' };
     }
   }
+}
+
+/**
+ * Whether a due schedule fires now, and where it moves next. Instants missed while the server
+ * was down collapse into one firing: the stored one if it is within the catch-up window, else
+ * the earliest one inside the window, if any.
+ */
+export function decideFiring(record: ScheduleRecord, now: number, options: Pick<SchedulerOptions, 'utcOffsetMinutes' | 'catchUpMs'>): ClaimDecision {
+  const off = options.utcOffsetMinutes;
+  let trigger;
+  try {
+    trigger = parseTrigger(record.trigger, off).trigger;
+  } catch {
+    return { fire: false, nextAt: null }; // cannot happen for stored triggers; never loop on one
+  }
+  const after = nextOccurrence(trigger, now + 1, off);
+  if (!record.enabled) return { fire: false, nextAt: after };
+  const due = record.nextAt!;
+  if (now - due <= options.catchUpMs) return { fire: true, nextAt: after };
+  const recent = nextOccurrence(trigger, now - options.catchUpMs, off);
+  if (recent !== null && recent <= now) return { fire: true, fireAt: recent, nextAt: after };
+  return { fire: false, nextAt: after };
 }
