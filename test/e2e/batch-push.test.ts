@@ -89,7 +89,8 @@ describe('the Python client request shapes', () => {
     server = await startTestServer({ limits: { requestsPerWindow: 0 }, schedules: { pollMs: 100 } });
   });
   after(() => server.close());
-  const headers = { 'content-type': 'application/json', connection: 'Keep-Alive', 'user-agent': 'jpush-api-python-client' };
+  // the headers its _request sends with every call, GET and DELETE included
+  const headers = { 'content-type': 'application/json;charset:utf-8', connection: 'keep-alive', 'user-agent': 'jpush-api-python-client' };
 
   test('schedule: post, get by id, list, put, msg_ids, delete', async () => {
     const push = { audience: 'all', platform: 'all', notification: { alert: 'Hello, world!' } };

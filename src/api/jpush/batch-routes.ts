@@ -10,7 +10,7 @@ import { parseJPushPush } from './validate-push.js';
 export const MAX_BATCH_PUSHES = 1000;
 const cidPattern = new RegExp(CID_PATTERN);
 
-type ItemAnswer = { msg_id: string; sendno?: string } | { error: { code: number; message: string } };
+type ItemAnswer = { msg_id: string } | { error: { code: number; message: string } };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -55,7 +55,7 @@ async function pushOne(ctx: ServerContext, owner: AppRecord, cid: string, entry:
     const push = parseJPushPush({ ...rest, audience: { [audienceKey]: [target] }, cid }, owner.appKey);
     const result = await ctx.accept.accept(owner, push);
     if (!result.replayed) ctx.metrics.pushesAccepted.inc({ source: 'jpush' });
-    return { msg_id: result.msgId, sendno: result.sendno };
+    return { msg_id: result.msgId };
   } catch (err) {
     if (err instanceof ApiError) return { error: { code: err.code, message: err.message } };
     ctx.logger.error({ err }, 'batch push entry failed');
