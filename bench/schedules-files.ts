@@ -22,6 +22,7 @@ function benchConfig(dir: string): Config {
   config.limits.requestsPerWindow = 0;
   config.schedules.maxPerApp = SCHEDULES;
   config.files.maxBytes = 64 * 1024 * 1024;
+  config.http.requestTimeoutMs = 600_000; // the whole upload must arrive within it
   return config;
 }
 

@@ -165,7 +165,8 @@ describe('per-minute allowances of the File and Schedule APIs', () => {
 
 describe('a million-line file', () => {
   test('streams into the store within bounded memory and pushes to the ids it names', { timeout: 180_000 }, async (t) => {
-    const server = await startTestServer({ files: { maxBytes: 64 * 1024 * 1024 } });
+    // a bigger file limit goes with a longer request timeout (the whole body must arrive within it)
+    const server = await startTestServer({ files: { maxBytes: 64 * 1024 * 1024 }, http: { requestTimeoutMs: 600_000 } });
     try {
       const rid = server.devices[0]!.registrationId;
       function* ids(): Generator<string> {
