@@ -15,7 +15,7 @@ export interface Parameter {
 }
 
 export interface Operation {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** In Fastify's form: `/v3/push/:msgid`. */
   url: string;
   tag: string;
@@ -25,6 +25,10 @@ export interface Operation {
   auth: boolean;
   query?: Omit<Parameter, 'in'>[];
   body?: JsonSchema;
+  /** The body's media type, when not JSON. */
+  bodyType?: string;
+  /** Credentials other than an app's (group push). */
+  authNote?: string;
   /** Status -> description, and the answer's schema when it is JSON. */
   responses: Record<string, { description: string; schema?: JsonSchema }>;
   /** Served outside Fastify's router (the WebSocket gateway). */
@@ -234,6 +238,143 @@ export const OPERATIONS: Operation[] = [
     summary: 'Where one push stands on one device (Borealis extension)',
     auth: true,
     responses: ok('the trace', { type: 'object' }),
+  },
+  {
+    method: 'POST',
+    url: '/v3/push/file',
+    tag: 'Push',
+    summary: 'Push to the devices listed in an uploaded file',
+    description: 'A push object whose audience is {"file": {"file_id": ...}} and nothing else.',
+    auth: true,
+    body: PUSH_BODY_REF,
+    responses: ok('accepted', pushAnswer),
+  },
+  {
+    method: 'POST',
+    url: '/v3/push/batch/regid/single',
+    tag: 'Push',
+    summary: 'Batch of single pushes, each to one registration id',
+    description: 'pushlist maps a cid (from GET /v3/push/cid) to one push with its own content; each entry is answered on its own.',
+    auth: true,
+    body: obj({ pushlist: { type: 'object', additionalProperties: { type: 'object' }, maxProperties: 1000 } }, ['pushlist']),
+    responses: ok('one answer per cid', { type: 'object', additionalProperties: { type: 'object' } }),
+  },
+  {
+    method: 'POST',
+    url: '/v3/push/batch/alias/single',
+    tag: 'Push',
+    summary: 'Batch of single pushes, each to one alias',
+    auth: true,
+    body: obj({ pushlist: { type: 'object', additionalProperties: { type: 'object' }, maxProperties: 1000 } }, ['pushlist']),
+    responses: ok('one answer per cid', { type: 'object', additionalProperties: { type: 'object' } }),
+  },
+  {
+    method: 'POST',
+    url: '/v3/grouppush',
+    tag: 'Push',
+    summary: 'Push to every app of a group',
+    auth: true,
+    authNote: 'user name group-GROUP_KEY, the group secret as password',
+    body: PUSH_BODY_REF,
+    responses: ok('accepted', { type: 'object' }),
+  },
+  {
+    method: 'POST',
+    url: '/v3/grouppush/file',
+    tag: 'Push',
+    summary: "Group push to the devices in one of the group's files",
+    auth: true,
+    authNote: 'user name group-GROUP_KEY, the group secret as password',
+    body: PUSH_BODY_REF,
+    responses: ok('accepted', { type: 'object' }),
+  },
+  // ---- Schedule API ----
+  {
+    method: 'POST',
+    url: '/v3/schedules',
+    tag: 'Schedule',
+    summary: 'Create a schedule (single or periodical trigger)',
+    auth: true,
+    body: obj({ cid: str, name: str, enabled: { const: true }, trigger: { type: 'object' }, push: PUSH_BODY_REF }, ['name', 'enabled', 'trigger', 'push']),
+    responses: ok('the schedule id and name', obj({ schedule_id: str, name: str })),
+  },
+  {
+    method: 'GET',
+    url: '/v3/schedules',
+    tag: 'Schedule',
+    summary: "The app's schedules, 50 to a page",
+    auth: true,
+    query: [{ name: 'page', description: 'page number, from 1', schema: { type: 'integer', minimum: 1 } }],
+    responses: ok('a page', obj({ total_count: { type: 'integer' }, total_pages: { type: 'integer' }, page: { type: 'integer' }, schedules: { type: 'array', items: { type: 'object' } } })),
+  },
+  {
+    method: 'GET',
+    url: '/v3/schedules/:id',
+    tag: 'Schedule',
+    summary: 'One schedule',
+    auth: true,
+    responses: ok('the schedule', { type: 'object' }),
+  },
+  {
+    method: 'PUT',
+    url: '/v3/schedules/:id',
+    tag: 'Schedule',
+    summary: "Change a schedule's name, trigger, push or enabled",
+    auth: true,
+    body: obj({ name: str, enabled: { type: 'boolean' }, trigger: { type: 'object' }, push: PUSH_BODY_REF }),
+    responses: ok('the schedule after the change', { type: 'object' }),
+  },
+  {
+    method: 'DELETE',
+    url: '/v3/schedules/:id',
+    tag: 'Schedule',
+    summary: 'Delete a schedule',
+    auth: true,
+    responses: ok('deleted'),
+  },
+  {
+    method: 'GET',
+    url: '/v3/schedules/:id/msg_ids',
+    tag: 'Schedule',
+    summary: 'The msg_ids of the pushes a schedule has sent',
+    auth: true,
+    responses: ok('the msg_ids', { type: 'object' }),
+  },
+  // ---- File API ----
+  {
+    method: 'POST',
+    url: '/v3/files/:type',
+    tag: 'File',
+    summary: 'Upload a file of registration ids or aliases (type registration_id or alias), one per line',
+    auth: true,
+    authNote: 'an app, or group-GROUP_KEY for group files',
+    body: obj({ filename: { type: 'string', contentMediaType: 'text/plain' } }, ['filename']),
+    bodyType: 'multipart/form-data',
+    responses: ok('the file id', obj({ file_id: str }, ['file_id'])),
+  },
+  {
+    method: 'GET',
+    url: '/v3/files',
+    tag: 'File',
+    summary: 'The files of the app (or group)',
+    auth: true,
+    responses: ok('the files', obj({ total_count: { type: 'integer' }, files: { type: 'array', items: { type: 'object' } } })),
+  },
+  {
+    method: 'GET',
+    url: '/v3/files/:id',
+    tag: 'File',
+    summary: 'One file',
+    auth: true,
+    responses: ok('the file', obj({ type: str, file_id: str, file_name: str, create_time: str, expire_time: str })),
+  },
+  {
+    method: 'DELETE',
+    url: '/v3/files/:id',
+    tag: 'File',
+    summary: 'Delete a file (an unknown id is a success too)',
+    auth: true,
+    responses: ok('deleted'),
   },
   // ---- devices and operations ----
   {

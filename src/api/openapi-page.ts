@@ -60,8 +60,9 @@ function operationHtml(method: string, path: string, op: Operation): string {
       .join('');
     parts.push(`<table><tr><th>parameter</th><th>in</th><th></th></tr>${rows}</table>`);
   }
-  const body = op.requestBody?.content?.['application/json']?.schema;
-  if (body) parts.push(schemaHtml('request body', body));
+  for (const [type, content] of Object.entries(op.requestBody?.content ?? {})) {
+    if (content.schema) parts.push(schemaHtml(`request body (${type})`, content.schema));
+  }
   for (const [status, r] of Object.entries(op.responses ?? {})) {
     const schema = r.content?.['application/json']?.schema;
     if (schema) parts.push(schemaHtml(`${status}: ${r.description ?? ''}`, schema));

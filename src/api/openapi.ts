@@ -101,12 +101,13 @@ function fromDescription(op: Operation, schema: FastifySchema | undefined): Reco
   }
   const body = (schema?.body as JsonSchema | undefined) ?? op.body;
   const parameters = parametersOf(op.url, op);
+  const description = [op.description, op.authNote && `Credentials: ${op.authNote}.`].filter(Boolean).join(' ');
   return {
     summary: op.summary,
-    ...(op.description && { description: op.description }),
+    ...(description && { description }),
     tags: [op.tag],
     ...(parameters.length > 0 && { parameters }),
-    ...(body && { requestBody: { required: true, content: { 'application/json': { schema: body } } } }),
+    ...(body && { requestBody: { required: true, content: { [op.bodyType ?? 'application/json']: { schema: body } } } }),
     security: op.auth ? [{ basic: [] }] : [],
     responses,
   };

@@ -5,6 +5,7 @@ import { UsageError } from './args.js';
 import { BACKUP_USAGE, backupCommand } from './backup.js';
 import { DEVICE_USAGE, deviceCommand } from './device.js';
 import { PUSH_USAGE, pushCommand } from './push.js';
+import { GROUP_USAGE, groupCommand } from './group.js';
 import { REPORT_USAGE, reportCommand } from './report.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
 
@@ -19,6 +20,8 @@ ${DEVICE_USAGE}
 ${PUSH_USAGE}
 
 ${REPORT_USAGE}
+
+${GROUP_USAGE}
 
 ${BACKUP_USAGE}
 
@@ -42,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return pushCommand(rest);
     case 'backup':
       return backupCommand(rest);
+    case 'group':
+      return groupCommand(rest);
     case 'help':
     case '--help':
     case '-h':

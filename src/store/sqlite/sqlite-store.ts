@@ -21,8 +21,12 @@ import type {
   Store,
   StoreStats,
 } from '../types.js';
+import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
+import { sqliteFileStore } from './file-store.js';
+import { sqliteGroupStore } from './group-store.js';
+import { sqliteScheduleStore } from './schedule-store.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteStoreStats } from './store-stats.js';
 
@@ -112,6 +116,9 @@ export class SqliteStore implements Store {
   readonly cids: CidStore;
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
+  readonly schedules: ScheduleStore;
+  readonly files: FileStore;
+  readonly groups: GroupStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
   private readonly statsReader: SqliteStoreStats;
@@ -338,6 +345,9 @@ export class SqliteStore implements Store {
     });
     this.devices = sqliteDeviceStore(db);
     this.callbacks = sqliteCallbackStore(db);
+    this.schedules = sqliteScheduleStore(db);
+    this.files = sqliteFileStore(db);
+    this.groups = sqliteGroupStore(db);
     this.pingStatement = db.prepare('SELECT 1');
     this.statsReader = new SqliteStoreStats(db, options.path);
     this.cids = {
