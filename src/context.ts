@@ -12,6 +12,9 @@ import type { Store } from './store/types.js';
 import type { ChannelCredentialService } from './channels/credentials.js';
 import type { RelayWorker } from './relay/relay-worker.js';
 import type { VendorAnswers } from './relay/vendor-answers.js';
+import type { FileAudience } from './files/file-audience.js';
+import type { ScheduleService } from './schedules/schedule-service.js';
+import type { Scheduler } from './schedules/scheduler.js';
 
 /** The services one running node wires together; handed to every API surface. */
 export interface ServerContext {
@@ -30,4 +33,7 @@ export interface ServerContext {
   relay: RelayWorker;
   /** Recent vendor answers per push and device, for the per-device trace. */
   vendorAnswers: VendorAnswers;
+  schedules: ScheduleService;
+  scheduler: Scheduler;
+  files: FileAudience;
 }

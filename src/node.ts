@@ -24,6 +24,10 @@ import { loadSealingKey } from './channels/sealing.js';
 import { RelayWorker } from './relay/relay-worker.js';
 import { sliceRanges } from './relay/slices.js';
 import { VendorAnswers } from './relay/vendor-answers.js';
+import { FileAudience } from './files/file-audience.js';
+import { FileJanitor } from './files/file-janitor.js';
+import { ScheduleService } from './schedules/schedule-service.js';
+import { Scheduler } from './schedules/scheduler.js';
 import type { Store } from './store/types.js';
 
 export function openStore(config: Config): Store {
@@ -55,10 +59,11 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const credentials = openCredentials(config, store);
   await credentials.refresh();
   credentials.start();
+  const files = new FileAudience(store);
   const accept = new AcceptService(
     store,
     ids,
-    new Planner(index),
+    new Planner(index, files),
     { broadcastsPerDay: config.limits.broadcastsPerDay, inboxTargets: config.delivery.narrowTargets },
     {
       callbackCheck: callbackUrlCheck(store),
@@ -96,6 +101,13 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
       time: Date.now(),
     });
   });
+  const sc = config.schedules;
+  const scheduler = new Scheduler(store, accept, logger, {
+    utcOffsetMinutes: sc.utcOffsetMinutes,
+    pollMs: sc.pollMs,
+    catchUpMs: sc.catchUpSeconds * 1000,
+    claimBatch: 500,
+  });
   const ctx: ServerContext = {
     config,
     logger,
@@ -111,7 +123,15 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     credentials,
     relay,
     vendorAnswers,
+    schedules: new ScheduleService(store, { utcOffsetMinutes: sc.utcOffsetMinutes, maxPerApp: sc.maxPerApp }),
+    scheduler,
+    files,
   };
+  metrics.watch({
+    connectedDevices: () => gateway.connectionCount,
+    livePushes: () => delivery.liveCount(),
+    storeStats: () => store.stats(),
+  });
   const http = buildHttpServer(ctx);
   gateway.attach(http.server);
   await delivery.start(gateway, callbacks);
@@ -130,12 +150,17 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const sender = new CallbackSender(store, logger, config.callbacks, metrics.registry);
   sender.start();
   relay.start();
+  const janitor = new FileJanitor(store, logger);
+  janitor.start();
+  await scheduler.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     // Close device connections (1001: reconnect elsewhere), stop taking requests, let the ones
     // in flight finish (their pushes commit), save acknowledgements, then close the store.
     stopping ??= (async () => {
+      await scheduler.stop();
+      await janitor.stop();
       await gateway.close();
       await http.close();
       await delivery.stop();

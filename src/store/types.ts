@@ -2,6 +2,7 @@ import type { DevicePlatform, DeviceRecord } from '../devices/types.js';
 import type { AcceptedPush } from '../domain/push.js';
 import type { CallbackBatch } from '../receipts/types.js';
 import type { RelayQueue } from '../relay/types.js';
+import type { FileStore, GroupStore, ScheduleStore } from './advanced-types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
 export interface AppRecord {
@@ -197,9 +198,23 @@ export interface Store {
   readonly callbacks: CallbackStore;
   readonly relay: RelayQueue;
   readonly channelCredentials: SealedCredentialStore;
+  readonly schedules: ScheduleStore;
+  readonly files: FileStore;
+  readonly groups: GroupStore;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
+  /** Sizes for the metrics (read at each scrape). */
+  stats(): Promise<StoreStats>;
   close(): Promise<void>;
+}
+
+export interface StoreStats {
+  /** Bytes the database takes on disk, write-ahead log included. */
+  databaseBytes: number;
+  /** Callback batches waiting to be sent. */
+  callbackQueue: number;
+  /** Inbox entries: pushes waiting for an offline device. */
+  inboxEntries: number;
 }
 
 /** A device as first stored; the store assigns its dense number. */

@@ -6,6 +6,11 @@ import { registerVapidRoute } from '../device/vapid-route.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
+import { registerOpenApi } from '../openapi.js';
+import { registerBatchRoutes } from '../jpush/batch-routes.js';
+import { registerFileRoutes } from '../jpush/file-routes.js';
+import { registerGroupPushRoutes } from '../jpush/grouppush-routes.js';
+import { registerScheduleRoutes } from '../jpush/schedule-routes.js';
 import { installBodyHandling } from './body.js';
 import { deviceCors } from './device-cors.js';
 import { clientErrorHandler, installErrorHandling } from './errors.js';
@@ -61,6 +66,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   installErrorHandling(app, ctx);
   installBodyHandling(app);
   installMetricsHooks(app, ctx);
+  registerOpenApi(app); // before the routes it documents
 
   app.get('/healthz', async (_request, reply) => {
     await ctx.store.ping();
@@ -74,6 +80,10 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerPushRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
   registerReportRoutes(app, ctx);
+  registerScheduleRoutes(app, ctx);
+  registerFileRoutes(app, ctx);
+  registerGroupPushRoutes(app, ctx);
+  registerBatchRoutes(app, ctx);
   // device-facing routes (/v1/...) share one encapsulated context, the only one with CORS
   void app.register(async (deviceApi) => {
     await deviceCors(deviceApi, { origins: config.cors.origins });

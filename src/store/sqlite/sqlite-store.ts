@@ -20,13 +20,19 @@ import type {
   TargetSet,
   Store,
   SealedCredentialStore,
+  StoreStats,
 } from '../types.js';
 import type { RelayQueue } from '../../relay/types.js';
 import { sqliteSealedCredentialStore } from './channel-credential-store.js';
 import { relayEnqueuer, sqliteRelayQueue } from './relay-store.js';
+import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
+import { sqliteFileStore } from './file-store.js';
+import { sqliteGroupStore } from './group-store.js';
+import { sqliteScheduleStore } from './schedule-store.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteStoreStats } from './store-stats.js';
 
 export interface SqliteOptions {
   /** Database file path, or ':memory:'. */
@@ -116,8 +122,12 @@ export class SqliteStore implements Store {
   readonly callbacks: CallbackStore;
   readonly relay: RelayQueue;
   readonly channelCredentials: SealedCredentialStore;
+  readonly schedules: ScheduleStore;
+  readonly files: FileStore;
+  readonly groups: GroupStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
+  private readonly statsReader: SqliteStoreStats;
 
   constructor(options: SqliteOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -345,7 +355,11 @@ export class SqliteStore implements Store {
     this.callbacks = sqliteCallbackStore(db);
     this.relay = sqliteRelayQueue(db);
     this.channelCredentials = sqliteSealedCredentialStore(db);
+    this.schedules = sqliteScheduleStore(db);
+    this.files = sqliteFileStore(db);
+    this.groups = sqliteGroupStore(db);
     this.pingStatement = db.prepare('SELECT 1');
+    this.statsReader = new SqliteStoreStats(db, options.path);
     this.cids = {
       async issue(records) {
         issueCids.immediate(records);
@@ -361,9 +375,14 @@ export class SqliteStore implements Store {
     this.pingStatement.get();
   }
 
+  stats(): Promise<StoreStats> {
+    return this.statsReader.read();
+  }
+
   async close(): Promise<void> {
     this.pushCommits.flush();
     if (this.db.open) this.db.close();
+    await this.statsReader.close();
   }
 }
 
