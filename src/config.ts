@@ -48,6 +48,11 @@ export interface Config {
     narrowTargets: number;
     /** How long an inboxed push stays in memory after it was sent to connected devices. */
     residentSeconds: number;
+    /**
+     * Milliseconds one minute of `big_push_duration` lasts: 60000. Only tests and demos want
+     * anything else (a paced push of 2 minutes then runs 2 x this).
+     */
+    pacingMinuteMs: number;
   };
   gateway: {
     /** Seconds between device pings; silent for 2.5 of them and the connection is closed. */
@@ -96,7 +101,7 @@ export const DEFAULT_CONFIG: Config = {
     registrationsPerWindow: 20_000,
     devicesPerAlias: 10,
   },
-  delivery: { narrowTargets: 1000, residentSeconds: 60 },
+  delivery: { narrowTargets: 1000, residentSeconds: 60, pacingMinuteMs: 60_000 },
   gateway: {
     heartbeatSeconds: 30,
     maxFrameBytes: 4096,
@@ -191,6 +196,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   if (!Number.isInteger(config.delivery.narrowTargets) || config.delivery.narrowTargets < 0) {
     throw new ConfigError('delivery.narrowTargets must be a non-negative integer');
+  }
+  if (!Number.isInteger(config.delivery.pacingMinuteMs) || config.delivery.pacingMinuteMs < 100) {
+    throw new ConfigError('delivery.pacingMinuteMs must be an integer of at least 100');
   }
   if (!Number.isInteger(config.listenBacklog) || config.listenBacklog < 1) {
     throw new ConfigError('listenBacklog must be a positive integer');

@@ -6,6 +6,7 @@ import type { DeviceRegistry } from './devices/registry.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { Config } from './config.js';
 import type { AcceptService } from './delivery/accept.js';
+import type { Pacer } from './delivery/pacing.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Store } from './store/types.js';
@@ -22,5 +23,6 @@ export interface ServerContext {
   index: AudienceIndex;
   registry: DeviceRegistry;
   delivery: DeliveryService;
+  pacer: Pacer;
   gateway: Gateway;
 }

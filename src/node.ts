@@ -7,6 +7,7 @@ import type { ServerContext } from './context.js';
 import { AudienceIndex } from './audience/audience-index.js';
 import { AcceptService } from './delivery/accept.js';
 import { DeliveryService } from './delivery/delivery-service.js';
+import { Pacer } from './delivery/pacing.js';
 import { Planner } from './delivery/planner.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { Gateway } from './gateway/gateway.js';
@@ -44,7 +45,11 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     store,
     ids,
     new Planner(index),
-    { broadcastsPerDay: config.limits.broadcastsPerDay, inboxTargets: config.delivery.narrowTargets },
+    {
+      broadcastsPerDay: config.limits.broadcastsPerDay,
+      inboxTargets: config.delivery.narrowTargets,
+      pacingMinuteMs: config.delivery.pacingMinuteMs,
+    },
     { callbackCheck: callbackUrlCheck(store) },
   );
   const delivery = new DeliveryService(store, registry, logger, {
@@ -56,6 +61,9 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   // before delivery's listener: the sink knows the push before its first receipt can arrive
   accept.onAccepted((push) => callbacks.accepted(push));
   accept.onAccepted((push, targets, how) => delivery.accepted(push, targets, how));
+  const pacer = new Pacer(store.pacing, delivery, logger, { minuteMs: config.delivery.pacingMinuteMs, tickMs: 200 });
+  // after delivery's: the push is held before its first slice is released
+  accept.onAccepted((push, targets) => pacer.accepted(push, targets));
   const gateway = new Gateway(registry, delivery, logger, config.gateway);
   const metrics = new Metrics();
   const ctx: ServerContext = {
@@ -69,15 +77,18 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     index,
     registry,
     delivery,
+    pacer,
     gateway,
   };
   const http = buildHttpServer(ctx);
   gateway.attach(http.server);
   await delivery.start(gateway, callbacks);
+  await pacer.start();
   try {
     await http.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
   } catch (err) {
     await gateway.close();
+    await pacer.stop();
     await delivery.stop();
     await store.close();
     throw err;
@@ -96,6 +107,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     stopping ??= (async () => {
       await gateway.close();
       await http.close();
+      await pacer.stop();
       await delivery.stop();
       await sender.stop();
       await store.close();

@@ -152,7 +152,7 @@ export class DeliveryService implements GatewayHooks {
 
   private fromRow(row: LivePushRow): LivePush {
     const r = row.receipts;
-    return new LivePush(
+    const lp = new LivePush(
       row.push,
       RoaringBitmap32.deserialize(row.targets, 'portable'),
       {
@@ -165,6 +165,9 @@ export class DeliveryService implements GatewayHooks {
       },
       this.options.narrowTargets,
     );
+    // paced: nothing is released until the pacer restores its progress
+    if (row.push.options.bigPushDuration > 0) lp.releasedThrough = -1;
+    return lp;
   }
 
   /**
@@ -198,6 +201,13 @@ export class DeliveryService implements GatewayHooks {
     const app = this.app(push.appKey);
     const replaced = push.options.overrideMsgId === undefined ? undefined : app.byId.get(push.options.overrideMsgId);
     if (replaced) replaced.overridden = true;
+    if (push.options.bigPushDuration > 0) {
+      // paced: held with no target released; the pacer hands out slices through release()
+      const paced = new LivePush(push, targets.bitmap, {}, this.options.narrowTargets);
+      paced.releasedThrough = -1;
+      app.add(paced);
+      return;
+    }
 
     const sessions = this.presence?.sessions(push.appKey);
     // Walk whichever side is smaller: the targets or this node's connections.
@@ -224,6 +234,34 @@ export class DeliveryService implements GatewayHooks {
     app.add(lp);
     // After the HTTP answer, and in slices, so a big fan-out never holds the event loop for long.
     if (recipients.length > 0) setImmediate(() => this.fanOut(lp, recipients, 0));
+  }
+
+  /** Paced pushes held in memory (the pacer restores its progress on them at start). */
+  pacedPushes(): LivePush[] {
+    const out: LivePush[] = [];
+    for (const app of this.apps.values()) for (const lp of app.byId.values()) if (lp.push.options.bigPushDuration > 0) out.push(lp);
+    return out;
+  }
+
+  /**
+   * Releases the next slice of a paced push: targets numbered up to the last of `nums` are owed
+   * it from now on, and those of `nums` connected here are sent it. False when the push is no
+   * longer held or deliverable (expired, revoked, overridden): nothing more to release.
+   */
+  release(appKey: string, msgId: string, nums: ArrayLike<number>): boolean {
+    const lp = this.apps.get(appKey)?.byId.get(msgId);
+    if (!lp || !lp.deliverable(Date.now())) return false;
+    if (nums.length === 0) return true;
+    lp.releasedThrough = Math.max(lp.releasedThrough, nums[nums.length - 1]!);
+    const sessions = this.presence?.sessions(appKey);
+    if (!sessions || sessions.size === 0) return true;
+    const recipients: DeviceSession[] = [];
+    for (let i = 0; i < nums.length; i++) {
+      const s = sessions.get(nums[i]!);
+      if (s && !lp.hasAcked(s.num)) recipients.push(s);
+    }
+    if (recipients.length > 0) this.fanOut(lp, recipients, 0);
+    return true;
   }
 
   private fanOut(lp: LivePush, recipients: DeviceSession[], from: number): void {

@@ -124,4 +124,16 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX inbox_by_expiry ON inbox (expires_at);
   `,
+  // 5: paced pushes (big_push_duration): how far each has been released, by count of targets
+  // and the last device number released, so a restart resumes without repeating or skipping
+  `
+  CREATE TABLE paced_pushes (
+    msg_id       INTEGER PRIMARY KEY,
+    app_key      TEXT NOT NULL,
+    released     INTEGER NOT NULL,
+    last_num     INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    finished_at  INTEGER
+  );
+  `,
 ];

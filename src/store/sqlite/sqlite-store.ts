@@ -22,6 +22,8 @@ import type {
 } from '../types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
+import { sqlitePacingStore } from './pacing-store.js';
+import type { PacingStore } from '../pacing-types.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteOptions {
@@ -110,6 +112,7 @@ export class SqliteStore implements Store {
   readonly cids: CidStore;
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
+  readonly pacing: PacingStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
 
@@ -335,6 +338,7 @@ export class SqliteStore implements Store {
     });
     this.devices = sqliteDeviceStore(db);
     this.callbacks = sqliteCallbackStore(db);
+    this.pacing = sqlitePacingStore(db);
     this.pingStatement = db.prepare('SELECT 1');
     this.cids = {
       async issue(records) {
