@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppDirectory } from './apps/app-directory.js';
 import type { AudienceIndex } from './audience/audience-index.js';
+import type { AudienceDefinitions } from './audience/segments.js';
 import type { DeliveryService } from './delivery/delivery-service.js';
 import type { DeviceRegistry } from './devices/registry.js';
 import type { Gateway } from './gateway/gateway.js';
@@ -21,6 +22,8 @@ export interface ServerContext {
   rateLimiter: RateLimiter;
   metrics: Metrics;
   index: AudienceIndex;
+  /** Saved segments and A/B tests, resolved to devices. */
+  definitions: AudienceDefinitions;
   registry: DeviceRegistry;
   delivery: DeliveryService;
   pacer: Pacer;

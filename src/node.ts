@@ -5,6 +5,7 @@ import { buildHttpServer } from './api/http/server.js';
 import { sqliteFile, type Config } from './config.js';
 import type { ServerContext } from './context.js';
 import { AudienceIndex } from './audience/audience-index.js';
+import { AudienceDefinitions } from './audience/segments.js';
 import { AcceptService } from './delivery/accept.js';
 import { DeliveryService } from './delivery/delivery-service.js';
 import { Pacer } from './delivery/pacing.js';
@@ -41,10 +42,11 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const ids = new MsgIdGenerator(config.nodeId, await store.pushes.maxMsgId());
   const index = await AudienceIndex.load(store.devices);
   const registry = new DeviceRegistry(store, index, { devicesPerAlias: config.limits.devicesPerAlias });
+  const definitions = new AudienceDefinitions(store.segments, index);
   const accept = new AcceptService(
     store,
     ids,
-    new Planner(index),
+    new Planner(index, definitions),
     {
       broadcastsPerDay: config.limits.broadcastsPerDay,
       inboxTargets: config.delivery.narrowTargets,
@@ -75,6 +77,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     rateLimiter: new RateLimiter(),
     metrics,
     index,
+    definitions,
     registry,
     delivery,
     pacer,

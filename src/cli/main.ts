@@ -4,6 +4,7 @@ import { APP_USAGE, appCommand } from './app.js';
 import { UsageError } from './args.js';
 import { DEVICE_USAGE, deviceCommand } from './device.js';
 import { REPORT_USAGE, reportCommand } from './report.js';
+import { SEGMENT_USAGE, segmentCommand } from './segment.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
 
 const USAGE = `Borealis: self-hosted push notifications, wire-compatible with JPush v3.
@@ -15,6 +16,8 @@ ${APP_USAGE}
 ${DEVICE_USAGE}
 
 ${REPORT_USAGE}
+
+${SEGMENT_USAGE}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -28,6 +31,9 @@ async function main(argv: string[]): Promise<number> {
       return deviceCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'segment':
+    case 'abtest':
+      return segmentCommand(command, rest);
     case 'help':
     case '--help':
     case '-h':

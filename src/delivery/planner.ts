@@ -1,4 +1,5 @@
-import type { AudienceIndex, Bitmap } from '../audience/audience-index.js';
+import { RoaringBitmap32, type AudienceIndex, type Bitmap } from '../audience/audience-index.js';
+import type { AudienceDefinitions } from '../audience/segments.js';
 import { errors } from '../domain/errors.js';
 import { PLATFORMS, type Platform, type Push } from '../domain/push.js';
 import { effectivePlatforms } from './render.js';
@@ -16,14 +17,18 @@ export interface PlannedTargets {
  * when none matches. Devices of a platform the push has no content for are not targets.
  */
 export class Planner {
-  constructor(private readonly index: AudienceIndex) {}
+  constructor(
+    private readonly index: AudienceIndex,
+    /** Saved segments and A/B tests; without them those audiences match nothing. */
+    private readonly definitions?: AudienceDefinitions,
+  ) {}
 
   async plan(push: Push): Promise<PlannedTargets> {
     const a = push.audience;
     // Audience kinds whose definitions live in features this server does not have yet:
     // nothing can match them, and saying why beats a bare 1011.
-    if (a.segment) throw errors.noTarget('no devices match: segments are not defined on this server');
-    if (a.abtest) throw errors.noTarget('no devices match: A/B tests are not defined on this server');
+    if (a.segment && !this.definitions) throw errors.noTarget('no devices match: segments are not defined on this server');
+    if (a.abtest && !this.definitions) throw errors.noTarget('no devices match: A/B tests are not defined on this server');
     if (a.fileId !== undefined) throw errors.noTarget('no devices match: file_id does not exist');
     if (a.liveActivityId !== undefined) throw errors.noTarget('no devices match: live_activity_id is not registered');
 
@@ -33,8 +38,13 @@ export class Planner {
     }
     const pushPlatforms = platforms.filter((p): p is Platform => (PLATFORMS as readonly string[]).includes(p));
     // All four push platforms with content means "all" (web included); otherwise only those named.
-    const bitmap =
+    let bitmap =
       platforms.length === 0 ? null : await this.index.resolve(push.appKey, platforms.includes('web') ? PLATFORMS : pushPlatforms, a);
+    // segment and abtest AND with the other audience kinds (one value each, as JPush allows)
+    if (bitmap && this.definitions) {
+      for (const id of a.segment ?? []) bitmap = RoaringBitmap32.and(bitmap, await this.definitions.segment(push.appKey, id));
+      for (const ref of a.abtest ?? []) bitmap = RoaringBitmap32.and(bitmap, await this.definitions.abtest(push.appKey, ref));
+    }
     if (!bitmap || bitmap.isEmpty) throw errors.noTarget();
     // run containers only pay off for long runs of consecutive numbers, never in a short list
     if (bitmap.size > 64) bitmap.runOptimize();

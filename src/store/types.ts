@@ -2,6 +2,7 @@ import type { DevicePlatform, DeviceRecord } from '../devices/types.js';
 import type { AcceptedPush } from '../domain/push.js';
 import type { CallbackBatch } from '../receipts/types.js';
 import type { PacingStore } from './pacing-types.js';
+import type { SegmentStore } from './segment-types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
 export interface AppRecord {
@@ -191,6 +192,7 @@ export interface Store {
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
   readonly pacing: PacingStore;
+  readonly segments: SegmentStore;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

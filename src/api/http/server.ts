@@ -5,6 +5,7 @@ import { registerDeviceRegistrationRoute } from '../device/register-route.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
+import { registerSegmentRoutes } from '../jpush/segment-routes.js';
 import { installErrorHandling } from './errors.js';
 
 /**
@@ -53,6 +54,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerPushRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
   registerReportRoutes(app, ctx);
+  registerSegmentRoutes(app, ctx);
   registerDeviceRegistrationRoute(app, ctx);
   return app;
 }

@@ -136,4 +136,27 @@ export const MIGRATIONS: readonly string[] = [
     finished_at  INTEGER
   );
   `,
+  // 6: segments and A/B tests: saved audience expressions of an app (definitions as JSON), and
+  // when devices were last seen, for "active in the last N days"
+  `
+  CREATE TABLE segments (
+    app_key     TEXT NOT NULL,
+    segment_id  TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    definition  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (app_key, segment_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE abtests (
+    app_key     TEXT NOT NULL,
+    abtest_id   TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    segment_id  TEXT,
+    definition  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (app_key, abtest_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX devices_by_last_online ON devices (app_key, last_online_at) WHERE last_online_at IS NOT NULL;
+  `,
 ];

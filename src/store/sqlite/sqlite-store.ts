@@ -24,6 +24,8 @@ import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { sqlitePacingStore } from './pacing-store.js';
 import type { PacingStore } from '../pacing-types.js';
+import { sqliteSegmentStore } from './segment-store.js';
+import type { SegmentStore } from '../segment-types.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteOptions {
@@ -113,6 +115,7 @@ export class SqliteStore implements Store {
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
   readonly pacing: PacingStore;
+  readonly segments: SegmentStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
 
@@ -339,6 +342,7 @@ export class SqliteStore implements Store {
     this.devices = sqliteDeviceStore(db);
     this.callbacks = sqliteCallbackStore(db);
     this.pacing = sqlitePacingStore(db);
+    this.segments = sqliteSegmentStore(db);
     this.pingStatement = db.prepare('SELECT 1');
     this.cids = {
       async issue(records) {
