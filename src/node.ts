@@ -9,6 +9,7 @@ import { AudienceDefinitions } from './audience/segments.js';
 import { AcceptService } from './delivery/accept.js';
 import { DeliveryService } from './delivery/delivery-service.js';
 import { Pacer } from './delivery/pacing.js';
+import { ActivityRecorder } from './devices/activity.js';
 import { Planner } from './delivery/planner.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { Gateway } from './gateway/gateway.js';
@@ -59,6 +60,8 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     residentMs: config.delivery.residentSeconds * 1000,
     backlogWindowBytes: Math.min(128 * 1024, Math.floor(config.gateway.maxBufferedBytes / 4)),
   });
+  const activity = new ActivityRecorder(store.activity, logger);
+  delivery.onSeen((appKey, num) => activity.seen(appKey, num));
   const callbacks = new CallbackSink(store, logger, { batchEvents: config.callbacks.batchEvents });
   // before delivery's listener: the sink knows the push before its first receipt can arrive
   accept.onAccepted((push) => callbacks.accepted(push));
@@ -87,12 +90,14 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   gateway.attach(http.server);
   await delivery.start(gateway, callbacks);
   await pacer.start();
+  activity.start();
   try {
     await http.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
   } catch (err) {
     await gateway.close();
     await pacer.stop();
     await delivery.stop();
+    await activity.stop();
     await store.close();
     throw err;
   }
@@ -112,6 +117,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
       await http.close();
       await pacer.stop();
       await delivery.stop();
+      await activity.stop();
       await sender.stop();
       await store.close();
     })();

@@ -121,6 +121,7 @@ export class DeliveryService implements GatewayHooks {
   private moreExpired = false;
   /** Clicks recorded for the next save, by the connection that sent them (told once saved). */
   private clicksToConfirm = new Map<DeviceSession, string[]>();
+  private readonly seenListeners: ((appKey: string, num: number) => void)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -555,7 +556,13 @@ export class DeliveryService implements GatewayHooks {
 
   // ---- persistence -------------------------------------------------------------------------
 
+  /** Hears of every device that connects or disconnects (activity statistics). */
+  onSeen(listener: (appKey: string, num: number) => void): void {
+    this.seenListeners.push(listener);
+  }
+
   private seen(session: DeviceSession): void {
+    for (const listener of this.seenListeners) listener(session.appKey, session.num);
     let set = this.onlineSeen.get(session.appKey);
     if (!set) this.onlineSeen.set(session.appKey, (set = new Set()));
     set.add(session.num);

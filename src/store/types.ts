@@ -3,6 +3,7 @@ import type { AcceptedPush } from '../domain/push.js';
 import type { CallbackBatch } from '../receipts/types.js';
 import type { PacingStore } from './pacing-types.js';
 import type { SegmentStore } from './segment-types.js';
+import type { ActivityStore } from './activity-types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
 export interface AppRecord {
@@ -193,6 +194,7 @@ export interface Store {
   readonly callbacks: CallbackStore;
   readonly pacing: PacingStore;
   readonly segments: SegmentStore;
+  readonly activity: ActivityStore;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -6,6 +6,7 @@ import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
 import { registerSegmentRoutes } from '../jpush/segment-routes.js';
+import { registerUsersRoute } from '../jpush/users-routes.js';
 import { installErrorHandling } from './errors.js';
 
 /**
@@ -55,6 +56,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerDeviceRoutes(app, ctx);
   registerReportRoutes(app, ctx);
   registerSegmentRoutes(app, ctx);
+  registerUsersRoute(app, ctx);
   registerDeviceRegistrationRoute(app, ctx);
   return app;
 }

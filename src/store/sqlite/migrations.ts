@@ -159,4 +159,16 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX devices_by_last_online ON devices (app_key, last_online_at) WHERE last_online_at IS NOT NULL;
   `,
+  // 7: /v3/users: which devices were connected in each hour, day and month (a bitmap of device
+  // numbers per app and period), and new devices by registration time
+  `
+  CREATE TABLE device_activity (
+    app_key  TEXT NOT NULL,
+    unit     TEXT NOT NULL,
+    period   INTEGER NOT NULL,
+    devices  BLOB NOT NULL,
+    PRIMARY KEY (app_key, unit, period)
+  ) WITHOUT ROWID;
+  CREATE INDEX devices_by_created ON devices (app_key, created_at);
+  `,
 ];

@@ -26,6 +26,8 @@ import { sqlitePacingStore } from './pacing-store.js';
 import type { PacingStore } from '../pacing-types.js';
 import { sqliteSegmentStore } from './segment-store.js';
 import type { SegmentStore } from '../segment-types.js';
+import { sqliteActivityStore } from './activity-store.js';
+import type { ActivityStore } from '../activity-types.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteOptions {
@@ -116,6 +118,7 @@ export class SqliteStore implements Store {
   readonly callbacks: CallbackStore;
   readonly pacing: PacingStore;
   readonly segments: SegmentStore;
+  readonly activity: ActivityStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
 
@@ -343,6 +346,7 @@ export class SqliteStore implements Store {
     this.callbacks = sqliteCallbackStore(db);
     this.pacing = sqlitePacingStore(db);
     this.segments = sqliteSegmentStore(db);
+    this.activity = sqliteActivityStore(db);
     this.pingStatement = db.prepare('SELECT 1');
     this.cids = {
       async issue(records) {
