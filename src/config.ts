@@ -65,6 +65,16 @@ export interface Config {
     /** Unsent bytes a connection may hold before it is closed as a slow consumer. */
     maxBufferedBytes: number;
   };
+  sms: {
+    /** Gateway used by `borealis app sms` when no --endpoint is given (the JSMS API). */
+    endpoint: string;
+    /** How often SMS supplement jobs that came due are looked for, in ms. */
+    pollMs: number;
+    /** An SMS gateway must answer within this many ms. */
+    timeoutMs: number;
+    /** SMS requests in flight at once. */
+    concurrency: number;
+  };
   callbacks: {
     /** A receipt receiver must answer within this many ms, else the attempt failed. */
     timeoutMs: number;
@@ -109,6 +119,7 @@ export const DEFAULT_CONFIG: Config = {
     frameBurst: 50,
     maxBufferedBytes: 1024 * 1024,
   },
+  sms: { endpoint: 'https://api.sms.jpush.cn', pollMs: 1000, timeoutMs: 10_000, concurrency: 8 },
   callbacks: {
     timeoutMs: 10_000,
     retryBaseMs: 1000,
@@ -209,6 +220,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   for (const [k, v] of Object.entries(config.gateway)) {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(`gateway.${k} must be a positive integer`);
   }
+  for (const k of ['pollMs', 'timeoutMs', 'concurrency'] as const) {
+    const v = config.sms[k];
+    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`sms.${k} must be a positive integer`);
+  }
+  if (!/^https?:\/\/[^/]/.test(config.sms.endpoint)) throw new ConfigError('sms.endpoint must be an http(s) URL');
   for (const [k, v] of Object.entries(config.callbacks)) {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`callbacks.${k} must be a positive integer`);
   }

@@ -10,6 +10,7 @@ import { AcceptService } from './delivery/accept.js';
 import { DeliveryService } from './delivery/delivery-service.js';
 import { Pacer } from './delivery/pacing.js';
 import { ActivityRecorder } from './devices/activity.js';
+import { SmsSupplement } from './channels/sms/sms-supplement.js';
 import { Planner } from './delivery/planner.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { Gateway } from './gateway/gateway.js';
@@ -91,10 +92,13 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   await delivery.start(gateway, callbacks);
   await pacer.start();
   activity.start();
+  const sms = new SmsSupplement(store, delivery, callbacks, logger, config.sms);
+  sms.start();
   try {
     await http.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
   } catch (err) {
     await gateway.close();
+    await sms.stop();
     await pacer.stop();
     await delivery.stop();
     await activity.stop();
@@ -115,6 +119,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     stopping ??= (async () => {
       await gateway.close();
       await http.close();
+      await sms.stop();
       await pacer.stop();
       await delivery.stop();
       await activity.stop();

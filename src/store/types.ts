@@ -4,6 +4,7 @@ import type { CallbackBatch } from '../receipts/types.js';
 import type { PacingStore } from './pacing-types.js';
 import type { SegmentStore } from './segment-types.js';
 import type { ActivityStore } from './activity-types.js';
+import type { SmsStore } from './sms-types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
 export interface AppRecord {
@@ -195,6 +196,8 @@ export interface Store {
   readonly pacing: PacingStore;
   readonly segments: SegmentStore;
   readonly activity: ActivityStore;
+  /** SMS supplement: jobs are written with their push by `pushes.insert`. */
+  readonly sms: SmsStore;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

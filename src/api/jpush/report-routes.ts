@@ -148,6 +148,9 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
           const push = await ctx.store.pushes.get(f.msgId);
           const pacing = push ? await ctx.pacer.progress(owner.appKey, push, f.total.target) : undefined;
           if (pacing) entry.big_push = pacing;
+          // Borealis extension: what the SMS supplement (sms_message) did
+          const sms = push?.smsMessage ? await ctx.store.sms.counts(f.msgId) : undefined;
+          if (sms) entry.sms = sms;
           out.push(entry);
         }
         return reply.send(out);

@@ -171,4 +171,37 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX devices_by_created ON devices (app_key, created_at);
   `,
+  // 8: SMS supplement (sms_message): each app's SMS gateway account; one job per push with an
+  // sms_message, written with the push and due delay_time after it; one row per device an SMS
+  // was claimed for (before the gateway is called), then marked with the gateway's answer
+  `
+  CREATE TABLE app_sms (
+    app_key     TEXT PRIMARY KEY,
+    endpoint    TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    secret      TEXT NOT NULL,
+    sign_id     INTEGER,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE TABLE sms_jobs (
+    msg_id       INTEGER PRIMARY KEY,
+    app_key      TEXT NOT NULL,
+    due_at       INTEGER NOT NULL,
+    finished_at  INTEGER,
+    skipped      INTEGER NOT NULL DEFAULT 0,
+    note         TEXT
+  );
+  CREATE INDEX sms_jobs_due ON sms_jobs (due_at) WHERE finished_at IS NULL;
+  CREATE TABLE sms_sends (
+    msg_id      INTEGER NOT NULL,
+    num         INTEGER NOT NULL,
+    app_key     TEXT NOT NULL,
+    mobile      TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    result      TEXT,
+    claimed_at  INTEGER NOT NULL,
+    done_at     INTEGER,
+    PRIMARY KEY (msg_id, num)
+  ) WITHOUT ROWID;
+  `,
 ];

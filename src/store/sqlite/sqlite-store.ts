@@ -28,6 +28,8 @@ import { sqliteSegmentStore } from './segment-store.js';
 import type { SegmentStore } from '../segment-types.js';
 import { sqliteActivityStore } from './activity-store.js';
 import type { ActivityStore } from '../activity-types.js';
+import { sqliteSmsStore } from './sms-store.js';
+import type { SmsStore } from '../sms-types.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteOptions {
@@ -119,6 +121,7 @@ export class SqliteStore implements Store {
   readonly pacing: PacingStore;
   readonly segments: SegmentStore;
   readonly activity: ActivityStore;
+  readonly sms: SmsStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
 
@@ -146,6 +149,7 @@ export class SqliteStore implements Store {
         `INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body, targets, target_count, inbox)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      smsJobInsert: db.prepare('INSERT OR IGNORE INTO sms_jobs (msg_id, app_key, due_at) VALUES (?, ?, ?)'),
       inboxInsert: db.prepare('INSERT OR IGNORE INTO inbox (app_key, num, msg_id, expires_at) VALUES (?, ?, ?, ?)'),
       inboxOf: db
         .prepare('SELECT msg_id FROM inbox WHERE app_key = ? AND num = ? AND expires_at > ? ORDER BY msg_id')
@@ -228,6 +232,9 @@ export class SqliteStore implements Store {
           for (const num of targets.inbox) s.inboxInsert.run(p.appKey, num, id, expiresAt);
         }
         if (p.cid !== undefined) s.cidUse.run(BigInt(msgId), p.sendno, createdAt, p.cid);
+        // SMS supplement: due delay_time after the push, durable with it
+        const delay = p.smsMessage?.delay_time;
+        if (typeof delay === 'number') s.smsJobInsert.run(BigInt(msgId), p.appKey, createdAt + delay * 1000);
         const overridden = p.options.overrideMsgId;
         if (overridden !== undefined) s.pushOverride.run(BigInt(msgId), toBigInt(overridden));
       }
@@ -347,6 +354,7 @@ export class SqliteStore implements Store {
     this.pacing = sqlitePacingStore(db);
     this.segments = sqliteSegmentStore(db);
     this.activity = sqliteActivityStore(db);
+    this.sms = sqliteSmsStore(db);
     this.pingStatement = db.prepare('SELECT 1');
     this.cids = {
       async issue(records) {
