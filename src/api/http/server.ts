@@ -7,6 +7,7 @@ import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
 import { registerSegmentRoutes } from '../jpush/segment-routes.js';
 import { registerUsersRoute } from '../jpush/users-routes.js';
+import { deviceCors } from './device-cors.js';
 import { installErrorHandling } from './errors.js';
 
 /**
@@ -57,7 +58,11 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerReportRoutes(app, ctx);
   registerSegmentRoutes(app, ctx);
   registerUsersRoute(app, ctx);
-  registerDeviceRegistrationRoute(app, ctx);
+  // device-facing routes (/v1/...) share one encapsulated context, the only one with CORS
+  void app.register(async (deviceApi) => {
+    await deviceCors(deviceApi, { origins: config.cors.origins });
+    registerDeviceRegistrationRoute(deviceApi, ctx);
+  });
   return app;
 }
 
