@@ -36,8 +36,24 @@ export interface Config {
     broadcastsPerDay: number;
     /** Device registrations per app per rate window (2002 beyond); 0 = unlimited. */
     registrationsPerWindow: number;
+    /**
+     * Device registrations per source address per rate window (2002 beyond); 0 = unlimited.
+     * IPv6 addresses count per /64, the block one host usually has.
+     */
+    registrationsPerAddress: number;
     /** Devices one alias may be bound to (7015 beyond; JPush allows 10); 0 = unlimited. */
     devicesPerAlias: number;
+  };
+  /** Time limits on HTTP connections (plain HTTP/1.1; with TLS the idle limit applies). */
+  http: {
+    /** A client must send its complete request headers within this time (HTTP 408 after). */
+    headersTimeoutMs: number;
+    /** A client must send its complete request, headers and body, within this time (408 after). */
+    requestTimeoutMs: number;
+    /** A connection on which nothing moves for this long is closed. */
+    idleTimeoutMs: number;
+    /** A kept-alive connection waiting for its next request is closed after this long. */
+    keepAliveTimeoutMs: number;
   };
   delivery: {
     /**
@@ -116,8 +132,10 @@ export const DEFAULT_CONFIG: Config = {
     windowSeconds: 60,
     broadcastsPerDay: 10,
     registrationsPerWindow: 20_000,
+    registrationsPerAddress: 1000,
     devicesPerAlias: 10,
   },
+  http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 120_000, keepAliveTimeoutMs: 72_000 },
   delivery: { narrowTargets: 1000, residentSeconds: 60, pacingMinuteMs: 60_000 },
   gateway: {
     heartbeatSeconds: 30,
@@ -234,6 +252,12 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`sms.${k} must be a positive integer`);
   }
   if (!/^https?:\/\/[^/]/.test(config.sms.endpoint)) throw new ConfigError('sms.endpoint must be an http(s) URL');
+  for (const [k, v] of Object.entries(config.http)) {
+    if (!Number.isSafeInteger(v) || v < 100) throw new ConfigError(`http.${k} must be an integer of at least 100 (ms)`);
+  }
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    throw new ConfigError('http.headersTimeoutMs must not exceed http.requestTimeoutMs');
+  }
   for (const [k, v] of Object.entries(config.callbacks)) {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`callbacks.${k} must be a positive integer`);
   }
