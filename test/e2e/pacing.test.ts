@@ -90,7 +90,7 @@ async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<
 test('a paced push to 2,000 devices spreads evenly and resumes after kill -9 with nothing lost or repeated', { timeout: 240_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'borealis-pacing-'));
   const configFile = join(dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify({ logLevel: 'info', delivery: { pacingMinuteMs: MINUTE_MS } }));
+  writeFileSync(configFile, JSON.stringify({ logLevel: 'info', delivery: { pacingMinuteMs: MINUTE_MS }, limits: { registrationsPerAddress: 0 } }));
   const created = runCli(['app', 'create', '--name', 'paced', '--json', '--data', dir, '--config', configFile]);
   assert.equal(created.status, 0, created.stderr);
   const creds = JSON.parse(created.stdout) as Creds;
