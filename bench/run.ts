@@ -3,6 +3,7 @@ import { benchConnections } from './connections.js';
 import { benchFanout } from './fanout.js';
 import { benchPushAccept } from './push-accept.js';
 import { benchStorm } from './storm.js';
+import { benchFilePush, benchSchedules } from './schedules-files.js';
 import { CpuWatch, waitForQuiet } from './cpu-watch.js';
 import { fmt, machine } from './lib.js';
 
@@ -13,6 +14,8 @@ const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   fanout: benchFanout,
   storm: benchStorm,
   audience: benchAudience,
+  schedules: benchSchedules,
+  'file-push': benchFilePush,
 };
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);

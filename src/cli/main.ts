@@ -3,6 +3,7 @@ import { ConfigError } from '../config.js';
 import { APP_USAGE, appCommand } from './app.js';
 import { UsageError } from './args.js';
 import { DEVICE_USAGE, deviceCommand } from './device.js';
+import { GROUP_USAGE, groupCommand } from './group.js';
 import { REPORT_USAGE, reportCommand } from './report.js';
 import { SEGMENT_USAGE, segmentCommand } from './segment.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
@@ -18,6 +19,8 @@ ${DEVICE_USAGE}
 ${REPORT_USAGE}
 
 ${SEGMENT_USAGE}
+
+${GROUP_USAGE}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -34,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
     case 'segment':
     case 'abtest':
       return segmentCommand(command, rest);
+    case 'group':
+      return groupCommand(rest);
     case 'help':
     case '--help':
     case '-h':

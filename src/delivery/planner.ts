@@ -1,6 +1,7 @@
 import { RoaringBitmap32, type AudienceIndex, type Bitmap } from '../audience/audience-index.js';
 import type { AudienceDefinitions } from '../audience/segments.js';
 import { errors } from '../domain/errors.js';
+import type { FileAudience } from '../files/file-audience.js';
 import { PLATFORMS, type Platform, type Push } from '../domain/push.js';
 import { effectivePlatforms } from './render.js';
 
@@ -19,17 +20,17 @@ export interface PlannedTargets {
 export class Planner {
   constructor(
     private readonly index: AudienceIndex,
+    private readonly files?: FileAudience,
     /** Saved segments and A/B tests; without them those audiences match nothing. */
     private readonly definitions?: AudienceDefinitions,
   ) {}
 
   async plan(push: Push): Promise<PlannedTargets> {
     const a = push.audience;
-    // Audience kinds whose definitions live in features this server does not have yet:
-    // nothing can match them, and saying why beats a bare 1011.
+    // Audience kinds whose definitions live in features this server does not have (or was not
+    // given): nothing can match them, and saying why beats a bare 1011.
     if (a.segment && !this.definitions) throw errors.noTarget('no devices match: segments are not defined on this server');
     if (a.abtest && !this.definitions) throw errors.noTarget('no devices match: A/B tests are not defined on this server');
-    if (a.fileId !== undefined) throw errors.noTarget('no devices match: file_id does not exist');
     if (a.liveActivityId !== undefined) throw errors.noTarget('no devices match: live_activity_id is not registered');
 
     const platforms = effectivePlatforms(push);
@@ -38,8 +39,15 @@ export class Planner {
     }
     const pushPlatforms = platforms.filter((p): p is Platform => (PLATFORMS as readonly string[]).includes(p));
     // All four push platforms with content means "all" (web included); otherwise only those named.
-    let bitmap =
-      platforms.length === 0 ? null : await this.index.resolve(push.appKey, platforms.includes('web') ? PLATFORMS : pushPlatforms, a);
+    const wanted = platforms.includes('web') ? PLATFORMS : pushPlatforms;
+    let bitmap: Bitmap | null = null;
+    if (a.fileId !== undefined) {
+      const fromFile = await this.files?.resolve(push.appKey, a.fileId, a.fileOwner);
+      if (!fromFile) throw errors.noTarget('no devices match: file_id does not exist or has expired');
+      bitmap = wanted.length === PLATFORMS.length ? fromFile : RoaringBitmap32.and(fromFile, this.index.platformSet(push.appKey, wanted));
+    } else if (platforms.length > 0) {
+      bitmap = await this.index.resolve(push.appKey, wanted, a);
+    }
     // segment and abtest AND with the other audience kinds (one value each, as JPush allows)
     if (bitmap && this.definitions) {
       for (const id of a.segment ?? []) bitmap = RoaringBitmap32.and(bitmap, await this.definitions.segment(push.appKey, id));

@@ -5,6 +5,7 @@ import type { PacingStore } from './pacing-types.js';
 import type { SegmentStore } from './segment-types.js';
 import type { ActivityStore } from './activity-types.js';
 import type { SmsStore } from './sms-types.js';
+import type { FileStore, GroupStore, ScheduleStore } from './advanced-types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
 export interface AppRecord {
@@ -198,6 +199,9 @@ export interface Store {
   readonly activity: ActivityStore;
   /** SMS supplement: jobs are written with their push by `pushes.insert`. */
   readonly sms: SmsStore;
+  readonly schedules: ScheduleStore;
+  readonly files: FileStore;
+  readonly groups: GroupStore;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -7,6 +7,10 @@ import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
 import { registerSegmentRoutes } from '../jpush/segment-routes.js';
 import { registerUsersRoute } from '../jpush/users-routes.js';
+import { registerBatchRoutes } from '../jpush/batch-routes.js';
+import { registerFileRoutes } from '../jpush/file-routes.js';
+import { registerGroupPushRoutes } from '../jpush/grouppush-routes.js';
+import { registerScheduleRoutes } from '../jpush/schedule-routes.js';
 import { installBodyHandling } from './body.js';
 import { deviceCors } from './device-cors.js';
 import { clientErrorHandler, installErrorHandling } from './errors.js';
@@ -77,6 +81,10 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerReportRoutes(app, ctx);
   registerSegmentRoutes(app, ctx);
   registerUsersRoute(app, ctx);
+  registerScheduleRoutes(app, ctx);
+  registerFileRoutes(app, ctx);
+  registerGroupPushRoutes(app, ctx);
+  registerBatchRoutes(app, ctx);
   // device-facing routes (/v1/...) share one encapsulated context, the only one with CORS
   void app.register(async (deviceApi) => {
     await deviceCors(deviceApi, { origins: config.cors.origins });

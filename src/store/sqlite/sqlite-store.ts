@@ -20,6 +20,7 @@ import type {
   TargetSet,
   Store,
 } from '../types.js';
+import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { sqlitePacingStore } from './pacing-store.js';
@@ -30,6 +31,9 @@ import { sqliteActivityStore } from './activity-store.js';
 import type { ActivityStore } from '../activity-types.js';
 import { sqliteSmsStore } from './sms-store.js';
 import type { SmsStore } from '../sms-types.js';
+import { sqliteFileStore } from './file-store.js';
+import { sqliteGroupStore } from './group-store.js';
+import { sqliteScheduleStore } from './schedule-store.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteOptions {
@@ -122,6 +126,9 @@ export class SqliteStore implements Store {
   readonly segments: SegmentStore;
   readonly activity: ActivityStore;
   readonly sms: SmsStore;
+  readonly schedules: ScheduleStore;
+  readonly files: FileStore;
+  readonly groups: GroupStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
 
@@ -355,6 +362,9 @@ export class SqliteStore implements Store {
     this.segments = sqliteSegmentStore(db);
     this.activity = sqliteActivityStore(db);
     this.sms = sqliteSmsStore(db);
+    this.schedules = sqliteScheduleStore(db);
+    this.files = sqliteFileStore(db);
+    this.groups = sqliteGroupStore(db);
     this.pingStatement = db.prepare('SELECT 1');
     this.cids = {
       async issue(records) {
