@@ -67,5 +67,7 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     ['GET', () => `/v3/users?time_unit=${pick(['DAY', 'HOUR', nasty()])}&start=${nasty()}&duration=${nasty()}`],
     ['GET', () => `/healthz?${nasty()}`],
     ['GET', () => `/metrics?${nasty()}`],
+    ['GET', () => `/openapi.json?${nasty()}`],
+    ['GET', () => `/docs?${nasty()}`],
   ];
 }
