@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import noImportCycles from './eslint-rules/no-import-cycles.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', '**/*.d.ts'] },
@@ -11,6 +12,12 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       'no-constant-condition': ['error', { checkLoops: false }],
     },
+  },
+  {
+    // import cycles, type-only imports included, between files and between the folders of src/
+    files: ['**/*.ts'],
+    plugins: { borealis: { rules: { 'no-import-cycles': noImportCycles } } },
+    rules: { 'borealis/no-import-cycles': 'error' },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -6,23 +6,12 @@ import type { AcceptedPush } from '../domain/push.js';
 import type { DeviceSession, DeviceUpdate, GatewayHooks } from '../gateway/types.js';
 import type { InboxEntry, LivePushRow, ReceiptRow, Store } from '../store/types.js';
 import { receiptsFromStore } from '../receipts/report.js';
-import type { ReceiptSink, ReceiptStatus } from '../receipts/types.js';
+import type { PushReceipts, ReceiptSink, ReceiptStatus } from '../receipts/types.js';
 import { AppLivePushes, LivePush, NARROW_TARGETS } from './live-pushes.js';
 import type { PlannedTargets } from './planner.js';
 import { encodeSavedFrame, encodeWithdrawFrame } from './render.js';
 
-/** Everything known about what happened to one push, as bitmaps of device numbers. */
-export interface PushReceipts {
-  msgId: string;
-  appKey: string;
-  createdAt: number;
-  expiresAt: number;
-  revoked: boolean;
-  targets: Bitmap;
-  sent: Bitmap;
-  received: Bitmap;
-  clicked: Bitmap;
-}
+export type { PushReceipts };
 
 /** Where this node's device connections are (the gateway). */
 export interface Presence {

@@ -1,4 +1,4 @@
-import type { DevicePlatform } from '../devices/types.js';
+import type { DevicePlatform } from '../domain/device.js';
 import type { AcceptedPush, JsonObject, Platform } from '../domain/push.js';
 
 /**

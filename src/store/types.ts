@@ -1,6 +1,5 @@
-import type { DevicePlatform, DeviceRecord } from '../devices/types.js';
+import type { DevicePlatform, DeviceRecord } from '../domain/device.js';
 import type { AcceptedPush } from '../domain/push.js';
-import type { CallbackBatch } from '../receipts/types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
 export interface AppRecord {
@@ -146,6 +145,15 @@ export interface CallbackUrl {
   isDefault: boolean;
   /** Receipt types sent when a push gives no callback.type: 1 received, 2 clicked, 4 not delivered, 8 sent. */
   types: number;
+  createdAt: number;
+}
+
+/** A batch of receipt events bound for one callback URL, queued durably until delivered. */
+export interface CallbackBatch {
+  appKey: string;
+  url: string;
+  /** The JSON body to POST, exactly as it will be signed and sent. */
+  body: string;
   createdAt: number;
 }
 

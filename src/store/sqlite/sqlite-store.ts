@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DevicePlatform } from '../../devices/types.js';
+import type { DevicePlatform } from '../../domain/device.js';
 import type { AcceptedPush } from '../../domain/push.js';
-import type { CallbackBatch } from '../../receipts/types.js';
 import type {
   AppLimitsPatch,
   AppRecord,
   AppStore,
+  CallbackBatch,
   CallbackStore,
   CidRecord,
   CidStore,
