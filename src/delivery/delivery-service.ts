@@ -9,7 +9,8 @@ import { receiptsFromStore } from '../receipts/report.js';
 import type { PushReceipts, ReceiptSink, ReceiptStatus } from '../receipts/types.js';
 import { AppLivePushes, LivePush, NARROW_TARGETS } from './live-pushes.js';
 import type { PlannedTargets } from './planner.js';
-import { encodeSavedFrame, encodeWithdrawFrame } from './render.js';
+import { SaveConfirmations } from './confirmations.js';
+import { encodeWithdrawFrame } from './render.js';
 
 export type { PushReceipts };
 
@@ -57,15 +58,12 @@ interface LateReceipt {
   msgId: string;
   session: DeviceRef;
   status: 'received' | 'clicked';
-  /** The connection that sent a click, told once the click is saved. */
-  from?: DeviceSession;
+  /** The connection that sent it, told once it is saved. */
+  from: DeviceSession;
 }
 
 /** Expired inbox entries handled per sweep (a full batch brings another after the next save). */
 const EXPIRED_INBOX_BATCH = 10_000;
-
-/** At most this many msg_ids in one `saved` frame. */
-const SAVED_FRAME_IDS = 100;
 
 /** Connections written per event-loop turn during a fan-out. */
 const FANOUT_SLICE = 1000;
@@ -108,8 +106,8 @@ export class DeliveryService implements GatewayHooks {
   /** An expired-inbox read is under way; the last one filled its batch. */
   private expiring = false;
   private moreExpired = false;
-  /** Clicks recorded for the next save, by the connection that sent them (told once saved). */
-  private clicksToConfirm = new Map<DeviceSession, string[]>();
+  /** Acks and clicks recorded for the next save, by the connection that sent them (told once saved). */
+  private readonly confirmations = new SaveConfirmations();
 
   constructor(
     private readonly store: Store,
@@ -371,8 +369,13 @@ export class DeliveryService implements GatewayHooks {
     const app = this.app(session.appKey);
     for (const id of msgIds) {
       const lp = app.byId.get(id);
-      if (lp) this.received(app, lp, session);
-      else this.lateReceipt(session, id, 'received');
+      if (lp) {
+        this.received(app, lp, session);
+        this.confirmations.add(session, 'acks', id);
+      } else {
+        // confirmed when applied, at a later save
+        this.lateReceipt(session, id, 'received');
+      }
     }
     this.sendBacklogWindow(session);
   }
@@ -382,19 +385,12 @@ export class DeliveryService implements GatewayHooks {
     const lp = app.byId.get(msgId);
     if (lp) {
       this.clicked(app, lp, session);
-      this.confirmAfterSave(session, msgId);
+      this.confirmations.add(session, 'clicks', msgId);
     } else {
       // confirmed when applied, at a later save
       this.lateReceipt(session, msgId, 'clicked');
     }
     this.sendBacklogWindow(session);
-  }
-
-  /** The device keeps a click until told it is saved, and sends it again after a reconnect. */
-  private confirmAfterSave(session: DeviceSession, msgId: string): void {
-    const list = this.clicksToConfirm.get(session);
-    if (list) list.push(msgId);
-    else this.clicksToConfirm.set(session, [msgId]);
   }
 
   /** Records that a target received a push held in memory (once). */
@@ -420,7 +416,7 @@ export class DeliveryService implements GatewayHooks {
   private lateReceipt(session: DeviceSession, msgId: string, status: LateReceipt['status']): void {
     if (this.late.length >= MAX_LATE_RECEIPTS) return;
     const { appKey, num, registrationId, platform } = session;
-    this.late.push({ msgId, session: { appKey, num, registrationId, platform }, status, from: status === 'clicked' ? session : undefined });
+    this.late.push({ msgId, session: { appKey, num, registrationId, platform }, status, from: session });
   }
 
   /** Applies late receipts to the stored bitmaps; returns the rows to save. */
@@ -441,8 +437,8 @@ export class DeliveryService implements GatewayHooks {
       const appKey = receipts[0]!.session.appKey;
       const app = this.apps.get(appKey);
       const held = app?.byId.get(msgId);
-      // every click taken here is in this save (or needs none): its device may forget it after
-      for (const r of receipts) if (r.from) this.confirmAfterSave(r.from, msgId);
+      // every receipt taken here is in this save (or needs none): its device may forget it after
+      for (const r of receipts) this.confirmations.add(r.from, r.status === 'clicked' ? 'clicks' : 'acks', msgId);
       if (app && held) {
         for (const r of receipts) {
           if (r.session.appKey !== appKey) continue;
@@ -535,16 +531,12 @@ export class DeliveryService implements GatewayHooks {
       const callbacks = this.sink?.drain() ?? [];
       const done = this.inboxDone;
       this.inboxDone = [];
-      const confirms = this.clicksToConfirm;
-      this.clicksToConfirm = new Map();
+      const confirms = this.confirmations.take();
       const seen = [...this.onlineSeen];
       this.onlineSeen.clear();
       try {
         await this.store.pushes.saveReceipts(rows, callbacks, done);
-        for (const [session, ids] of confirms) {
-          if (!session.open) continue; // it sends them again after reconnecting
-          for (let i = 0; i < ids.length; i += SAVED_FRAME_IDS) session.send(encodeSavedFrame(ids.slice(i, i + SAVED_FRAME_IDS)));
-        }
+        SaveConfirmations.send(confirms);
         if (this.moreExpired && done.length > 0) {
           this.moreExpired = false;
           this.expireInboxes(Date.now());
@@ -556,7 +548,7 @@ export class DeliveryService implements GatewayHooks {
         for (const lp of changed) this.changed.add(lp);
         this.sink?.restore(callbacks);
         this.inboxDone = done.concat(this.inboxDone);
-        for (const [session, ids] of confirms) for (const id of ids) this.confirmAfterSave(session, id);
+        this.confirmations.restore(confirms);
       }
     });
     return this.flushing;
