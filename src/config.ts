@@ -60,6 +60,19 @@ export interface Config {
     /** Unsent bytes a connection may hold before it is closed as a slow consumer. */
     maxBufferedBytes: number;
   };
+  /** How long old rows are kept (see docs/configuration.md, "Retention"). */
+  retention: {
+    /** Pushes, their receipts and inbox entries: kept this long after their time to live ended. */
+    pushSeconds: number;
+    /** cids: kept this long after they were issued, and used if they were. */
+    cidSeconds: number;
+    /** Callback batches still queued this long after they were queued (the sender gives up sooner). */
+    callbackSeconds: number;
+    /** Seconds between two retention sweeps. */
+    intervalSeconds: number;
+    /** Rows of each kind deleted per transaction. */
+    batchRows: number;
+  };
   callbacks: {
     /** A receipt receiver must answer within this many ms, else the attempt failed. */
     timeoutMs: number;
@@ -103,6 +116,13 @@ export const DEFAULT_CONFIG: Config = {
     framesPerSecond: 20,
     frameBurst: 50,
     maxBufferedBytes: 1024 * 1024,
+  },
+  retention: {
+    pushSeconds: 30 * 86_400,
+    cidSeconds: 2 * 86_400,
+    callbackSeconds: 7 * 86_400,
+    intervalSeconds: 300,
+    batchRows: 1000,
   },
   callbacks: {
     timeoutMs: 10_000,
@@ -200,6 +220,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   for (const [k, v] of Object.entries(config.gateway)) {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(`gateway.${k} must be a positive integer`);
+  }
+  for (const [k, v] of Object.entries(config.retention)) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`retention.${k} must be a positive integer`);
   }
   for (const [k, v] of Object.entries(config.callbacks)) {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`callbacks.${k} must be a positive integer`);

@@ -191,12 +191,58 @@ export interface CallbackStore {
   queued(): Promise<number>;
 }
 
+/** What retention deletes: rows older than these instants (epoch ms), each kind by its own age. */
+export interface RetentionCutoffs {
+  /** Pushes whose time to live ended before this, with their receipts and inbox entries. */
+  pushesExpiredBefore: number;
+  /** cids issued, and used if they were, before this. */
+  cidsBefore: number;
+  /** Callback batches queued before this (the sender normally delivers or drops them sooner). */
+  callbacksBefore: number;
+}
+
+export interface PurgedRows {
+  pushes: number;
+  inbox: number;
+  cids: number;
+  callbacks: number;
+}
+
+export interface StoreSpace {
+  /** Bytes of the database: the main file, plus the write-ahead log where there is one. */
+  bytes: number;
+  fileBytes: number;
+  walBytes: number;
+  /** Bytes inside the file that are free (reused for new rows, or given back by `reclaim`). */
+  freeBytes: number;
+  pageSize: number;
+  /** The file gives free pages back to the file system on `reclaim` (incremental auto-vacuum). */
+  reclaimable: boolean;
+}
+
+export interface RetentionStore {
+  /**
+   * Deletes at most `limit` rows of each kind older than the cutoffs, in one short
+   * transaction; returns how many went. The newest push always stays (it keeps msg_ids
+   * increasing across restarts).
+   */
+  purge(cutoffs: RetentionCutoffs, limit: number): Promise<PurgedRows>;
+  /** Gives at most `maxPages` free pages back to the file system; returns how many. */
+  reclaim(maxPages: number): Promise<number>;
+  space(): Promise<StoreSpace>;
+  /** Copies the write-ahead log into the file and truncates it (after a large delete). */
+  checkpoint(): Promise<void>;
+}
+
 export interface Store {
   readonly apps: AppStore;
   readonly pushes: PushStore;
   readonly cids: CidStore;
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
+  readonly retention: RetentionStore;
+  /** Size of the database in bytes (file and write-ahead log), for metrics. */
+  sizeBytes(): Promise<number>;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

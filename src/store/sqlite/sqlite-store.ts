@@ -17,18 +17,25 @@ import type {
   PushHead,
   PushStore,
   ReceiptRow,
+  RetentionStore,
   TargetSet,
   Store,
 } from '../types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { MIGRATIONS } from './migrations.js';
+import { limitWal, prepareVacuum, sqliteRetention } from './retention.js';
 
 export interface SqliteOptions {
   /** Database file path, or ':memory:'. */
   path: string;
   /** FULL fsyncs every commit (safe against power loss); NORMAL only against process crashes. */
   synchronous: 'full' | 'normal';
+  /**
+   * Switch an existing file without incremental auto-vacuum to it now, if it is small enough
+   * (the server does at start; short-lived CLI commands must not hold the file that long).
+   */
+  convertVacuum?: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -110,6 +117,9 @@ export class SqliteStore implements Store {
   readonly cids: CidStore;
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
+  readonly retention: RetentionStore;
+  /** The file gives space freed by retention back to the file system (see retention.ts). */
+  readonly reclaimable: boolean;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
 
@@ -117,10 +127,12 @@ export class SqliteStore implements Store {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     const db = new Database(options.path);
     this.db = db;
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // CLI commands share the file with a running server; wait for its write lock briefly.
     db.pragma('busy_timeout = 5000');
+    this.reclaimable = prepareVacuum(db, options.path, options.convertVacuum ?? false);
+    db.pragma('journal_mode = WAL');
+    limitWal(db);
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
 
@@ -335,6 +347,7 @@ export class SqliteStore implements Store {
     });
     this.devices = sqliteDeviceStore(db);
     this.callbacks = sqliteCallbackStore(db);
+    this.retention = sqliteRetention(db, options.path);
     this.pingStatement = db.prepare('SELECT 1');
     this.cids = {
       async issue(records) {
@@ -345,6 +358,10 @@ export class SqliteStore implements Store {
         return row ? toCid(row) : undefined;
       },
     };
+  }
+
+  async sizeBytes(): Promise<number> {
+    return (await this.retention.space()).bytes;
   }
 
   async ping(): Promise<void> {
