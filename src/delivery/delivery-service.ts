@@ -9,6 +9,7 @@ import { receiptsFromStore } from '../receipts/report.js';
 import type { PushReceipts, ReceiptSink, ReceiptStatus } from '../receipts/types.js';
 import { AppLivePushes, LivePush, NARROW_TARGETS } from './live-pushes.js';
 import type { PlannedTargets } from './planner.js';
+import { Backlog } from './backlog.js';
 import { SaveConfirmations } from './confirmations.js';
 import { encodeWithdrawFrame } from './render.js';
 
@@ -65,6 +66,9 @@ interface LateReceipt {
 /** Expired inbox entries handled per sweep (a full batch brings another after the next save). */
 const EXPIRED_INBOX_BATCH = 10_000;
 
+/** Inbox entries read per page when a device reconnects. */
+const INBOX_PAGE = 256;
+
 /** Connections written per event-loop turn during a fan-out. */
 const FANOUT_SLICE = 1000;
 
@@ -93,7 +97,7 @@ export class DeliveryService implements GatewayHooks {
   /** Live pushes whose receipts changed since the last save (a set, so a save never scans every live push). */
   private changed = new Set<LivePush>();
   /** What is left of each connecting device's backlog, sent window by window. */
-  private readonly backlogs = new WeakMap<DeviceSession, { pushes: LivePush[]; next: number }>();
+  private readonly backlogs = new WeakMap<DeviceSession, Backlog>();
   private readonly options: DeliveryOptions;
   private presence: Presence | null = null;
   private sink: ReceiptSink | null = null;
@@ -163,10 +167,14 @@ export class DeliveryService implements GatewayHooks {
     if (held) return held;
     const row = await this.store.pushes.liveOne(msgId);
     if (!row || row.push.appKey !== appKey) return undefined;
-    const app = this.app(appKey);
-    // another caller may have loaded it while this one waited
-    const again = app.byId.get(msgId);
-    if (again) return again;
+    return this.adopt(row);
+  }
+
+  /** A stored push in memory: the one already held (loaded meanwhile), or this row, held for `residentMs`. */
+  private adopt(row: LivePushRow): LivePush {
+    const app = this.app(row.push.appKey);
+    const held = app.byId.get(row.push.msgId);
+    if (held) return held;
     const lp = this.fromRow(row);
     lp.inboxed = true;
     lp.residentUntil = Date.now() + this.options.residentMs;
@@ -314,50 +322,63 @@ export class DeliveryService implements GatewayHooks {
         }
       }
     }
-    const now = Date.now();
-    const owed = app ? app.owed(session.num, now) : [];
-    const inbox = await this.store.pushes.inbox(session.appKey, session.num, now);
-    if (inbox.length > 0) {
-      const have = new Set(owed.map((lp) => lp.msgId));
-      for (const msgId of inbox) {
-        if (have.has(msgId)) continue;
-        const lp = await this.resident(session.appKey, msgId);
-        if (!session.open) return;
-        if (lp && lp.deliverable(now) && lp.targets.has(session.num) && !lp.hasAcked(session.num)) {
-          owed.push(lp);
-          have.add(msgId);
-        } else {
-          // acknowledged, revoked, overridden or gone: nothing left to send
-          this.inboxDone.push({ appKey: session.appKey, num: session.num, msgId });
-        }
+    const backlog = new Backlog(app ? app.owed(session.num, Date.now()) : []);
+    this.backlogs.set(session, backlog);
+    await this.loadInboxPage(session, backlog);
+  }
+
+  /**
+   * Reads the next page of a device's inbox into its backlog, then goes on sending. Pushes
+   * read are held in memory for `residentMs` (so the device's acks land there); entries with
+   * nothing left to send are dropped from the store.
+   */
+  private async loadInboxPage(session: DeviceSession, backlog: Backlog): Promise<void> {
+    if (backlog.loading || !backlog.inboxMore) return;
+    backlog.loading = true;
+    try {
+      const now = Date.now();
+      const entries = await this.store.pushes.inboxPage(session.appKey, session.num, now, backlog.cursor, INBOX_PAGE);
+      const owed: LivePush[] = [];
+      for (const { msgId, row } of entries) {
+        if (backlog.inMemory.has(msgId)) continue;
+        const lp = row && row.push.appKey === session.appKey ? this.adopt(row) : undefined;
+        if (lp && lp.deliverable(now) && lp.targets.has(session.num) && !lp.hasAcked(session.num)) owed.push(lp);
+        // acknowledged, revoked, overridden or gone: nothing left to send
+        else this.inboxDone.push({ appKey: session.appKey, num: session.num, msgId });
       }
-      owed.sort((a, b) => Number(a.msgId) - Number(b.msgId));
+      backlog.addPage(owed, entries.at(-1)?.msgId ?? null, entries.length === INBOX_PAGE);
+    } finally {
+      backlog.loading = false;
     }
-    if (owed.length > 0 && session.open) {
-      this.backlogs.set(session, { pushes: owed, next: 0 });
-      this.sendBacklogWindow(session);
-    }
+    if (session.open && this.backlogs.get(session) === backlog) this.sendBacklogWindow(session);
   }
 
   /** Sends the next window of a device's backlog; skips pushes acked or revoked meanwhile. */
   private sendBacklogWindow(session: DeviceSession): void {
     const backlog = this.backlogs.get(session);
-    if (!backlog) return;
+    if (!backlog || backlog.loading) return;
     const now = Date.now();
     let bytes = 0;
     // one socket write for the whole window, not one per push
     session.batch(() => {
-      while (backlog.next < backlog.pushes.length && bytes < this.options.backlogWindowBytes) {
-        const lp = backlog.pushes[backlog.next++]!;
+      while (bytes < this.options.backlogWindowBytes) {
+        const lp = backlog.next();
+        if (!lp) return;
         if (!lp.deliverable(now) || lp.hasAcked(session.num)) continue;
         if (!this.deliver(lp, session)) {
-          backlog.next = backlog.pushes.length; // closed: the rest waits for the next connection
+          backlog.abandon(); // closed: the rest waits for the next connection
           return;
         }
         bytes += lp.frame(session.platform).length;
       }
     });
-    if (backlog.next >= backlog.pushes.length) this.backlogs.delete(session);
+    if (backlog.done) this.backlogs.delete(session);
+    else if (backlog.needsPage) {
+      this.loadInboxPage(session, backlog).catch((err: unknown) => {
+        this.backlogs.delete(session);
+        this.logger.error({ err, registrationId: session.registrationId }, 'loading a device backlog failed');
+      });
+    }
   }
 
   offline(session: DeviceSession): void {

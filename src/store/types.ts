@@ -86,6 +86,11 @@ export interface LivePushRow {
   overriddenBy: string | null;
 }
 
+export interface InboxPageEntry {
+  msgId: string;
+  row: LivePushRow | undefined;
+}
+
 export interface AppStore {
   create(app: AppRecord): Promise<void>;
   get(appKey: string): Promise<AppRecord | undefined>;
@@ -111,8 +116,12 @@ export interface PushStore {
   live(now: number): Promise<LivePushRow[]>;
   /** A push with its stored state, as `live` gives it, whatever its kind (undefined if unknown). */
   liveOne(msgId: string): Promise<LivePushRow | undefined>;
-  /** msg_ids in a device's inbox not expired at `now`, oldest first. */
-  inbox(appKey: string, num: number, now: number): Promise<string[]>;
+  /**
+   * One page of a device's inbox: entries not expired at `now` with msg_ids above `after`
+   * (null: from the start), oldest first, at most `limit`, each with its push as `liveOne`
+   * gives it (undefined if the push is gone).
+   */
+  inboxPage(appKey: string, num: number, now: number, after: string | null, limit: number): Promise<InboxPageEntry[]>;
   /**
    * Inbox entries expired at `now` (at most `limit`), with their devices: pushes whose time to
    * live ended before the device acknowledged them. They stay until dropped with `saveReceipts`.

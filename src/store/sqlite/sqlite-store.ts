@@ -150,9 +150,13 @@ export class SqliteStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       inboxInsert: db.prepare('INSERT OR IGNORE INTO inbox (app_key, num, msg_id, expires_at) VALUES (?, ?, ?, ?)'),
-      inboxOf: db
-        .prepare('SELECT msg_id FROM inbox WHERE app_key = ? AND num = ? AND expires_at > ? ORDER BY msg_id')
-        .pluck()
+      inboxPage: db
+        .prepare(
+          `SELECT i.msg_id AS i_id, p.msg_id, p.body, p.created_at, p.expires_at, p.targets, p.revoked_at,
+                  p.overridden_by, r.msg_id AS r_id, r.sent, r.acked, r.clicked, r.withdrawn
+           FROM inbox i LEFT JOIN pushes p ON p.msg_id = i.msg_id LEFT JOIN push_receipts r ON r.msg_id = i.msg_id
+           WHERE i.app_key = ? AND i.num = ? AND i.expires_at > ? AND i.msg_id > ? ORDER BY i.msg_id LIMIT ?`,
+        )
         .safeIntegers(true),
       inboxDelete: db.prepare('DELETE FROM inbox WHERE app_key = ? AND num = ? AND msg_id = ?'),
       inboxExpired: db
@@ -288,8 +292,9 @@ export class SqliteStore implements Store {
         const row = s.pushLiveOne.get(toBigInt(msgId)) as Row | undefined;
         return row ? toLivePushRow(row) : undefined;
       },
-      async inbox(appKey, num, now) {
-        return (s.inboxOf.all(appKey, num, now) as bigint[]).map(String);
+      async inboxPage(appKey, num, now, after, limit) {
+        const rows = s.inboxPage.all(appKey, num, now, after === null ? 0n : toBigInt(after), limit) as Row[];
+        return rows.map((row) => ({ msgId: String(row.i_id), row: row.msg_id == null ? undefined : toLivePushRow(row) }));
       },
       async expiredInbox(now, limit) {
         return (s.inboxExpired.all(now, limit) as Row[]).map((row) => ({
