@@ -34,6 +34,9 @@ test('unknown keys, wrong types and bad values are refused', () => {
     { tls: { cert: 1 } },
     { listenBacklog: 0 },
     { delivery: { residentSeconds: -1 } },
+    { retention: { pushSeconds: 0 } },
+    { retention: { batchRows: 1.5 } },
+    { retention: { forever: true } },
     [],
   ];
   for (const [i, body] of cases.entries()) {
