@@ -90,6 +90,13 @@ export interface Config {
     /** How often the queue is checked for due batches, in ms. */
     pollMs: number;
   };
+  cors: {
+    /**
+     * Browser origins allowed to call the device-facing endpoints (`/v1/...`): `"*"` for any,
+     * or exact origins (`https://app.example.com`); empty = no CORS headers at all.
+     */
+    origins: string[];
+  };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -134,6 +141,7 @@ export const DEFAULT_CONFIG: Config = {
     batchEvents: 500,
     pollMs: 500,
   },
+  cors: { origins: ['*'] },
 };
 
 export class ConfigError extends Error {}
@@ -197,6 +205,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (env.BOREALIS_PORT) config.port = intFrom('BOREALIS_PORT', env.BOREALIS_PORT, 0, 65535);
   if (env.BOREALIS_DATA) config.dataDir = env.BOREALIS_DATA;
   if (env.BOREALIS_LOG_LEVEL) config.logLevel = env.BOREALIS_LOG_LEVEL as Config['logLevel'];
+  if (env.BOREALIS_CORS_ORIGINS !== undefined) config.cors.origins = env.BOREALIS_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   if (env.BOREALIS_NODE_ID) config.nodeId = intFrom('BOREALIS_NODE_ID', env.BOREALIS_NODE_ID, 0, 15);
   if (overrides.host) config.host = overrides.host;
   if (overrides.port !== undefined) config.port = intFrom('--port', overrides.port, 0, 65535);
@@ -227,9 +236,20 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   for (const [k, v] of Object.entries(config.callbacks)) {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`callbacks.${k} must be a positive integer`);
   }
+  checkCorsOrigins(config.cors.origins);
   if (config.limits.windowSeconds < 1) throw new ConfigError('limits.windowSeconds must be at least 1');
   if (config.limits.bodyBytes < 1024) throw new ConfigError('limits.bodyBytes must be at least 1024');
   return config;
+}
+
+/** `*`, or an origin exactly as browsers send it: scheme, host, optional port; no path. */
+function checkCorsOrigins(origins: unknown): void {
+  if (!Array.isArray(origins)) throw new ConfigError('cors.origins must be an array of origins');
+  for (const o of origins) {
+    if (typeof o !== 'string' || (o !== '*' && !/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(o))) {
+      throw new ConfigError(`cors.origins: ${JSON.stringify(o)} is not "*" or an origin like https://app.example.com`);
+    }
+  }
 }
 
 export function sqliteFile(config: Config): string {

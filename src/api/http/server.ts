@@ -5,6 +5,7 @@ import { registerDeviceRegistrationRoute } from '../device/register-route.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
+import { deviceCors } from './device-cors.js';
 import { installErrorHandling } from './errors.js';
 
 /**
@@ -53,7 +54,11 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerPushRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
   registerReportRoutes(app, ctx);
-  registerDeviceRegistrationRoute(app, ctx);
+  // device-facing routes (/v1/...) share one encapsulated context, the only one with CORS
+  void app.register(async (deviceApi) => {
+    await deviceCors(deviceApi, { origins: config.cors.origins });
+    registerDeviceRegistrationRoute(deviceApi, ctx);
+  });
   return app;
 }
 
