@@ -17,7 +17,17 @@ export default tseslint.config(
     // import cycles, type-only imports included, between files and between the folders of src/
     files: ['**/*.ts'],
     plugins: { borealis: { rules: { 'no-import-cycles': noImportCycles } } },
-    rules: { 'borealis/no-import-cycles': 'error' },
+    rules: {
+      'borealis/no-import-cycles': [
+        'error',
+        {
+          // Known debt, not to grow: schedules and group pushes reuse the JPush push parser and
+          // the HTTP auth helpers of api/, whose routes call them back. Moving those helpers below
+          // api/ removes these two lines.
+          allowFolderEdges: ['schedules/ -> api/', 'groups/ -> api/'],
+        },
+      ],
+    },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -90,7 +90,7 @@ function path(from, to, edgesOf) {
   return out;
 }
 
-function buildGraph(cwd) {
+function buildGraph(cwd, allowed) {
   const files = ROOTS.flatMap((r) => listTs(join(cwd, r), []));
   const fileEdges = new Map();
   for (const file of files) {
@@ -115,7 +115,7 @@ function buildGraph(cwd) {
     if (!folderEdges.has(a)) folderEdges.set(a, new Set());
     for (const t of targets) {
       const b = folderOf(t);
-      if (b !== null && b !== a) folderEdges.get(a).add(b);
+      if (b !== null && b !== a && !allowed.has(`${a} -> ${b}`)) folderEdges.get(a).add(b);
     }
   }
   const fileOut = (v) => fileEdges.get(v) ?? [];
@@ -134,7 +134,16 @@ export default {
   meta: {
     type: 'problem',
     docs: { description: 'forbid import cycles between files and between the folders of src/' },
-    schema: [],
+    schema: [
+      {
+        type: 'object',
+        properties: {
+          // known folder imports against the layering ("a/ -> b/"), left out of the folder graph
+          allowFolderEdges: { type: 'array', items: { type: 'string' } },
+        },
+        additionalProperties: false,
+      },
+    ],
     messages: {
       fileCycle: 'import cycle: {{cycle}}',
       folderCycle: 'folders depend on each other: {{cycle}} (move the shared part down a layer, e.g. to domain/)',
@@ -144,7 +153,9 @@ export default {
     const file = context.physicalFilename;
     if (!file.endsWith('.ts')) return {};
     const cwd = context.cwd;
-    if (!cached || cached.cwd !== cwd) cached = buildGraph(cwd);
+    const allowed = new Set(context.options[0]?.allowFolderEdges ?? []);
+    const key = `${cwd}\n${[...allowed].sort().join(',')}`;
+    if (!cached || cached.key !== key) cached = { ...buildGraph(cwd, allowed), key };
     const g = cached;
     const name = (f) => relative(cwd, f);
     const check = (node, source) => {

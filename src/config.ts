@@ -36,8 +36,24 @@ export interface Config {
     broadcastsPerDay: number;
     /** Device registrations per app per rate window (2002 beyond); 0 = unlimited. */
     registrationsPerWindow: number;
+    /**
+     * Device registrations per source address per rate window (2002 beyond); 0 = unlimited.
+     * IPv6 addresses count per /64, the block one host usually has.
+     */
+    registrationsPerAddress: number;
     /** Devices one alias may be bound to (7015 beyond; JPush allows 10); 0 = unlimited. */
     devicesPerAlias: number;
+  };
+  /** Time limits on HTTP connections (plain HTTP/1.1; with TLS the idle limit applies). */
+  http: {
+    /** A client must send its complete request headers within this time (HTTP 408 after). */
+    headersTimeoutMs: number;
+    /** A client must send its complete request, headers and body, within this time (408 after). */
+    requestTimeoutMs: number;
+    /** A connection on which nothing moves for this long is closed. */
+    idleTimeoutMs: number;
+    /** A kept-alive connection waiting for its next request is closed after this long. */
+    keepAliveTimeoutMs: number;
   };
   delivery: {
     /**
@@ -90,6 +106,28 @@ export interface Config {
     /** How often the queue is checked for due batches, in ms. */
     pollMs: number;
   };
+  schedules: {
+    /** Zone the Schedule API's times are written in, minutes east of UTC (JPush: 480, UTC+8). */
+    utcOffsetMinutes: number;
+    /** Schedules with a trigger left per app (8100 beyond; JPush: 100). */
+    maxPerApp: number;
+    /** A trigger missed by at most this many seconds (server down) fires once on start; older ones are skipped. */
+    catchUpSeconds: number;
+    /** How often due schedules are looked for, in ms. */
+    pollMs: number;
+    /** Schedule API calls per app per minute (2002 beyond; JPush: 100); 0 = unlimited. */
+    requestsPerMinute: number;
+  };
+  files: {
+    /** Largest uploaded file, in bytes (JPush: 10 MB). */
+    maxBytes: number;
+    /** Unexpired files per app or group (JPush: 20). */
+    maxFiles: number;
+    /** Longest (and default) file ttl, in hours (JPush: 720). */
+    maxTtlHours: number;
+    /** File API calls (file pushes and file schedules included) per app or group per minute (JPush: 20); 0 = unlimited. */
+    requestsPerMinute: number;
+  };
   cors: {
     /**
      * Browser origins allowed to call the device-facing endpoints (`/v1/...`): `"*"` for any,
@@ -114,8 +152,10 @@ export const DEFAULT_CONFIG: Config = {
     windowSeconds: 60,
     broadcastsPerDay: 10,
     registrationsPerWindow: 20_000,
+    registrationsPerAddress: 1000,
     devicesPerAlias: 10,
   },
+  http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 120_000, keepAliveTimeoutMs: 72_000 },
   delivery: { narrowTargets: 1000, residentSeconds: 60 },
   gateway: {
     heartbeatSeconds: 30,
@@ -141,6 +181,8 @@ export const DEFAULT_CONFIG: Config = {
     batchEvents: 500,
     pollMs: 500,
   },
+  schedules: { utcOffsetMinutes: 480, maxPerApp: 100, catchUpSeconds: 3600, pollMs: 500, requestsPerMinute: 100 },
+  files: { maxBytes: 10 * 1024 * 1024, maxFiles: 20, maxTtlHours: 720, requestsPerMinute: 20 },
   cors: { origins: ['*'] },
 };
 
@@ -233,8 +275,27 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   for (const [k, v] of Object.entries(config.retention)) {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`retention.${k} must be a positive integer`);
   }
+  for (const [k, v] of Object.entries(config.http)) {
+    if (!Number.isSafeInteger(v) || v < 100) throw new ConfigError(`http.${k} must be an integer of at least 100 (ms)`);
+  }
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    throw new ConfigError('http.headersTimeoutMs must not exceed http.requestTimeoutMs');
+  }
   for (const [k, v] of Object.entries(config.callbacks)) {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`callbacks.${k} must be a positive integer`);
+  }
+  const sc = config.schedules;
+  if (!Number.isInteger(sc.utcOffsetMinutes) || Math.abs(sc.utcOffsetMinutes) > 14 * 60) {
+    throw new ConfigError('schedules.utcOffsetMinutes must be an integer -840..840');
+  }
+  for (const k of ['maxPerApp', 'catchUpSeconds', 'pollMs'] as const) {
+    if (!Number.isSafeInteger(sc[k]) || sc[k] < 1) throw new ConfigError(`schedules.${k} must be a positive integer`);
+  }
+  for (const [k, v] of Object.entries(config.files)) {
+    if (!Number.isSafeInteger(v) || v < (k === 'requestsPerMinute' ? 0 : 1)) throw new ConfigError(`files.${k} must be a positive integer`);
+  }
+  if (!Number.isSafeInteger(sc.requestsPerMinute) || sc.requestsPerMinute < 0) {
+    throw new ConfigError('schedules.requestsPerMinute must be a non-negative integer');
   }
   checkCorsOrigins(config.cors.origins);
   if (config.limits.windowSeconds < 1) throw new ConfigError('limits.windowSeconds must be at least 1');

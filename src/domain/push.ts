@@ -23,6 +23,8 @@ export interface Audience {
   abtest?: string[];
   liveActivityId?: string;
   fileId?: string;
+  /** Who uploaded `fileId` when not the pushing app: `group-{GroupKey}` for a group push. */
+  fileOwner?: string;
 }
 
 export interface PushOptions {

@@ -1,5 +1,6 @@
 import type { DevicePlatform, DeviceRecord } from '../domain/device.js';
 import type { AcceptedPush } from '../domain/push.js';
+import type { FileStore, GroupStore, ScheduleStore } from './advanced-types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
 export interface AppRecord {
@@ -252,6 +253,9 @@ export interface Store {
   readonly retention: RetentionStore;
   /** Size of the database in bytes (file and write-ahead log), for metrics. */
   sizeBytes(): Promise<number>;
+  readonly schedules: ScheduleStore;
+  readonly files: FileStore;
+  readonly groups: GroupStore;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -46,8 +46,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export type ConfigPatch = Partial<Omit<Config, 'limits' | 'store' | 'delivery' | 'gateway'>> & {
+export type ConfigPatch = Partial<Omit<Config, 'limits' | 'store' | 'delivery' | 'gateway' | 'http' | 'schedules' | 'files'>> & {
+  schedules?: Partial<Config['schedules']>;
+  files?: Partial<Config['files']>;
   limits?: Partial<Config['limits']>;
+  http?: Partial<Config['http']>;
   store?: Partial<Config['store']>;
   delivery?: Partial<Config['delivery']>;
   gateway?: Partial<Config['gateway']>;
@@ -63,9 +66,12 @@ export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServ
     dataDir,
     logLevel: 'silent',
     limits: { ...DEFAULT_CONFIG.limits, ...patch.limits },
+    http: { ...DEFAULT_CONFIG.http, ...patch.http },
     store: { ...DEFAULT_CONFIG.store, synchronous: 'normal', ...patch.store },
     delivery: { ...DEFAULT_CONFIG.delivery, ...patch.delivery },
     gateway: { ...DEFAULT_CONFIG.gateway, ...patch.gateway },
+    schedules: { ...DEFAULT_CONFIG.schedules, ...patch.schedules },
+    files: { ...DEFAULT_CONFIG.files, ...patch.files },
   };
   let node = await startNode(config);
   const app = await createApp(node.ctx.store, 'test');

@@ -21,8 +21,12 @@ import type {
   TargetSet,
   Store,
 } from '../types.js';
+import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
+import { sqliteFileStore } from './file-store.js';
+import { sqliteGroupStore } from './group-store.js';
+import { sqliteScheduleStore } from './schedule-store.js';
 import { MIGRATIONS } from './migrations.js';
 import { limitWal, prepareVacuum, sqliteRetention } from './retention.js';
 
@@ -120,6 +124,9 @@ export class SqliteStore implements Store {
   readonly retention: RetentionStore;
   /** The file gives space freed by retention back to the file system (see retention.ts). */
   readonly reclaimable: boolean;
+  readonly schedules: ScheduleStore;
+  readonly files: FileStore;
+  readonly groups: GroupStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
 
@@ -353,6 +360,9 @@ export class SqliteStore implements Store {
     this.devices = sqliteDeviceStore(db);
     this.callbacks = sqliteCallbackStore(db);
     this.retention = sqliteRetention(db, options.path);
+    this.schedules = sqliteScheduleStore(db);
+    this.files = sqliteFileStore(db);
+    this.groups = sqliteGroupStore(db);
     this.pingStatement = db.prepare('SELECT 1');
     this.cids = {
       async issue(records) {
