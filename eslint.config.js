@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import noImportCycles from './eslint-rules/no-import-cycles.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'sdk/dist/**', 'node_modules/**', 'data/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

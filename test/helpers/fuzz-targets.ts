@@ -59,5 +59,7 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     ['OPTIONS', () => pick(['/v1/devices/register', `/v1/${nasty()}`, `/${nasty()}`])],
     ['GET', () => `/healthz?${nasty()}`],
     ['GET', () => `/metrics?${nasty()}`],
+    ['GET', () => `/openapi.json?${nasty()}`],
+    ['GET', () => `/docs?${nasty()}`],
   ];
 }
