@@ -91,6 +91,19 @@ export interface Config {
     /** SMS requests in flight at once. */
     concurrency: number;
   };
+  /** How long old rows are kept (see docs/configuration.md, "Retention"). */
+  retention: {
+    /** Pushes, their receipts and inbox entries: kept this long after their time to live ended. */
+    pushSeconds: number;
+    /** cids: kept this long after they were issued, and used if they were. */
+    cidSeconds: number;
+    /** Callback batches still queued this long after they were queued (the sender gives up sooner). */
+    callbackSeconds: number;
+    /** Seconds between two retention sweeps. */
+    intervalSeconds: number;
+    /** Rows of each kind deleted per transaction. */
+    batchRows: number;
+  };
   callbacks: {
     /** A receipt receiver must answer within this many ms, else the attempt failed. */
     timeoutMs: number;
@@ -167,6 +180,13 @@ export const DEFAULT_CONFIG: Config = {
     maxBufferedBytes: 1024 * 1024,
   },
   sms: { endpoint: 'https://api.sms.jpush.cn', pollMs: 1000, timeoutMs: 10_000, concurrency: 8 },
+  retention: {
+    pushSeconds: 30 * 86_400,
+    cidSeconds: 2 * 86_400,
+    callbackSeconds: 7 * 86_400,
+    intervalSeconds: 300,
+    batchRows: 1000,
+  },
   callbacks: {
     timeoutMs: 10_000,
     retryBaseMs: 1000,
@@ -276,6 +296,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`sms.${k} must be a positive integer`);
   }
   if (!/^https?:\/\/[^/]/.test(config.sms.endpoint)) throw new ConfigError('sms.endpoint must be an http(s) URL');
+  for (const [k, v] of Object.entries(config.retention)) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`retention.${k} must be a positive integer`);
+  }
   for (const [k, v] of Object.entries(config.http)) {
     if (!Number.isSafeInteger(v) || v < 100) throw new ConfigError(`http.${k} must be an integer of at least 100 (ms)`);
   }

@@ -20,14 +20,16 @@ import { Metrics } from './observability/metrics.js';
 import { CallbackSender } from './receipts/callback-sender.js';
 import { CallbackSink, callbackUrlCheck } from './receipts/callbacks.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { RetentionSweeper } from './store/retention.js';
 import { FileAudience } from './files/file-audience.js';
 import { FileJanitor } from './files/file-janitor.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { Scheduler } from './schedules/scheduler.js';
 import type { Store } from './store/types.js';
 
-export function openStore(config: Config): Store {
-  return new SqliteStore({ path: sqliteFile(config), synchronous: config.store.synchronous });
+/** `server`: the long-running owner of the file, which may convert it to incremental auto-vacuum. */
+export function openStore(config: Config, { server = false } = {}): Store {
+  return new SqliteStore({ path: sqliteFile(config), synchronous: config.store.synchronous, convertVacuum: server });
 }
 
 export function createLogger(config: Config): Logger {
@@ -40,11 +42,13 @@ export interface RunningNode {
   http: FastifyInstance;
   /** The base URL the HTTP API listens on. */
   url: string;
+  /** Deletes old rows on a timer; `run()` sweeps now. */
+  retention: RetentionSweeper;
   stop(): Promise<void>;
 }
 
 export async function startNode(config: Config, logger: Logger = createLogger(config)): Promise<RunningNode> {
-  const store = openStore(config);
+  const store = openStore(config, { server: true });
   const ids = new MsgIdGenerator(config.nodeId, await store.pushes.maxMsgId());
   const index = await AudienceIndex.load(store.devices);
   const registry = new DeviceRegistry(store, index, { devicesPerAlias: config.limits.devicesPerAlias });
@@ -131,6 +135,17 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
   const sender = new CallbackSender(store, logger, config.callbacks, metrics.registry);
   sender.start();
+  const r = config.retention;
+  const retention = new RetentionSweeper(
+    store,
+    { pushMs: r.pushSeconds * 1000, cidMs: r.cidSeconds * 1000, callbackMs: r.callbackSeconds * 1000, intervalMs: r.intervalSeconds * 1000, batchRows: r.batchRows },
+    logger,
+  );
+  retention.start();
+  const space = await store.retention.space();
+  if (!space.reclaimable) {
+    logger.warn({ bytes: space.bytes }, 'the database file does not give freed space back (no incremental auto-vacuum); see docs/deployment.md');
+  }
   const janitor = new FileJanitor(store, logger);
   janitor.start();
   await scheduler.start();
@@ -149,9 +164,10 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
       await delivery.stop();
       await activity.stop();
       await sender.stop();
+      await retention.stop();
       await store.close();
     })();
     return stopping;
   };
-  return { ctx, http, url, stop };
+  return { ctx, http, url, retention, stop };
 }

@@ -1,4 +1,4 @@
-import type { JsonSchema, Operation } from './openapi-operations.js';
+import type { JsonSchema, Operation } from './openapi-types.js';
 
 /** OpenAPI descriptions of the segment, A/B test and users report routes (see openapi-operations.ts). */
 

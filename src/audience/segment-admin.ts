@@ -7,7 +7,7 @@ import {
   segmentDefinitionJson,
   type AbTestDefinition,
   type SegmentDefinition,
-} from './segment-definitions.js';
+} from '../domain/segment.js';
 
 /**
  * Creating, changing and deleting segments and A/B tests, with their per-app limits: the one

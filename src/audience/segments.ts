@@ -2,7 +2,7 @@ import { PLATFORMS } from '../domain/push.js';
 import { errors } from '../domain/errors.js';
 import type { AbTestRecord, SegmentStore } from '../store/segment-types.js';
 import { RoaringBitmap32, type AudienceIndex, type Bitmap } from './audience-index.js';
-import { groupOf, parseAbTestRef, type SegmentDefinition } from './segment-definitions.js';
+import { groupOf, parseAbTestRef, type SegmentDefinition } from '../domain/segment.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 

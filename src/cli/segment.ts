@@ -1,5 +1,5 @@
 import { abTestJson, createAbTest, createSegment, deleteAbTest, deleteSegment, segmentJson } from '../audience/segment-admin.js';
-import { parseAbTestBody, parseSegmentBody } from '../audience/segment-definitions.js';
+import { parseAbTestBody, parseSegmentBody } from '../domain/segment.js';
 import { ApiError } from '../domain/errors.js';
 import { openStore } from '../node.js';
 import { UsageError, configFrom, parse, stringFlag } from './args.js';

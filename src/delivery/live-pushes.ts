@@ -1,5 +1,5 @@
 import { RoaringBitmap32, type Bitmap } from '../audience/audience-index.js';
-import type { DevicePlatform } from '../devices/types.js';
+import type { DevicePlatform } from '../domain/device.js';
 import type { AcceptedPush } from '../domain/push.js';
 import { encodePushFrame } from './render.js';
 

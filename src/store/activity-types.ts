@@ -1,4 +1,4 @@
-import type { DevicePlatform } from '../devices/types.js';
+import type { DevicePlatform } from '../domain/device.js';
 
 /** Periods activity is kept for: an hour, a UTC day, a UTC month. */
 export type ActivityUnit = 'hour' | 'day' | 'month';

@@ -1,4 +1,4 @@
-import type { AbTestDefinition, SegmentDefinition } from '../audience/segment-definitions.js';
+import type { AbTestDefinition, SegmentDefinition } from '../domain/segment.js';
 
 /** A saved audience expression of one app. */
 export interface SegmentRecord {

@@ -1,4 +1,4 @@
-import type { DevicePlatform } from '../devices/types.js';
+import type { DevicePlatform } from '../domain/device.js';
 
 /** An app's account at its SMS gateway (JSMS protocol): where to send, and the Basic credentials. */
 export interface SmsAccount {

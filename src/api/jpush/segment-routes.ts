@@ -11,7 +11,7 @@ import {
   segmentJson,
   updateSegment,
 } from '../../audience/segment-admin.js';
-import { parseAbTestBody, parseSegmentBody } from '../../audience/segment-definitions.js';
+import { parseAbTestBody, parseSegmentBody } from '../../domain/segment.js';
 import { appOf, requireApp } from '../http/auth.js';
 
 /**

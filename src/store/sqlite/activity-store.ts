@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { DevicePlatform } from '../../devices/types.js';
+import type { DevicePlatform } from '../../domain/device.js';
 import type { ActivityRow, ActivityStore } from '../activity-types.js';
 
 type Row = Record<string, unknown>;

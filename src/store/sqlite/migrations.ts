@@ -268,4 +268,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (msg_id, num)
   ) WITHOUT ROWID;
   `,
+  // 10: retention (old pushes, cids and callback batches deleted in small batches): finds
+  // expired cids and stale callback batches by age without scanning their tables
+  `
+  CREATE INDEX IF NOT EXISTS cids_by_issue ON cids (issued_at);
+  CREATE INDEX IF NOT EXISTS callback_queue_by_age ON callback_queue (created_at);
+  `,
 ];

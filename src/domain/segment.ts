@@ -1,6 +1,6 @@
-import { ApiError, errors } from '../domain/errors.js';
-import { isTagOrAlias } from '../domain/names.js';
-import { PLATFORMS, type Platform } from '../domain/push.js';
+import { ApiError, errors } from './errors.js';
+import { isTagOrAlias } from './names.js';
+import { PLATFORMS, type Platform } from './push.js';
 
 /**
  * Segments and A/B tests as saved: a segment is an audience expression over tags, platform and
