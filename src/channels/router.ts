@@ -1,6 +1,6 @@
-import type { VendorTokenKey } from '../devices/types.js';
+import type { VendorTokenKey } from '../domain/device.js';
 import type { AcceptedPush, Json, JsonObject } from '../domain/push.js';
-import type { RelayDevice } from '../relay/types.js';
+import type { RelayDevice } from '../store/relay-types.js';
 
 /**
  * Which vendor channels a push takes to one device (docs/channels.md has the table). Borealis's

@@ -1,4 +1,4 @@
-import type { DevicePlatform, VendorTokenKey, VendorTokens, WebPushSubscription } from '../devices/types.js';
+import type { DevicePlatform, VendorTokenKey, VendorTokens, WebPushSubscription } from '../domain/device.js';
 import type { AcceptedPush } from '../domain/push.js';
 
 /**

@@ -20,6 +20,8 @@ export interface AcceptLimits {
    * the store (delivery then keeps them in memory only while needed); wider ones stay in memory.
    */
   inboxTargets: number;
+  /** Milliseconds one minute of big_push_duration lasts (60,000 but in tests). */
+  pacingMinuteMs?: number;
 }
 
 export interface AcceptChecks {
@@ -104,14 +106,18 @@ export class AcceptService {
     const broadcast = isBroadcast(push.audience);
     if (broadcast) await this.broadcastAllowance(app, true);
     const createdAt = Date.now();
+    // A paced push's time to live counts from the end of its pacing: the last slice gets the
+    // same offline allowance as the first.
+    const pacingMs = push.options.bigPushDuration * (this.defaults.pacingMinuteMs ?? 60_000);
     const accepted: AcceptedPush = {
       ...push,
       msgId: this.ids.next(),
       createdAt,
-      expiresAt: createdAt + push.options.timeToLive * 1000,
+      expiresAt: createdAt + pacingMs + push.options.timeToLive * 1000,
     };
     // A push with nothing for the own connection (a Live Activity) waits in no inbox.
-    const inboxed = push.options.timeToLive > 0 && targets.count <= this.defaults.inboxTargets && effectivePlatforms(push).length > 0;
+    // Paced pushes stay in memory (released by device number), never in per-device inboxes.
+    const inboxed = pacingMs === 0 && push.options.timeToLive > 0 && targets.count <= this.defaults.inboxTargets && effectivePlatforms(push).length > 0;
     const inbox = inboxed ? targets.bitmap.toArray() : undefined;
     const relay = this.checks.relaySlices?.(accepted, targets);
     try {

@@ -1,5 +1,5 @@
 import { RoaringBitmap32 } from '../audience/audience-index.js';
-import type { RelayQueue } from '../relay/types.js';
+import type { RelayQueue } from '../store/relay-types.js';
 
 /** What a vendor channel did with one push: devices it accepted, failed for, found dead. */
 export interface RelayFigures {

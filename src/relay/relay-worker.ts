@@ -6,11 +6,11 @@ import type { ChannelRegistry } from '../channels/registry.js';
 import { relayChannels } from '../channels/router.js';
 import type { Channel, RelayTarget, TargetResult } from '../channels/types.js';
 import type { Config } from '../config.js';
-import type { VendorTokenKey } from '../devices/types.js';
+import type { VendorTokenKey } from '../domain/device.js';
 import type { AcceptedPush } from '../domain/push.js';
 import type { Store } from '../store/types.js';
 import { RateGate } from './rate-gate.js';
-import type { RelayChannelResult, RelayDevice, RelayOutcome, RelayWork } from './types.js';
+import type { RelayChannelResult, RelayDevice, RelayOutcome, RelayWork } from '../store/relay-types.js';
 
 export type RelaySettings = Config['channels']['relay'];
 /** Whether a device holds Borealis's own connection right now. */

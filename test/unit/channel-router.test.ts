@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { relayChannels } from '../../src/channels/router.js';
 import type { VendorTokens } from '../../src/devices/types.js';
 import type { AcceptedPush, JsonObject } from '../../src/domain/push.js';
-import type { RelayDevice } from '../../src/relay/types.js';
+import type { RelayDevice } from '../../src/store/relay-types.js';
 
 function push(fields: Partial<AcceptedPush> & { raw?: JsonObject }): AcceptedPush {
   const { raw, ...rest } = fields;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { VendorTokens } from '../../devices/types.js';
+import type { VendorTokens } from '../../domain/device.js';
 import type { AcceptedPush } from '../../domain/push.js';
 import type { ApnsCredentials } from '../credential-shapes.js';
 import type { Channel, ChannelCredentials, RelayTarget, TargetResult } from '../types.js';

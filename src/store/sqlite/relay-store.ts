@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
-import { RoaringBitmap32 } from '../../audience/audience-index.js';
-import type { DevicePlatform, VendorTokens } from '../../devices/types.js';
-import type { RelayDevice, RelayOutcome, RelayQueue, RelayReceiptRow, RelayWork } from '../../relay/types.js';
+import roaring from 'roaring';
+
+const { RoaringBitmap32 } = roaring;
+import type { DevicePlatform, VendorTokens } from '../../domain/device.js';
+import type { RelayDevice, RelayOutcome, RelayQueue, RelayReceiptRow, RelayWork } from '../relay-types.js';
 
 type Row = Record<string, unknown>;
 

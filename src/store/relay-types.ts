@@ -1,4 +1,4 @@
-import type { DevicePlatform, VendorTokenKey, VendorTokens } from '../devices/types.js';
+import type { DevicePlatform, VendorTokenKey, VendorTokens } from '../domain/device.js';
 
 /**
  * The durable relay queue's contract. Work is recorded in the transaction that accepts a push
