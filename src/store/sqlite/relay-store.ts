@@ -42,7 +42,7 @@ function addAll(existing: Buffer | undefined, nums: readonly number[]): Buffer {
   return bitmapBytes(b);
 }
 
-/** The relay queue over the embedded store (contract in relay/types.ts). */
+/** The relay queue over the embedded store (contract in store/relay-types.ts). */
 export function sqliteRelayQueue(db: Database.Database): RelayQueue {
   const s = {
     due: db.prepare('SELECT * FROM relay_queue WHERE next_at <= ? ORDER BY next_at, id LIMIT ?').safeIntegers(true),
