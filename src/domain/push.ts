@@ -19,11 +19,18 @@ export interface Audience {
   tagNot?: string[]; // complement of the union
   alias?: string[];
   registrationId?: string[];
+  /** Devices bound to any of these user accounts (EMAS's Target=ACCOUNT). */
+  account?: string[];
+  /** A boolean expression over tags (EMAS's tag expressions). */
+  tagExpr?: TagExpression;
   segment?: string[];
   abtest?: string[];
   liveActivityId?: string;
   fileId?: string;
 }
+
+/** Tags combined with and / or / not, nested; a leaf is one tag. */
+export type TagExpression = { tag: string } | { and: TagExpression[] } | { or: TagExpression[] } | { not: TagExpression };
 
 export interface PushOptions {
   /** Seconds an offline device may still receive the push; 0 = online devices only. */

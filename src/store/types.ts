@@ -195,7 +195,7 @@ export interface Store {
 }
 
 /** A device as first stored; the store assigns its dense number. */
-export type NewDevice = Omit<DeviceRecord, 'num' | 'tags' | 'lastOnlineAt'>;
+export type NewDevice = Omit<DeviceRecord, 'num' | 'tags' | 'lastOnlineAt' | 'account'> & { account?: string | null };
 
 export interface DeviceStore {
   /** Stores a new device under the next dense number of its app. */
@@ -205,6 +205,9 @@ export interface DeviceStore {
   numsByRegistrationIds(appKey: string, registrationIds: readonly string[]): Promise<Map<string, number>>;
   numsByAliases(appKey: string, aliases: readonly string[]): Promise<number[]>;
   devicesByAlias(appKey: string, alias: string): Promise<DeviceRecord[]>;
+  numsByAccounts(appKey: string, accounts: readonly string[]): Promise<number[]>;
+  devicesByAccount(appKey: string, account: string): Promise<DeviceRecord[]>;
+  setAccount(appKey: string, num: number, account: string | null): Promise<void>;
   updateTokens(appKey: string, num: number, tokens: DeviceRecord['tokens']): Promise<void>;
   setAlias(appKey: string, num: number, alias: string | null): Promise<void>;
   setMobile(appKey: string, num: number, mobile: string | null): Promise<void>;
