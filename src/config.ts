@@ -77,6 +77,13 @@ export interface Config {
     /** How often the queue is checked for due batches, in ms. */
     pollMs: number;
   };
+  emas: {
+    /**
+     * The EMAS OpenAPI is always served at `/` of the HTTP port; this also serves it alone on a
+     * port of its own (same host and TLS). -1 = no own port; 0 = any free port.
+     */
+    port: number;
+  };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -114,6 +121,7 @@ export const DEFAULT_CONFIG: Config = {
     batchEvents: 500,
     pollMs: 500,
   },
+  emas: { port: -1 },
 };
 
 export class ConfigError extends Error {}
@@ -175,6 +183,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   if (env.BOREALIS_HOST) config.host = env.BOREALIS_HOST;
   if (env.BOREALIS_PORT) config.port = intFrom('BOREALIS_PORT', env.BOREALIS_PORT, 0, 65535);
+  if (env.BOREALIS_EMAS_PORT) config.emas.port = intFrom('BOREALIS_EMAS_PORT', env.BOREALIS_EMAS_PORT, -1, 65535);
   if (env.BOREALIS_DATA) config.dataDir = env.BOREALIS_DATA;
   if (env.BOREALIS_LOG_LEVEL) config.logLevel = env.BOREALIS_LOG_LEVEL as Config['logLevel'];
   if (env.BOREALIS_NODE_ID) config.nodeId = intFrom('BOREALIS_NODE_ID', env.BOREALIS_NODE_ID, 0, 15);
@@ -203,6 +212,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   for (const [k, v] of Object.entries(config.callbacks)) {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`callbacks.${k} must be a positive integer`);
+  }
+  if (!Number.isInteger(config.emas.port) || config.emas.port < -1 || config.emas.port > 65535) {
+    throw new ConfigError('emas.port must be an integer -1..65535');
   }
   if (config.limits.windowSeconds < 1) throw new ConfigError('limits.windowSeconds must be at least 1');
   if (config.limits.bodyBytes < 1024) throw new ConfigError('limits.bodyBytes must be at least 1024');

@@ -3,6 +3,7 @@ import { openStore } from '../node.js';
 import { ALL_RECEIPT_TYPES, normalizeCallbackUrl } from '../receipts/callbacks.js';
 import type { Store } from '../store/types.js';
 import type { AppLimitsPatch } from '../store/types.js';
+import { ACCESSKEY_USAGE, accessKeyCommand } from './accesskey.js';
 import { UsageError, configFrom, parse, stringFlag } from './args.js';
 
 export const APP_USAGE = `borealis app create --name NAME [--json]
@@ -13,6 +14,7 @@ borealis app callback APP_KEY --add URL [--default] [--types N] | --remove URL |
   (receipt callback URLs: a push may only name a registered one; the default gets the receipts
    of pushes that name none; --types is a bit mask, 1 received, 2 clicked, 4 not delivered,
    8 sent, used when a push gives no callback.type; default 15)
+${ACCESSKEY_USAGE}
   (each also takes --data DIR and --config FILE; 'default' resets a limit to the server default,
    0 means unlimited)`;
 
@@ -91,6 +93,8 @@ export async function appCommand(args: string[]): Promise<number> {
       }
       case 'callback':
         return await callbackCommand(store, positionals[0], values);
+      case 'accesskey':
+        return await accessKeyCommand(store, positionals, values.json === true);
       default:
         throw new UsageError(`unknown app command: ${sub}\n${APP_USAGE}`);
     }

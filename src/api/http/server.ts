@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 
 import { readFileSync } from 'node:fs';
 import type { ServerContext } from '../../context.js';
 import { registerDeviceRegistrationRoute } from '../device/register-route.js';
+import { emasApi } from '../emas/index.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
@@ -54,6 +55,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerDeviceRoutes(app, ctx);
   registerReportRoutes(app, ctx);
   registerDeviceRegistrationRoute(app, ctx);
+  void app.register(emasApi, { ctx });
   return app;
 }
 

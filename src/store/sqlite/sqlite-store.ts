@@ -12,6 +12,7 @@ import type {
   CidRecord,
   CidStore,
   DeviceStore,
+  EmasStore,
   InboxEntry,
   LivePushRow,
   PushHead,
@@ -22,6 +23,7 @@ import type {
 } from '../types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
+import { sqliteEmasStore } from './emas-store.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteOptions {
@@ -110,6 +112,7 @@ export class SqliteStore implements Store {
   readonly cids: CidStore;
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
+  readonly emas: EmasStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
 
@@ -232,6 +235,7 @@ export class SqliteStore implements Store {
       },
     );
 
+    this.emas = sqliteEmasStore(db);
     this.apps = {
       async create(app) {
         s.appInsert.run(app);
