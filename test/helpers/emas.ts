@@ -18,8 +18,9 @@ export async function emasClient(server: TestServer, app: Credentials = server.a
   return {
     key,
     client,
+    // formatParams: false, or the client capitalizes the first letter of every name (iOSBadge -> IOSBadge)
     call: (action, params = {}, get = false) =>
-      client.request(action, { AppKey: key.emasAppKey, ...params }, get ? {} : { method: 'POST', timeout: 20_000 }),
+      client.request(action, { AppKey: key.emasAppKey, ...params }, { formatParams: false, timeout: 20_000, ...(get ? {} : { method: 'POST' }) }),
   };
 }
 

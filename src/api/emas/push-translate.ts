@@ -14,6 +14,7 @@ export const MAX_EXPIRE_MS = 72 * 3600_000;
 export const MAX_SCHEDULE_MS = 7 * 86_400_000;
 const MAX_EXPRESSION_TAGS = 50;
 const MAX_OPERANDS = 10;
+/** and / or operators nested in one another (not and tag leaves do not count). */
 const MAX_NESTING = 3;
 const SEND_CHANNELS = ['accs', 'huawei', 'honor', 'xiaomi', 'oppo', 'vivo', 'meizu', 'gcm', 'fcm', 'apns', 'harmony'];
 const JOB_KEY = /^[A-Za-z0-9_-]{1,32}$/;
@@ -58,23 +59,23 @@ export function parseTagExpression(text: string): TagExpression {
     if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length !== 1) {
       throw emas.format('TargetValue', 'Each operand is one of {"tag":..}, {"and":[..]}, {"or":[..]}, {"not":..}.');
     }
-    if (depth > MAX_NESTING) throw emas.format('TargetValue', `Tag expressions nest at most ${MAX_NESTING} levels.`);
     const o = v as Record<string, unknown>;
     if ('tag' in o) {
       if (typeof o.tag !== 'string' || o.tag.length === 0 || Buffer.byteLength(o.tag) > 128) throw emas.format('TargetValue', 'A tag is 1..128 bytes.');
       if (++tags > MAX_EXPRESSION_TAGS) throw emas.lengthExceed('TargetValue', MAX_EXPRESSION_TAGS);
       return { tag: o.tag };
     }
-    if ('not' in o) return { not: walk(o.not, depth + 1) };
+    if ('not' in o) return { not: walk(o.not, depth) };
     const op = 'and' in o ? 'and' : 'or' in o ? 'or' : undefined;
     const list = op === undefined ? undefined : o[op];
     if (!op || !Array.isArray(list) || list.length < 1 || list.length > MAX_OPERANDS) {
       throw emas.format('TargetValue', `"and" and "or" take 1..${MAX_OPERANDS} operands.`);
     }
+    if (depth >= MAX_NESTING) throw emas.format('TargetValue', `and / or nest at most ${MAX_NESTING} levels.`);
     const parts = list.map((x) => walk(x, depth + 1));
     return op === 'and' ? { and: parts } : { or: parts };
   };
-  const expr = walk(value, 1);
+  const expr = walk(value, 0);
   if ('not' in expr) throw emas.format('TargetValue', '"not" cannot stand alone.');
   return expr;
 }
