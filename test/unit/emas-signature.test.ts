@@ -44,6 +44,8 @@ describe('EMAS RPC signature v1', () => {
   test('names sort by bytes, Signature is left out', () => {
     const q = canonicalQuery(new Map([['b', '1'], ['B', '2'], ['a', '3'], ['Signature', 'x']]));
     assert.equal(q, 'B=2&a=3&b=1');
+    // U+FF41 sorts before U+1F600 by UTF-8 bytes (EF.. < F0..), after it by UTF-16 units
+    assert.equal(canonicalQuery(new Map([['\u{1F600}', '1'], ['\uFF41', '2']])), '%EF%BD%81=2&%F0%9F%98%80=1');
   });
 
   test('signatures compare in constant time and only when equal', () => {

@@ -22,7 +22,7 @@ const IDEMPOTENT_TOKEN = /^[A-Za-z0-9-]{1,64}$/;
 /** Parameters that belong to the request, not to the push: they are not kept with it. */
 const NOT_CONTENT = new Set([
   'Action', 'Version', 'Format', 'AccessKeyId', 'Signature', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce',
-  'Timestamp', 'SecurityToken', 'RegionId', 'AppKey', 'IdempotentToken',
+  'Timestamp', 'SecurityToken', 'RegionId', 'AppKey', 'IdempotentToken', 'TargetValue',
 ]);
 
 export interface TranslatedPush {

@@ -15,8 +15,10 @@ export function percentEncode(value: string): string {
 
 export function canonicalQuery(params: ReadonlyMap<string, string>): string {
   const names = [...params.keys()].filter((k) => k !== 'Signature');
-  // byte-wise order of the UTF-8 names, as the specification says (not UTF-16 code units)
-  names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  // byte-wise order of the UTF-8 names, as the specification says; for printable ASCII names (nearly
+  // always) that is the order of UTF-16 code units, which needs no conversion
+  if (names.every((k) => !/[^ -~]/.test(k))) names.sort();
+  else names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   return names.map((k) => `${percentEncode(k)}=${percentEncode(params.get(k)!)}`).join('&');
 }
 
