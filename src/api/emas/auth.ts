@@ -1,10 +1,11 @@
+import type { KeyObject } from 'node:crypto';
 import { ACCESS_KEY_ID_PATTERN } from '../../apps/access-keys.js';
 import type { ServerContext } from '../../context.js';
 import type { AccessKeyRecord, AppRecord } from '../../store/types.js';
 import { emas } from './errors.js';
 import { NonceCache } from './nonce-cache.js';
 import { parseUtcTime } from './params.js';
-import { signatureMatches, sign, stringToSign } from './signature.js';
+import { signatureMatches, sign, signingKey, stringToSign } from './signature.js';
 
 /** How far a request's Timestamp may be from the server's clock (POP's window). */
 export const TIMESTAMP_WINDOW_MS = 15 * 60_000;
@@ -17,25 +18,32 @@ export interface EmasCaller {
   emasAppKey: number;
 }
 
+interface KeyEntry {
+  key: AccessKeyRecord | undefined;
+  emasAppKey: number | undefined;
+  hmacKey: KeyObject | undefined;
+  at: number;
+}
+
 /**
  * AccessKeys and apps as the request path sees them: cached for two seconds, so disabling a
  * key with the CLI on the same database takes effect on a running server within that time.
  */
 class KeyDirectory {
-  private readonly cache = new Map<string, { key: AccessKeyRecord | undefined; emasAppKey: number | undefined; at: number }>();
+  private readonly cache = new Map<string, KeyEntry>();
 
   constructor(
     private readonly ctx: ServerContext,
     private readonly ttlMs = 2000,
   ) {}
 
-  async get(accessKeyId: string): Promise<{ key: AccessKeyRecord | undefined; emasAppKey: number | undefined }> {
+  async get(accessKeyId: string): Promise<KeyEntry> {
     const hit = this.cache.get(accessKeyId);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit;
     const key = await this.ctx.store.emas.accessKey(accessKeyId);
     const emasAppKey = key ? await this.ctx.store.emas.emasAppKey(key.appKey, false) : undefined;
     if (this.cache.size > 10_000) this.cache.clear();
-    const entry = { key, emasAppKey, at: Date.now() };
+    const entry = { key, emasAppKey, hmacKey: key && signingKey(key.secret), at: Date.now() };
     this.cache.set(accessKeyId, entry);
     return entry;
   }
@@ -66,10 +74,10 @@ export class EmasAuthenticator {
     if (ts === undefined) throw emas.timestampFormat();
     if (Math.abs(now - ts) > TIMESTAMP_WINDOW_MS) throw emas.timestampExpired();
 
-    const { key, emasAppKey } = ACCESS_KEY_ID_PATTERN.test(accessKeyId)
+    const { key, emasAppKey, hmacKey } = ACCESS_KEY_ID_PATTERN.test(accessKeyId)
       ? await this.keys.get(accessKeyId)
-      : { key: undefined, emasAppKey: undefined };
-    if (!key) throw emas.accessKeyNotFound();
+      : { key: undefined, emasAppKey: undefined, hmacKey: undefined };
+    if (!key || !hmacKey) throw emas.accessKeyNotFound();
     if (key.disabledAt !== null) throw emas.accessKeyInactive();
 
     let text: string;
@@ -79,7 +87,7 @@ export class EmasAuthenticator {
       // a value that is not well-formed Unicode cannot have been signed as POP signs
       throw emas.signatureMismatch('');
     }
-    if (!signatureMatches(signature, sign(key.secret, text))) throw emas.signatureMismatch(text);
+    if (!signatureMatches(signature, sign(hmacKey, text))) throw emas.signatureMismatch(text);
     // Only a correctly signed request uses up its nonce: nobody else can burn a caller's nonces.
     const claim = this.nonces.claim(accessKeyId, nonce, now);
     if (claim === 'used') throw emas.nonceUsed();

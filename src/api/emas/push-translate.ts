@@ -19,10 +19,27 @@ const MAX_NESTING = 3;
 const SEND_CHANNELS = ['accs', 'huawei', 'honor', 'xiaomi', 'oppo', 'vivo', 'meizu', 'gcm', 'fcm', 'apns', 'harmony'];
 const JOB_KEY = /^[A-Za-z0-9_-]{1,32}$/;
 const IDEMPOTENT_TOKEN = /^[A-Za-z0-9-]{1,64}$/;
-/** Parameters that belong to the request, not to the push: they are not kept with it. */
-const NOT_CONTENT = new Set([
+/**
+ * Parameters not kept in `options.raw.emas`: the request's own, and those translated into the
+ * push's JPush-named fields (vendor channels read those). What is left are the vendor-only ones.
+ */
+const NOT_RAW = new Set([
   'Action', 'Version', 'Format', 'AccessKeyId', 'Signature', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce',
-  'Timestamp', 'SecurityToken', 'RegionId', 'AppKey', 'IdempotentToken', 'TargetValue',
+  'Timestamp', 'SecurityToken', 'RegionId', 'AppKey', 'IdempotentToken',
+  'PushType', 'DeviceType', 'Target', 'TargetValue', 'Title', 'Body', 'StoreOffline', 'ExpireTime', 'PushTime', 'JobKey',
+  'iOSApnsEnv', 'iOSBadge', 'iOSBadgeAutoIncrement', 'iOSMusic', 'iOSSubtitle', 'iOSSilentNotification', 'iOSMutableContent',
+  'iOSNotificationCategory', 'iOSNotificationThreadId', 'iOSInterruptionLevel', 'iOSRelevanceScore', 'iOSExtParameters',
+  'iOSNotificationCollapseId', 'iOSLiveActivityEvent', 'iOSLiveActivityAttributesType', 'iOSLiveActivityAttributes',
+  'iOSLiveActivityContentState', 'iOSLiveActivityStaleDate', 'iOSLiveActivityDismissalDate',
+  'AndroidNotifyType', 'AndroidOpenType', 'AndroidActivity', 'AndroidOpenUrl', 'AndroidNotificationBarType',
+  'AndroidNotificationBarPriority', 'AndroidNotificationChannel', 'AndroidNotificationNotifyId', 'AndroidNotificationGroup',
+  'AndroidNotificationThreadId', 'AndroidMusic', 'AndroidImageUrl', 'AndroidBadgeClass', 'AndroidBadgeAddNum',
+  'AndroidBadgeSetNum', 'AndroidExtParameters', 'AndroidRenderStyle', 'AndroidBigTitle', 'AndroidBigBody',
+  'AndroidBigPictureUrl', 'AndroidInboxBody',
+  'HarmonyCategory', 'HarmonyNotifyId', 'HarmonyActionType', 'HarmonyAction', 'HarmonyUri', 'HarmonyImageUrl',
+  'HarmonyRenderStyle', 'HarmonyInboxContent', 'HarmonyBadgeAddNum', 'HarmonyBadgeSetNum', 'HarmonyTestMessage',
+  'HarmonyReceiptId', 'HarmonyExtensionExtraData', 'HarmonyExtParameters',
+  'SmsTemplateName', 'SmsSignName', 'SmsParams', 'SmsDelaySecs', 'SmsSendPolicy',
 ]);
 
 export interface TranslatedPush {
@@ -102,10 +119,10 @@ export function audienceOf(p: Params, target: Target): Audience {
   }
 }
 
-/** The parameters kept with the push for vendor channels (everything but the request's own). */
+/** The vendor-only parameters, kept with the push as sent for the vendor channels. */
 function rawOf(p: Params): JsonObject {
   const raw: JsonObject = {};
-  for (const name of p.names()) if (!NOT_CONTENT.has(name)) raw[name] = p.raw(name)!;
+  for (const name of p.names()) if (!NOT_RAW.has(name)) raw[name] = p.raw(name)!;
   return raw;
 }
 
