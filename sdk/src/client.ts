@@ -334,11 +334,9 @@ export class BorealisClient {
         if (!request) return; // an error without id announces a close, which says the same
         this.requests.delete(frame.id as number);
         if (frame.t === 'reply') {
-          request.resolve({
-            tags: Array.isArray(frame.tags) ? frame.tags.filter(isString) : [],
-            alias: isString(frame.alias) ? frame.alias : null,
-            account: isString(frame.account) ? frame.account : null,
-          });
+          const state: DeviceTags = { tags: Array.isArray(frame.tags) ? frame.tags.filter(isString) : [], alias: isString(frame.alias) ? frame.alias : null };
+          if (isString(frame.account)) state.account = frame.account;
+          request.resolve(state);
         } else {
           request.reject(new BorealisError(typeof frame.code === 'number' ? frame.code : 1000, isString(frame.message) ? frame.message : 'request failed'));
         }

@@ -53,8 +53,8 @@ export interface Push {
 export interface DeviceTags {
   tags: string[];
   alias: string | null;
-  /** The user account bound to the device (EMAS's device model); null when none. */
-  account?: string | null;
+  /** The user account bound to the device (EMAS's device model); absent when none. */
+  account?: string;
 }
 
 /** What the SDK needs of a WebSocket: the browser's API, which `ws` also provides. */

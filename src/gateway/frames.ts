@@ -120,8 +120,11 @@ export function encodeReady(registrationId: string, heartbeat: number): string {
 
 export const PONG = '{"t":"pong"}';
 
+/** `account` only when the device has one, so replies of devices without accounts keep their shape. */
 export function encodeReply(id: number, result: { tags: string[]; alias: string | null; account?: string | null }): string {
-  return JSON.stringify({ t: 'reply', id, tags: result.tags, alias: result.alias, account: result.account ?? null });
+  const reply: Record<string, unknown> = { t: 'reply', id, tags: result.tags, alias: result.alias };
+  if (result.account != null) reply.account = result.account;
+  return JSON.stringify(reply);
 }
 
 /** An error answer to a request (with its id), or the notice before a close (without). */

@@ -89,12 +89,14 @@ describe('EMAS OpenAPI through Alibaba Cloud\'s own RPC client: pushes', () => {
   test('Target DEVICE, ACCOUNT, ALIAS, TAG (names and expressions) and ALL pick the right devices', async () => {
     const cases: [Answer, TestClient[]][] = [
       [{ Target: 'ACCOUNT', TargetValue: 'user-1' }, [android, ios]],
-      [{ Target: 'ACCOUNT', TargetValue: 'user-2,nobody' }, [hmos]],
+      [{ Target: 'ACCOUNT', TargetValue: 'user-2,nobody', DeviceType: 'HARMONY' }, [hmos]],
       [{ Target: 'ALIAS', TargetValue: 'alice' }, [android]],
       [{ Target: 'TAG', TargetValue: 'news' }, [android, ios]],
       [{ Target: 'TAG', TargetValue: '{"and":[{"tag":"news"},{"not":{"tag":"sport"}}]}' }, [ios]],
-      [{ Target: 'TAG', TargetValue: '{"or":[{"tag":"sport"},{"tag":"weather"}]}' }, [android, hmos]],
-      [{ Target: 'ALL', TargetValue: 'ALL' }, [android, ios, hmos]],
+      [{ Target: 'TAG', TargetValue: '{"or":[{"tag":"sport"},{"tag":"weather"}]}' }, [android]],
+      [{ Target: 'TAG', TargetValue: '{"or":[{"tag":"sport"},{"tag":"weather"}]}', DeviceType: 'HARMONY' }, [hmos]],
+      [{ Target: 'ALL', TargetValue: 'ALL' }, [android, ios]],
+      [{ Target: 'ALL', TargetValue: 'ALL', DeviceType: 'HARMONY' }, [hmos]],
       [{ Target: 'ALL', TargetValue: 'ALL', DeviceType: 'iOS' }, [ios]],
       [{ Target: 'DEVICE', TargetValue: `${android.registrationId},${hmos.registrationId}`, DeviceType: 'HARMONY' }, [hmos]],
     ];

@@ -204,7 +204,7 @@ export function translateContent(p: Params, pushType: PushType, deviceType: Devi
     notification.ios = block;
     if (collapseId) out.apnsCollapseId = collapseId;
   }
-  if (deviceType === 'HARMONY' || deviceType === 'ALL') notification.hmos = harmonyBlock(p, title, body);
+  if (deviceType === 'HARMONY') notification.hmos = harmonyBlock(p, title, body);
   return out;
 }
 

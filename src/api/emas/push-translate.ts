@@ -59,7 +59,8 @@ function platformsOf(deviceType: DeviceType): Platform[] {
     case 'HARMONY':
       return ['hmos'];
     case 'ALL':
-      return ['android', 'ios', 'hmos'];
+      // EMAS's ALL is its dual-platform apps' two: HarmonyOS devices are reached with HARMONY
+      return ['android', 'ios'];
   }
 }
 

@@ -73,7 +73,7 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: ServerContext): 
       url: '/v3/devices/:registration_id',
       async run(owner, params) {
         const device = await deviceOf(owner, params.registration_id);
-        return { tags: device.tags, alias: device.alias, mobile: device.mobile, account: device.account };
+        return { tags: device.tags, alias: device.alias, mobile: device.mobile };
       },
     },
     {
