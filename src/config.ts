@@ -36,8 +36,24 @@ export interface Config {
     broadcastsPerDay: number;
     /** Device registrations per app per rate window (2002 beyond); 0 = unlimited. */
     registrationsPerWindow: number;
+    /**
+     * Device registrations per source address per rate window (2002 beyond); 0 = unlimited.
+     * IPv6 addresses count per /64, the block one host usually has.
+     */
+    registrationsPerAddress: number;
     /** Devices one alias may be bound to (7015 beyond; JPush allows 10); 0 = unlimited. */
     devicesPerAlias: number;
+  };
+  /** Time limits on HTTP connections (plain HTTP/1.1; with TLS the idle limit applies). */
+  http: {
+    /** A client must send its complete request headers within this time (HTTP 408 after). */
+    headersTimeoutMs: number;
+    /** A client must send its complete request, headers and body, within this time (408 after). */
+    requestTimeoutMs: number;
+    /** A connection on which nothing moves for this long is closed. */
+    idleTimeoutMs: number;
+    /** A kept-alive connection waiting for its next request is closed after this long. */
+    keepAliveTimeoutMs: number;
   };
   delivery: {
     /**
@@ -84,6 +100,13 @@ export interface Config {
      */
     port: number;
   };
+  cors: {
+    /**
+     * Browser origins allowed to call the device-facing endpoints (`/v1/...`): `"*"` for any,
+     * or exact origins (`https://app.example.com`); empty = no CORS headers at all.
+     */
+    origins: string[];
+  };
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -101,8 +124,10 @@ export const DEFAULT_CONFIG: Config = {
     windowSeconds: 60,
     broadcastsPerDay: 10,
     registrationsPerWindow: 20_000,
+    registrationsPerAddress: 1000,
     devicesPerAlias: 10,
   },
+  http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 120_000, keepAliveTimeoutMs: 72_000 },
   delivery: { narrowTargets: 1000, residentSeconds: 60 },
   gateway: {
     heartbeatSeconds: 30,
@@ -122,6 +147,7 @@ export const DEFAULT_CONFIG: Config = {
     pollMs: 500,
   },
   emas: { port: -1 },
+  cors: { origins: ['*'] },
 };
 
 export class ConfigError extends Error {}
@@ -186,6 +212,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (env.BOREALIS_EMAS_PORT) config.emas.port = intFrom('BOREALIS_EMAS_PORT', env.BOREALIS_EMAS_PORT, -1, 65535);
   if (env.BOREALIS_DATA) config.dataDir = env.BOREALIS_DATA;
   if (env.BOREALIS_LOG_LEVEL) config.logLevel = env.BOREALIS_LOG_LEVEL as Config['logLevel'];
+  if (env.BOREALIS_CORS_ORIGINS !== undefined) config.cors.origins = env.BOREALIS_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   if (env.BOREALIS_NODE_ID) config.nodeId = intFrom('BOREALIS_NODE_ID', env.BOREALIS_NODE_ID, 0, 15);
   if (overrides.host) config.host = overrides.host;
   if (overrides.port !== undefined) config.port = intFrom('--port', overrides.port, 0, 65535);
@@ -210,15 +237,32 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   for (const [k, v] of Object.entries(config.gateway)) {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(`gateway.${k} must be a positive integer`);
   }
+  for (const [k, v] of Object.entries(config.http)) {
+    if (!Number.isSafeInteger(v) || v < 100) throw new ConfigError(`http.${k} must be an integer of at least 100 (ms)`);
+  }
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    throw new ConfigError('http.headersTimeoutMs must not exceed http.requestTimeoutMs');
+  }
   for (const [k, v] of Object.entries(config.callbacks)) {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`callbacks.${k} must be a positive integer`);
   }
   if (!Number.isInteger(config.emas.port) || config.emas.port < -1 || config.emas.port > 65535) {
     throw new ConfigError('emas.port must be an integer -1..65535');
   }
+  checkCorsOrigins(config.cors.origins);
   if (config.limits.windowSeconds < 1) throw new ConfigError('limits.windowSeconds must be at least 1');
   if (config.limits.bodyBytes < 1024) throw new ConfigError('limits.bodyBytes must be at least 1024');
   return config;
+}
+
+/** `*`, or an origin exactly as browsers send it: scheme, host, optional port; no path. */
+function checkCorsOrigins(origins: unknown): void {
+  if (!Array.isArray(origins)) throw new ConfigError('cors.origins must be an array of origins');
+  for (const o of origins) {
+    if (typeof o !== 'string' || (o !== '*' && !/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(o))) {
+      throw new ConfigError(`cors.origins: ${JSON.stringify(o)} is not "*" or an origin like https://app.example.com`);
+    }
+  }
 }
 
 export function sqliteFile(config: Config): string {

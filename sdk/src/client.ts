@@ -87,9 +87,10 @@ type Frame = Record<string, unknown>;
 export class BorealisClient {
   private readonly events = new Emitter<ClientEvents>((err, event) => this.listenerFailed(err, event));
   private readonly WebSocketImpl: WebSocketConstructor;
-  private readonly fetchImpl: FetchLike;
+  protected readonly fetchImpl: FetchLike;
   private readonly backoff: BackoffOptions | false;
-  private readonly base: string;
+  /** The server's base URL, without a trailing slash. */
+  protected readonly base: string;
   private regId: string | null;
   private secret: string | null;
   private readonly seen: SeenIds;
@@ -113,7 +114,7 @@ export class BorealisClient {
   private readonly requests = new Map<number, PendingRequest>();
   private nextRequestId = 1;
 
-  constructor(private readonly options: ClientOptions) {
+  constructor(protected readonly options: ClientOptions) {
     const g = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchLike };
     const ws = options.WebSocket ?? g.WebSocket;
     const fetchImpl = options.fetch ?? g.fetch?.bind(globalThis);
@@ -189,6 +190,15 @@ export class BorealisClient {
     if (!this.secret) throw new BorealisError(1000, 'registration answer without device_secret');
     this.options.onStateChange?.(this.state);
     return this.regId;
+  }
+
+  /**
+   * Adds or replaces vendor tokens (e.g. a new FCM token or Web Push subscription) and
+   * registers them: as an update of this device when it is registered, else as a new device.
+   */
+  async updateTokens(tokens: VendorTokens): Promise<string> {
+    this.options.tokens = { ...this.options.tokens, ...tokens };
+    return this.register();
   }
 
   /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { PUSH_FUZZ_PATHS } from '../helpers/fuzz-targets.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { basic, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -98,7 +99,7 @@ describe('fuzz: push endpoints never answer 5xx', () => {
     const seeds = [...BASE, ...loadExamples()];
     const statuses = new Map<number, number>();
     const auth = basic(server.app);
-    const paths = ['/v3/push', '/v3/push/validate'];
+    const paths = PUSH_FUZZ_PATHS;
     const batch = 16;
     for (let i = 0; i < count; i += batch) {
       await Promise.all(

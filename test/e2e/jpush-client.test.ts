@@ -56,10 +56,16 @@ interface Credentials {
 interface PromiseClient {
   push(): PushBuilder;
   sendPush(payload: object): Promise<PushResult>;
+  deleteTag(tag: string, platform: string | null): Promise<unknown>;
+  deleteAlias(alias: string, platform: string | null): Promise<unknown>;
 }
+
+type Done = (err: Error | null, res?: unknown) => void;
 
 interface CallbackClient {
   getCid(count: number, type: string, callback: (err: Error | null, res?: { cidlist: string[] }) => void): void;
+  deleteTag(tag: string, platform: string | null, callback: Done): void;
+  deleteAlias(alias: string, platform: string | null, callback: Done): void;
 }
 
 /** What the SDK rejects with when JPush answers a non-200 status. */
@@ -266,5 +272,22 @@ describe('the official JPush Node SDK against Borealis', { skip: !hasOpenssl && 
       assert.equal(code, 1003);
       assert.match(message, /tag/);
     }
+  });
+
+  test('deleteTag and deleteAlias of both clients: resolve (200) and take effect', async () => {
+    const viaCallback = (call: (done: Done) => void) =>
+      new Promise<unknown>((resolve, reject) => call((err, res) => (err ? reject(err) : resolve(res))));
+    const device = await server.registerDevice(server.app, { tags: ['sdk_p', 'sdk_c', 'sdk_keep'], alias: 'sdk_alias_p' });
+    const rec = () => server.node.ctx.registry.get(server.app.appKey, device.registrationId);
+
+    await client.deleteTag('sdk_p', null);
+    await viaCallback((done) => callbackClient.deleteTag('sdk_c', 'android', done));
+    assert.deepEqual((await rec())?.tags, ['sdk_keep']);
+
+    await client.deleteAlias('sdk_alias_p', 'android');
+    assert.equal((await rec())?.alias, null);
+    await server.node.ctx.registry.setAlias((await rec())!, 'sdk_alias_c');
+    assert.equal(await viaCallback((done) => callbackClient.deleteAlias('sdk_alias_c', null, done)), 200);
+    assert.equal((await rec())?.alias, null);
   });
 });

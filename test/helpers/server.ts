@@ -46,8 +46,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export type ConfigPatch = Partial<Omit<Config, 'limits' | 'store' | 'delivery' | 'gateway'>> & {
+export type ConfigPatch = Partial<Omit<Config, 'limits' | 'store' | 'delivery' | 'gateway' | 'http'>> & {
   limits?: Partial<Config['limits']>;
+  http?: Partial<Config['http']>;
   store?: Partial<Config['store']>;
   delivery?: Partial<Config['delivery']>;
   gateway?: Partial<Config['gateway']>;
@@ -63,6 +64,7 @@ export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServ
     dataDir,
     logLevel: 'silent',
     limits: { ...DEFAULT_CONFIG.limits, ...patch.limits },
+    http: { ...DEFAULT_CONFIG.http, ...patch.http },
     store: { ...DEFAULT_CONFIG.store, synchronous: 'normal', ...patch.store },
     delivery: { ...DEFAULT_CONFIG.delivery, ...patch.delivery },
     gateway: { ...DEFAULT_CONFIG.gateway, ...patch.gateway },

@@ -34,6 +34,10 @@ test('unknown keys, wrong types and bad values are refused', () => {
     { tls: { cert: 1 } },
     { listenBacklog: 0 },
     { delivery: { residentSeconds: -1 } },
+    { http: { requestTimeoutMs: 50 } },
+    { http: { headersTimeoutMs: 40_000 } },
+    { http: { idleTimeout: 1000 } },
+    { limits: { registrationsPerAddress: 1.5 } },
     [],
   ];
   for (const [i, body] of cases.entries()) {
@@ -43,4 +47,16 @@ test('unknown keys, wrong types and bad values are refused', () => {
   }
   assert.throws(() => loadConfig({ port: 'x' }, {}), ConfigError);
   assert.throws(() => loadConfig({ configFile: join(dir, 'missing.json') }, {}), ConfigError);
+});
+
+test('http timeouts and the per-address registration limit: defaults and overrides', () => {
+  assert.deepEqual(loadConfig({}, {}).http, { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 120_000, keepAliveTimeoutMs: 72_000 });
+  assert.equal(loadConfig({}, {}).limits.registrationsPerAddress, 1000);
+  const dir = mkdtempSync(join(tmpdir(), 'borealis-config-'));
+  const file = join(dir, 'c.json');
+  writeFileSync(file, JSON.stringify({ http: { requestTimeoutMs: 60_000 }, limits: { registrationsPerAddress: 0 } }));
+  const c = loadConfig({ configFile: file }, {});
+  assert.equal(c.http.requestTimeoutMs, 60_000);
+  assert.equal(c.http.headersTimeoutMs, 10_000);
+  assert.equal(c.limits.registrationsPerAddress, 0);
 });

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { ApiError } from '../../src/domain/errors.js';
 import { PLATFORMS, type Push } from '../../src/domain/push.js';
 import { parseJPushPush } from '../../src/api/jpush/validate-push.js';
+import { PUSH_SCHEMA } from '../../src/api/jpush/push-schema.js';
 
 type Body = Record<string, unknown>;
 
@@ -757,5 +758,97 @@ describe('translation to the domain Push', () => {
     const before = JSON.stringify(body);
     parse(body);
     assert.equal(JSON.stringify(body), before);
+  });
+});
+
+describe('numeric ranges and the words of schema errors', () => {
+  const android = (fields: Body) => push({ notification: { android: { alert: 'a', ...fields } } });
+  const hmos = (fields: Body) => push({ platform: ['hmos'], notification: { hmos: { alert: 'a', category: 'IM', ...fields } } });
+
+  test('platform and audience say which shapes they take', () => {
+    const platform = 'platform must be "all" or an array of platforms (android, ios, hmos, quickapp)';
+    for (const value of ['ios', 5, [], { android: true }]) {
+      expectCode(push({ platform: value }), 1003, new RegExp(`^${platform.replace(/[()]/g, '\\$&')}$`));
+    }
+    expectCode(push({ platform: ['android', 'web'] }), 1003, /^platform\[1\] must be one of "android", "ios", "hmos", "quickapp"$/);
+    for (const value of ['everyone', 3, ['all']]) {
+      expectCode(withAudience(value), 1003, /^audience must be "all" or an object with any of tag, tag_and, tag_not, alias, registration_id/);
+    }
+  });
+
+  test('types, patterns and lengths are named in words', () => {
+    expectCode(withOptions({ time_to_live: '60' }), 1003, /^options\.time_to_live must be an integer$/);
+    expectCode(withOptions({ apns_production: 'yes' }), 1003, /^options\.apns_production must be true or false$/);
+    expectCode(push({ notification: { ios: { alert: 'a', badge: true } } }), 1003, /badge must be an integer or a string$/);
+    expectCode(push({ notification: { ios: { alert: 'a', badge: '++1' } } }), 1003, /badge must be a number N or a string "N", "\+N" or "-N"/);
+    expectCode(withAudience({ tag: ['a b'] }), 1003, /^audience\.tag\[0\] must be letters, digits, Chinese characters/);
+    expectCode(withAudience({ registration_id: ['-'] }), 1003, /^audience\.registration_id\[0\] must be a registration id/);
+    expectCode(push({ cid: 'nope' }), 1003, /^cid must be a cid issued by GET \/v3\/push\/cid/);
+    expectCode(android({ show_begin_time: '2024-01-01' }), 1003, /show_begin_time must be a time written "yyyy-MM-dd HH:mm:ss"/);
+    expectCode(withOptions({ override_msg_id: '0x1' }), 1003, /override_msg_id must be a msg_id/);
+    expectCode(android({ style: 9 }), 1003, /style must be one of 0, 1, 2, 3$/);
+    expectCode(withOptions({ notification_3rd_ver: 'v3' }), 1003, /must be one of "v1", "v2"$/);
+    expectCode(withAudience({ segment: ['a', 'b'] }), 1003, /^audience\.segment must have at most 1 item$/);
+  });
+
+  test('android priority -2..2, alert_type -1..7; 99 and 1e300 are refused with the range', () => {
+    for (const ok of [-2, 0, 2]) parse(android({ priority: ok }));
+    for (const bad of [99, 3, -3, 1e300, -1e300]) expectCode(android({ priority: bad }), 1003, /^notification\.android\.priority must be an integer from -2 to 2$/);
+    for (const ok of [-1, 7]) parse(android({ alert_type: ok }));
+    for (const bad of [8, -2, 1e300]) expectCode(android({ alert_type: bad }), 1003, /alert_type must be an integer from -1 to 7$/);
+  });
+
+  test('badge_add_num 1..99 and badge_set_num 0..99 on android, hmos and notification_3rd', () => {
+    for (const build of [android, hmos]) {
+      parse(build({ badge_add_num: 1 }));
+      parse(build({ badge_add_num: 99, badge_set_num: 0 }));
+      parse(build({ badge_set_num: 99 }));
+      for (const bad of [0, 100, 1e9, 1e300]) expectCode(build({ badge_add_num: bad }), 1003, /badge_add_num must be an integer from 1 to 99$/);
+      for (const bad of [-1, 100, 1e9]) expectCode(build({ badge_set_num: bad }), 1003, /badge_set_num must be an integer from 0 to 99$/);
+    }
+    const third = (fields: Body) => ({ platform: 'all', audience: 'all', message: { msg_content: 'm' }, notification_3rd: { content: 'c', ...fields } });
+    parse(third({ badge_add_num: 5 }));
+    expectCode(third({ badge_add_num: 1e9 }), 1003, /notification_3rd\.badge_add_num must be an integer from 1 to 99$/);
+  });
+
+  test('documented ranges of options, sms_message and callback', () => {
+    expectCode(withOptions({ time_to_live: 864_001 }), 1003, /time_to_live must be an integer from 0 to 864000$/);
+    expectCode(withOptions({ big_push_duration: 1401 }), 1003, /big_push_duration must be an integer from 0 to 1400$/);
+    expectCode(withOptions({ classification: 2 }), 1003, /classification must be one of 0, 1$/);
+    expectCode(withOptions({ sendno: 1e300 }), 1003, /sendno must be an integer from 0 to 9007199254740991$/);
+    expectCode(push({ sms_message: { temp_id: 1e300, delay_time: 0 } }), 1003, /temp_id must be an integer from 1 to/);
+    expectCode(push({ sms_message: { temp_id: 1, delay_time: -1 } }), 1003, /delay_time must be an integer from 0 to 86400$/);
+    expectCode(push({ callback: { type: 16 } }), 1003, /callback\.type must be an integer from 1 to 15$/);
+  });
+
+  test('fields typed int without a documented range stop at 2^31-1 and refuse negatives', () => {
+    const max = 2 ** 31 - 1;
+    parse(android({ builder_id: max }));
+    for (const bad of [max + 1, -1, 1e300]) expectCode(android({ builder_id: bad }), 1003, /builder_id must be an integer from 0 to 2147483647$/);
+    expectCode(hmos({ push_type: 1e300 }), 1003, /hmos\.push_type must be an integer from 0 to 2147483647$/);
+    expectCode(hmos({ sound_duration: -5 }), 1003, /sound_duration must be an integer from 0/);
+    expectCode(withOptions({ third_party_channel: { oppo: { notify_level: 1e300 } } }), 1003, /oppo\.notify_level must be an integer from 0/);
+    expectCode(withOptions({ third_party_channel: { huawei: { hw_push_type: 1e10 } } }), 1003, /hw_push_type must be an integer from 0/);
+    expectCode(withOptions({ third_party_channel: { oppo: { badge_message_count: -1 } } }), 1003, /badge_message_count must be an integer from 0/);
+    expectCode(push({ notification: { ios: { alert: 'a', badge: 1e300 } } }), 1003, /ios\.badge must be an integer from 0 to 999999999$/);
+  });
+
+  test('every integer of the schema has a range or a list of values (a new field cannot forget it)', () => {
+    const unbounded: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${path}[${i}]`));
+      if (node === null || typeof node !== 'object') return;
+      const schema = node as Record<string, unknown>;
+      const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+      if (types.includes('integer') && schema.enum === undefined && (typeof schema.minimum !== 'number' || typeof schema.maximum !== 'number')) {
+        unbounded.push(path);
+      }
+      for (const [key, value] of Object.entries(schema)) walk(value, `${path}/${key}`);
+    };
+    walk(PUSH_SCHEMA, '#');
+    // its range depends on whether it came as a number or a string: checked in code, tested above
+    const inCode = ['#/properties/options/properties/override_msg_id'];
+    assert.deepEqual(unbounded, inCode, 'integer fields without minimum and maximum');
+    expectCode(withOptions({ override_msg_id: 1e300 }), 1003, /override_msg_id/);
   });
 });

@@ -131,7 +131,8 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
   };
   app.route({ method: ['GET', 'POST'], url: '/', handler: handle });
   app.route({
-    method: ['PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    // OPTIONS is left to the server's CORS preflight route
+    method: ['PUT', 'PATCH', 'DELETE'],
     url: '/',
     handler: async () => {
       throw emas.httpMethod();

@@ -6,7 +6,10 @@ import { emasApi } from '../emas/index.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
-import { installErrorHandling } from './errors.js';
+import { installBodyHandling } from './body.js';
+import { deviceCors } from './device-cors.js';
+import { clientErrorHandler, installErrorHandling } from './errors.js';
+import { recordRoutes } from './route-list.js';
 
 /**
  * The HTTP surface of one node: plain HTTP/1.1 by default, HTTPS with HTTP/2 (and HTTP/1.1
@@ -14,13 +17,23 @@ import { installErrorHandling } from './errors.js';
  */
 export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   const { config } = ctx;
+  const timeouts = config.http;
+  // Node checks the header and request deadlines on this interval (30 s by default).
+  const checkEvery = Math.min(1000, timeouts.headersTimeoutMs);
   const common = {
     loggerInstance: ctx.logger,
     bodyLimit: config.limits.bodyBytes,
     // One log line per request would dominate the logs at push rates; metrics count requests.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Answered by errors.ts in the JPush error body instead of Fastify's own.
+    return503OnClosing: false,
+    clientErrorHandler,
     routerOptions: { ignoreTrailingSlash: true },
+    // A client that trickles its headers or body, or goes silent, does not hold a connection.
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionTimeout: timeouts.idleTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    http2SessionTimeout: timeouts.idleTimeoutMs,
     // A URL that cannot be decoded never reaches a route; answer it in the JPush error shape too.
     frameworkErrors: ((error: Error, _request: unknown, reply: FastifyReply) => {
       reply.code(400).send({ error: { code: 1003, message: `Illegal URL: ${error.message}` } });
@@ -34,12 +47,19 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
       })
     : Fastify(common)) as unknown as FastifyInstance;
 
-  app.decorateRequest('appRecord', null);
-  // JPush clients may send any Content-Type (curl -d sends form encoding): bodies are JSON.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // Plain HTTP, and HTTP/1.1 over TLS (the HTTP/2 server tracks those connections the same
+  // way). Set before listening, when Node starts its periodic check.
+  const server = app.server as { headersTimeout?: number; requestTimeout?: number; connectionsCheckingInterval?: number };
+  if ('headersTimeout' in server) {
+    server.headersTimeout = timeouts.headersTimeoutMs;
+    server.requestTimeout = timeouts.requestTimeoutMs;
+    server.connectionsCheckingInterval = checkEvery;
+  }
+  recordRoutes(app);
 
+  app.decorateRequest('appRecord', null);
   installErrorHandling(app, ctx);
+  installBodyHandling(app);
   installMetricsHooks(app, ctx);
 
   app.get('/healthz', async (_request, reply) => {
@@ -54,7 +74,11 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerPushRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
   registerReportRoutes(app, ctx);
-  registerDeviceRegistrationRoute(app, ctx);
+  // device-facing routes (/v1/...) share one encapsulated context, the only one with CORS
+  void app.register(async (deviceApi) => {
+    await deviceCors(deviceApi, { origins: config.cors.origins });
+    registerDeviceRegistrationRoute(deviceApi, ctx);
+  });
   void app.register(emasApi, { ctx });
   return app;
 }
@@ -66,3 +90,4 @@ function installMetricsHooks(app: FastifyInstance, ctx: ServerContext): void {
     ctx.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
   });
 }
+

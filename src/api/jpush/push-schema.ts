@@ -10,8 +10,11 @@
  * `attributes`, the APNs `alert` / `sound` dictionaries and the vendor payload objects of
  * `third_party_channel` (`hw_live_payload`, `auditResponse`, ...).
  *
- * The schema checks shape, types, enums and numeric ranges. Rules that need more than one field,
- * or byte lengths, live in `validate-push.ts`.
+ * The schema checks shape, types, enums and numeric ranges. Every integer has a range: the one
+ * the specification documents, else that of its declared type (`int`: 0 to 2^31-1, as every
+ * undocumented one is a count, an id or a duration; `long`: what a JSON number holds exactly),
+ * so no value like 1e300 passes as an integer. Rules that need more
+ * than one field, or byte lengths, live in `validate-push.ts`.
  */
 import { MAX_BIG_PUSH_DURATION, MAX_TIME_TO_LIVE } from '../../domain/push.js';
 
@@ -44,6 +47,9 @@ import { REGISTRATION_ID_PATTERN, TAG_ALIAS_PATTERN } from '../../domain/names.j
 
 export { TAG_ALIAS_PATTERN, REGISTRATION_ID_PATTERN };
 
+/** Audience kinds of the push object. */
+export const AUDIENCE_KINDS = ['tag', 'tag_and', 'tag_not', 'alias', 'registration_id', 'segment', 'abtest', 'live_activity_id', 'file'] as const;
+
 /** cid format: `{appkey}-{uuid}`. */
 export const CID_PATTERN =
   '^[0-9A-Za-z][0-9A-Za-z_]{0,63}-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
@@ -53,10 +59,34 @@ export const MAX_ALIASES = 1000;
 export const MAX_REGISTRATION_IDS = 1000;
 export const MAX_SMS_DELAY_SECONDS = 86_400;
 
+/** `yyyy-MM-dd HH:mm:ss` of android show_begin_time / show_end_time. */
+export const DATE_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$';
+/** live activity `attributes-type`: "numbers, letters and underscores, cannot start with a number". */
+export const IDENTIFIER_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+/** iOS `badge` as a string: "N", "+N" or "-N". */
+export const BADGE_PATTERN = '^[+-]?\\d{1,9}$';
+/** override_msg_id as a string. */
+export const MSG_ID_PATTERN = '^[1-9][0-9]{0,19}$';
+
+const INT32_MAX = 2_147_483_647;
+
 type Schema = { [key: string]: unknown };
 
+function intRange(minimum: number, maximum: number): Schema {
+  return { type: 'integer', minimum, maximum };
+}
+
 const str: Schema = { type: 'string' };
-const int: Schema = { type: 'integer' };
+/** An `int` without a documented range; all of them count, identify or last something. */
+const count: Schema = intRange(0, INT32_MAX);
+/** A `long` (or a UNIX time): any whole number a JSON number carries exactly. */
+const long: Schema = intRange(0, Number.MAX_SAFE_INTEGER);
+/**
+ * Badge numbers of Android and HarmonyOS: JPush's numeric badge guide allows 1..99 to add and
+ * 0..99 to set (the field tables of the specification give the type only).
+ */
+const badgeAddNum: Schema = intRange(1, 99);
+const badgeSetNum: Schema = intRange(0, 99);
 const bool: Schema = { type: 'boolean' };
 /** A JSON object whose keys the specification leaves to the caller (passed through as is). */
 const freeObject: Schema = { type: 'object' };
@@ -77,8 +107,7 @@ function stringList(maxItems: number, itemPattern?: string): Schema {
 /** `intent` of android / hmos: only `url` is documented. */
 const intent = closed({ url: str }, ['url']);
 
-/** `yyyy-MM-dd HH:mm:ss` of android show_begin_time / show_end_time. */
-const dateTime: Schema = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$' };
+const dateTime: Schema = { type: 'string', pattern: DATE_TIME_PATTERN };
 
 // notification.android. `alert` is required by the table but may be inherited from
 // notification.alert (the older edition's broadcast example sends "android": {}), so the
@@ -86,13 +115,14 @@ const dateTime: Schema = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2
 const androidNotification = closed({
   alert: str,
   title: str,
-  builder_id: int,
+  builder_id: count,
   channel_id: str,
   category: str,
-  // Older edition: "range -2 to 2, other values will be ignored and defaulted": not an error.
-  priority: int,
+  // "The default is 0, the range is -2 to 2" (the older edition ignored other values; refusing
+  // them tells the caller at once).
+  priority: intRange(-2, 2),
   style: { type: 'integer', enum: [0, 1, 2, 3] }, // 0 default, 1 bigText, 2 inbox, 3 bigPicture
-  alert_type: { type: 'integer', minimum: -1, maximum: 7 },
+  alert_type: intRange(-1, 7),
   big_text: str,
   inbox: freeObject,
   big_pic_path: str,
@@ -108,8 +138,8 @@ const androidNotification = closed({
   intent,
   uri_activity: str,
   uri_action: str,
-  badge_add_num: int,
-  badge_set_num: int,
+  badge_add_num: badgeAddNum,
+  badge_set_num: badgeSetNum,
   badge_class: str,
   sound: str,
   show_begin_time: dateTime,
@@ -117,7 +147,7 @@ const androidNotification = closed({
   display_foreground: str,
   custom_buttons: {
     type: 'array',
-    items: closed({ name: str, action_type: int, action: str, data: str }),
+    items: closed({ name: str, action_type: count, action: str, data: str }),
   },
 });
 
@@ -126,7 +156,7 @@ const androidNotification = closed({
 const iosNotification = closed({
   alert: { type: ['string', 'object'] },
   sound: { type: ['string', 'object'] },
-  badge: { type: ['integer', 'string'], minimum: 0, pattern: '^[+-]?\\d{1,9}$' },
+  badge: { type: ['integer', 'string'], minimum: 0, maximum: 999_999_999, pattern: BADGE_PATTERN },
   'content-available': bool,
   'mutable-content': bool,
   category: str,
@@ -144,18 +174,18 @@ const hmosNotification = closed({
   category: str,
   large_icon: str,
   intent,
-  badge_add_num: int,
-  badge_set_num: int,
+  badge_add_num: badgeAddNum,
+  badge_set_num: badgeSetNum,
   test_message: bool,
   receipt_id: str,
   extras: freeObject,
-  style: int,
+  style: count,
   inbox: freeObject,
-  push_type: { type: 'integer', minimum: 0 },
+  push_type: count,
   extra_data: str,
   display_foreground: str,
   sound: str,
-  sound_duration: { type: 'integer', minimum: 0 },
+  sound_duration: count,
   hm_payload: freeObject,
 });
 
@@ -198,12 +228,12 @@ const liveActivity = closed(
         event: { type: 'string', enum: ['start', 'update', 'end'] },
         'content-state': freeObject,
         // "numbers, letters and underscores, cannot start with a number"
-        'attributes-type': { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+        'attributes-type': { type: 'string', pattern: IDENTIFIER_PATTERN },
         attributes: freeObject,
-        'relevance-score': int,
-        'stale-date': int,
+        'relevance-score': count,
+        'stale-date': long, // UNIX time, seconds
         alert: closed({ title: str, body: str, sound: str }),
-        'dismissal-date': int,
+        'dismissal-date': long, // UNIX time, seconds
       },
       ['event', 'content-state'],
     ),
@@ -216,8 +246,8 @@ const liveActivity = closed(
 const smsMessage = closed(
   {
     delay_time: { type: 'integer', minimum: 0, maximum: MAX_SMS_DELAY_SECONDS }, // older edition: at most 24 h
-    signid: int,
-    temp_id: { type: 'integer', minimum: 1 },
+    signid: count,
+    temp_id: intRange(1, Number.MAX_SAFE_INTEGER), // long
     temp_para: freeObject,
     active_filter: bool,
   },
@@ -237,7 +267,7 @@ const vendorCommon: Schema = {
   push_mode: zeroOrOne, // vivo pushMode: 0 formal, 1 test
   importance: str,
   category: str,
-  notify_level: int,
+  notify_level: count,
   sound: str,
   default_sound: bool,
   urgency: str,
@@ -254,7 +284,7 @@ const vendorCommon: Schema = {
   only_use_vendor_style: bool,
   auditResponse: freeObject,
   badge_operation_type: zeroOrOne, // 0 overwrite, 1 increase
-  badge_message_count: { type: 'integer', minimum: 0 },
+  badge_message_count: count, // 0 clears, 1..99 shown, more shows "99+"
   add_badge: bool,
 };
 
@@ -267,20 +297,20 @@ function vendor(extra: Schema = {}, without: string[] = []): Schema {
 }
 
 const thirdPartyChannel = closed({
-  xiaomi: vendor({ ...vendorVoip, mi_template_id: str, mi_template_param: str, mi_push_type: int }),
-  huawei: vendor({ hw_push_type: int, hw_live_payload: freeObject }),
-  honor: vendor({ ...vendorVoip, honor_push_type: int }),
+  xiaomi: vendor({ ...vendorVoip, mi_template_id: str, mi_template_param: str, mi_push_type: count }),
+  huawei: vendor({ hw_push_type: count, hw_live_payload: freeObject }),
+  honor: vendor({ ...vendorVoip, honor_push_type: count }),
   meizu: vendor(),
   oppo: vendor({
     ...vendorVoip,
     private_msg_template_id: str,
     private_title_parameters: freeObject,
     private_content_parameters: freeObject,
-    op_push_type: int,
+    op_push_type: count,
     op_intelligent_intent: freeObject,
     op_delete_intent_data: freeObject,
   }),
-  vivo: vendor({ ...vendorVoip, vivo_push_type: int, vivo_inapp_msg: freeObject, extensionExpireShow: bool }),
+  vivo: vendor({ ...vendorVoip, vivo_push_type: count, vivo_inapp_msg: freeObject, extensionExpireShow: bool }),
   // "fcm: this key does not support distribution_fcm"
   fcm: vendor({}, ['distribution_fcm']),
   asus: vendor(),
@@ -294,12 +324,12 @@ const thirdPartyChannel = closed({
 const options = closed({
   // sendno is an int in the tables; JPush echoes it as a string, so both are accepted.
   sendno: { type: ['integer', 'string'], minimum: 0, maximum: Number.MAX_SAFE_INTEGER, maxLength: 64 },
-  time_to_live: { type: 'integer', minimum: 0, maximum: MAX_TIME_TO_LIVE },
+  time_to_live: intRange(0, MAX_TIME_TO_LIVE),
   // A long msg_id. Range and precision are checked in code (ids beyond 2^53 must be strings).
-  override_msg_id: { type: ['integer', 'string'], pattern: '^[1-9][0-9]{0,19}$' },
+  override_msg_id: { type: ['integer', 'string'], pattern: MSG_ID_PATTERN },
   apns_production: bool,
   apns_collapse_id: str, // at most 64 bytes: checked in code
-  big_push_duration: { type: 'integer', minimum: 0, maximum: MAX_BIG_PUSH_DURATION },
+  big_push_duration: intRange(0, MAX_BIG_PUSH_DURATION),
   third_party_channel: thirdPartyChannel,
   classification: zeroOrOne,
   target_event: { type: 'array', items: { type: 'string', minLength: 1 } },
@@ -318,7 +348,7 @@ const options = closed({
 const callback = closed({
   url: { type: 'string', minLength: 1 },
   params: freeObject,
-  type: { type: 'integer', minimum: 1, maximum: 15 },
+  type: intRange(1, 15),
 });
 
 // notification_3rd accepts both published versions; which keys are allowed depends on
@@ -330,8 +360,8 @@ const notification3rd = closed({
   intent,
   uri_activity: str,
   uri_action: str,
-  badge_add_num: int,
-  badge_set_num: int,
+  badge_add_num: badgeAddNum,
+  badge_set_num: badgeSetNum,
   badge_class: str,
   sound: str,
   channel_id: str,

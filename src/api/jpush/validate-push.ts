@@ -27,6 +27,7 @@ import {
 } from '../../domain/push.js';
 import { MAX_TAG_ALIAS_BYTES } from '../../domain/names.js';
 import { PUSH_SCHEMA, VENDOR_KEYS, type VendorKey } from './push-schema.js';
+import { schemaError } from './schema-messages.js';
 
 /** Bytes allowed for the iOS notification object (`"ios": {...}`) and for live_activity.ios. */
 export const MAX_IOS_PAYLOAD_BYTES = 3_584; // current edition; the older one said 2000 (APNs legacy)
@@ -103,57 +104,9 @@ interface WirePush {
 // ---------------------------------------------------------------------------------------------
 // Schema stage
 
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, messages: false });
+// verbose: errors carry the schema they broke, so a range error can name both ends.
+const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, messages: false, verbose: true });
 const validateSchema = ajv.compile(PUSH_SCHEMA);
-
-/** "/notification/ios/badge" -> "notification.ios.badge", "/audience/tag/3" -> "audience.tag[3]" */
-function fieldPath(instancePath: string, child?: string): string {
-  let out = '';
-  if (instancePath !== '') {
-    for (const raw of instancePath.slice(1).split('/')) {
-      const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-      out += /^\d+$/.test(part) ? `[${part}]` : out === '' ? part : `.${part}`;
-    }
-  }
-  if (child !== undefined) out = out === '' ? child : `${out}.${child}`;
-  return out === '' ? 'push object' : out;
-}
-
-function schemaError(e: ErrorObject): ApiError {
-  const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'additionalProperties':
-      return errors.unsupportedKey(`unsupported key: ${fieldPath(e.instancePath, String(p.additionalProperty))}`);
-    case 'required':
-      return errors.missing(`${fieldPath(e.instancePath, String(p.missingProperty))} is required`);
-  }
-  const path = fieldPath(e.instancePath);
-  switch (e.keyword) {
-    case 'type':
-      return errors.invalid(`${path} must be of type ${String(p.type).replace(',', ' or ')}`);
-    case 'enum':
-      return errors.invalid(`${path} must be one of ${(p.allowedValues as unknown[]).join(', ')}`);
-    case 'const':
-      return errors.invalid(`${path} must be ${JSON.stringify(p.allowedValue)}`);
-    case 'minimum':
-    case 'maximum':
-    case 'exclusiveMinimum':
-    case 'exclusiveMaximum':
-      return errors.invalid(`${path} must be ${String(p.comparison)} ${String(p.limit)}`);
-    case 'minLength':
-      return errors.invalid(p.limit === 1 ? `${path} must not be empty` : `${path} is too short`);
-    case 'maxLength':
-      return errors.invalid(`${path} must be at most ${String(p.limit)} characters`);
-    case 'minItems':
-      return errors.invalid(`${path} must have at least ${String(p.limit)} item(s)`);
-    case 'maxItems':
-      return errors.invalid(`${path} must have at most ${String(p.limit)} item(s)`);
-    case 'pattern':
-      return errors.invalid(`${path} has an invalid format`);
-    default:
-      return errors.invalid(`${path} is invalid`);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -1,0 +1,51 @@
+/**
+ * What the fuzz tests throw requests at, shared with the coverage check
+ * (test/e2e/fuzz-coverage.test.ts): every route the server registers must be reached by one of
+ * these. A new route gets a template here (or a path in PUSH_FUZZ_PATHS for push objects).
+ */
+
+/** Endpoints that take a push object: fuzz.test.ts mutates push objects against these. */
+export const PUSH_FUZZ_PATHS = ['/v3/push', '/v3/push/validate'] as const;
+
+/** Path segments and query values that break naive parsers. */
+export const NASTY_SEGMENTS = ['', 'x', '%00', '%E4%B8', '..', '%2e%2e', 'a'.repeat(300), '深圳', '1', '-1', '99999999999999999999999', '%20', 'null', '{}', '%F0%9F%98%80'];
+
+export type FuzzTemplate = [method: string, path: () => string];
+
+/**
+ * Request templates for every API besides the push objects. `rid` is a real registration id
+ * of the app, so some requests get past the id checks.
+ */
+export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[] {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const seg = () => (rnd() < 0.3 ? rid : pick(NASTY_SEGMENTS));
+  const nasty = () => pick(NASTY_SEGMENTS);
+  return [
+    ['GET', () => `/v3/devices/${seg()}`],
+    ['POST', () => `/v3/devices/${seg()}`],
+    ['POST', () => '/v3/devices/status'],
+    ['GET', () => `/v3/tags?platform=${nasty()}`],
+    ['GET', () => `/v3/tags/${seg()}/registration_ids/${seg()}`],
+    ['POST', () => `/v3/tags/${seg()}`],
+    ['DELETE', () => `/v3/tags/${seg()}?platform=${nasty()}`],
+    ['GET', () => `/v3/aliases/${seg()}?new_format=${nasty()}`],
+    ['POST', () => `/v3/aliases/${seg()}`],
+    ['DELETE', () => `/v3/aliases/${seg()}`],
+    ['GET', () => `/v3/received?msg_ids=${nasty()},${nasty()}`],
+    ['GET', () => `/v3/received/detail?msg_ids=${nasty()}`],
+    ['GET', () => `/v3/messages?msg_ids=${nasty()}`],
+    ['GET', () => `/v3/messages/detail?msg_ids=${nasty()}`],
+    ['POST', () => '/v3/status/message'],
+    ['GET', () => `/v3/status/message/${seg()}/${seg()}`],
+    ['GET', () => `/v3/push/cid?count=${nasty()}&type=${nasty()}`],
+    ['DELETE', () => `/v3/push/${seg()}`],
+    [pick(['GET', 'PUT', 'DELETE', 'OPTIONS']), () => pick(PUSH_FUZZ_PATHS)],
+    ['POST', () => '/v1/devices/register'],
+    // CORS preflights of the device-facing routes (served by one catch-all OPTIONS route)
+    ['OPTIONS', () => pick(['/v1/devices/register', `/v1/${nasty()}`, `/${nasty()}`])],
+    // the EMAS OpenAPI's RPC root (fuzz-emas.test.ts sends it signed parameter sets as well)
+    [pick(['GET', 'POST', 'PUT', 'DELETE']), () => `/?Format=JSON&Action=${pick(['Push', 'ListTags', nasty()])}&Version=${nasty()}&${nasty()}=${nasty()}`],
+    ['GET', () => `/healthz?${nasty()}`],
+    ['GET', () => `/metrics?${nasty()}`],
+  ];
+}
