@@ -4,6 +4,7 @@ import { benchEmasAccept } from './emas-accept.js';
 import { benchFanout } from './fanout.js';
 import { benchPushAccept } from './push-accept.js';
 import { benchStorm } from './storm.js';
+import { benchFilePush, benchSchedules } from './schedules-files.js';
 import { CpuWatch, waitForQuiet } from './cpu-watch.js';
 import { fmt, machine } from './lib.js';
 
@@ -15,6 +16,8 @@ const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   fanout: benchFanout,
   storm: benchStorm,
   audience: benchAudience,
+  schedules: benchSchedules,
+  'file-push': benchFilePush,
 };
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);

@@ -100,6 +100,28 @@ export interface Config {
      */
     port: number;
   };
+  schedules: {
+    /** Zone the Schedule API's times are written in, minutes east of UTC (JPush: 480, UTC+8). */
+    utcOffsetMinutes: number;
+    /** Schedules with a trigger left per app (8100 beyond; JPush: 100). */
+    maxPerApp: number;
+    /** A trigger missed by at most this many seconds (server down) fires once on start; older ones are skipped. */
+    catchUpSeconds: number;
+    /** How often due schedules are looked for, in ms. */
+    pollMs: number;
+    /** Schedule API calls per app per minute (2002 beyond; JPush: 100); 0 = unlimited. */
+    requestsPerMinute: number;
+  };
+  files: {
+    /** Largest uploaded file, in bytes (JPush: 10 MB). */
+    maxBytes: number;
+    /** Unexpired files per app or group (JPush: 20). */
+    maxFiles: number;
+    /** Longest (and default) file ttl, in hours (JPush: 720). */
+    maxTtlHours: number;
+    /** File API calls (file pushes and file schedules included) per app or group per minute (JPush: 20); 0 = unlimited. */
+    requestsPerMinute: number;
+  };
   cors: {
     /**
      * Browser origins allowed to call the device-facing endpoints (`/v1/...`): `"*"` for any,
@@ -147,6 +169,8 @@ export const DEFAULT_CONFIG: Config = {
     pollMs: 500,
   },
   emas: { port: -1 },
+  schedules: { utcOffsetMinutes: 480, maxPerApp: 100, catchUpSeconds: 3600, pollMs: 500, requestsPerMinute: 100 },
+  files: { maxBytes: 10 * 1024 * 1024, maxFiles: 20, maxTtlHours: 720, requestsPerMinute: 20 },
   cors: { origins: ['*'] },
 };
 
@@ -248,6 +272,19 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   if (!Number.isInteger(config.emas.port) || config.emas.port < -1 || config.emas.port > 65535) {
     throw new ConfigError('emas.port must be an integer -1..65535');
+  }
+  const sc = config.schedules;
+  if (!Number.isInteger(sc.utcOffsetMinutes) || Math.abs(sc.utcOffsetMinutes) > 14 * 60) {
+    throw new ConfigError('schedules.utcOffsetMinutes must be an integer -840..840');
+  }
+  for (const k of ['maxPerApp', 'catchUpSeconds', 'pollMs'] as const) {
+    if (!Number.isSafeInteger(sc[k]) || sc[k] < 1) throw new ConfigError(`schedules.${k} must be a positive integer`);
+  }
+  for (const [k, v] of Object.entries(config.files)) {
+    if (!Number.isSafeInteger(v) || v < (k === 'requestsPerMinute' ? 0 : 1)) throw new ConfigError(`files.${k} must be a positive integer`);
+  }
+  if (!Number.isSafeInteger(sc.requestsPerMinute) || sc.requestsPerMinute < 0) {
+    throw new ConfigError('schedules.requestsPerMinute must be a non-negative integer');
   }
   checkCorsOrigins(config.cors.origins);
   if (config.limits.windowSeconds < 1) throw new ConfigError('limits.windowSeconds must be at least 1');

@@ -9,6 +9,9 @@ import type { AcceptService } from './delivery/accept.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Store } from './store/types.js';
+import type { FileAudience } from './files/file-audience.js';
+import type { ScheduleService } from './schedules/schedule-service.js';
+import type { Scheduler } from './schedules/scheduler.js';
 
 /** The services one running node wires together; handed to every API surface. */
 export interface ServerContext {
@@ -23,4 +26,7 @@ export interface ServerContext {
   registry: DeviceRegistry;
   delivery: DeliveryService;
   gateway: Gateway;
+  schedules: ScheduleService;
+  scheduler: Scheduler;
+  files: FileAudience;
 }

@@ -16,6 +16,10 @@ import { Metrics } from './observability/metrics.js';
 import { CallbackSender } from './receipts/callback-sender.js';
 import { CallbackSink, callbackUrlCheck } from './receipts/callbacks.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { FileAudience } from './files/file-audience.js';
+import { FileJanitor } from './files/file-janitor.js';
+import { ScheduleService } from './schedules/schedule-service.js';
+import { Scheduler } from './schedules/scheduler.js';
 import type { Store } from './store/types.js';
 
 export function openStore(config: Config): Store {
@@ -40,10 +44,11 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const ids = new MsgIdGenerator(config.nodeId, await store.pushes.maxMsgId());
   const index = await AudienceIndex.load(store.devices);
   const registry = new DeviceRegistry(store, index, { devicesPerAlias: config.limits.devicesPerAlias });
+  const files = new FileAudience(store);
   const accept = new AcceptService(
     store,
     ids,
-    new Planner(index),
+    new Planner(index, files),
     { broadcastsPerDay: config.limits.broadcastsPerDay, inboxTargets: config.delivery.narrowTargets },
     { callbackCheck: callbackUrlCheck(store) },
   );
@@ -58,6 +63,13 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   accept.onAccepted((push, targets, how) => delivery.accepted(push, targets, how));
   const gateway = new Gateway(registry, delivery, logger, config.gateway);
   const metrics = new Metrics();
+  const sc = config.schedules;
+  const scheduler = new Scheduler(store, accept, logger, {
+    utcOffsetMinutes: sc.utcOffsetMinutes,
+    pollMs: sc.pollMs,
+    catchUpMs: sc.catchUpSeconds * 1000,
+    claimBatch: 500,
+  });
   const ctx: ServerContext = {
     config,
     logger,
@@ -70,6 +82,9 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     registry,
     delivery,
     gateway,
+    schedules: new ScheduleService(store, { utcOffsetMinutes: sc.utcOffsetMinutes, maxPerApp: sc.maxPerApp }),
+    scheduler,
+    files,
   };
   const http = buildHttpServer(ctx);
   gateway.attach(http.server);
@@ -88,12 +103,17 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
   const sender = new CallbackSender(store, logger, config.callbacks, metrics.registry);
   sender.start();
+  const janitor = new FileJanitor(store, logger);
+  janitor.start();
+  await scheduler.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     // Close device connections (1001: reconnect elsewhere), stop taking requests, let the ones
     // in flight finish (their pushes commit), save acknowledgements, then close the store.
     stopping ??= (async () => {
+      await scheduler.stop();
+      await janitor.stop();
       await gateway.close();
       await http.close();
       await delivery.stop();

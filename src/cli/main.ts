@@ -3,6 +3,7 @@ import { ConfigError } from '../config.js';
 import { APP_USAGE, appCommand } from './app.js';
 import { UsageError } from './args.js';
 import { DEVICE_USAGE, deviceCommand } from './device.js';
+import { GROUP_USAGE, groupCommand } from './group.js';
 import { REPORT_USAGE, reportCommand } from './report.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
 
@@ -15,6 +16,8 @@ ${APP_USAGE}
 ${DEVICE_USAGE}
 
 ${REPORT_USAGE}
+
+${GROUP_USAGE}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -28,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return deviceCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'group':
+      return groupCommand(rest);
     case 'help':
     case '--help':
     case '-h':

@@ -1,5 +1,6 @@
-import type { AudienceIndex, Bitmap } from '../audience/audience-index.js';
+import { RoaringBitmap32, type AudienceIndex, type Bitmap } from '../audience/audience-index.js';
 import { errors } from '../domain/errors.js';
+import type { FileAudience } from '../files/file-audience.js';
 import { PLATFORMS, type Platform, type Push } from '../domain/push.js';
 import { effectivePlatforms } from './render.js';
 
@@ -16,7 +17,10 @@ export interface PlannedTargets {
  * when none matches. Devices of a platform the push has no content for are not targets.
  */
 export class Planner {
-  constructor(private readonly index: AudienceIndex) {}
+  constructor(
+    private readonly index: AudienceIndex,
+    private readonly files?: FileAudience,
+  ) {}
 
   async plan(push: Push): Promise<PlannedTargets> {
     const a = push.audience;
@@ -24,7 +28,6 @@ export class Planner {
     // nothing can match them, and saying why beats a bare 1011.
     if (a.segment) throw errors.noTarget('no devices match: segments are not defined on this server');
     if (a.abtest) throw errors.noTarget('no devices match: A/B tests are not defined on this server');
-    if (a.fileId !== undefined) throw errors.noTarget('no devices match: file_id does not exist');
     if (a.liveActivityId !== undefined) throw errors.noTarget('no devices match: live_activity_id is not registered');
 
     const platforms = effectivePlatforms(push);
@@ -33,8 +36,15 @@ export class Planner {
     }
     const pushPlatforms = platforms.filter((p): p is Platform => (PLATFORMS as readonly string[]).includes(p));
     // All four push platforms with content means "all" (web included); otherwise only those named.
-    const bitmap =
-      platforms.length === 0 ? null : await this.index.resolve(push.appKey, platforms.includes('web') ? PLATFORMS : pushPlatforms, a);
+    const wanted = platforms.includes('web') ? PLATFORMS : pushPlatforms;
+    let bitmap: Bitmap | null = null;
+    if (a.fileId !== undefined) {
+      const fromFile = await this.files?.resolve(push.appKey, a.fileId, a.fileOwner);
+      if (!fromFile) throw errors.noTarget('no devices match: file_id does not exist or has expired');
+      bitmap = wanted.length === PLATFORMS.length ? fromFile : RoaringBitmap32.and(fromFile, this.index.platformSet(push.appKey, wanted));
+    } else if (platforms.length > 0) {
+      bitmap = await this.index.resolve(push.appKey, wanted, a);
+    }
     if (!bitmap || bitmap.isEmpty) throw errors.noTarget();
     // run containers only pay off for long runs of consecutive numbers, never in a short list
     if (bitmap.size > 64) bitmap.runOptimize();

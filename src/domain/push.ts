@@ -27,6 +27,8 @@ export interface Audience {
   abtest?: string[];
   liveActivityId?: string;
   fileId?: string;
+  /** Who uploaded `fileId` when not the pushing app: `group-{GroupKey}` for a group push. */
+  fileOwner?: string;
 }
 
 /** Tags combined with and / or / not, nested; a leaf is one tag. */

@@ -1,6 +1,7 @@
 import type { DevicePlatform, DeviceRecord } from '../devices/types.js';
 import type { AcceptedPush, Push } from '../domain/push.js';
 import type { CallbackBatch } from '../receipts/types.js';
+import type { FileStore, GroupStore, ScheduleStore } from './advanced-types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
 export interface AppRecord {
@@ -252,6 +253,9 @@ export interface Store {
   readonly cids: CidStore;
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
+  readonly schedules: ScheduleStore;
+  readonly files: FileStore;
+  readonly groups: GroupStore;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;

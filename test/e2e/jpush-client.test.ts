@@ -19,7 +19,9 @@ import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLATFORMS } from '../../src/domain/push.js';
+import { formatLocalDateTime } from '../../src/schedules/trigger.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 import { hasOpenssl, makeCertificate } from '../helpers/tls.js';
 
 // ---- the parts of the SDK's (untyped, CommonJS) surface this file uses -------------------------
@@ -43,6 +45,10 @@ interface PushBuilder {
   ): PushBuilder;
   /** The JSON object the builder sends. */
   toJSON(): Record<string, unknown>;
+  setSingleSchedule(time: string): PushBuilder;
+  setPeriodicalSchedule(start: string, end: string, time: string, timeUnit: string, frequency: number, point?: string[]): PushBuilder;
+  setSchedule(name: string, enabled: boolean): Promise<{ schedule_id: string; name: string }>;
+  updateSchedule(scheduleId: string, name: string | null, enabled: boolean | null): Promise<Record<string, unknown>>;
   send(): Promise<PushResult>;
   sendValidate(): Promise<PushResult>;
 }
@@ -56,6 +62,9 @@ interface Credentials {
 interface PromiseClient {
   push(): PushBuilder;
   sendPush(payload: object): Promise<PushResult>;
+  getSchedule(id: string): Promise<Record<string, unknown>>;
+  getScheduleList(page: number): Promise<{ total_count: number; page: number; schedules: { schedule_id: string }[] }>;
+  delSchedule(id: string): Promise<unknown>;
   deleteTag(tag: string, platform: string | null): Promise<unknown>;
   deleteAlias(alias: string, platform: string | null): Promise<unknown>;
 }
@@ -272,6 +281,37 @@ describe('the official JPush Node SDK against Borealis', { skip: !hasOpenssl && 
       assert.equal(code, 1003);
       assert.match(message, /tag/);
     }
+  });
+
+  test('schedules: setSchedule, getSchedule, getScheduleList, updateSchedule, delSchedule; the schedule fires', async () => {
+    const zone = 480; // schedule times are UTC+8 wall-clock times, as JPush reads them
+    const time = formatLocalDateTime(Math.ceil((Date.now() + 2000) / 1000) * 1000, zone);
+    const created = await fullPush().setSingleSchedule(time).setSchedule('sdk_schedule', true);
+    assert.equal(created.name, 'sdk_schedule');
+    assert.match(created.schedule_id, /^[0-9a-f-]{36}$/);
+    const got = await client.getSchedule(created.schedule_id);
+    assert.deepEqual(got.trigger, { single: { time } });
+    const list = await client.getScheduleList(1);
+    assert.ok(list.schedules.some((x) => x.schedule_id === created.schedule_id));
+
+    const start = formatLocalDateTime(Date.now() + 3_600_000, zone);
+    const end = formatLocalDateTime(Date.now() + 10 * 86_400_000, zone);
+    const weekly = await fullPush().setPeriodicalSchedule(start, end, '08:30:00', 'week', 1, ['MON', 'THU']).setSchedule('sdk_weekly', true);
+    const renamed = await client.push().updateSchedule(weekly.schedule_id, 'sdk_weekly_2', false);
+    assert.equal(renamed.name, 'sdk_weekly_2');
+    assert.equal(renamed.enabled, false);
+
+    // (the SDK has a getScheduleMsgIds function but exports it on neither client)
+    const run = await waitFor(async () => (await server.node.ctx.store.schedules.runs(created.schedule_id)).find((r) => r.doneAt !== null), 15_000, 'the schedule to fire');
+    assert.equal(run.errorCode, null);
+    assert.ok(await server.node.ctx.store.pushes.get(run.msgId!));
+
+    await client.delSchedule(weekly.schedule_id);
+    await assert.rejects(client.getSchedule(weekly.schedule_id), (err: unknown) => {
+      assert.equal(jpushError(err).httpCode, 404);
+      assert.equal(jpushError(err).code, 8104);
+      return true;
+    });
   });
 
   test('deleteTag and deleteAlias of both clients: resolve (200) and take effect', async () => {

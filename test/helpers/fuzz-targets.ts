@@ -41,6 +41,20 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     ['DELETE', () => `/v3/push/${seg()}`],
     [pick(['GET', 'PUT', 'DELETE', 'OPTIONS']), () => pick(PUSH_FUZZ_PATHS)],
     ['POST', () => '/v1/devices/register'],
+    // schedules, files, group and batch push (fuzz-advanced.test.ts goes deeper into their bodies)
+    ['POST', () => '/v3/schedules'],
+    ['GET', () => `/v3/schedules?page=${nasty()}`],
+    ['GET', () => `/v3/schedules/${nasty()}`],
+    ['PUT', () => `/v3/schedules/${nasty()}`],
+    ['DELETE', () => `/v3/schedules/${nasty()}`],
+    ['GET', () => `/v3/schedules/${nasty()}/msg_ids`],
+    ['POST', () => `/v3/files/${pick(['registration_id', 'alias', nasty()])}`],
+    ['GET', () => '/v3/files'],
+    ['GET', () => `/v3/files/${nasty()}`],
+    ['DELETE', () => `/v3/files/${nasty()}`],
+    ['POST', () => '/v3/push/file'],
+    ['POST', () => pick(['/v3/grouppush', '/v3/grouppush/file'])],
+    ['POST', () => pick(['/v3/push/batch/regid/single', '/v3/push/batch/alias/single'])],
     // CORS preflights of the device-facing routes (served by one catch-all OPTIONS route)
     ['OPTIONS', () => pick(['/v1/devices/register', `/v1/${nasty()}`, `/${nasty()}`])],
     // the EMAS OpenAPI's RPC root (fuzz-emas.test.ts sends it signed parameter sets as well)

@@ -46,7 +46,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export type ConfigPatch = Partial<Omit<Config, 'limits' | 'store' | 'delivery' | 'gateway' | 'http'>> & {
+export type ConfigPatch = Partial<Omit<Config, 'limits' | 'store' | 'delivery' | 'gateway' | 'http' | 'schedules' | 'files'>> & {
+  schedules?: Partial<Config['schedules']>;
+  files?: Partial<Config['files']>;
   limits?: Partial<Config['limits']>;
   http?: Partial<Config['http']>;
   store?: Partial<Config['store']>;
@@ -68,6 +70,8 @@ export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServ
     store: { ...DEFAULT_CONFIG.store, synchronous: 'normal', ...patch.store },
     delivery: { ...DEFAULT_CONFIG.delivery, ...patch.delivery },
     gateway: { ...DEFAULT_CONFIG.gateway, ...patch.gateway },
+    schedules: { ...DEFAULT_CONFIG.schedules, ...patch.schedules },
+    files: { ...DEFAULT_CONFIG.files, ...patch.files },
   };
   let node = await startNode(config);
   const app = await createApp(node.ctx.store, 'test');

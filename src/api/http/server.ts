@@ -6,6 +6,10 @@ import { emasApi } from '../emas/index.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
+import { registerBatchRoutes } from '../jpush/batch-routes.js';
+import { registerFileRoutes } from '../jpush/file-routes.js';
+import { registerGroupPushRoutes } from '../jpush/grouppush-routes.js';
+import { registerScheduleRoutes } from '../jpush/schedule-routes.js';
 import { installBodyHandling } from './body.js';
 import { deviceCors } from './device-cors.js';
 import { clientErrorHandler, installErrorHandling } from './errors.js';
@@ -74,6 +78,10 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerPushRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
   registerReportRoutes(app, ctx);
+  registerScheduleRoutes(app, ctx);
+  registerFileRoutes(app, ctx);
+  registerGroupPushRoutes(app, ctx);
+  registerBatchRoutes(app, ctx);
   // device-facing routes (/v1/...) share one encapsulated context, the only one with CORS
   void app.register(async (deviceApi) => {
     await deviceCors(deviceApi, { origins: config.cors.origins });

@@ -124,12 +124,76 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX inbox_by_expiry ON inbox (expires_at);
   `,
-  // 5: device accounts (EMAS binds one user account per device; pushes may target accounts)
+  // 5 (schedules, files, group push): schedules with their next trigger time and one row per
+  // firing (the primary key makes a trigger instant fire at most once); uploaded files of
+  // registration ids or aliases, one row per distinct value; app groups for group push.
+  `
+  CREATE TABLE schedules (
+    schedule_id  TEXT PRIMARY KEY,
+    app_key      TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    enabled      INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    trigger      TEXT NOT NULL,
+    push         TEXT NOT NULL,
+    cid          TEXT UNIQUE,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    -- the next trigger instant (epoch ms); NULL once the schedule has no trigger left (expired)
+    next_at      INTEGER,
+    deleted_at   INTEGER
+  );
+  CREATE INDEX schedules_by_app ON schedules (app_key, created_at) WHERE deleted_at IS NULL;
+  CREATE INDEX schedules_due ON schedules (next_at) WHERE deleted_at IS NULL AND next_at IS NOT NULL;
+
+  CREATE TABLE schedule_runs (
+    schedule_id  TEXT NOT NULL,
+    fire_at      INTEGER NOT NULL,
+    claimed_at   INTEGER NOT NULL,
+    msg_id       INTEGER,
+    error_code   INTEGER,
+    error_message TEXT,
+    done_at      INTEGER,
+    PRIMARY KEY (schedule_id, fire_at)
+  ) WITHOUT ROWID;
+  CREATE INDEX schedule_runs_unfinished ON schedule_runs (claimed_at) WHERE done_at IS NULL;
+
+  CREATE TABLE files (
+    file_id     TEXT PRIMARY KEY,
+    owner_key   TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    file_name   TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    value_count INTEGER NOT NULL DEFAULT 0,
+    -- 0 while the upload streams in; only ready files are listed or pushed to
+    ready       INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX files_by_owner ON files (owner_key, created_at);
+  CREATE TABLE file_values (
+    file_id  TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    PRIMARY KEY (file_id, value)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE app_groups (
+    group_key    TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    secret_hash  BLOB NOT NULL,
+    created_at   INTEGER NOT NULL
+  );
+  CREATE TABLE app_group_members (
+    group_key  TEXT NOT NULL,
+    app_key    TEXT NOT NULL,
+    PRIMARY KEY (group_key, app_key)
+  ) WITHOUT ROWID;
+  `,
+  // 6: device accounts (EMAS binds one user account per device; pushes may target accounts)
   `
   ALTER TABLE devices ADD COLUMN account TEXT;
   CREATE INDEX devices_by_account ON devices (app_key, account) WHERE account IS NOT NULL;
   `,
-  // 6: EMAS OpenAPI: AccessKey pairs per app (the secret is kept as issued: HMAC-SHA1 signatures
+  // 7: EMAS OpenAPI: AccessKey pairs per app (the secret is kept as issued: HMAC-SHA1 signatures
   // can only be checked with it), each app's numeric EMAS AppKey, scheduled (PushTime) and
   // continuous (Target=TBD) pushes waiting for their time or their targets, IdempotentTokens
   `

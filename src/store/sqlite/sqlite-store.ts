@@ -21,9 +21,13 @@ import type {
   TargetSet,
   Store,
 } from '../types.js';
+import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { sqliteEmasStore } from './emas-store.js';
+import { sqliteFileStore } from './file-store.js';
+import { sqliteGroupStore } from './group-store.js';
+import { sqliteScheduleStore } from './schedule-store.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteOptions {
@@ -113,6 +117,9 @@ export class SqliteStore implements Store {
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
   readonly emas: EmasStore;
+  readonly schedules: ScheduleStore;
+  readonly files: FileStore;
+  readonly groups: GroupStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
 
@@ -339,6 +346,9 @@ export class SqliteStore implements Store {
     });
     this.devices = sqliteDeviceStore(db);
     this.callbacks = sqliteCallbackStore(db);
+    this.schedules = sqliteScheduleStore(db);
+    this.files = sqliteFileStore(db);
+    this.groups = sqliteGroupStore(db);
     this.pingStatement = db.prepare('SELECT 1');
     this.cids = {
       async issue(records) {
