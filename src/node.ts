@@ -86,6 +86,11 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     scheduler,
     files,
   };
+  metrics.watch({
+    connectedDevices: () => gateway.connectionCount,
+    livePushes: () => delivery.liveCount(),
+    storeStats: () => store.stats(),
+  });
   const http = buildHttpServer(ctx);
   gateway.attach(http.server);
   await delivery.start(gateway, callbacks);

@@ -1,13 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { BorealisClient, BorealisError, normalizeState, writeJsonFile, type ClientState, type Platform } from '../../sdk/src/node.js';
+import { BorealisClient, BorealisError, type ClientState, type Platform } from '../../sdk/src/node.js';
 import { UsageError, parse, stringFlag } from './args.js';
+import { DeviceStateFile } from './device-state.js';
+import { isNetworkError, unreachableMessage } from './reach.js';
 
 export const DEVICE_USAGE = `borealis device --app-key KEY [--server URL] [--platform P] [--tags a,b] [--alias A]
                 [--count N] [--state FILE]
   Simulates N devices (1 by default) of platform P (android) against the server at URL
-  (http://127.0.0.1:8080): registers them, or reuses those saved in FILE, sets their tags and
+  (BOREALIS_SERVER, else http://127.0.0.1:8080; KEY may also come from BOREALIS_APP_KEY):
+  registers them, or reuses those saved in FILE, sets their tags and
   alias, connects them and prints one JSON line per delivery on stdout, status on stderr.
-  Runs until interrupted, then saves the devices to FILE.`;
+  Runs until interrupted. FILE is rewritten whenever a device's state changes, so a restart,
+  even after a crash, brings back the same devices.`;
 
 const PLATFORMS: readonly Platform[] = ['android', 'ios', 'hmos', 'quickapp', 'web'];
 const MAX_COUNT = 100_000;
@@ -40,17 +43,17 @@ export async function deviceCommand(args: string[]): Promise<number> {
   const settings = settingsFrom(values);
   const count = countFrom(stringFlag(values, 'count'));
   const statePath = stringFlag(values, 'state');
-  const saved = statePath ? loadStates(statePath) : [];
+  const stateFile = statePath ? DeviceStateFile.load(statePath) : undefined;
 
   const signal = untilSignal();
   const clients: BorealisClient[] = [];
-  for (let i = 0; i < count; i++) clients.push(newClient(settings, saved[i]));
+  for (let i = 0; i < count; i++) clients.push(newClient(settings, i, stateFile, stateFile?.saved(i)));
 
   let failure: unknown;
   // set-up stops at the first failure or signal; steps in flight fail when the clients close
   const halted = () => failure !== undefined || signal.stopped();
   const setup = forEachLimited(clients.length, SETUP_CONCURRENCY, async (i) => {
-    clients[i] = await setUp(clients[i]!, settings, halted);
+    clients[i] = await setUp(clients[i]!, i, settings, stateFile, halted);
   }).catch((err: unknown) => {
     failure ??= err;
   });
@@ -60,20 +63,18 @@ export async function deviceCommand(args: string[]): Promise<number> {
   signal.dispose();
 
   await Promise.all(clients.map((c) => c.close()));
-  if (statePath) {
-    writeJsonFile(statePath, clients.map((c) => c.state).filter((s) => s.registrationId !== null));
-  }
+  stateFile?.flush();
   if (failure) {
-    status(`failed: ${failure instanceof Error ? failure.message : String(failure)}`);
+    status(`failed: ${failureMessage(failure, settings.server)}`);
     return 1;
   }
   return 0;
 }
 
 function settingsFrom(values: Record<string, string | boolean | undefined>): Settings {
-  const appKey = stringFlag(values, 'app-key');
-  if (!appKey) throw new UsageError(`device needs --app-key KEY\n${DEVICE_USAGE}`);
-  const server = stringFlag(values, 'server') ?? 'http://127.0.0.1:8080';
+  const appKey = stringFlag(values, 'app-key') ?? process.env.BOREALIS_APP_KEY;
+  if (!appKey) throw new UsageError(`device needs --app-key KEY (or BOREALIS_APP_KEY)\n${DEVICE_USAGE}`);
+  const server = stringFlag(values, 'server') ?? process.env.BOREALIS_SERVER ?? 'http://127.0.0.1:8080';
   if (!/^https?:\/\/[^/]/.test(server)) throw new UsageError('--server takes an http:// or https:// URL');
   const platform = (stringFlag(values, 'platform') ?? 'android') as Platform;
   if (!PLATFORMS.includes(platform)) throw new UsageError(`--platform takes one of ${PLATFORMS.join(', ')}`);
@@ -91,27 +92,14 @@ function countFrom(raw: string | undefined): number {
   return n;
 }
 
-/** The state file: a JSON array of SDK states, one per device. A missing file means none yet. */
-function loadStates(path: string): ClientState[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new UsageError(`${path} is not JSON`);
-  }
-  if (!Array.isArray(parsed)) throw new UsageError(`${path} must hold a JSON array of device states`);
-  return parsed.map(normalizeState);
-}
-
-function newClient(settings: Settings, state: ClientState | undefined): BorealisClient {
-  const client = new BorealisClient({ server: settings.server, appKey: settings.appKey, platform: settings.platform, state });
+function newClient(settings: Settings, index: number, stateFile: DeviceStateFile | undefined, state: ClientState | undefined): BorealisClient {
+  const client = new BorealisClient({
+    server: settings.server,
+    appKey: settings.appKey,
+    platform: settings.platform,
+    state,
+    onStateChange: stateFile && ((next) => stateFile.update(index, next)),
+  });
   const id = () => client.registrationId ?? '?';
   client.on('push', (push) => {
     line({
@@ -126,7 +114,9 @@ function newClient(settings: Settings, state: ClientState | undefined): Borealis
   client.on('connected', () => status(`${id()} connected`));
   client.on('disconnected', ({ code, reason, reconnectInMs }) => {
     const next = reconnectInMs === null ? '' : `, reconnecting in ${reconnectInMs} ms`;
-    status(`${id()} disconnected (${code}${reason ? ` ${reason}` : ''})${next}`);
+    // 1006: no connection at all (refused, reset): say where it was trying to go
+    const where = code === 1006 ? ` from ${settings.server}; is the server running there? check --server` : '';
+    status(`${id()} disconnected (${code}${reason ? ` ${reason}` : ''})${where}${next}`);
   });
   client.on('error', (err) => status(`${id()} error: ${err.message}`));
   return client;
@@ -136,7 +126,7 @@ function newClient(settings: Settings, state: ClientState | undefined): Borealis
  * Registers (when the device has no saved credentials), connects, sets tags and alias.
  * A saved device the server no longer knows is registered afresh; returns the client in use.
  */
-async function setUp(client: BorealisClient, settings: Settings, stopped: () => boolean): Promise<BorealisClient> {
+async function setUp(client: BorealisClient, index: number, settings: Settings, stateFile: DeviceStateFile | undefined, stopped: () => boolean): Promise<BorealisClient> {
   if (stopped()) return client;
   if (client.registrationId === null) await register(client, stopped);
   if (stopped()) return client;
@@ -145,7 +135,7 @@ async function setUp(client: BorealisClient, settings: Settings, stopped: () => 
   } catch (err) {
     if (stopped() || !(err instanceof BorealisError && err.code === 4001)) throw err;
     status(`${client.registrationId} is not known to the server: registering a new device`);
-    client = newClient(settings, { registrationId: null, deviceSecret: null, seen: client.state.seen });
+    client = newClient(settings, index, stateFile, { registrationId: null, deviceSecret: null, seen: client.state.seen });
     await register(client, stopped);
     await client.connect();
   }
@@ -201,6 +191,12 @@ function untilSignal(): { promise: Promise<void>; stopped: () => boolean; dispos
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return { promise, stopped: () => stopped, dispose };
+}
+
+/** Network failures name the URL and what to check; fetch alone says only "fetch failed". */
+function failureMessage(failure: unknown, server: string): string {
+  if (isNetworkError(failure)) return unreachableMessage(`${server.replace(/\/+$/, '')}/v1/devices/register`, failure);
+  return failure instanceof Error ? failure.message : String(failure);
 }
 
 function line(value: unknown): void {

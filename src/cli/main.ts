@@ -2,7 +2,9 @@
 import { ConfigError } from '../config.js';
 import { APP_USAGE, appCommand } from './app.js';
 import { UsageError } from './args.js';
+import { BACKUP_USAGE, backupCommand } from './backup.js';
 import { DEVICE_USAGE, deviceCommand } from './device.js';
+import { PUSH_USAGE, pushCommand } from './push.js';
 import { GROUP_USAGE, groupCommand } from './group.js';
 import { REPORT_USAGE, reportCommand } from './report.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
@@ -15,13 +17,21 @@ ${APP_USAGE}
 
 ${DEVICE_USAGE}
 
+${PUSH_USAGE}
+
 ${REPORT_USAGE}
 
 ${GROUP_USAGE}
+
+${BACKUP_USAGE}
+
+Flags without a command go to serve: \`borealis --port 9000\` is \`borealis serve --port 9000\`.
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const [command = 'serve', ...rest] = argv;
+  // serve is the default command, so flags alone (`borealis --port 9000`) are its flags
+  const bareFlags = argv[0]?.startsWith('-') === true && !['-h', '--help'].includes(argv[0]);
+  const [command = 'serve', ...rest] = bareFlags ? ['serve', ...argv] : argv;
   switch (command) {
     case 'serve':
       return serveCommand(rest);
@@ -31,6 +41,10 @@ async function main(argv: string[]): Promise<number> {
       return deviceCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'push':
+      return pushCommand(rest);
+    case 'backup':
+      return backupCommand(rest);
     case 'group':
       return groupCommand(rest);
     case 'help':

@@ -47,12 +47,17 @@ function printWelcome(url: string, appKey: string, masterSecret: string): void {
 
   In another terminal, start a simulated device that prints what it receives:
 
-    npm start -- device --app-key ${appKey} --server ${url}
+    ./borealis device --app-key ${appKey} --server ${url} --tags news
 
-  then send it a push:
+  then send it a push from a third terminal, with the CLI:
+
+    export BOREALIS_SERVER=${url} BOREALIS_APP_KEY=${appKey} BOREALIS_MASTER_SECRET=${masterSecret}
+    ./borealis push --alert Hello --tag news
+
+  or with curl, as with JPush:
 
     curl ${insecure}-u ${appKey}:${masterSecret} -H 'Content-Type: application/json' \\
-      -d '{"platform":"all","audience":"all","notification":{"alert":"Hello from Borealis"}}' \\
+      -d '{"platform":"all","audience":{"tag":["news"]},"notification":{"alert":"Hello from Borealis"}}' \\
       ${url}/v3/push
 
 `);

@@ -258,7 +258,18 @@ export interface Store {
   readonly groups: GroupStore;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
+  /** Sizes for the metrics (read at each scrape). */
+  stats(): Promise<StoreStats>;
   close(): Promise<void>;
+}
+
+export interface StoreStats {
+  /** Bytes the database takes on disk, write-ahead log included. */
+  databaseBytes: number;
+  /** Callback batches waiting to be sent. */
+  callbackQueue: number;
+  /** Inbox entries: pushes waiting for an offline device. */
+  inboxEntries: number;
 }
 
 /** A device as first stored; the store assigns its dense number. */

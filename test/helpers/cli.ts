@@ -13,6 +13,24 @@ export function runCli(args: string[], env: Record<string, string> = {}): { stat
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same, without blocking the event loop (for tests whose own sockets must keep working). */
+export function runCliAsync(args: string[], env: Record<string, string> = {}, input?: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
 export interface ServeProcess {
   child: ChildProcessWithoutNullStreams;
   url: string;
@@ -21,9 +39,13 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `borealis serve` in a child process and waits until it reports its URL. */
-export function startServe(args: string[]): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', ...args], {
+/**
+ * Starts `borealis serve` in a child process and waits until it reports its URL. With
+ * `bareFlags`, the flags are given without the command, as `borealis --port 0 ...`.
+ */
+export function startServe(args: string[], options: { bareFlags?: boolean } = {}): Promise<ServeProcess> {
+  const command = options.bareFlags ? [] : ['serve'];
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...command, '--port', '0', ...args], {
     env: { ...process.env },
   });
   let out = '';

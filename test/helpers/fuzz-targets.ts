@@ -61,5 +61,7 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     [pick(['GET', 'POST', 'PUT', 'DELETE']), () => `/?Format=JSON&Action=${pick(['Push', 'ListTags', nasty()])}&Version=${nasty()}&${nasty()}=${nasty()}`],
     ['GET', () => `/healthz?${nasty()}`],
     ['GET', () => `/metrics?${nasty()}`],
+    ['GET', () => `/openapi.json?${nasty()}`],
+    ['GET', () => `/docs?${nasty()}`],
   ];
 }

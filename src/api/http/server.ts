@@ -6,6 +6,7 @@ import { emasApi } from '../emas/index.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
+import { registerOpenApi } from '../openapi.js';
 import { registerBatchRoutes } from '../jpush/batch-routes.js';
 import { registerFileRoutes } from '../jpush/file-routes.js';
 import { registerGroupPushRoutes } from '../jpush/grouppush-routes.js';
@@ -65,6 +66,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   installErrorHandling(app, ctx);
   installBodyHandling(app);
   installMetricsHooks(app, ctx);
+  registerOpenApi(app); // before the routes it documents
 
   app.get('/healthz', async (_request, reply) => {
     await ctx.store.ping();

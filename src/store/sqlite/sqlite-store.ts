@@ -20,6 +20,7 @@ import type {
   ReceiptRow,
   TargetSet,
   Store,
+  StoreStats,
 } from '../types.js';
 import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
 import { sqliteCallbackStore } from './callback-store.js';
@@ -29,6 +30,7 @@ import { sqliteFileStore } from './file-store.js';
 import { sqliteGroupStore } from './group-store.js';
 import { sqliteScheduleStore } from './schedule-store.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteStoreStats } from './store-stats.js';
 
 export interface SqliteOptions {
   /** Database file path, or ':memory:'. */
@@ -122,6 +124,7 @@ export class SqliteStore implements Store {
   readonly groups: GroupStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
+  private readonly statsReader: SqliteStoreStats;
 
   constructor(options: SqliteOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -350,6 +353,7 @@ export class SqliteStore implements Store {
     this.files = sqliteFileStore(db);
     this.groups = sqliteGroupStore(db);
     this.pingStatement = db.prepare('SELECT 1');
+    this.statsReader = new SqliteStoreStats(db, options.path);
     this.cids = {
       async issue(records) {
         issueCids.immediate(records);
@@ -365,9 +369,14 @@ export class SqliteStore implements Store {
     this.pingStatement.get();
   }
 
+  stats(): Promise<StoreStats> {
+    return this.statsReader.read();
+  }
+
   async close(): Promise<void> {
     this.pushCommits.flush();
     if (this.db.open) this.db.close();
+    await this.statsReader.close();
   }
 }
 
