@@ -64,6 +64,11 @@ export interface Config {
     narrowTargets: number;
     /** How long an inboxed push stays in memory after it was sent to connected devices. */
     residentSeconds: number;
+    /**
+     * Milliseconds one minute of `big_push_duration` lasts: 60000. Only tests and demos want
+     * anything else (a paced push of 2 minutes then runs 2 x this).
+     */
+    pacingMinuteMs: number;
   };
   gateway: {
     /** Seconds between device pings; silent for 2.5 of them and the connection is closed. */
@@ -75,6 +80,29 @@ export interface Config {
     frameBurst: number;
     /** Unsent bytes a connection may hold before it is closed as a slow consumer. */
     maxBufferedBytes: number;
+  };
+  sms: {
+    /** Gateway used by `borealis app sms` when no --endpoint is given (the JSMS API). */
+    endpoint: string;
+    /** How often SMS supplement jobs that came due are looked for, in ms. */
+    pollMs: number;
+    /** An SMS gateway must answer within this many ms. */
+    timeoutMs: number;
+    /** SMS requests in flight at once. */
+    concurrency: number;
+  };
+  /** How long old rows are kept (see docs/configuration.md, "Retention"). */
+  retention: {
+    /** Pushes, their receipts and inbox entries: kept this long after their time to live ended. */
+    pushSeconds: number;
+    /** cids: kept this long after they were issued, and used if they were. */
+    cidSeconds: number;
+    /** Callback batches still queued this long after they were queued (the sender gives up sooner). */
+    callbackSeconds: number;
+    /** Seconds between two retention sweeps. */
+    intervalSeconds: number;
+    /** Rows of each kind deleted per transaction. */
+    batchRows: number;
   };
   callbacks: {
     /** A receipt receiver must answer within this many ms, else the attempt failed. */
@@ -150,13 +178,21 @@ export const DEFAULT_CONFIG: Config = {
     devicesPerAlias: 10,
   },
   http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 120_000, keepAliveTimeoutMs: 72_000 },
-  delivery: { narrowTargets: 1000, residentSeconds: 60 },
+  delivery: { narrowTargets: 1000, residentSeconds: 60, pacingMinuteMs: 60_000 },
   gateway: {
     heartbeatSeconds: 30,
     maxFrameBytes: 4096,
     framesPerSecond: 20,
     frameBurst: 50,
     maxBufferedBytes: 1024 * 1024,
+  },
+  sms: { endpoint: 'https://api.sms.jpush.cn', pollMs: 1000, timeoutMs: 10_000, concurrency: 8 },
+  retention: {
+    pushSeconds: 30 * 86_400,
+    cidSeconds: 2 * 86_400,
+    callbackSeconds: 7 * 86_400,
+    intervalSeconds: 300,
+    batchRows: 1000,
   },
   callbacks: {
     timeoutMs: 10_000,
@@ -252,6 +288,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (!Number.isInteger(config.delivery.narrowTargets) || config.delivery.narrowTargets < 0) {
     throw new ConfigError('delivery.narrowTargets must be a non-negative integer');
   }
+  if (!Number.isInteger(config.delivery.pacingMinuteMs) || config.delivery.pacingMinuteMs < 100) {
+    throw new ConfigError('delivery.pacingMinuteMs must be an integer of at least 100');
+  }
   if (!Number.isInteger(config.listenBacklog) || config.listenBacklog < 1) {
     throw new ConfigError('listenBacklog must be a positive integer');
   }
@@ -260,6 +299,14 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   for (const [k, v] of Object.entries(config.gateway)) {
     if (!Number.isInteger(v) || v < 1) throw new ConfigError(`gateway.${k} must be a positive integer`);
+  }
+  for (const k of ['pollMs', 'timeoutMs', 'concurrency'] as const) {
+    const v = config.sms[k];
+    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`sms.${k} must be a positive integer`);
+  }
+  if (!/^https?:\/\/[^/]/.test(config.sms.endpoint)) throw new ConfigError('sms.endpoint must be an http(s) URL');
+  for (const [k, v] of Object.entries(config.retention)) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`retention.${k} must be a positive integer`);
   }
   for (const [k, v] of Object.entries(config.http)) {
     if (!Number.isSafeInteger(v) || v < 100) throw new ConfigError(`http.${k} must be an integer of at least 100 (ms)`);

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import type { AppDirectory } from './apps/app-directory.js';
 import type { AudienceIndex } from './audience/audience-index.js';
+import type { AudienceDefinitions } from './audience/segments.js';
 import type { DeliveryService } from './delivery/delivery-service.js';
 import type { DeviceRegistry } from './devices/registry.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { Config } from './config.js';
 import type { AcceptService } from './delivery/accept.js';
+import type { Pacer } from './delivery/pacing.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Store } from './store/types.js';
@@ -23,8 +25,11 @@ export interface ServerContext {
   rateLimiter: RateLimiter;
   metrics: Metrics;
   index: AudienceIndex;
+  /** Saved segments and A/B tests, resolved to devices. */
+  definitions: AudienceDefinitions;
   registry: DeviceRegistry;
   delivery: DeliveryService;
+  pacer: Pacer;
   gateway: Gateway;
   schedules: ScheduleService;
   scheduler: Scheduler;

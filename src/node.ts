@@ -5,8 +5,12 @@ import { buildHttpServer } from './api/http/server.js';
 import { sqliteFile, type Config } from './config.js';
 import type { ServerContext } from './context.js';
 import { AudienceIndex } from './audience/audience-index.js';
+import { AudienceDefinitions } from './audience/segments.js';
 import { AcceptService } from './delivery/accept.js';
 import { DeliveryService } from './delivery/delivery-service.js';
+import { Pacer } from './delivery/pacing.js';
+import { ActivityRecorder } from './devices/activity.js';
+import { SmsSupplement } from './channels/sms/sms-supplement.js';
 import { Planner } from './delivery/planner.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { Gateway } from './gateway/gateway.js';
@@ -16,14 +20,16 @@ import { Metrics } from './observability/metrics.js';
 import { CallbackSender } from './receipts/callback-sender.js';
 import { CallbackSink, callbackUrlCheck } from './receipts/callbacks.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { RetentionSweeper } from './store/retention.js';
 import { FileAudience } from './files/file-audience.js';
 import { FileJanitor } from './files/file-janitor.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { Scheduler } from './schedules/scheduler.js';
 import type { Store } from './store/types.js';
 
-export function openStore(config: Config): Store {
-  return new SqliteStore({ path: sqliteFile(config), synchronous: config.store.synchronous });
+/** `server`: the long-running owner of the file, which may convert it to incremental auto-vacuum. */
+export function openStore(config: Config, { server = false } = {}): Store {
+  return new SqliteStore({ path: sqliteFile(config), synchronous: config.store.synchronous, convertVacuum: server });
 }
 
 export function createLogger(config: Config): Logger {
@@ -36,20 +42,27 @@ export interface RunningNode {
   http: FastifyInstance;
   /** The base URL the HTTP API listens on. */
   url: string;
+  /** Deletes old rows on a timer; `run()` sweeps now. */
+  retention: RetentionSweeper;
   stop(): Promise<void>;
 }
 
 export async function startNode(config: Config, logger: Logger = createLogger(config)): Promise<RunningNode> {
-  const store = openStore(config);
+  const store = openStore(config, { server: true });
   const ids = new MsgIdGenerator(config.nodeId, await store.pushes.maxMsgId());
   const index = await AudienceIndex.load(store.devices);
   const registry = new DeviceRegistry(store, index, { devicesPerAlias: config.limits.devicesPerAlias });
+  const definitions = new AudienceDefinitions(store.segments, index);
   const files = new FileAudience(store);
   const accept = new AcceptService(
     store,
     ids,
-    new Planner(index, files),
-    { broadcastsPerDay: config.limits.broadcastsPerDay, inboxTargets: config.delivery.narrowTargets },
+    new Planner(index, files, definitions),
+    {
+      broadcastsPerDay: config.limits.broadcastsPerDay,
+      inboxTargets: config.delivery.narrowTargets,
+      pacingMinuteMs: config.delivery.pacingMinuteMs,
+    },
     { callbackCheck: callbackUrlCheck(store) },
   );
   const delivery = new DeliveryService(store, registry, logger, {
@@ -57,10 +70,15 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     residentMs: config.delivery.residentSeconds * 1000,
     backlogWindowBytes: Math.min(128 * 1024, Math.floor(config.gateway.maxBufferedBytes / 4)),
   });
+  const activity = new ActivityRecorder(store.activity, logger);
+  delivery.onSeen((appKey, num) => activity.seen(appKey, num));
   const callbacks = new CallbackSink(store, logger, { batchEvents: config.callbacks.batchEvents });
   // before delivery's listener: the sink knows the push before its first receipt can arrive
   accept.onAccepted((push) => callbacks.accepted(push));
   accept.onAccepted((push, targets, how) => delivery.accepted(push, targets, how));
+  const pacer = new Pacer(store.pacing, delivery, logger, { minuteMs: config.delivery.pacingMinuteMs, tickMs: 200 });
+  // after delivery's: the push is held before its first slice is released
+  accept.onAccepted((push, targets) => pacer.accepted(push, targets));
   const gateway = new Gateway(registry, delivery, logger, config.gateway);
   const metrics = new Metrics();
   const sc = config.schedules;
@@ -79,8 +97,10 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     rateLimiter: new RateLimiter(),
     metrics,
     index,
+    definitions,
     registry,
     delivery,
+    pacer,
     gateway,
     schedules: new ScheduleService(store, { utcOffsetMinutes: sc.utcOffsetMinutes, maxPerApp: sc.maxPerApp }),
     scheduler,
@@ -94,11 +114,18 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const http = buildHttpServer(ctx);
   gateway.attach(http.server);
   await delivery.start(gateway, callbacks);
+  await pacer.start();
+  activity.start();
+  const sms = new SmsSupplement(store, delivery, callbacks, logger, config.sms);
+  sms.start();
   try {
     await http.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
   } catch (err) {
     await gateway.close();
+    await sms.stop();
+    await pacer.stop();
     await delivery.stop();
+    await activity.stop();
     await store.close();
     throw err;
   }
@@ -108,6 +135,17 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
   const sender = new CallbackSender(store, logger, config.callbacks, metrics.registry);
   sender.start();
+  const r = config.retention;
+  const retention = new RetentionSweeper(
+    store,
+    { pushMs: r.pushSeconds * 1000, cidMs: r.cidSeconds * 1000, callbackMs: r.callbackSeconds * 1000, intervalMs: r.intervalSeconds * 1000, batchRows: r.batchRows },
+    logger,
+  );
+  retention.start();
+  const space = await store.retention.space();
+  if (!space.reclaimable) {
+    logger.warn({ bytes: space.bytes }, 'the database file does not give freed space back (no incremental auto-vacuum); see docs/deployment.md');
+  }
   const janitor = new FileJanitor(store, logger);
   janitor.start();
   await scheduler.start();
@@ -121,11 +159,15 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
       await janitor.stop();
       await gateway.close();
       await http.close();
+      await sms.stop();
+      await pacer.stop();
       await delivery.stop();
+      await activity.stop();
       await sender.stop();
+      await retention.stop();
       await store.close();
     })();
     return stopping;
   };
-  return { ctx, http, url, stop };
+  return { ctx, http, url, retention, stop };
 }

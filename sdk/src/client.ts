@@ -66,6 +66,12 @@ const MAX_PENDING_REQUESTS = 20;
  * the server's frame burst.
  */
 const MAX_UNCONFIRMED_CLICKS = 20;
+/**
+ * Acks kept until the server confirms them saved (sent again after each reconnect); beyond
+ * this many the oldest are forgotten (their pushes come again while their time to live
+ * lasts, and are acknowledged then). Five ack frames at most on a reconnect.
+ */
+const MAX_UNCONFIRMED_ACKS = 500;
 /** The server drops a connection silent for 2.5 heartbeats; the client applies the same rule. */
 const IDLE_HEARTBEATS = 2.5;
 /** Close codes after which reconnecting cannot help: bad credentials, or another connection took over. */
@@ -111,6 +117,8 @@ export class BorealisClient {
   private stateDirty = false;
   /** Click frames by msg_id that the server has not confirmed as saved. */
   private readonly clicks = new Map<string, string>();
+  /** Acks sent (or waiting for a connection) that the server has not confirmed as saved, oldest first. */
+  private readonly unconfirmedAcks = new Set<string>();
   private readonly requests = new Map<number, PendingRequest>();
   private nextRequestId = 1;
 
@@ -331,6 +339,7 @@ export class BorealisClient {
         return this.push(frame);
       case 'saved': {
         if (Array.isArray(frame.clicks)) for (const id of frame.clicks) if (isString(id)) this.clicks.delete(id);
+        if (Array.isArray(frame.acks)) for (const id of frame.acks) if (isString(id)) this.unconfirmedAcks.delete(id);
         return;
       }
       case 'withdraw': {
@@ -373,7 +382,8 @@ export class BorealisClient {
       ws.send('{"t":"ping"}');
     }, intervalMs);
     for (const request of this.requests.values()) ws.send(request.frame);
-    // clicks not yet confirmed saved go again (the server counts a click once)
+    // receipts not yet confirmed saved go again (the server counts each once)
+    this.sendAcks(ws, [...this.unconfirmedAcks]);
     for (const click of this.clicks.values()) ws.send(click);
     this.events.emit('connected', { registrationId: this.regId ?? '', heartbeat });
     for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
@@ -412,17 +422,31 @@ export class BorealisClient {
     if (this.acks.length > 0) {
       this.lastAckAt = Date.now();
       const ids = this.acks.splice(0);
-      // Without a connection the acks are dropped: the pushes come again and are acked then.
-      if (this.isReady && this.ws) {
-        for (let i = 0; i < ids.length; i += MAX_ACK_IDS) {
-          this.ws.send(JSON.stringify({ t: 'ack', msg_ids: ids.slice(i, i + MAX_ACK_IDS) }));
-        }
-      }
+      // Kept until confirmed; without a connection they go at the next `ready`.
+      for (const id of ids) this.keepAck(id);
+      if (this.isReady && this.ws) this.sendAcks(this.ws, ids);
     }
     if (this.stateDirty) {
       this.stateDirty = false;
       this.options.onStateChange?.(this.state);
     }
+  }
+
+  private keepAck(id: string): void {
+    this.unconfirmedAcks.delete(id); // re-added as the newest
+    this.unconfirmedAcks.add(id);
+    if (this.unconfirmedAcks.size > MAX_UNCONFIRMED_ACKS) {
+      this.unconfirmedAcks.delete(this.unconfirmedAcks.values().next().value as string);
+    }
+  }
+
+  private sendAcks(ws: WebSocketLike, ids: readonly string[]): void {
+    for (let i = 0; i < ids.length; i += MAX_ACK_IDS) ws.send(JSON.stringify({ t: 'ack', msg_ids: ids.slice(i, i + MAX_ACK_IDS) }));
+  }
+
+  /** Receipts the server has not confirmed saved yet, sent or not (for tests and diagnostics). */
+  get unconfirmed(): { acks: number; clicks: number } {
+    return { acks: new Set([...this.unconfirmedAcks, ...this.acks]).size, clicks: this.clicks.size };
   }
 
   /** Gives up on a connection that seems dead, and goes on as if the server had closed it. */
@@ -466,6 +490,7 @@ export class BorealisClient {
     for (const request of this.requests.values()) request.reject(err);
     this.requests.clear();
     this.clicks.clear();
+    this.unconfirmedAcks.clear();
   }
 
   private listenerFailed(err: unknown, event: keyof ClientEvents): void {

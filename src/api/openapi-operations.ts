@@ -4,36 +4,10 @@
  * document lists only routes the server registered, described here; a route missing here shows
  * up as undocumented, and a test fails on it.
  */
-export type JsonSchema = Record<string, unknown>;
+import { PACING_OPERATIONS } from './openapi-pacing-operations.js';
 
-export interface Parameter {
-  name: string;
-  in: 'query' | 'path';
-  description: string;
-  required?: boolean;
-  schema: JsonSchema;
-}
-
-export interface Operation {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** In Fastify's form: `/v3/push/:msgid`. */
-  url: string;
-  tag: string;
-  summary: string;
-  description?: string;
-  /** HTTP Basic with appKey and master secret. */
-  auth: boolean;
-  query?: Omit<Parameter, 'in'>[];
-  body?: JsonSchema;
-  /** The body's media type, when not JSON. */
-  bodyType?: string;
-  /** Credentials other than an app's (group push). */
-  authNote?: string;
-  /** Status -> description, and the answer's schema when it is JSON. */
-  responses: Record<string, { description: string; schema?: JsonSchema }>;
-  /** Served outside Fastify's router (the WebSocket gateway). */
-  unrouted?: boolean;
-}
+export type { JsonSchema, Operation, Parameter } from './openapi-types.js';
+import type { JsonSchema, Operation } from './openapi-types.js';
 
 const str = { type: 'string' };
 const strings = { type: 'array', items: str };
@@ -376,6 +350,8 @@ export const OPERATIONS: Operation[] = [
     auth: true,
     responses: ok('deleted'),
   },
+  // ---- segments, A/B tests, users report ----
+  ...PACING_OPERATIONS,
   // ---- devices and operations ----
   {
     method: 'POST',

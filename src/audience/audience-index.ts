@@ -1,5 +1,5 @@
 import roaring from 'roaring';
-import type { DevicePlatform } from '../devices/types.js';
+import type { DevicePlatform } from '../domain/device.js';
 import { PLATFORMS, type Audience, type Platform, type TagExpression } from '../domain/push.js';
 import type { DeviceStore } from '../store/types.js';
 import { RegistrationIdCache } from './registration-id-cache.js';

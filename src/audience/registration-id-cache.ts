@@ -1,6 +1,5 @@
-import type { AudienceLookups } from './audience-index.js';
-
-type RidLookup = AudienceLookups['numsByRegistrationIds'];
+/** The store lookup behind the cache. */
+type RidLookup = (appKey: string, registrationIds: readonly string[]) => Promise<Map<string, number>>;
 
 /**
  * Remembers which device number a registration id has, so a push naming devices by

@@ -4,6 +4,7 @@ import { ALL_RECEIPT_TYPES, normalizeCallbackUrl } from '../receipts/callbacks.j
 import type { Store } from '../store/types.js';
 import type { AppLimitsPatch } from '../store/types.js';
 import { ACCESSKEY_USAGE, accessKeyCommand } from './accesskey.js';
+import { APP_SMS_OPTIONS, APP_SMS_USAGE, appSmsCommand } from './app-sms.js';
 import { UsageError, configFrom, parse, stringFlag } from './args.js';
 
 export const APP_USAGE = `borealis app create --name NAME [--json]
@@ -15,6 +16,7 @@ borealis app callback APP_KEY --add URL [--default] [--types N] | --remove URL |
    of pushes that name none; --types is a bit mask, 1 received, 2 clicked, 4 not delivered,
    8 sent, used when a push gives no callback.type; default 15)
 ${ACCESSKEY_USAGE}
+${APP_SMS_USAGE}
   (each also takes --data DIR and --config FILE; 'default' resets a limit to the server default,
    0 means unlimited)`;
 
@@ -31,12 +33,14 @@ export async function appCommand(args: string[]): Promise<number> {
     list: { type: 'boolean' },
     default: { type: 'boolean' },
     types: { type: 'string' },
+    ...APP_SMS_OPTIONS,
   });
   if (values.help || sub === undefined || sub === 'help') {
     console.log(APP_USAGE);
     return sub === undefined ? 2 : 0;
   }
-  const store = openStore(configFrom(values));
+  const config = configFrom(values);
+  const store = openStore(config);
   try {
     switch (sub) {
       case 'create': {
@@ -95,6 +99,8 @@ export async function appCommand(args: string[]): Promise<number> {
         return await callbackCommand(store, positionals[0], values);
       case 'accesskey':
         return await accessKeyCommand(store, positionals, values.json === true);
+      case 'sms':
+        return await appSmsCommand(store, config, positionals[0], values);
       default:
         throw new UsageError(`unknown app command: ${sub}\n${APP_USAGE}`);
     }

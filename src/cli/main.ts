@@ -7,6 +7,7 @@ import { DEVICE_USAGE, deviceCommand } from './device.js';
 import { PUSH_USAGE, pushCommand } from './push.js';
 import { GROUP_USAGE, groupCommand } from './group.js';
 import { REPORT_USAGE, reportCommand } from './report.js';
+import { SEGMENT_USAGE, segmentCommand } from './segment.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
 
 const USAGE = `Borealis: self-hosted push notifications, wire-compatible with JPush v3.
@@ -20,6 +21,8 @@ ${DEVICE_USAGE}
 ${PUSH_USAGE}
 
 ${REPORT_USAGE}
+
+${SEGMENT_USAGE}
 
 ${GROUP_USAGE}
 
@@ -41,6 +44,9 @@ async function main(argv: string[]): Promise<number> {
       return deviceCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'segment':
+    case 'abtest':
+      return segmentCommand(command, rest);
     case 'push':
       return pushCommand(rest);
     case 'backup':

@@ -29,6 +29,11 @@ export async function reportCommand(args: string[]): Promise<number> {
     const figures = pushFigures(receipts, (p) => index.platformSet(receipts.appKey, [p]));
     const now = Date.now();
     const state = receipts.revoked ? 'revoked' : now >= receipts.expiresAt ? 'expired' : 'live';
+    const paced = push && push.options.bigPushDuration > 0 ? await store.pacing.get(msgId) : undefined;
+    const pacing =
+      push && push.options.bigPushDuration > 0
+        ? { duration: push.options.bigPushDuration, target: figures.total.target, released: paced?.released ?? 0, finished: paced?.finishedAt != null }
+        : undefined;
     const content = [push?.notification && 'notification', push?.message && 'message'].filter((c): c is string => !!c);
 
     if (values.json) {
@@ -44,6 +49,7 @@ export async function reportCommand(args: string[]): Promise<number> {
           platforms: { ...figures.platforms, web: figures.web },
           channels: figures.channels,
           saved_every_ms: RECEIPT_SAVE_MS,
+          ...(pacing ? { big_push: pacing } : {}),
         }),
       );
       return 0;
@@ -54,6 +60,10 @@ export async function reportCommand(args: string[]): Promise<number> {
     rows.push(['total', '', figures.total]);
     console.log(`msg_id ${msgId}  app ${receipts.appKey}  ${content.join(' + ') || 'no content'}`);
     console.log(`sent ${utc(receipts.createdAt)}  expires ${utc(receipts.expiresAt)}  (${state})`);
+    if (pacing) {
+      const how = pacing.finished ? 'finished' : 'in progress';
+      console.log(`paced over ${pacing.duration} min: ${pacing.released} of ${pacing.target} targets released (${how})`);
+    }
     console.log('');
     console.log(table(rows));
     console.log('');

@@ -19,6 +19,8 @@ export interface AcceptLimits {
    * the store (delivery then keeps them in memory only while needed); wider ones stay in memory.
    */
   inboxTargets: number;
+  /** Milliseconds one minute of big_push_duration lasts (60,000 but in tests). */
+  pacingMinuteMs?: number;
 }
 
 export interface AcceptChecks {
@@ -106,13 +108,17 @@ export class AcceptService {
     const broadcast = isBroadcast(push.audience);
     if (broadcast) await this.broadcastAllowance(app, true);
     const createdAt = Date.now();
+    // A paced push's time to live counts from the end of its pacing: the last slice gets the
+    // same offline allowance as the first.
+    const pacingMs = push.options.bigPushDuration * (this.defaults.pacingMinuteMs ?? 60_000);
     const accepted: AcceptedPush = {
       ...push,
       msgId: msgId ?? this.ids.next(),
       createdAt,
-      expiresAt: createdAt + push.options.timeToLive * 1000,
+      expiresAt: createdAt + pacingMs + push.options.timeToLive * 1000,
     };
-    const inboxed = push.options.timeToLive > 0 && targets.count <= this.defaults.inboxTargets;
+    // Paced pushes stay in memory (released by device number), never in per-device inboxes.
+    const inboxed = pacingMs === 0 && push.options.timeToLive > 0 && targets.count <= this.defaults.inboxTargets;
     const inbox = inboxed ? targets.bitmap.toArray() : undefined;
     try {
       await this.store.pushes.insert(accepted, { bitmap: targets.serialized, count: targets.count, inbox });

@@ -6,23 +6,14 @@ import type { AcceptedPush } from '../domain/push.js';
 import type { DeviceSession, DeviceState, DeviceUpdate, GatewayHooks } from '../gateway/types.js';
 import type { InboxEntry, LivePushRow, ReceiptRow, Store } from '../store/types.js';
 import { receiptsFromStore } from '../receipts/report.js';
-import type { ReceiptSink, ReceiptStatus } from '../receipts/types.js';
+import type { PushReceipts, ReceiptSink, ReceiptStatus } from '../receipts/types.js';
 import { AppLivePushes, LivePush, NARROW_TARGETS } from './live-pushes.js';
 import type { PlannedTargets } from './planner.js';
-import { encodeSavedFrame, encodeWithdrawFrame } from './render.js';
+import { Backlog } from './backlog.js';
+import { SaveConfirmations } from './confirmations.js';
+import { encodeWithdrawFrame } from './render.js';
 
-/** Everything known about what happened to one push, as bitmaps of device numbers. */
-export interface PushReceipts {
-  msgId: string;
-  appKey: string;
-  createdAt: number;
-  expiresAt: number;
-  revoked: boolean;
-  targets: Bitmap;
-  sent: Bitmap;
-  received: Bitmap;
-  clicked: Bitmap;
-}
+export type { PushReceipts };
 
 /** Where this node's device connections are (the gateway). */
 export interface Presence {
@@ -68,15 +59,15 @@ interface LateReceipt {
   msgId: string;
   session: DeviceRef;
   status: 'received' | 'clicked';
-  /** The connection that sent a click, told once the click is saved. */
-  from?: DeviceSession;
+  /** The connection that sent it, told once it is saved. */
+  from: DeviceSession;
 }
 
 /** Expired inbox entries handled per sweep (a full batch brings another after the next save). */
 const EXPIRED_INBOX_BATCH = 10_000;
 
-/** At most this many msg_ids in one `saved` frame. */
-const SAVED_FRAME_IDS = 100;
+/** Inbox entries read per page when a device reconnects. */
+const INBOX_PAGE = 256;
 
 /** Connections written per event-loop turn during a fan-out. */
 const FANOUT_SLICE = 1000;
@@ -106,7 +97,7 @@ export class DeliveryService implements GatewayHooks {
   /** Live pushes whose receipts changed since the last save (a set, so a save never scans every live push). */
   private changed = new Set<LivePush>();
   /** What is left of each connecting device's backlog, sent window by window. */
-  private readonly backlogs = new WeakMap<DeviceSession, { pushes: LivePush[]; next: number }>();
+  private readonly backlogs = new WeakMap<DeviceSession, Backlog>();
   private readonly options: DeliveryOptions;
   private presence: Presence | null = null;
   private sink: ReceiptSink | null = null;
@@ -119,8 +110,9 @@ export class DeliveryService implements GatewayHooks {
   /** An expired-inbox read is under way; the last one filled its batch. */
   private expiring = false;
   private moreExpired = false;
-  /** Clicks recorded for the next save, by the connection that sent them (told once saved). */
-  private clicksToConfirm = new Map<DeviceSession, string[]>();
+  private readonly seenListeners: ((appKey: string, num: number) => void)[] = [];
+  /** Acks and clicks recorded for the next save, by the connection that sent them (told once saved). */
+  private readonly confirmations = new SaveConfirmations();
 
   constructor(
     private readonly store: Store,
@@ -152,7 +144,7 @@ export class DeliveryService implements GatewayHooks {
 
   private fromRow(row: LivePushRow): LivePush {
     const r = row.receipts;
-    return new LivePush(
+    const lp = new LivePush(
       row.push,
       RoaringBitmap32.deserialize(row.targets, 'portable'),
       {
@@ -165,6 +157,9 @@ export class DeliveryService implements GatewayHooks {
       },
       this.options.narrowTargets,
     );
+    // paced: nothing is released until the pacer restores its progress
+    if (row.push.options.bigPushDuration > 0) lp.releasedThrough = -1;
+    return lp;
   }
 
   /**
@@ -176,10 +171,14 @@ export class DeliveryService implements GatewayHooks {
     if (held) return held;
     const row = await this.store.pushes.liveOne(msgId);
     if (!row || row.push.appKey !== appKey) return undefined;
-    const app = this.app(appKey);
-    // another caller may have loaded it while this one waited
-    const again = app.byId.get(msgId);
-    if (again) return again;
+    return this.adopt(row);
+  }
+
+  /** A stored push in memory: the one already held (loaded meanwhile), or this row, held for `residentMs`. */
+  private adopt(row: LivePushRow): LivePush {
+    const app = this.app(row.push.appKey);
+    const held = app.byId.get(row.push.msgId);
+    if (held) return held;
     const lp = this.fromRow(row);
     lp.inboxed = true;
     lp.residentUntil = Date.now() + this.options.residentMs;
@@ -198,6 +197,13 @@ export class DeliveryService implements GatewayHooks {
     const app = this.app(push.appKey);
     const replaced = push.options.overrideMsgId === undefined ? undefined : app.byId.get(push.options.overrideMsgId);
     if (replaced) replaced.overridden = true;
+    if (push.options.bigPushDuration > 0) {
+      // paced: held with no target released; the pacer hands out slices through release()
+      const paced = new LivePush(push, targets.bitmap, {}, this.options.narrowTargets);
+      paced.releasedThrough = -1;
+      app.add(paced);
+      return;
+    }
 
     const sessions = this.presence?.sessions(push.appKey);
     // Walk whichever side is smaller: the targets or this node's connections.
@@ -224,6 +230,34 @@ export class DeliveryService implements GatewayHooks {
     app.add(lp);
     // After the HTTP answer, and in slices, so a big fan-out never holds the event loop for long.
     if (recipients.length > 0) setImmediate(() => this.fanOut(lp, recipients, 0));
+  }
+
+  /** Paced pushes held in memory (the pacer restores its progress on them at start). */
+  pacedPushes(): LivePush[] {
+    const out: LivePush[] = [];
+    for (const app of this.apps.values()) for (const lp of app.byId.values()) if (lp.push.options.bigPushDuration > 0) out.push(lp);
+    return out;
+  }
+
+  /**
+   * Releases the next slice of a paced push: targets numbered up to the last of `nums` are owed
+   * it from now on, and those of `nums` connected here are sent it. False when the push is no
+   * longer held or deliverable (expired, revoked, overridden): nothing more to release.
+   */
+  release(appKey: string, msgId: string, nums: ArrayLike<number>): boolean {
+    const lp = this.apps.get(appKey)?.byId.get(msgId);
+    if (!lp || !lp.deliverable(Date.now())) return false;
+    if (nums.length === 0) return true;
+    lp.releasedThrough = Math.max(lp.releasedThrough, nums[nums.length - 1]!);
+    const sessions = this.presence?.sessions(appKey);
+    if (!sessions || sessions.size === 0) return true;
+    const recipients: DeviceSession[] = [];
+    for (let i = 0; i < nums.length; i++) {
+      const s = sessions.get(nums[i]!);
+      if (s && !lp.hasAcked(s.num)) recipients.push(s);
+    }
+    if (recipients.length > 0) this.fanOut(lp, recipients, 0);
+    return true;
   }
 
   private fanOut(lp: LivePush, recipients: DeviceSession[], from: number): void {
@@ -327,50 +361,63 @@ export class DeliveryService implements GatewayHooks {
         }
       }
     }
-    const now = Date.now();
-    const owed = app ? app.owed(session.num, now) : [];
-    const inbox = await this.store.pushes.inbox(session.appKey, session.num, now);
-    if (inbox.length > 0) {
-      const have = new Set(owed.map((lp) => lp.msgId));
-      for (const msgId of inbox) {
-        if (have.has(msgId)) continue;
-        const lp = await this.resident(session.appKey, msgId);
-        if (!session.open) return;
-        if (lp && lp.deliverable(now) && lp.targets.has(session.num) && !lp.hasAcked(session.num)) {
-          owed.push(lp);
-          have.add(msgId);
-        } else {
-          // acknowledged, revoked, overridden or gone: nothing left to send
-          this.inboxDone.push({ appKey: session.appKey, num: session.num, msgId });
-        }
+    const backlog = new Backlog(app ? app.owed(session.num, Date.now()) : []);
+    this.backlogs.set(session, backlog);
+    await this.loadInboxPage(session, backlog);
+  }
+
+  /**
+   * Reads the next page of a device's inbox into its backlog, then goes on sending. Pushes
+   * read are held in memory for `residentMs` (so the device's acks land there); entries with
+   * nothing left to send are dropped from the store.
+   */
+  private async loadInboxPage(session: DeviceSession, backlog: Backlog): Promise<void> {
+    if (backlog.loading || !backlog.inboxMore) return;
+    backlog.loading = true;
+    try {
+      const now = Date.now();
+      const entries = await this.store.pushes.inboxPage(session.appKey, session.num, now, backlog.cursor, INBOX_PAGE);
+      const owed: LivePush[] = [];
+      for (const { msgId, row } of entries) {
+        if (backlog.inMemory.has(msgId)) continue;
+        const lp = row && row.push.appKey === session.appKey ? this.adopt(row) : undefined;
+        if (lp && lp.deliverable(now) && lp.targets.has(session.num) && !lp.hasAcked(session.num)) owed.push(lp);
+        // acknowledged, revoked, overridden or gone: nothing left to send
+        else this.inboxDone.push({ appKey: session.appKey, num: session.num, msgId });
       }
-      owed.sort((a, b) => Number(a.msgId) - Number(b.msgId));
+      backlog.addPage(owed, entries.at(-1)?.msgId ?? null, entries.length === INBOX_PAGE);
+    } finally {
+      backlog.loading = false;
     }
-    if (owed.length > 0 && session.open) {
-      this.backlogs.set(session, { pushes: owed, next: 0 });
-      this.sendBacklogWindow(session);
-    }
+    if (session.open && this.backlogs.get(session) === backlog) this.sendBacklogWindow(session);
   }
 
   /** Sends the next window of a device's backlog; skips pushes acked or revoked meanwhile. */
   private sendBacklogWindow(session: DeviceSession): void {
     const backlog = this.backlogs.get(session);
-    if (!backlog) return;
+    if (!backlog || backlog.loading) return;
     const now = Date.now();
     let bytes = 0;
     // one socket write for the whole window, not one per push
     session.batch(() => {
-      while (backlog.next < backlog.pushes.length && bytes < this.options.backlogWindowBytes) {
-        const lp = backlog.pushes[backlog.next++]!;
+      while (bytes < this.options.backlogWindowBytes) {
+        const lp = backlog.next();
+        if (!lp) return;
         if (!lp.deliverable(now) || lp.hasAcked(session.num)) continue;
         if (!this.deliver(lp, session)) {
-          backlog.next = backlog.pushes.length; // closed: the rest waits for the next connection
+          backlog.abandon(); // closed: the rest waits for the next connection
           return;
         }
         bytes += lp.frame(session.platform).length;
       }
     });
-    if (backlog.next >= backlog.pushes.length) this.backlogs.delete(session);
+    if (backlog.done) this.backlogs.delete(session);
+    else if (backlog.needsPage) {
+      this.loadInboxPage(session, backlog).catch((err: unknown) => {
+        this.backlogs.delete(session);
+        this.logger.error({ err, registrationId: session.registrationId }, 'loading a device backlog failed');
+      });
+    }
   }
 
   offline(session: DeviceSession): void {
@@ -382,8 +429,13 @@ export class DeliveryService implements GatewayHooks {
     const app = this.app(session.appKey);
     for (const id of msgIds) {
       const lp = app.byId.get(id);
-      if (lp) this.received(app, lp, session);
-      else this.lateReceipt(session, id, 'received');
+      if (lp) {
+        this.received(app, lp, session);
+        this.confirmations.add(session, 'acks', id);
+      } else {
+        // confirmed when applied, at a later save
+        this.lateReceipt(session, id, 'received');
+      }
     }
     this.sendBacklogWindow(session);
   }
@@ -393,19 +445,12 @@ export class DeliveryService implements GatewayHooks {
     const lp = app.byId.get(msgId);
     if (lp) {
       this.clicked(app, lp, session);
-      this.confirmAfterSave(session, msgId);
+      this.confirmations.add(session, 'clicks', msgId);
     } else {
       // confirmed when applied, at a later save
       this.lateReceipt(session, msgId, 'clicked');
     }
     this.sendBacklogWindow(session);
-  }
-
-  /** The device keeps a click until told it is saved, and sends it again after a reconnect. */
-  private confirmAfterSave(session: DeviceSession, msgId: string): void {
-    const list = this.clicksToConfirm.get(session);
-    if (list) list.push(msgId);
-    else this.clicksToConfirm.set(session, [msgId]);
   }
 
   /** Records that a target received a push held in memory (once). */
@@ -431,7 +476,7 @@ export class DeliveryService implements GatewayHooks {
   private lateReceipt(session: DeviceSession, msgId: string, status: LateReceipt['status']): void {
     if (this.late.length >= MAX_LATE_RECEIPTS) return;
     const { appKey, num, registrationId, platform } = session;
-    this.late.push({ msgId, session: { appKey, num, registrationId, platform }, status, from: status === 'clicked' ? session : undefined });
+    this.late.push({ msgId, session: { appKey, num, registrationId, platform }, status, from: session });
   }
 
   /** Applies late receipts to the stored bitmaps; returns the rows to save. */
@@ -452,8 +497,8 @@ export class DeliveryService implements GatewayHooks {
       const appKey = receipts[0]!.session.appKey;
       const app = this.apps.get(appKey);
       const held = app?.byId.get(msgId);
-      // every click taken here is in this save (or needs none): its device may forget it after
-      for (const r of receipts) if (r.from) this.confirmAfterSave(r.from, msgId);
+      // every receipt taken here is in this save (or needs none): its device may forget it after
+      for (const r of receipts) this.confirmations.add(r.from, r.status === 'clicked' ? 'clicks' : 'acks', msgId);
       if (app && held) {
         for (const r of receipts) {
           if (r.session.appKey !== appKey) continue;
@@ -522,7 +567,13 @@ export class DeliveryService implements GatewayHooks {
 
   // ---- persistence -------------------------------------------------------------------------
 
+  /** Hears of every device that connects or disconnects (activity statistics). */
+  onSeen(listener: (appKey: string, num: number) => void): void {
+    this.seenListeners.push(listener);
+  }
+
   private seen(session: DeviceSession): void {
+    for (const listener of this.seenListeners) listener(session.appKey, session.num);
     let set = this.onlineSeen.get(session.appKey);
     if (!set) this.onlineSeen.set(session.appKey, (set = new Set()));
     set.add(session.num);
@@ -551,16 +602,12 @@ export class DeliveryService implements GatewayHooks {
       const callbacks = this.sink?.drain() ?? [];
       const done = this.inboxDone;
       this.inboxDone = [];
-      const confirms = this.clicksToConfirm;
-      this.clicksToConfirm = new Map();
+      const confirms = this.confirmations.take();
       const seen = [...this.onlineSeen];
       this.onlineSeen.clear();
       try {
         await this.store.pushes.saveReceipts(rows, callbacks, done);
-        for (const [session, ids] of confirms) {
-          if (!session.open) continue; // it sends them again after reconnecting
-          for (let i = 0; i < ids.length; i += SAVED_FRAME_IDS) session.send(encodeSavedFrame(ids.slice(i, i + SAVED_FRAME_IDS)));
-        }
+        SaveConfirmations.send(confirms);
         if (this.moreExpired && done.length > 0) {
           this.moreExpired = false;
           this.expireInboxes(Date.now());
@@ -572,7 +619,7 @@ export class DeliveryService implements GatewayHooks {
         for (const lp of changed) this.changed.add(lp);
         this.sink?.restore(callbacks);
         this.inboxDone = done.concat(this.inboxDone);
-        for (const [session, ids] of confirms) for (const id of ids) this.confirmAfterSave(session, id);
+        this.confirmations.restore(confirms);
       }
     });
     return this.flushing;

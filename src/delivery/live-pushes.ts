@@ -1,5 +1,5 @@
 import { RoaringBitmap32, type Bitmap } from '../audience/audience-index.js';
-import type { DevicePlatform } from '../devices/types.js';
+import type { DevicePlatform } from '../domain/device.js';
 import type { AcceptedPush } from '../domain/push.js';
 import { encodePushFrame } from './render.js';
 
@@ -34,6 +34,11 @@ export class LivePush {
   residentUntil = Infinity;
   /** Few enough targets to index by device. */
   readonly narrow: boolean;
+  /**
+   * A paced push (big_push_duration) is owed only to targets numbered up to this one, raised
+   * slice by slice by the pacer; every other push is released to all its targets at once.
+   */
+  releasedThrough = Infinity;
   private readonly frames = new Map<DevicePlatform, Buffer>();
 
   constructor(
@@ -81,6 +86,10 @@ export class LivePush {
     return this.push.msgId;
   }
 
+  /** Whether target `num` may be sent the push yet (paced pushes release targets in slices). */
+  released(num: number): boolean {
+    return num <= this.releasedThrough;
+  }
 
   deliverable(now: number): boolean {
     return !this.revoked && !this.overridden && this.push.expiresAt > now;
@@ -124,9 +133,9 @@ export class AppLivePushes {
   /** Pushes owed to device `num`, oldest first. */
   owed(num: number, now: number): LivePush[] {
     const out: LivePush[] = [];
-    for (const lp of this.wide) if (lp.deliverable(now) && lp.targets.has(num) && !lp.hasAcked(num)) out.push(lp);
+    for (const lp of this.wide) if (lp.deliverable(now) && lp.released(num) && lp.targets.has(num) && !lp.hasAcked(num)) out.push(lp);
     const narrow = this.narrowByDevice.get(num);
-    if (narrow) for (const lp of narrow) if (lp.deliverable(now) && !lp.hasAcked(num)) out.push(lp);
+    if (narrow) for (const lp of narrow) if (lp.deliverable(now) && lp.released(num) && !lp.hasAcked(num)) out.push(lp);
     if (narrow && this.wide.length > 0) out.sort((a, b) => Number(a.msgId) - Number(b.msgId));
     return out;
   }

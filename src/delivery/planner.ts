@@ -1,4 +1,5 @@
 import { RoaringBitmap32, type AudienceIndex, type Bitmap } from '../audience/audience-index.js';
+import type { AudienceDefinitions } from '../audience/segments.js';
 import { errors } from '../domain/errors.js';
 import type { FileAudience } from '../files/file-audience.js';
 import { PLATFORMS, type Platform, type Push } from '../domain/push.js';
@@ -20,14 +21,16 @@ export class Planner {
   constructor(
     private readonly index: AudienceIndex,
     private readonly files?: FileAudience,
+    /** Saved segments and A/B tests; without them those audiences match nothing. */
+    private readonly definitions?: AudienceDefinitions,
   ) {}
 
   async plan(push: Push): Promise<PlannedTargets> {
     const a = push.audience;
-    // Audience kinds whose definitions live in features this server does not have yet:
-    // nothing can match them, and saying why beats a bare 1011.
-    if (a.segment) throw errors.noTarget('no devices match: segments are not defined on this server');
-    if (a.abtest) throw errors.noTarget('no devices match: A/B tests are not defined on this server');
+    // Audience kinds whose definitions live in features this server does not have (or was not
+    // given): nothing can match them, and saying why beats a bare 1011.
+    if (a.segment && !this.definitions) throw errors.noTarget('no devices match: segments are not defined on this server');
+    if (a.abtest && !this.definitions) throw errors.noTarget('no devices match: A/B tests are not defined on this server');
     if (a.liveActivityId !== undefined) throw errors.noTarget('no devices match: live_activity_id is not registered');
 
     const platforms = effectivePlatforms(push);
@@ -44,6 +47,11 @@ export class Planner {
       bitmap = wanted.length === PLATFORMS.length ? fromFile : RoaringBitmap32.and(fromFile, this.index.platformSet(push.appKey, wanted));
     } else if (platforms.length > 0) {
       bitmap = await this.index.resolve(push.appKey, wanted, a);
+    }
+    // segment and abtest AND with the other audience kinds (one value each, as JPush allows)
+    if (bitmap && this.definitions) {
+      for (const id of a.segment ?? []) bitmap = RoaringBitmap32.and(bitmap, await this.definitions.segment(push.appKey, id));
+      for (const ref of a.abtest ?? []) bitmap = RoaringBitmap32.and(bitmap, await this.definitions.abtest(push.appKey, ref));
     }
     if (!bitmap || bitmap.isEmpty) throw errors.noTarget();
     // run containers only pay off for long runs of consecutive numbers, never in a short list

@@ -1,4 +1,4 @@
-import type { DevicePlatform } from '../devices/types.js';
+import type { DevicePlatform } from '../domain/device.js';
 import type { AcceptedPush, JsonObject, Platform } from '../domain/push.js';
 
 /**
@@ -54,7 +54,12 @@ export function encodeWithdrawFrame(msgId: string): Buffer {
   return Buffer.from(JSON.stringify({ t: 'withdraw', msg_id: msgId }));
 }
 
-/** Tells a device its clicks are durably recorded: it may forget them. */
-export function encodeSavedFrame(clicks: readonly string[]): Buffer {
-  return Buffer.from(JSON.stringify({ t: 'saved', clicks }));
+/**
+ * Tells a device these receipts are durably recorded: it may forget them. `clicks` is always
+ * there (version 1 clients read only it); `acks` only when there are some.
+ */
+export function encodeSavedFrame(clicks: readonly string[], acks: readonly string[] = []): Buffer {
+  const frame: JsonObject = { t: 'saved', clicks: [...clicks] };
+  if (acks.length > 0) frame.acks = [...acks];
+  return Buffer.from(JSON.stringify(frame));
 }

@@ -48,6 +48,8 @@ export const ERROR_STATUS: Readonly<Record<number, number>> = {
   3001: 401, // HTTP Basic authentication failed
   3002: 400, // msg_id does not exist (for this app)
   3003: 400, // illegal parameter (Borealis's choice: the report table documents none)
+  3004: 400, // users report: time_unit and start do not match
+  3005: 400, // users report: the period asked is too long
 };
 
 export class ApiError extends Error {

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { DevicePlatform } from '../devices/types.js';
+import type { DevicePlatform } from '../domain/device.js';
 import { Close, encodeError } from './frames.js';
 import type { DeviceSession } from './types.js';
 

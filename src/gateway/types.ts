@@ -1,4 +1,4 @@
-import type { DevicePlatform } from '../devices/types.js';
+import type { DevicePlatform } from '../domain/device.js';
 
 /**
  * The seam between the gateway (device connections) and the rest of the node. The gateway

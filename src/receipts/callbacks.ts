@@ -52,11 +52,18 @@ const DEFAULTS: CallbackSinkOptions = { batchEvents: 500, batchBytes: 512 * 1024
  * route longer than that (later receipts still work, through a lookup).
  */
 const ROUTE_GRACE_MS = 10 * 60_000;
-/** A route no receipt used for this long is forgotten (looked up again if one comes). */
-const ROUTE_IDLE_MS = 10 * 60_000;
+/**
+ * A route no receipt used for this long is forgotten (looked up again if one comes). Receipts
+ * of a push mostly come within seconds of its fan-out; at 200 pushes/s a 10-minute hold kept
+ * 120,000 routes, a minute keeps what is in use.
+ */
+const ROUTE_IDLE_MS = 60_000;
 /** Pushes accepted most recently, kept so their first receipt needs no store read. */
 const RECENT_PUSHES = 10_000;
-const SWEEP_EVERY_MS = 60_000;
+const SWEEP_EVERY_MS = 15_000;
+
+/** What resolving a route needs of a push (the rest of it is not kept). */
+type RouteSource = Pick<AcceptedPush, 'appKey' | 'expiresAt' | 'callback'>;
 
 /** Where a push's receipts go, fixed once per push. Null route: nowhere. */
 interface Route {
@@ -66,8 +73,8 @@ interface Route {
 }
 
 type RouteEntry =
-  | { state: 'ready'; route: Route | null; until: number }
-  | { state: 'waiting'; appKey: string; push: AcceptedPush | undefined; events: ReceiptEvent[] };
+  | { state: 'ready'; route: Route | null; until: number; usedAt: number }
+  | { state: 'waiting'; appKey: string; push: RouteSource | undefined; events: ReceiptEvent[] };
 
 interface OpenBatch {
   appKey: string;
@@ -82,13 +89,13 @@ interface OpenBatch {
  * Each push's route (URL, types, params) is resolved when its first receipt arrives (most
  * pushes to offline devices have none for a long while, so accepting one costs no lookup):
  * from the recently accepted pushes the accept listener hands over, or from the store. A
- * route is kept while receipts come (at most 10 minutes unused), so memory follows the pushes
+ * route is kept while receipts come (forgotten after a minute unused), so memory follows the pushes
  * that are being delivered, not all that are live. Resolution is async:
  * events that arrive meanwhile wait on the route, and `settled()` says when none is waiting.
  */
 export class CallbackSink implements ReceiptSink {
   private readonly routes = new Map<string, RouteEntry>();
-  private readonly recent = new Map<string, AcceptedPush>();
+  private readonly recent = new Map<string, RouteSource>();
   private readonly open = new Map<string, OpenBatch>();
   private ready: CallbackBatch[] = [];
   /** Routes whose lookup failed; retried at the next drain. */
@@ -109,7 +116,7 @@ export class CallbackSink implements ReceiptSink {
 
   /** AcceptService listener: remembers the push, so its route needs no store read later. */
   accepted(push: AcceptedPush): void {
-    this.recent.set(push.msgId, push);
+    this.recent.set(push.msgId, { appKey: push.appKey, expiresAt: push.expiresAt, callback: push.callback });
     if (this.recent.size > RECENT_PUSHES) {
       // Map iterates in insertion order: drop the oldest
       for (const msgId of this.recent.keys()) {
@@ -128,6 +135,7 @@ export class CallbackSink implements ReceiptSink {
     } else if (entry.state === 'waiting') {
       entry.events.push(event);
     } else {
+      entry.usedAt = event.time;
       this.add(entry.route, event);
     }
   }
@@ -141,7 +149,9 @@ export class CallbackSink implements ReceiptSink {
     const now = Date.now();
     if (now - this.lastSweep >= SWEEP_EVERY_MS) {
       this.lastSweep = now;
-      for (const [msgId, entry] of this.routes) if (entry.state === 'ready' && entry.until < now) this.routes.delete(msgId);
+      for (const [msgId, entry] of this.routes) {
+        if (entry.state === 'ready' && (entry.until < now || entry.usedAt + ROUTE_IDLE_MS < now)) this.routes.delete(msgId);
+      }
     }
     for (const b of this.open.values()) this.ready.push(this.seal(b));
     this.open.clear();
@@ -175,7 +185,7 @@ export class CallbackSink implements ReceiptSink {
       .then(
         ({ route, until }) => {
           if (this.routes.get(msgId) !== entry) return;
-          this.routes.set(msgId, { state: 'ready', route, until });
+          this.routes.set(msgId, { state: 'ready', route, until, usedAt: Date.now() });
           for (const e of entry.events) this.add(route, e);
         },
         (err: unknown) => {
@@ -194,11 +204,11 @@ export class CallbackSink implements ReceiptSink {
   private async lookup(
     msgId: string,
     appKey: string,
-    known: AcceptedPush | undefined,
+    known: RouteSource | undefined,
   ): Promise<{ route: Route | null; until: number }> {
     const push = known ?? (await this.store.pushes.get(msgId));
     if (!push || push.appKey !== appKey) return { route: null, until: Date.now() + ROUTE_GRACE_MS };
-    const until = Math.min(push.expiresAt + ROUTE_GRACE_MS, Date.now() + ROUTE_IDLE_MS);
+    const until = push.expiresAt + ROUTE_GRACE_MS;
     const cb = push.callback;
     let registered;
     if (cb?.url !== undefined) {

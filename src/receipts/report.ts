@@ -1,8 +1,8 @@
 import { RoaringBitmap32, type Bitmap } from '../audience/audience-index.js';
-import type { PushReceipts } from '../delivery/delivery-service.js';
-import type { DevicePlatform } from '../devices/types.js';
+import type { DevicePlatform } from '../domain/device.js';
 import { PLATFORMS, type Platform } from '../domain/push.js';
 import type { PushHead, ReceiptRow } from '../store/types.js';
+import type { PushReceipts } from './types.js';
 
 /**
  * Report figures of one push, counted from its receipt bitmaps. Every delivery today goes over

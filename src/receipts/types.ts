@@ -1,4 +1,8 @@
-import type { DevicePlatform } from '../devices/types.js';
+import type { Bitmap } from '../audience/audience-index.js';
+import type { DevicePlatform } from '../domain/device.js';
+import type { CallbackBatch } from '../store/types.js';
+
+export type { CallbackBatch };
 
 /**
  * What happened to one push on one device. Delivery produces these; reports count them from
@@ -18,15 +22,6 @@ export interface ReceiptEvent {
   time: number;
 }
 
-/** A batch of receipt events bound for one callback URL, queued durably until delivered. */
-export interface CallbackBatch {
-  appKey: string;
-  url: string;
-  /** The JSON body to POST, exactly as it will be signed and sent. */
-  body: string;
-  createdAt: number;
-}
-
 /**
  * Takes receipt events as they happen. What it batches is handed to the store in the same
  * transaction as the receipt bitmaps (see `drain`), so an event is durable exactly when the
@@ -40,4 +35,17 @@ export interface ReceiptSink {
   restore(batches: CallbackBatch[]): void;
   /** Resolves once events recorded so far are ready to drain (lookups they started are done). */
   settled?(): Promise<void>;
+}
+
+/** Everything known about what happened to one push, as bitmaps of device numbers. */
+export interface PushReceipts {
+  msgId: string;
+  appKey: string;
+  createdAt: number;
+  expiresAt: number;
+  revoked: boolean;
+  targets: Bitmap;
+  sent: Bitmap;
+  received: Bitmap;
+  clicked: Bitmap;
 }

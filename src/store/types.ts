@@ -1,6 +1,9 @@
-import type { DevicePlatform, DeviceRecord } from '../devices/types.js';
+import type { DevicePlatform, DeviceRecord } from '../domain/device.js';
 import type { AcceptedPush, Push } from '../domain/push.js';
-import type { CallbackBatch } from '../receipts/types.js';
+import type { PacingStore } from './pacing-types.js';
+import type { SegmentStore } from './segment-types.js';
+import type { ActivityStore } from './activity-types.js';
+import type { SmsStore } from './sms-types.js';
 import type { FileStore, GroupStore, ScheduleStore } from './advanced-types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
@@ -88,6 +91,11 @@ export interface LivePushRow {
   overriddenBy: string | null;
 }
 
+export interface InboxPageEntry {
+  msgId: string;
+  row: LivePushRow | undefined;
+}
+
 export interface AppStore {
   create(app: AppRecord): Promise<void>;
   get(appKey: string): Promise<AppRecord | undefined>;
@@ -113,8 +121,12 @@ export interface PushStore {
   live(now: number): Promise<LivePushRow[]>;
   /** A push with its stored state, as `live` gives it, whatever its kind (undefined if unknown). */
   liveOne(msgId: string): Promise<LivePushRow | undefined>;
-  /** msg_ids in a device's inbox not expired at `now`, oldest first. */
-  inbox(appKey: string, num: number, now: number): Promise<string[]>;
+  /**
+   * One page of a device's inbox: entries not expired at `now` with msg_ids above `after`
+   * (null: from the start), oldest first, at most `limit`, each with its push as `liveOne`
+   * gives it (undefined if the push is gone).
+   */
+  inboxPage(appKey: string, num: number, now: number, after: string | null, limit: number): Promise<InboxPageEntry[]>;
   /**
    * Inbox entries expired at `now` (at most `limit`), with their devices: pushes whose time to
    * live ended before the device acknowledged them. They stay until dropped with `saveReceipts`.
@@ -147,6 +159,15 @@ export interface CallbackUrl {
   isDefault: boolean;
   /** Receipt types sent when a push gives no callback.type: 1 received, 2 clicked, 4 not delivered, 8 sent. */
   types: number;
+  createdAt: number;
+}
+
+/** A batch of receipt events bound for one callback URL, queued durably until delivered. */
+export interface CallbackBatch {
+  appKey: string;
+  url: string;
+  /** The JSON body to POST, exactly as it will be signed and sent. */
+  body: string;
   createdAt: number;
 }
 
@@ -246,6 +267,49 @@ export interface EmasStore {
   countSeen(appKey: string, from: number, to: number): Promise<number>;
 }
 
+/** What retention deletes: rows older than these instants (epoch ms), each kind by its own age. */
+export interface RetentionCutoffs {
+  /** Pushes whose time to live ended before this, with their receipts and inbox entries. */
+  pushesExpiredBefore: number;
+  /** cids issued, and used if they were, before this. */
+  cidsBefore: number;
+  /** Callback batches queued before this (the sender normally delivers or drops them sooner). */
+  callbacksBefore: number;
+}
+
+export interface PurgedRows {
+  pushes: number;
+  inbox: number;
+  cids: number;
+  callbacks: number;
+}
+
+export interface StoreSpace {
+  /** Bytes of the database: the main file, plus the write-ahead log where there is one. */
+  bytes: number;
+  fileBytes: number;
+  walBytes: number;
+  /** Bytes inside the file that are free (reused for new rows, or given back by `reclaim`). */
+  freeBytes: number;
+  pageSize: number;
+  /** The file gives free pages back to the file system on `reclaim` (incremental auto-vacuum). */
+  reclaimable: boolean;
+}
+
+export interface RetentionStore {
+  /**
+   * Deletes at most `limit` rows of each kind older than the cutoffs, in one short
+   * transaction; returns how many went. The newest push always stays (it keeps msg_ids
+   * increasing across restarts).
+   */
+  purge(cutoffs: RetentionCutoffs, limit: number): Promise<PurgedRows>;
+  /** Gives at most `maxPages` free pages back to the file system; returns how many. */
+  reclaim(maxPages: number): Promise<number>;
+  space(): Promise<StoreSpace>;
+  /** Copies the write-ahead log into the file and truncates it (after a large delete). */
+  checkpoint(): Promise<void>;
+}
+
 export interface Store {
   readonly apps: AppStore;
   readonly emas: EmasStore;
@@ -253,6 +317,14 @@ export interface Store {
   readonly cids: CidStore;
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
+  readonly pacing: PacingStore;
+  readonly segments: SegmentStore;
+  readonly activity: ActivityStore;
+  /** SMS supplement: jobs are written with their push by `pushes.insert`. */
+  readonly sms: SmsStore;
+  readonly retention: RetentionStore;
+  /** Size of the database in bytes (file and write-ahead log), for metrics. */
+  sizeBytes(): Promise<number>;
   readonly schedules: ScheduleStore;
   readonly files: FileStore;
   readonly groups: GroupStore;

@@ -226,7 +226,7 @@ describe('receipt callbacks', () => {
       [[missed, offline.registrationId, 'not_delivered', 4]],
       'only the offline target of the unrevoked push',
     );
-    const left = await server.node.ctx.store.pushes.inbox(server.app.appKey, 0, 0); // device 0 is `offline`
+    const left = (await server.node.ctx.store.pushes.inboxPage(server.app.appKey, 0, 0, null, 1000)).map((e) => e.msgId); // device 0 is `offline`
     assert.ok(!left.includes(missed) && !left.includes(revoked), 'expired entries leave the inbox');
   });
 

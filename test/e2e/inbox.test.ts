@@ -171,3 +171,53 @@ describe('inboxes: pushes to offline devices wait in the store, not in memory', 
     }
   });
 });
+
+describe('a device owed a long backlog', () => {
+  let server: TestServer;
+  // narrowTargets 1: a push to one device waits in its inbox, one to all devices stays in memory
+  before(async () => {
+    // a small send window (a quarter of the buffer limit): about 100 pushes go per ack
+    server = await startTestServer({ delivery: { narrowTargets: 1 }, limits: { broadcastsPerDay: 0 }, gateway: { maxBufferedBytes: 40_000 } });
+  });
+  after(() => server.close());
+
+  test('loads its inbox page by page, merged with the pushes in memory, oldest first', { timeout: 120_000 }, async () => {
+    const device = server.devices[0]!;
+    const ids: string[] = [];
+    const send = async (audience: unknown) => {
+      const res = await call(server, 'POST', '/v3/push', { body: { platform: 'all', audience, notification: { alert: 'x' } } });
+      assert.equal(res.status, 200, res.text);
+      return (res.body as { msg_id: string }).msg_id;
+    };
+    for (let i = 0; i < 700; i++) {
+      ids.push(await send(i % 150 === 75 ? 'all' : { registration_id: [device.registrationId] }));
+    }
+    const delivery = server.node.ctx.delivery;
+    const wide = delivery.liveCount();
+    assert.equal(wide, 5, 'the pushes to all devices are the only ones in memory');
+
+    const d = await Device.connect(server, device);
+    try {
+      await waitFor(() => d.pushes.length > 0, 5000, 'the first window');
+      await new Promise((r) => setTimeout(r, 200));
+      // without acks no further window goes, and memory holds at most one page of the inbox
+      assert.ok(d.pushes.length < ids.length, `${d.pushes.length} sent before any ack`);
+      assert.ok(delivery.liveCount() <= wide + 256, `${delivery.liveCount()} pushes in memory`);
+      let acked = 0;
+      await waitFor(
+        () => {
+          if (d.pushes.length > acked) {
+            d.ack(d.pushes.slice(acked, acked + 100));
+            acked = Math.min(d.pushes.length, acked + 100);
+          }
+          return d.pushes.length >= ids.length;
+        },
+        60_000,
+        'the whole backlog',
+      );
+      assert.deepEqual(d.pushes, ids, 'every push once, oldest first');
+    } finally {
+      await d.close();
+    }
+  });
+});

@@ -59,6 +59,14 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     ['OPTIONS', () => pick(['/v1/devices/register', `/v1/${nasty()}`, `/${nasty()}`])],
     // the EMAS OpenAPI's RPC root (fuzz-emas.test.ts sends it signed parameter sets as well)
     [pick(['GET', 'POST', 'PUT', 'DELETE']), () => `/?Format=JSON&Action=${pick(['Push', 'ListTags', nasty()])}&Version=${nasty()}&${nasty()}=${nasty()}`],
+    // segments, A/B tests and the users report (bodies come from fuzz-segments.test.ts)
+    ['POST', () => '/v3/segments'],
+    ['GET', () => `/v3/segments?${nasty()}`],
+    [pick(['GET', 'PUT', 'DELETE']), () => `/v3/segments/${pick(['0123456789abcdef', 'x', '%00', '1'])}`],
+    ['POST', () => '/v3/abtests'],
+    ['GET', () => `/v3/abtests?${nasty()}`],
+    [pick(['GET', 'DELETE']), () => `/v3/abtests/${pick(['0123456789abcdef', 'x', '%00', '1'])}`],
+    ['GET', () => `/v3/users?time_unit=${pick(['DAY', 'HOUR', nasty()])}&start=${nasty()}&duration=${nasty()}`],
     ['GET', () => `/healthz?${nasty()}`],
     ['GET', () => `/metrics?${nasty()}`],
     ['GET', () => `/openapi.json?${nasty()}`],

@@ -142,6 +142,30 @@ describe('SDK client (no server)', () => {
     await client.close();
   });
 
+  test('acks are kept until confirmed saved and sent again after a reconnect', async () => {
+    const { client, socket } = await connected();
+    for (const id of ['1', '2', '3']) socket.deliver({ t: 'push', msg_id: id });
+    await tick();
+    assert.deepEqual(socket.framesOf('ack'), [{ t: 'ack', msg_ids: ['1', '2', '3'] }]);
+    assert.equal(client.unconfirmed.acks, 3);
+    socket.deliver({ t: 'saved', clicks: [], acks: ['2', 5] });
+    assert.equal(client.unconfirmed.acks, 2);
+    socket.drop(1006);
+    await tick(40);
+    const second = FakeSocket.all[1]!;
+    second.deliver({ t: 'ready', v: 1, registration_id: 'rid', heartbeat: 30 });
+    assert.deepEqual(second.framesOf('ack'), [{ t: 'ack', msg_ids: ['1', '3'] }], 'only the unconfirmed acks go again');
+    // a push that arrives while disconnected is acked at the next ready, not dropped
+    second.deliver({ t: 'saved', clicks: [], acks: ['1', '3'] });
+    second.deliver({ t: 'push', msg_id: '4' });
+    second.drop(1006);
+    await tick(40);
+    const third = FakeSocket.all[2]!;
+    third.deliver({ t: 'ready', v: 1, registration_id: 'rid', heartbeat: 30 });
+    assert.deepEqual(third.framesOf('ack'), [{ t: 'ack', msg_ids: ['4'] }]);
+    await client.close();
+  });
+
   test('close() stops reconnection and rejects pending requests', async () => {
     const { client, socket } = await connected();
     const pending = client.setAlias('a');

@@ -6,6 +6,8 @@ import { emasApi } from '../emas/index.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
+import { registerSegmentRoutes } from '../jpush/segment-routes.js';
+import { registerUsersRoute } from '../jpush/users-routes.js';
 import { registerOpenApi } from '../openapi.js';
 import { registerBatchRoutes } from '../jpush/batch-routes.js';
 import { registerFileRoutes } from '../jpush/file-routes.js';
@@ -80,6 +82,8 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerPushRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
   registerReportRoutes(app, ctx);
+  registerSegmentRoutes(app, ctx);
+  registerUsersRoute(app, ctx);
   registerScheduleRoutes(app, ctx);
   registerFileRoutes(app, ctx);
   registerGroupPushRoutes(app, ctx);

@@ -142,7 +142,17 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
         const owner = appOf(request);
         const figures = await found(owner, msgIdsOf(request.query));
         const out = [];
-        for (const f of figures) out.push({ msg_id: f.msgId, details: await details(ctx, f) });
+        for (const f of figures) {
+          const entry: Record<string, unknown> = { msg_id: f.msgId, details: await details(ctx, f) };
+          // Borealis extension: how far a paced push (big_push_duration) has been released
+          const push = await ctx.store.pushes.get(f.msgId);
+          const pacing = push ? await ctx.pacer.progress(owner.appKey, push, f.total.target) : undefined;
+          if (pacing) entry.big_push = pacing;
+          // Borealis extension: what the SMS supplement (sms_message) did
+          const sms = push?.smsMessage ? await ctx.store.sms.counts(f.msgId) : undefined;
+          if (sms) entry.sms = sms;
+          out.push(entry);
+        }
         return reply.send(out);
       },
     },

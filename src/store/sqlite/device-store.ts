@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { DevicePlatform, DeviceRecord } from '../../devices/types.js';
+import type { DevicePlatform, DeviceRecord } from '../../domain/device.js';
 import type { DeviceStore, NewDevice } from '../types.js';
 
 type Row = Record<string, unknown>;

@@ -188,12 +188,98 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (group_key, app_key)
   ) WITHOUT ROWID;
   `,
-  // 6: device accounts (EMAS binds one user account per device; pushes may target accounts)
+  // 6: paced pushes (big_push_duration): how far each has been released, by count of targets
+  // and the last device number released, so a restart resumes without repeating or skipping
+  `
+  CREATE TABLE paced_pushes (
+    msg_id       INTEGER PRIMARY KEY,
+    app_key      TEXT NOT NULL,
+    released     INTEGER NOT NULL,
+    last_num     INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    finished_at  INTEGER
+  );
+  `,
+  // 7: segments and A/B tests: saved audience expressions of an app (definitions as JSON), and
+  // when devices were last seen, for "active in the last N days"
+  `
+  CREATE TABLE segments (
+    app_key     TEXT NOT NULL,
+    segment_id  TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    definition  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (app_key, segment_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE abtests (
+    app_key     TEXT NOT NULL,
+    abtest_id   TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    segment_id  TEXT,
+    definition  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (app_key, abtest_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX devices_by_last_online ON devices (app_key, last_online_at) WHERE last_online_at IS NOT NULL;
+  `,
+  // 8: /v3/users: which devices were connected in each hour, day and month (a bitmap of device
+  // numbers per app and period), and new devices by registration time
+  `
+  CREATE TABLE device_activity (
+    app_key  TEXT NOT NULL,
+    unit     TEXT NOT NULL,
+    period   INTEGER NOT NULL,
+    devices  BLOB NOT NULL,
+    PRIMARY KEY (app_key, unit, period)
+  ) WITHOUT ROWID;
+  CREATE INDEX devices_by_created ON devices (app_key, created_at);
+  `,
+  // 9: SMS supplement (sms_message): each app's SMS gateway account; one job per push with an
+  // sms_message, written with the push and due delay_time after it; one row per device an SMS
+  // was claimed for (before the gateway is called), then marked with the gateway's answer
+  `
+  CREATE TABLE app_sms (
+    app_key     TEXT PRIMARY KEY,
+    endpoint    TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    secret      TEXT NOT NULL,
+    sign_id     INTEGER,
+    updated_at  INTEGER NOT NULL
+  );
+  CREATE TABLE sms_jobs (
+    msg_id       INTEGER PRIMARY KEY,
+    app_key      TEXT NOT NULL,
+    due_at       INTEGER NOT NULL,
+    finished_at  INTEGER,
+    skipped      INTEGER NOT NULL DEFAULT 0,
+    note         TEXT
+  );
+  CREATE INDEX sms_jobs_due ON sms_jobs (due_at) WHERE finished_at IS NULL;
+  CREATE TABLE sms_sends (
+    msg_id      INTEGER NOT NULL,
+    num         INTEGER NOT NULL,
+    app_key     TEXT NOT NULL,
+    mobile      TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    result      TEXT,
+    claimed_at  INTEGER NOT NULL,
+    done_at     INTEGER,
+    PRIMARY KEY (msg_id, num)
+  ) WITHOUT ROWID;
+  `,
+  // 10: retention (old pushes, cids and callback batches deleted in small batches): finds
+  // expired cids and stale callback batches by age without scanning their tables
+  `
+  CREATE INDEX IF NOT EXISTS cids_by_issue ON cids (issued_at);
+  CREATE INDEX IF NOT EXISTS callback_queue_by_age ON callback_queue (created_at);
+  `,
+  // 11: device accounts (EMAS binds one user account per device; pushes may target accounts)
   `
   ALTER TABLE devices ADD COLUMN account TEXT;
   CREATE INDEX devices_by_account ON devices (app_key, account) WHERE account IS NOT NULL;
   `,
-  // 7: EMAS OpenAPI: AccessKey pairs per app (the secret is kept as issued: HMAC-SHA1 signatures
+  // 12: EMAS OpenAPI: AccessKey pairs per app (the secret is kept as issued: HMAC-SHA1 signatures
   // can only be checked with it), each app's numeric EMAS AppKey, scheduled (PushTime) and
   // continuous (Target=TBD) pushes waiting for their time or their targets, IdempotentTokens
   `

@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DevicePlatform } from '../../devices/types.js';
+import type { DevicePlatform } from '../../domain/device.js';
 import type { AcceptedPush } from '../../domain/push.js';
-import type { CallbackBatch } from '../../receipts/types.js';
 import type {
   AppLimitsPatch,
   AppRecord,
   AppStore,
+  CallbackBatch,
   CallbackStore,
   CidRecord,
   CidStore,
@@ -18,6 +18,7 @@ import type {
   PushHead,
   PushStore,
   ReceiptRow,
+  RetentionStore,
   TargetSet,
   Store,
   StoreStats,
@@ -26,10 +27,19 @@ import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js'
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { sqliteEmasStore } from './emas-store.js';
+import { sqlitePacingStore } from './pacing-store.js';
+import type { PacingStore } from '../pacing-types.js';
+import { sqliteSegmentStore } from './segment-store.js';
+import type { SegmentStore } from '../segment-types.js';
+import { sqliteActivityStore } from './activity-store.js';
+import type { ActivityStore } from '../activity-types.js';
+import { sqliteSmsStore } from './sms-store.js';
+import type { SmsStore } from '../sms-types.js';
 import { sqliteFileStore } from './file-store.js';
 import { sqliteGroupStore } from './group-store.js';
 import { sqliteScheduleStore } from './schedule-store.js';
 import { MIGRATIONS } from './migrations.js';
+import { limitWal, prepareVacuum, sqliteRetention } from './retention.js';
 import { SqliteStoreStats } from './store-stats.js';
 
 export interface SqliteOptions {
@@ -37,6 +47,11 @@ export interface SqliteOptions {
   path: string;
   /** FULL fsyncs every commit (safe against power loss); NORMAL only against process crashes. */
   synchronous: 'full' | 'normal';
+  /**
+   * Switch an existing file without incremental auto-vacuum to it now, if it is small enough
+   * (the server does at start; short-lived CLI commands must not hold the file that long).
+   */
+  convertVacuum?: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -119,6 +134,13 @@ export class SqliteStore implements Store {
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
   readonly emas: EmasStore;
+  readonly pacing: PacingStore;
+  readonly segments: SegmentStore;
+  readonly activity: ActivityStore;
+  readonly sms: SmsStore;
+  readonly retention: RetentionStore;
+  /** The file gives space freed by retention back to the file system (see retention.ts). */
+  readonly reclaimable: boolean;
   readonly schedules: ScheduleStore;
   readonly files: FileStore;
   readonly groups: GroupStore;
@@ -130,10 +152,12 @@ export class SqliteStore implements Store {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     const db = new Database(options.path);
     this.db = db;
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // CLI commands share the file with a running server; wait for its write lock briefly.
     db.pragma('busy_timeout = 5000');
+    this.reclaimable = prepareVacuum(db, options.path, options.convertVacuum ?? false);
+    db.pragma('journal_mode = WAL');
+    limitWal(db);
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
 
@@ -150,10 +174,15 @@ export class SqliteStore implements Store {
         `INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body, targets, target_count, inbox)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      smsJobInsert: db.prepare('INSERT OR IGNORE INTO sms_jobs (msg_id, app_key, due_at) VALUES (?, ?, ?)'),
       inboxInsert: db.prepare('INSERT OR IGNORE INTO inbox (app_key, num, msg_id, expires_at) VALUES (?, ?, ?, ?)'),
-      inboxOf: db
-        .prepare('SELECT msg_id FROM inbox WHERE app_key = ? AND num = ? AND expires_at > ? ORDER BY msg_id')
-        .pluck()
+      inboxPage: db
+        .prepare(
+          `SELECT i.msg_id AS i_id, p.msg_id, p.body, p.created_at, p.expires_at, p.targets, p.revoked_at,
+                  p.overridden_by, r.msg_id AS r_id, r.sent, r.acked, r.clicked, r.withdrawn
+           FROM inbox i LEFT JOIN pushes p ON p.msg_id = i.msg_id LEFT JOIN push_receipts r ON r.msg_id = i.msg_id
+           WHERE i.app_key = ? AND i.num = ? AND i.expires_at > ? AND i.msg_id > ? ORDER BY i.msg_id LIMIT ?`,
+        )
         .safeIntegers(true),
       inboxDelete: db.prepare('DELETE FROM inbox WHERE app_key = ? AND num = ? AND msg_id = ?'),
       inboxExpired: db
@@ -232,6 +261,9 @@ export class SqliteStore implements Store {
           for (const num of targets.inbox) s.inboxInsert.run(p.appKey, num, id, expiresAt);
         }
         if (p.cid !== undefined) s.cidUse.run(BigInt(msgId), p.sendno, createdAt, p.cid);
+        // SMS supplement: due delay_time after the push, durable with it
+        const delay = p.smsMessage?.delay_time;
+        if (typeof delay === 'number') s.smsJobInsert.run(BigInt(msgId), p.appKey, createdAt + delay * 1000);
         const overridden = p.options.overrideMsgId;
         if (overridden !== undefined) s.pushOverride.run(BigInt(msgId), toBigInt(overridden));
       }
@@ -290,8 +322,9 @@ export class SqliteStore implements Store {
         const row = s.pushLiveOne.get(toBigInt(msgId)) as Row | undefined;
         return row ? toLivePushRow(row) : undefined;
       },
-      async inbox(appKey, num, now) {
-        return (s.inboxOf.all(appKey, num, now) as bigint[]).map(String);
+      async inboxPage(appKey, num, now, after, limit) {
+        const rows = s.inboxPage.all(appKey, num, now, after === null ? 0n : toBigInt(after), limit) as Row[];
+        return rows.map((row) => ({ msgId: String(row.i_id), row: row.msg_id == null ? undefined : toLivePushRow(row) }));
       },
       async expiredInbox(now, limit) {
         return (s.inboxExpired.all(now, limit) as Row[]).map((row) => ({
@@ -349,6 +382,11 @@ export class SqliteStore implements Store {
     });
     this.devices = sqliteDeviceStore(db);
     this.callbacks = sqliteCallbackStore(db);
+    this.pacing = sqlitePacingStore(db);
+    this.segments = sqliteSegmentStore(db);
+    this.activity = sqliteActivityStore(db);
+    this.sms = sqliteSmsStore(db);
+    this.retention = sqliteRetention(db, options.path);
     this.schedules = sqliteScheduleStore(db);
     this.files = sqliteFileStore(db);
     this.groups = sqliteGroupStore(db);
@@ -363,6 +401,10 @@ export class SqliteStore implements Store {
         return row ? toCid(row) : undefined;
       },
     };
+  }
+
+  async sizeBytes(): Promise<number> {
+    return (await this.retention.space()).bytes;
   }
 
   async ping(): Promise<void> {

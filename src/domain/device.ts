@@ -1,0 +1,37 @@
+import type { Platform } from './push.js';
+
+/** Device platforms: the push platforms plus browsers (reached by `"platform":"all"` only). */
+export const DEVICE_PLATFORMS = ['android', 'ios', 'hmos', 'quickapp', 'web'] as const;
+export type DevicePlatform = (typeof DEVICE_PLATFORMS)[number];
+
+export function isPushPlatform(p: DevicePlatform): p is Platform {
+  return p !== 'web';
+}
+
+/** Vendor channel tokens a device may register, one per vendor. */
+export const VENDOR_TOKEN_KEYS = ['apns', 'fcm', 'huawei', 'xiaomi', 'oppo', 'vivo', 'honor', 'meizu', 'hmos', 'webpush'] as const;
+export type VendorTokenKey = (typeof VENDOR_TOKEN_KEYS)[number];
+
+export interface WebPushSubscription {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+export type VendorTokens = Partial<Record<Exclude<VendorTokenKey, 'webpush'>, string>> & { webpush?: WebPushSubscription };
+
+export interface DeviceRecord {
+  appKey: string;
+  /** Dense number inside the app, from 0: the device's position in every bitmap. */
+  num: number;
+  registrationId: string;
+  platform: DevicePlatform;
+  secretHash: Buffer;
+  alias: string | null;
+  mobile: string | null;
+  /** The user account the device is bound to (EMAS's device model), if any. */
+  account: string | null;
+  tags: string[];
+  tokens: VendorTokens;
+  createdAt: number;
+  lastOnlineAt: number | null;
+}
