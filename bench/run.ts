@@ -1,5 +1,6 @@
 import { benchAudience } from './audience.js';
 import { benchConnections } from './connections.js';
+import { benchEmasAccept } from './emas-accept.js';
 import { benchFanout } from './fanout.js';
 import { benchPushAccept } from './push-accept.js';
 import { benchSoak } from './soak.js';
@@ -12,6 +13,7 @@ import { fmt, machine } from './lib.js';
 /** `npm run bench [-- name...]`: runs the benchmarks and prints their figures as Markdown. */
 const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   'push-accept': benchPushAccept,
+  'emas-accept': benchEmasAccept,
   connections: benchConnections,
   fanout: benchFanout,
   storm: benchStorm,

@@ -173,6 +173,13 @@ export interface Config {
       pollMs: number;
     };
   };
+  emas: {
+    /**
+     * The EMAS OpenAPI is always served at `/` of the HTTP port; this also serves it alone on a
+     * port of its own (same host and TLS). -1 = no own port; 0 = any free port.
+     */
+    port: number;
+  };
   schedules: {
     /** Zone the Schedule API's times are written in, minutes east of UTC (JPush: 480, UTC+8). */
     utcOffsetMinutes: number;
@@ -271,6 +278,7 @@ export const DEFAULT_CONFIG: Config = {
       pollMs: 250,
     },
   },
+  emas: { port: -1 },
   schedules: { utcOffsetMinutes: 480, maxPerApp: 100, catchUpSeconds: 3600, pollMs: 500, requestsPerMinute: 100 },
   files: { maxBytes: 10 * 1024 * 1024, maxFiles: 20, maxTtlHours: 720, requestsPerMinute: 20 },
   cors: { origins: ['*'] },
@@ -335,6 +343,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   }
   if (env.BOREALIS_HOST) config.host = env.BOREALIS_HOST;
   if (env.BOREALIS_PORT) config.port = intFrom('BOREALIS_PORT', env.BOREALIS_PORT, 0, 65535);
+  if (env.BOREALIS_EMAS_PORT) config.emas.port = intFrom('BOREALIS_EMAS_PORT', env.BOREALIS_EMAS_PORT, -1, 65535);
   if (env.BOREALIS_DATA) config.dataDir = env.BOREALIS_DATA;
   if (env.BOREALIS_LOG_LEVEL) config.logLevel = env.BOREALIS_LOG_LEVEL as Config['logLevel'];
   if (env.BOREALIS_CORS_ORIGINS !== undefined) config.cors.origins = env.BOREALIS_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
@@ -383,6 +392,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`callbacks.${k} must be a positive integer`);
   }
   checkChannels(config.channels);
+  if (!Number.isInteger(config.emas.port) || config.emas.port < -1 || config.emas.port > 65535) {
+    throw new ConfigError('emas.port must be an integer -1..65535');
+  }
   const sc = config.schedules;
   if (!Number.isInteger(sc.utcOffsetMinutes) || Math.abs(sc.utcOffsetMinutes) > 14 * 60) {
     throw new ConfigError('schedules.utcOffsetMinutes must be an integer -840..840');

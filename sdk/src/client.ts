@@ -269,6 +269,11 @@ export class BorealisClient {
     return this.request({ t: 'alias', id: 0, alias });
   }
 
+  /** Binds the device to a user account, as EMAS's bindAccount does (null unbinds it). */
+  setAccount(account: string | null): Promise<DeviceTags> {
+    return this.request({ t: 'account', id: 0, account });
+  }
+
   /**
    * Requests wait for a connection and are sent again after a reconnection until answered:
    * tag and alias changes are idempotent, so a repeat is harmless. They fail at once on a
@@ -348,7 +353,9 @@ export class BorealisClient {
         if (!request) return; // an error without id announces a close, which says the same
         this.requests.delete(frame.id as number);
         if (frame.t === 'reply') {
-          request.resolve({ tags: Array.isArray(frame.tags) ? frame.tags.filter(isString) : [], alias: isString(frame.alias) ? frame.alias : null });
+          const state: DeviceTags = { tags: Array.isArray(frame.tags) ? frame.tags.filter(isString) : [], alias: isString(frame.alias) ? frame.alias : null };
+          if (isString(frame.account)) state.account = frame.account;
+          request.resolve(state);
         } else {
           request.reject(new BorealisError(typeof frame.code === 'number' ? frame.code : 1000, isString(frame.message) ? frame.message : 'request failed'));
         }

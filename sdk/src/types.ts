@@ -53,10 +53,12 @@ export interface Push {
   overrideMsgId?: string;
 }
 
-/** The device's tags and alias, as the server holds them after a change. */
+/** The device's tags, alias and account, as the server holds them after a change. */
 export interface DeviceTags {
   tags: string[];
   alias: string | null;
+  /** The user account bound to the device (EMAS's device model); absent when none. */
+  account?: string;
 }
 
 /** What the SDK needs of a WebSocket: the browser's API, which `ws` also provides. */

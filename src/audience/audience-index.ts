@@ -1,6 +1,6 @@
 import roaring from 'roaring';
 import type { DevicePlatform } from '../domain/device.js';
-import { PLATFORMS, type Audience, type Platform } from '../domain/push.js';
+import { PLATFORMS, type Audience, type Platform, type TagExpression } from '../domain/push.js';
 import type { DeviceStore } from '../store/types.js';
 import { RegistrationIdCache } from './registration-id-cache.js';
 
@@ -51,6 +51,7 @@ class AppIndex {
 /** Explicit device lookups the bitmaps do not hold (aliases and registration ids live in the store). */
 export interface AudienceLookups {
   numsByAliases(appKey: string, aliases: readonly string[]): Promise<number[]>;
+  numsByAccounts(appKey: string, accounts: readonly string[]): Promise<number[]>;
   numsByRegistrationIds(appKey: string, registrationIds: readonly string[]): Promise<Map<string, number>>;
 }
 
@@ -70,6 +71,7 @@ export class AudienceIndex {
     const rids = new RegistrationIdCache((appKey, ids) => store.numsByRegistrationIds(appKey, ids));
     const index = new AudienceIndex({
       numsByAliases: (appKey, aliases) => store.numsByAliases(appKey, aliases),
+      numsByAccounts: (appKey, accounts) => store.numsByAccounts(appKey, accounts),
       numsByRegistrationIds: (appKey, ids) => rids.numsByRegistrationIds(appKey, ids),
     });
     await store.scanIndex({
@@ -142,6 +144,8 @@ export class AudienceIndex {
     if (audience.tag) and(RoaringBitmap32.orMany(audience.tag.map((t) => a.tags.get(t) ?? empty)));
     if (audience.tagAnd) for (const t of audience.tagAnd) and(a.tags.get(t) ?? empty);
     if (audience.alias) and(new RoaringBitmap32(await this.lookups.numsByAliases(appKey, audience.alias)));
+    if (audience.account) and(new RoaringBitmap32(await this.lookups.numsByAccounts(appKey, audience.account)));
+    if (audience.tagExpr) and(evaluate(a, audience.tagExpr));
     if (audience.registrationId) {
       const found = await this.lookups.numsByRegistrationIds(appKey, audience.registrationId);
       and(new RoaringBitmap32(found.values()));
@@ -162,6 +166,14 @@ export class AudienceIndex {
   private async resolveExplicit(a: AppIndex, appKey: string, platforms: readonly Platform[], audience: Audience): Promise<Bitmap> {
     let nums: number[] | undefined;
     if (audience.alias) nums = await this.lookups.numsByAliases(appKey, audience.alias);
+    if (audience.account) {
+      const byAccount = await this.lookups.numsByAccounts(appKey, audience.account);
+      if (nums === undefined) nums = byAccount;
+      else {
+        const set = new Set(byAccount);
+        nums = nums.filter((n) => set.has(n));
+      }
+    }
     if (audience.registrationId) {
       const found = await this.lookups.numsByRegistrationIds(appKey, audience.registrationId);
       if (nums === undefined) nums = [...found.values()];
@@ -183,9 +195,22 @@ function everyPlatform(platforms: readonly Platform[]): boolean {
   return PLATFORMS.every((p) => platforms.includes(p));
 }
 
+/** A tag expression as a new bitmap: `not` is the complement within the app's devices. */
+function evaluate(a: AppIndex, e: TagExpression): Bitmap {
+  if ('tag' in e) return a.tags.get(e.tag)?.clone() ?? new RoaringBitmap32();
+  if ('not' in e) return RoaringBitmap32.andNot(a.all, evaluate(a, e.not));
+  if ('and' in e) {
+    let acc: Bitmap | null = null;
+    for (const part of e.and) acc = acc === null ? evaluate(a, part) : RoaringBitmap32.and(acc, evaluate(a, part));
+    return acc ?? new RoaringBitmap32();
+  }
+  return RoaringBitmap32.orMany(e.or.map((part) => evaluate(a, part)));
+}
+
 function isExplicitOnly(audience: Audience): boolean {
   return (
-    (audience.alias !== undefined || audience.registrationId !== undefined) &&
+    (audience.alias !== undefined || audience.registrationId !== undefined || audience.account !== undefined) &&
+    audience.tagExpr === undefined &&
     audience.all !== true &&
     audience.tag === undefined &&
     audience.tagAnd === undefined &&

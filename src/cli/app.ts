@@ -3,6 +3,7 @@ import { openStore } from '../node.js';
 import { ALL_RECEIPT_TYPES, normalizeCallbackUrl } from '../receipts/callbacks.js';
 import type { Store } from '../store/types.js';
 import type { AppLimitsPatch } from '../store/types.js';
+import { ACCESSKEY_USAGE, accessKeyCommand } from './accesskey.js';
 import { APP_SMS_OPTIONS, APP_SMS_USAGE, appSmsCommand } from './app-sms.js';
 import { UsageError, configFrom, parse, stringFlag } from './args.js';
 import { CHANNEL_USAGE, channelCommand } from './app-channel.js';
@@ -16,6 +17,7 @@ borealis app callback APP_KEY --add URL [--default] [--types N] | --remove URL |
    of pushes that name none; --types is a bit mask, 1 received, 2 clicked, 4 not delivered,
    8 sent, used when a push gives no callback.type; default 15)
 ${CHANNEL_USAGE}
+${ACCESSKEY_USAGE}
 ${APP_SMS_USAGE}
   (each also takes --data DIR and --config FILE; 'default' resets a limit to the server default,
    0 means unlimited)`;
@@ -98,6 +100,8 @@ export async function appCommand(args: string[]): Promise<number> {
       }
       case 'callback':
         return await callbackCommand(store, positionals[0], values);
+      case 'accesskey':
+        return await accessKeyCommand(store, positionals, values.json === true);
       case 'sms':
         return await appSmsCommand(store, config, positionals[0], values);
       default:

@@ -77,9 +77,17 @@ export class AcceptService {
     return { sendno: push.sendno, msgId: this.ids.next(), replayed: false };
   }
 
-  async accept(app: AppRecord, push: Push): Promise<AcceptResult> {
+  /**
+   * A msg_id issued ahead of its push, for pushes answered before they are accepted (EMAS's
+   * scheduled pushes): `accept` later stores the push under it.
+   */
+  reserveMsgId(): string {
+    return this.ids.next();
+  }
+
+  async accept(app: AppRecord, push: Push, reserved?: { msgId: string }): Promise<AcceptResult> {
     const cid = push.cid;
-    if (cid === undefined) return this.acceptNew(app, push);
+    if (cid === undefined) return this.acceptNew(app, push, reserved?.msgId);
     // Two requests with one cid at the same moment: the second waits for the first's answer.
     const pending = this.inflightCids.get(cid);
     if (pending) {
@@ -99,7 +107,7 @@ export class AcceptService {
     }
   }
 
-  private async acceptNew(app: AppRecord, push: Push): Promise<AcceptResult> {
+  private async acceptNew(app: AppRecord, push: Push, msgId?: string): Promise<AcceptResult> {
     if (push.callback?.url !== undefined) await this.checkCallback(app, push);
     if (push.options.overrideMsgId !== undefined) await this.checkOverride(app, push);
     const targets = await this.planner.plan(push);
@@ -111,7 +119,7 @@ export class AcceptService {
     const pacingMs = push.options.bigPushDuration * (this.defaults.pacingMinuteMs ?? 60_000);
     const accepted: AcceptedPush = {
       ...push,
-      msgId: this.ids.next(),
+      msgId: msgId ?? this.ids.next(),
       createdAt,
       expiresAt: createdAt + pacingMs + push.options.timeToLive * 1000,
     };

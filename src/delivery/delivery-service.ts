@@ -3,7 +3,7 @@ import { RoaringBitmap32, type Bitmap } from '../audience/audience-index.js';
 import type { DeviceRegistry } from '../devices/registry.js';
 import { errors } from '../domain/errors.js';
 import type { AcceptedPush } from '../domain/push.js';
-import type { DeviceSession, DeviceUpdate, GatewayHooks } from '../gateway/types.js';
+import type { DeviceSession, DeviceState, DeviceUpdate, GatewayHooks } from '../gateway/types.js';
 import type { InboxEntry, LivePushRow, ReceiptRow, Store } from '../store/types.js';
 import { receiptsFromStore } from '../receipts/report.js';
 import type { PushReceipts, ReceiptSink, ReceiptStatus } from '../receipts/types.js';
@@ -547,7 +547,7 @@ export class DeliveryService implements GatewayHooks {
     return rows;
   }
 
-  async update(session: DeviceSession, update: DeviceUpdate): Promise<{ tags: string[]; alias: string | null }> {
+  async update(session: DeviceSession, update: DeviceUpdate): Promise<DeviceState> {
     const device = await this.registry.get(session.appKey, session.registrationId);
     if (!device) throw errors.deviceInvalid('device no longer exists');
     let tags = device.tags;
@@ -557,7 +557,12 @@ export class DeliveryService implements GatewayHooks {
       await this.registry.setAlias(device, update.alias);
       alias = update.alias;
     }
-    return { tags, alias };
+    let account = device.account;
+    if (update.account !== undefined) {
+      await this.registry.setAccount(device, update.account);
+      account = update.account;
+    }
+    return { tags, alias, account };
   }
 
   // ---- persistence -------------------------------------------------------------------------

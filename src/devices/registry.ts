@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EMPTY_SECRET_HASH, hashSecret, secretMatches } from '../apps/credentials.js';
 import type { AudienceIndex } from '../audience/audience-index.js';
 import { errors } from '../domain/errors.js';
-import { isRegistrationId, isTagOrAlias } from '../domain/names.js';
+import { MAX_ACCOUNT_BYTES, isAccount, isRegistrationId, isTagOrAlias } from '../domain/names.js';
 import type { DeviceCredentialsCheck } from '../gateway/types.js';
 import type { Store } from '../store/types.js';
 
@@ -63,6 +63,7 @@ export class DeviceRegistry implements DeviceCredentialsCheck {
           secretHash: hashSecret(deviceSecret),
           alias: null,
           mobile: null,
+          account: null,
           tokens,
           createdAt: Date.now(),
         });
@@ -137,6 +138,18 @@ export class DeviceRegistry implements DeviceCredentialsCheck {
       }
     }
     await this.store.devices.setAlias(device.appKey, device.num, alias);
+  }
+
+  /** Binds the device to a user account (EMAS's model: one account per device), or unbinds it. */
+  async setAccount(device: DeviceRecord, account: string | null): Promise<void> {
+    if (account !== null && !isAccount(account)) {
+      throw errors.deviceInvalid(`account must be 1..${MAX_ACCOUNT_BYTES} bytes without commas or control characters`);
+    }
+    await this.store.devices.setAccount(device.appKey, device.num, account);
+  }
+
+  async accountDevices(appKey: string, account: string): Promise<DeviceRecord[]> {
+    return this.store.devices.devicesByAccount(appKey, account);
   }
 
   async setMobile(device: DeviceRecord, mobile: string | null): Promise<void> {

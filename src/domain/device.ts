@@ -35,6 +35,8 @@ export interface DeviceRecord {
   secretHash: Buffer;
   alias: string | null;
   mobile: string | null;
+  /** The user account the device is bound to (EMAS's device model), if any. */
+  account: string | null;
   tags: string[];
   tokens: VendorTokens;
   createdAt: number;

@@ -29,3 +29,16 @@ export function isTagOrAlias(value: unknown): value is string {
 export function isRegistrationId(value: unknown): value is string {
   return typeof value === 'string' && registrationId.test(value);
 }
+
+/** Accounts are user ids chosen by the app; commas separate them in EMAS target lists. */
+export const MAX_ACCOUNT_BYTES = 64;
+
+export function isAccount(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    Buffer.byteLength(value, 'utf8') <= MAX_ACCOUNT_BYTES &&
+    // eslint-disable-next-line no-control-regex
+    !/[,\u0000-\u001f\u007f]/.test(value)
+  );
+}

@@ -19,6 +19,10 @@ export interface Audience {
   tagNot?: string[]; // complement of the union
   alias?: string[];
   registrationId?: string[];
+  /** Devices bound to any of these user accounts (EMAS's Target=ACCOUNT). */
+  account?: string[];
+  /** A boolean expression over tags (EMAS's tag expressions). */
+  tagExpr?: TagExpression;
   segment?: string[];
   abtest?: string[];
   liveActivityId?: string;
@@ -26,6 +30,9 @@ export interface Audience {
   /** Who uploaded `fileId` when not the pushing app: `group-{GroupKey}` for a group push. */
   fileOwner?: string;
 }
+
+/** Tags combined with and / or / not, nested; a leaf is one tag. */
+export type TagExpression = { tag: string } | { and: TagExpression[] } | { or: TagExpression[] } | { not: TagExpression };
 
 export interface PushOptions {
   /** Seconds an offline device may still receive the push; 0 = online devices only. */

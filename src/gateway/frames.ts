@@ -32,6 +32,7 @@ export type DeviceFrame =
   | { t: 'click'; msgId: string }
   | { t: 'tags'; id: number; tags: { add?: string[]; remove?: string[] } }
   | { t: 'alias'; id: number; alias: string | null }
+  | { t: 'account'; id: number; account: string | null }
   | { t: 'ping' }
   /** Anything else: the connection is closed with 4000 and this reason. */
   | { t: 'invalid'; reason: string };
@@ -101,6 +102,11 @@ export function parseDeviceFrame(text: string): DeviceFrame {
         return invalid('bad alias frame');
       }
       return { t: 'alias', id: value.id, alias: value.alias };
+    case 'account':
+      if (!isRequestId(value.id) || !(typeof value.account === 'string' || value.account === null)) {
+        return invalid('bad account frame');
+      }
+      return { t: 'account', id: value.id, account: value.account };
     case 'ping':
       return { t: 'ping' };
     default:
@@ -114,8 +120,11 @@ export function encodeReady(registrationId: string, heartbeat: number): string {
 
 export const PONG = '{"t":"pong"}';
 
-export function encodeReply(id: number, result: { tags: string[]; alias: string | null }): string {
-  return JSON.stringify({ t: 'reply', id, tags: result.tags, alias: result.alias });
+/** `account` only when the device has one, so replies of devices without accounts keep their shape. */
+export function encodeReply(id: number, result: { tags: string[]; alias: string | null; account?: string | null }): string {
+  const reply: Record<string, unknown> = { t: 'reply', id, tags: result.tags, alias: result.alias };
+  if (result.account != null) reply.account = result.account;
+  return JSON.stringify(reply);
 }
 
 /** An error answer to a request (with its id), or the notice before a close (without). */

@@ -217,6 +217,9 @@ export class Gateway implements SessionOwner {
       case 'alias':
         this.request(s, frame.id, { alias: frame.alias });
         return;
+      case 'account':
+        this.request(s, frame.id, { account: frame.account });
+        return;
       default:
         // auth on an authenticated connection
         this.violation(s, Close.protocol, 'already authenticated');

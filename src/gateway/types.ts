@@ -32,6 +32,16 @@ export interface DeviceUpdate {
   tags?: { add?: string[]; remove?: string[] };
   /** null removes the alias. */
   alias?: string | null;
+  /** The user account the device binds (null unbinds it). */
+  account?: string | null;
+}
+
+/** A device's names after a change, as the reply frame carries them. */
+export interface DeviceState {
+  tags: string[];
+  alias: string | null;
+  /** Absent from test doubles that know no accounts. */
+  account?: string | null;
 }
 
 export interface DeviceCredentialsCheck {
@@ -51,5 +61,5 @@ export interface GatewayHooks {
   /** The user opened this push's notification. */
   click(session: DeviceSession, msgId: string): void;
   /** Tag / alias changes from the device itself; resolves with the device's tags and alias after it. */
-  update(session: DeviceSession, update: DeviceUpdate): Promise<{ tags: string[]; alias: string | null }>;
+  update(session: DeviceSession, update: DeviceUpdate): Promise<DeviceState>;
 }

@@ -1,5 +1,5 @@
 import type { DevicePlatform, DeviceRecord } from '../domain/device.js';
-import type { AcceptedPush } from '../domain/push.js';
+import type { AcceptedPush, Push } from '../domain/push.js';
 import type { RelayQueue } from './relay-types.js';
 import type { PacingStore } from './pacing-types.js';
 import type { SegmentStore } from './segment-types.js';
@@ -211,6 +211,68 @@ export interface CallbackStore {
   queued(): Promise<number>;
 }
 
+/** An AccessKey pair of the EMAS OpenAPI; it acts for one app. */
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  appKey: string;
+  /** Kept as issued: an HMAC signature can only be checked with the key itself. */
+  secret: string;
+  createdAt: number;
+  disabledAt: number | null;
+}
+
+export type DeferredKind = 'scheduled' | 'continuous';
+export type DeferredState = 'pending' | 'fired' | 'cancelled' | 'failed' | 'completed';
+
+/** An EMAS push waiting for its PushTime (scheduled) or for its targets (continuous, Target=TBD). */
+export interface DeferredPush {
+  messageId: string;
+  appKey: string;
+  kind: DeferredKind;
+  /** Epoch ms; scheduled pushes only. */
+  runAt: number | null;
+  push: Push;
+  state: DeferredState;
+  createdAt: number;
+  note: string | null;
+}
+
+/** A stored push as EMAS's push records list it. */
+export interface PushRecordRow {
+  msgId: string;
+  createdAt: number;
+  push: Push;
+}
+
+export interface EmasStore {
+  createAccessKey(key: AccessKeyRecord): Promise<void>;
+  accessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
+  accessKeys(appKey: string): Promise<AccessKeyRecord[]>;
+  disableAccessKey(appKey: string, accessKeyId: string, at: number): Promise<boolean>;
+  /** The app's numeric EMAS AppKey, assigned (the next free number) when `assign` and none exists. */
+  emasAppKey(appKey: string, assign: boolean): Promise<number | undefined>;
+  appOfEmasKey(emasAppKey: number): Promise<string | undefined>;
+  addDeferred(push: DeferredPush): Promise<void>;
+  deferred(messageId: string): Promise<DeferredPush | undefined>;
+  /** Pending scheduled pushes due at `now`, earliest first. */
+  due(now: number, limit: number): Promise<DeferredPush[]>;
+  /** When the earliest pending scheduled push is due, if any. */
+  nextDue(): Promise<number | undefined>;
+  /** Moves a deferred push from one state to another; false when it was not in `from`. */
+  transition(messageId: string, from: DeferredState, to: DeferredState, note?: string): Promise<boolean>;
+  /** The answer remembered for an IdempotentToken since `since`, if any. */
+  idempotent(appKey: string, token: string, since: number): Promise<string | undefined>;
+  rememberIdempotent(appKey: string, token: string, result: string, at: number): Promise<void>;
+  /** An app's pushes accepted in [from, to), newest first, with the total. */
+  pushRecords(appKey: string, from: number, to: number, offset: number, limit: number): Promise<{ total: number; rows: PushRecordRow[] }>;
+  /** msg_ids of an app's pushes accepted in [from, to) (at most `limit`). */
+  pushIds(appKey: string, from: number, to: number, limit: number): Promise<{ msgId: string; createdAt: number }[]>;
+  /** Devices of the app (of some platforms) created before `until` and, when given, at or after `since`. */
+  countDevices(appKey: string, platforms: readonly string[] | 'all', until: number, since?: number): Promise<number>;
+  /** Devices of the app whose last connection fell in [from, to). */
+  countSeen(appKey: string, from: number, to: number): Promise<number>;
+}
+
 /** What retention deletes: rows older than these instants (epoch ms), each kind by its own age. */
 export interface RetentionCutoffs {
   /** Pushes whose time to live ended before this, with their receipts and inbox entries. */
@@ -256,6 +318,7 @@ export interface RetentionStore {
 
 export interface Store {
   readonly apps: AppStore;
+  readonly emas: EmasStore;
   readonly pushes: PushStore;
   readonly cids: CidStore;
   readonly devices: DeviceStore;
@@ -290,7 +353,7 @@ export interface StoreStats {
 }
 
 /** A device as first stored; the store assigns its dense number. */
-export type NewDevice = Omit<DeviceRecord, 'num' | 'tags' | 'lastOnlineAt'>;
+export type NewDevice = Omit<DeviceRecord, 'num' | 'tags' | 'lastOnlineAt' | 'account'> & { account?: string | null };
 
 export interface DeviceStore {
   /** Stores a new device under the next dense number of its app. */
@@ -300,6 +363,9 @@ export interface DeviceStore {
   numsByRegistrationIds(appKey: string, registrationIds: readonly string[]): Promise<Map<string, number>>;
   numsByAliases(appKey: string, aliases: readonly string[]): Promise<number[]>;
   devicesByAlias(appKey: string, alias: string): Promise<DeviceRecord[]>;
+  numsByAccounts(appKey: string, accounts: readonly string[]): Promise<number[]>;
+  devicesByAccount(appKey: string, account: string): Promise<DeviceRecord[]>;
+  setAccount(appKey: string, num: number, account: string | null): Promise<void>;
   updateTokens(appKey: string, num: number, tokens: DeviceRecord['tokens']): Promise<void>;
   setAlias(appKey: string, num: number, alias: string | null): Promise<void>;
   setMobile(appKey: string, num: number, mobile: string | null): Promise<void>;

@@ -58,6 +58,8 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     ['POST', () => pick(['/v3/push/batch/regid/single', '/v3/push/batch/alias/single'])],
     // CORS preflights of the device-facing routes (served by one catch-all OPTIONS route)
     ['OPTIONS', () => pick(['/v1/devices/register', `/v1/${nasty()}`, `/${nasty()}`])],
+    // the EMAS OpenAPI's RPC root (fuzz-emas.test.ts sends it signed parameter sets as well)
+    [pick(['GET', 'POST', 'PUT', 'DELETE']), () => `/?Format=JSON&Action=${pick(['Push', 'ListTags', nasty()])}&Version=${nasty()}&${nasty()}=${nasty()}`],
     // segments, A/B tests and the users report (bodies come from fuzz-segments.test.ts)
     ['POST', () => '/v3/segments'],
     ['GET', () => `/v3/segments?${nasty()}`],

@@ -13,6 +13,7 @@ function toDevice(row: Row, tags: string[]): DeviceRecord {
     secretHash: row.secret_hash as Buffer,
     alias: (row.alias as string | null) ?? null,
     mobile: (row.mobile as string | null) ?? null,
+    account: (row.account as string | null) ?? null,
     tags,
     tokens: JSON.parse(row.tokens as string) as DeviceRecord['tokens'],
     createdAt: Number(row.created_at),
@@ -48,6 +49,7 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
   // clause it prefers the primary key and scans the whole app); the app is checked after.
   const ridsIn = inListCache(db, (ph) => `SELECT registration_id, num, app_key FROM devices WHERE registration_id IN (${ph})`);
   const aliasesIn = inListCache(db, (ph) => `SELECT num FROM devices WHERE app_key = ? AND alias IN (${ph})`);
+  const accountsIn = inListCache(db, (ph) => `SELECT num FROM devices WHERE app_key = ? AND account IN (${ph})`);
   const tagCountsIn = inListCache(db, (ph) => `SELECT num, count(*) FROM device_tags WHERE app_key = ? AND num IN (${ph}) GROUP BY num`);
   const s = {
     nextNum: db.prepare(
@@ -56,12 +58,14 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
        RETURNING next_num - 1 AS num`,
     ),
     insert: db.prepare(
-      `INSERT INTO devices (app_key, num, registration_id, platform, secret_hash, alias, mobile, tokens, created_at)
-       VALUES (@appKey, @num, @registrationId, @platform, @secretHash, @alias, @mobile, @tokens, @createdAt)`,
+      `INSERT INTO devices (app_key, num, registration_id, platform, secret_hash, alias, mobile, account, tokens, created_at)
+       VALUES (@appKey, @num, @registrationId, @platform, @secretHash, @alias, @mobile, @account, @tokens, @createdAt)`,
     ),
     byRid: db.prepare('SELECT * FROM devices WHERE registration_id = ?'),
     credentials: db.prepare('SELECT app_key, num, platform, secret_hash FROM devices WHERE registration_id = ?').raw(),
     byAlias: db.prepare('SELECT * FROM devices WHERE app_key = ? AND alias = ? ORDER BY num'),
+    byAccount: db.prepare('SELECT * FROM devices WHERE app_key = ? AND account = ? ORDER BY num'),
+    account: db.prepare('UPDATE devices SET account = ? WHERE app_key = ? AND num = ?'),
     tagsOf: db.prepare('SELECT tag FROM device_tags WHERE app_key = ? AND num = ? ORDER BY tag').pluck(),
     tokens: db.prepare('UPDATE devices SET tokens = ? WHERE app_key = ? AND num = ?'),
     alias: db.prepare('UPDATE devices SET alias = ? WHERE app_key = ? AND num = ?'),
@@ -80,7 +84,7 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
 
   const insert = db.transaction((d: NewDevice): number => {
     const num = Number((s.nextNum.get(d.appKey) as Row).num);
-    s.insert.run({ ...d, num, tokens: JSON.stringify(d.tokens) });
+    s.insert.run({ ...d, num, account: d.account ?? null, tokens: JSON.stringify(d.tokens) });
     return num;
   });
 
@@ -113,7 +117,7 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
   return {
     async insert(device) {
       const num = insert.immediate(device);
-      return { ...device, num, tags: [], lastOnlineAt: null };
+      return { ...device, account: device.account ?? null, num, tags: [], lastOnlineAt: null };
     },
     async byRegistrationId(registrationId) {
       const row = s.byRid.get(registrationId) as Row | undefined;
@@ -135,6 +139,20 @@ export function sqliteDeviceStore(db: Database.Database): DeviceStore {
         for (const n of nums) out.push(Number(n));
       }
       return out;
+    },
+    async numsByAccounts(appKey, accounts) {
+      const out: number[] = [];
+      for (const part of chunks([...new Set(accounts)])) {
+        const nums = accountsIn(part.length).pluck().all(appKey, ...part) as number[];
+        for (const n of nums) out.push(Number(n));
+      }
+      return out;
+    },
+    async devicesByAccount(appKey, account) {
+      return (s.byAccount.all(appKey, account) as Row[]).map((row) => toDevice(row, s.tagsOf.all(appKey, row.num) as string[]));
+    },
+    async setAccount(appKey, num, account) {
+      s.account.run(account, appKey, num);
     },
     async devicesByAlias(appKey, alias) {
       return (s.byAlias.all(appKey, alias) as Row[]).map((row) => toDevice(row, s.tagsOf.all(appKey, row.num) as string[]));

@@ -274,7 +274,50 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX IF NOT EXISTS cids_by_issue ON cids (issued_at);
   CREATE INDEX IF NOT EXISTS callback_queue_by_age ON callback_queue (created_at);
   `,
-  // 11: vendor channels (APNs, FCM, Web Push). App credentials per channel, sealed with
+  // 11: device accounts (EMAS binds one user account per device; pushes may target accounts)
+  `
+  ALTER TABLE devices ADD COLUMN account TEXT;
+  CREATE INDEX devices_by_account ON devices (app_key, account) WHERE account IS NOT NULL;
+  `,
+  // 12: EMAS OpenAPI: AccessKey pairs per app (the secret is kept as issued: HMAC-SHA1 signatures
+  // can only be checked with it), each app's numeric EMAS AppKey, scheduled (PushTime) and
+  // continuous (Target=TBD) pushes waiting for their time or their targets, IdempotentTokens
+  `
+  CREATE TABLE access_keys (
+    access_key_id  TEXT PRIMARY KEY,
+    app_key        TEXT NOT NULL,
+    secret         TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    disabled_at    INTEGER
+  );
+  CREATE INDEX access_keys_by_app ON access_keys (app_key);
+
+  CREATE TABLE emas_apps (
+    app_key       TEXT PRIMARY KEY,
+    emas_app_key  INTEGER NOT NULL UNIQUE
+  );
+
+  CREATE TABLE emas_deferred (
+    message_id  INTEGER PRIMARY KEY,
+    app_key     TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    run_at      INTEGER,
+    push        TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    note        TEXT
+  );
+  CREATE INDEX emas_deferred_due ON emas_deferred (run_at) WHERE state = 'pending';
+
+  CREATE TABLE emas_idempotency (
+    app_key     TEXT NOT NULL,
+    token       TEXT NOT NULL,
+    result      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (app_key, token)
+  ) WITHOUT ROWID;
+  `,
+  // 13: vendor channels (APNs, FCM, Web Push). App credentials per channel, sealed with
   // AES-256-GCM; the durable relay queue, one row per slice of a push's targets (a device-number
   // range of the target set, or an explicit bitmap for devices to retry), written in the push's
   // own transaction; relay results per push and channel as bitmaps; badge counts kept per device

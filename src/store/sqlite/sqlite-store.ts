@@ -12,6 +12,7 @@ import type {
   CidRecord,
   CidStore,
   DeviceStore,
+  EmasStore,
   InboxEntry,
   LivePushRow,
   PushHead,
@@ -29,6 +30,7 @@ import { relayEnqueuer, sqliteRelayQueue } from './relay-store.js';
 import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
+import { sqliteEmasStore } from './emas-store.js';
 import { sqlitePacingStore } from './pacing-store.js';
 import type { PacingStore } from '../pacing-types.js';
 import { sqliteSegmentStore } from './segment-store.js';
@@ -137,6 +139,7 @@ export class SqliteStore implements Store {
   readonly callbacks: CallbackStore;
   readonly relay: RelayQueue;
   readonly channelCredentials: SealedCredentialStore;
+  readonly emas: EmasStore;
   readonly pacing: PacingStore;
   readonly segments: SegmentStore;
   readonly activity: ActivityStore;
@@ -282,6 +285,7 @@ export class SqliteStore implements Store {
       },
     );
 
+    this.emas = sqliteEmasStore(db);
     this.apps = {
       async create(app) {
         s.appInsert.run(app);

@@ -1,0 +1,111 @@
+import type { KeyObject } from 'node:crypto';
+import { ACCESS_KEY_ID_PATTERN } from '../../apps/access-keys.js';
+import type { ServerContext } from '../../context.js';
+import type { AccessKeyRecord, AppRecord } from '../../store/types.js';
+import { emas } from './errors.js';
+import { NonceCache } from './nonce-cache.js';
+import { parseUtcTime } from './params.js';
+import { signatureMatches, sign, signingKey, stringToSign } from './signature.js';
+
+/** How far a request's Timestamp may be from the server's clock (POP's window). */
+export const TIMESTAMP_WINDOW_MS = 15 * 60_000;
+const MAX_NONCE_LENGTH = 128;
+
+/** The caller of an authenticated request: its app and the app's numeric EMAS AppKey. */
+export interface EmasCaller {
+  app: AppRecord;
+  accessKeyId: string;
+  emasAppKey: number;
+}
+
+interface KeyEntry {
+  key: AccessKeyRecord | undefined;
+  emasAppKey: number | undefined;
+  hmacKey: KeyObject | undefined;
+  at: number;
+}
+
+/**
+ * AccessKeys and apps as the request path sees them: cached for two seconds, so disabling a
+ * key with the CLI on the same database takes effect on a running server within that time.
+ */
+class KeyDirectory {
+  private readonly cache = new Map<string, KeyEntry>();
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly ttlMs = 2000,
+  ) {}
+
+  async get(accessKeyId: string): Promise<KeyEntry> {
+    const hit = this.cache.get(accessKeyId);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit;
+    const key = await this.ctx.store.emas.accessKey(accessKeyId);
+    const emasAppKey = key ? await this.ctx.store.emas.emasAppKey(key.appKey, false) : undefined;
+    if (this.cache.size > 10_000) this.cache.clear();
+    const entry = { key, emasAppKey, hmacKey: key && signingKey(key.secret), at: Date.now() };
+    this.cache.set(accessKeyId, entry);
+    return entry;
+  }
+}
+
+/** Checks the common parameters, the Timestamp window, the signature and the nonce, in POP's order. */
+export class EmasAuthenticator {
+  private readonly keys: KeyDirectory;
+  private readonly nonces = new NonceCache(2 * TIMESTAMP_WINDOW_MS);
+
+  constructor(private readonly ctx: ServerContext) {
+    this.keys = new KeyDirectory(ctx);
+  }
+
+  async authenticate(method: string, params: ReadonlyMap<string, string>, now = Date.now()): Promise<EmasCaller> {
+    const need = (name: string): string => {
+      const v = params.get(name);
+      if (v === undefined || v === '') throw emas.missing(name);
+      return v;
+    };
+    const accessKeyId = need('AccessKeyId');
+    const signature = need('Signature');
+    if (need('SignatureMethod') !== 'HMAC-SHA1') throw emas.signatureMethod();
+    if (need('SignatureVersion') !== '1.0') throw emas.signatureVersion();
+    const nonce = need('SignatureNonce');
+    if (nonce.length > MAX_NONCE_LENGTH) throw emas.parameter(`SignatureNonce longer than ${MAX_NONCE_LENGTH} characters`);
+    const ts = parseUtcTime(need('Timestamp'));
+    if (ts === undefined) throw emas.timestampFormat();
+    if (Math.abs(now - ts) > TIMESTAMP_WINDOW_MS) throw emas.timestampExpired();
+
+    const { key, emasAppKey, hmacKey } = ACCESS_KEY_ID_PATTERN.test(accessKeyId)
+      ? await this.keys.get(accessKeyId)
+      : { key: undefined, emasAppKey: undefined, hmacKey: undefined };
+    if (!key || !hmacKey) throw emas.accessKeyNotFound();
+    if (key.disabledAt !== null) throw emas.accessKeyInactive();
+
+    let text: string;
+    try {
+      text = stringToSign(method, params);
+    } catch {
+      // a value that is not well-formed Unicode cannot have been signed as POP signs
+      throw emas.signatureMismatch('');
+    }
+    if (!signatureMatches(signature, sign(hmacKey, text))) throw emas.signatureMismatch(text);
+    // Only a correctly signed request uses up its nonce: nobody else can burn a caller's nonces.
+    const claim = this.nonces.claim(accessKeyId, nonce, now);
+    if (claim === 'used') throw emas.nonceUsed();
+    if (claim === 'full') throw emas.throttled();
+
+    const app = await this.ctx.apps.get(key.appKey);
+    if (!app || emasAppKey === undefined) throw emas.accessKeyNotFound();
+    return { app, accessKeyId, emasAppKey };
+  }
+
+  /** The app's request allowance, shared with its JPush requests. */
+  admit(caller: EmasCaller): void {
+    const limits = this.ctx.config.limits;
+    const decision = this.ctx.rateLimiter.hit(
+      caller.app.appKey,
+      caller.app.rateLimit ?? limits.requestsPerWindow,
+      caller.app.rateWindow ?? limits.windowSeconds,
+    );
+    if (!decision.allowed) throw emas.throttled();
+  }
+}

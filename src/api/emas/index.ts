@@ -1,0 +1,183 @@
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
+import { readFileSync } from 'node:fs';
+import type { ServerContext } from '../../context.js';
+import { ApiError } from '../../domain/errors.js';
+import type { ActionHandler } from './action.js';
+import { EmasAuthenticator } from './auth.js';
+import { deviceActions } from './device-actions.js';
+import { EmasError, emas, fromEngineError } from './errors.js';
+import { Params } from './params.js';
+import { pushActions } from './push-actions.js';
+import { EmasPushService } from './push-service.js';
+import { newRequestId, sendBody, sendError, type Format } from './respond.js';
+import { ScheduledPushes } from './scheduler.js';
+import { statsActions } from './stats-actions.js';
+
+/**
+ * The Alibaba Cloud EMAS Mobile Push OpenAPI (product Push, version 2016-08-01): RPC requests
+ * at `/?Action=...`, GET or form POST, signed with an AccessKey (signature v1), answered in
+ * JSON or XML. An encapsulated plugin with its own body parser, error table, auth and
+ * not-found answers; pushes go into the same accept service as JPush's.
+ */
+
+export const EMAS_VERSION = '2016-08-01';
+const MAX_PARAMS = 2000;
+
+const ACTIONS: Record<string, ActionHandler> = { ...pushActions, ...statsActions, ...deviceActions };
+/** Actions that take no AppKey (they are about the caller, not one app). */
+const WITHOUT_APP_KEY = new Set(['ListSummaryApps']);
+
+export interface EmasApiOptions {
+  ctx: ServerContext;
+  /** Set for the plugin inside the EMAS-only server, so it does not start another one. */
+  standalone?: boolean;
+}
+
+/** One set of services per node, shared by the HTTP port and the EMAS-only port. */
+interface Shared {
+  auth: EmasAuthenticator;
+  scheduler: ScheduledPushes;
+  pushes: EmasPushService;
+  users: number;
+}
+const shared = new WeakMap<ServerContext, Shared>();
+
+function servicesOf(ctx: ServerContext): Shared {
+  let s = shared.get(ctx);
+  if (!s) {
+    const scheduler = new ScheduledPushes(ctx);
+    s = { auth: new EmasAuthenticator(ctx), scheduler, pushes: new EmasPushService(ctx, scheduler), users: 0 };
+    shared.set(ctx, s);
+  }
+  return s;
+}
+
+const formats = new WeakMap<FastifyRequest, Format>();
+
+function formatOf(request: FastifyRequest): Format {
+  const known = formats.get(request);
+  if (known) return known;
+  // before the parameters were read (a body too large, say): the query may still tell
+  const q = request.url.indexOf('?');
+  const f = q < 0 ? null : new URLSearchParams(request.url.slice(q + 1)).get('Format');
+  return f?.toUpperCase() === 'JSON' ? 'JSON' : 'XML';
+}
+
+/** Query and form body merged; a name given twice is refused (its signature would be ambiguous). */
+function collectParams(request: FastifyRequest): Map<string, string> {
+  const out = new Map<string, string>();
+  const addAll = (text: string) => {
+    for (const [k, v] of new URLSearchParams(text)) {
+      if (out.has(k)) throw emas.parameter(`${k.slice(0, 64)} is given more than once`);
+      if (out.size >= MAX_PARAMS) throw emas.parameter(`more than ${MAX_PARAMS} parameters`);
+      out.set(k, v);
+    }
+  };
+  const q = request.url.indexOf('?');
+  if (q >= 0) addAll(request.url.slice(q + 1));
+  if (typeof request.body === 'string' && request.body.length > 0) addAll(request.body);
+  return out;
+}
+
+function toEmasError(err: unknown, bodyLimit: number): EmasError | undefined {
+  if (err instanceof EmasError) return err;
+  if (err instanceof ApiError) return fromEngineError(err);
+  const fe = err as FastifyError;
+  if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return emas.bodyTooLarge(bodyLimit);
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return emas.parameter(String(fe.message).slice(0, 200));
+  return undefined;
+}
+
+export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, standalone }) => {
+  const services = servicesOf(ctx);
+  const bodyLimit = ctx.config.limits.bodyBytes;
+
+  // RPC bodies are form-encoded whatever the Content-Type says; read them as text.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((err, request, reply) => {
+    let e = toEmasError(err, bodyLimit);
+    if (!e) {
+      request.log.error({ err }, 'EMAS request failed');
+      e = emas.internal();
+    }
+    ctx.metrics.pushesRejected.inc({ code: e.code });
+    return sendError(request, reply, formatOf(request), e);
+  });
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const params = collectParams(request);
+    const format = (params.get('Format') ?? 'XML').toUpperCase();
+    formats.set(request, format === 'JSON' ? 'JSON' : 'XML');
+    if (format !== 'JSON' && format !== 'XML') throw emas.format('Format', 'Valid values: JSON, XML.');
+    const action = params.get('Action');
+    if (!action) throw emas.missing('Action');
+    const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
+    if (!handler) throw emas.apiNotFound();
+    const version = params.get('Version');
+    if (!version) throw emas.missing('Version');
+    if (version !== EMAS_VERSION) throw emas.version();
+
+    const caller = await services.auth.authenticate(request.method, params);
+    services.auth.admit(caller);
+    const p = new Params(params);
+    if (!WITHOUT_APP_KEY.has(action)) {
+      const appKey = p.int('AppKey', { required: true, min: 0 });
+      if (appKey !== caller.emasAppKey) throw emas.permission();
+    }
+    const result = await handler({ ctx, caller, p, pushes: services.pushes });
+    return sendBody(reply, formats.get(request)!, `${action}Response`, { RequestId: newRequestId(), ...result });
+  };
+  app.route({ method: ['GET', 'POST'], url: '/', handler: handle });
+  app.route({
+    // OPTIONS is left to the server's CORS preflight route
+    method: ['PUT', 'PATCH', 'DELETE'],
+    url: '/',
+    handler: async () => {
+      throw emas.httpMethod();
+    },
+  });
+
+  let own: FastifyInstance | undefined;
+  app.addHook('onReady', async () => {
+    if (services.users++ === 0) services.scheduler.start();
+    if (!standalone && ctx.config.emas.port >= 0) own = await startOwnPort(ctx);
+  });
+  app.addHook('onClose', async () => {
+    await own?.close();
+    if (--services.users === 0) await services.scheduler.stop();
+  });
+};
+
+/** The EMAS OpenAPI alone on `emas.port`: every other path answers InvalidApi.NotFound. */
+async function startOwnPort(ctx: ServerContext): Promise<FastifyInstance> {
+  const { config } = ctx;
+  const common = {
+    loggerInstance: ctx.logger,
+    bodyLimit: config.limits.bodyBytes,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    frameworkErrors: ((_error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      sendError(request, reply, 'XML', emas.parameter('the URL cannot be decoded'));
+    }) as never,
+  };
+  const server = (config.tls
+    ? Fastify({ ...common, https: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } })
+    : Fastify(common)) as unknown as FastifyInstance;
+  server.setNotFoundHandler((request, reply) => sendError(request, reply, formatOf(request), emas.apiNotFound()));
+  await server.register(emasApi, { ctx, standalone: true });
+  await server.listen({ host: config.host, port: config.emas.port, backlog: config.listenBacklog });
+  const address = server.server.address();
+  if (typeof address === 'object' && address) {
+    ownPorts.set(ctx, address.port);
+    ctx.logger.info({ port: address.port }, 'EMAS OpenAPI listening on its own port');
+  }
+  return server;
+}
+
+/** The EMAS-only port of a running node, when it has one (useful when configured as 0). */
+export function emasPortOf(ctx: ServerContext): number | undefined {
+  return ownPorts.get(ctx);
+}
+const ownPorts = new WeakMap<ServerContext, number>();

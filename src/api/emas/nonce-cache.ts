@@ -1,0 +1,37 @@
+/**
+ * SignatureNonces seen recently, per AccessKey: a signed request can be replayed only while
+ * its Timestamp is inside the window, so a nonce is remembered for twice the window and then
+ * forgotten. Entries expire in insertion order (one constant lifetime), so sweeping is a walk
+ * from the oldest. Per node: behind a load balancer, replays to another node are caught only
+ * by the Timestamp window.
+ */
+export class NonceCache {
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly lifetimeMs: number,
+    /** Beyond this many live nonces new ones are refused (the caller answers Throttling.User). */
+    private readonly capacity = 1_000_000,
+  ) {}
+
+  /** 'fresh' records the nonce; 'used' means a replay; 'full' means no room to remember it. */
+  claim(accessKeyId: string, nonce: string, now = Date.now()): 'fresh' | 'used' | 'full' {
+    this.sweep(now);
+    const key = `${accessKeyId}\n${nonce}`;
+    if (this.seen.has(key)) return 'used';
+    if (this.seen.size >= this.capacity) return 'full';
+    this.seen.set(key, now + this.lifetimeMs);
+    return 'fresh';
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+
+  private sweep(now: number): void {
+    for (const [key, expires] of this.seen) {
+      if (expires > now) return;
+      this.seen.delete(key);
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import type { Json, JsonObject } from '../../domain/push.js';
+import { emas } from './errors.js';
+
+/** ISO 8601 in UTC as POP writes it: `YYYY-MM-DDThh:mm:ssZ` (milliseconds tolerated). */
+const UTC_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/;
+
+/** Epoch ms of a POP time, or undefined when it is not one (including impossible dates). */
+export function parseUtcTime(text: string): number | undefined {
+  const m = UTC_TIME.exec(text);
+  if (!m) return undefined;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return undefined;
+  // Date.parse rolls 2019-02-30 over to March; POP does not
+  if (new Date(ms).getUTCDate() !== Number(m[3]) || new Date(ms).getUTCMonth() + 1 !== Number(m[2])) return undefined;
+  return ms;
+}
+
+export function formatUtcTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The flat parameters of one request (query and form body merged), read with the checks and
+ * error codes of the POP API: every getter throws the documented `Missing%s` / `Invalid%s.*`.
+ * `prefix` reads one task of a batch (`PushTask.3.`) with the task's own names in errors.
+ */
+export class Params {
+  constructor(
+    readonly all: ReadonlyMap<string, string>,
+    private readonly prefix = '',
+  ) {}
+
+  /** A view of the parameters under `prefix` (e.g. `PushTask.1.`). */
+  scoped(prefix: string): Params {
+    return new Params(this.all, this.prefix + prefix);
+  }
+
+  has(name: string): boolean {
+    return this.all.has(this.prefix + name);
+  }
+
+  /** Names (without the prefix) of the parameters present under this view's prefix. */
+  names(): string[] {
+    const out: string[] = [];
+    for (const k of this.all.keys()) if (k.startsWith(this.prefix)) out.push(k.slice(this.prefix.length));
+    return out;
+  }
+
+  raw(name: string): string | undefined {
+    return this.all.get(this.prefix + name);
+  }
+
+  str(name: string, opts: { required?: boolean; maxBytes?: number; maxLength?: number; pattern?: RegExp } = {}): string | undefined {
+    const v = this.raw(name);
+    if (v === undefined || v === '') {
+      if (opts.required) throw v === undefined ? emas.missing(name) : emas.empty(name);
+      return v === '' ? '' : undefined;
+    }
+    if (opts.maxLength !== undefined && [...v].length > opts.maxLength) throw emas.lengthExceed(name, opts.maxLength);
+    if (opts.maxBytes !== undefined && Buffer.byteLength(v) > opts.maxBytes) throw emas.bytesExceed(name, opts.maxBytes);
+    if (opts.pattern && !opts.pattern.test(v)) throw emas.format(name);
+    return v;
+  }
+
+  need(name: string, opts: { maxBytes?: number; maxLength?: number; pattern?: RegExp } = {}): string {
+    return this.str(name, { ...opts, required: true })!;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], required = false): T | undefined {
+    const v = this.str(name, { required });
+    if (v === undefined || v === '') return undefined;
+    if (!(values as readonly string[]).includes(v)) throw emas.format(name, `Valid values: ${values.join(', ')}.`);
+    return v as T;
+  }
+
+  bool(name: string): boolean | undefined {
+    const v = this.raw(name);
+    if (v === undefined || v === '') return undefined;
+    if (v === 'true' || v === 'True' || v === 'TRUE') return true;
+    if (v === 'false' || v === 'False' || v === 'FALSE') return false;
+    throw emas.format(name, 'Valid values: true, false.');
+  }
+
+  int(name: string, range: { min?: number; max?: number; required?: boolean } = {}): number | undefined {
+    const v = this.raw(name);
+    if (v === undefined || v === '') {
+      if (range.required) throw emas.missing(name);
+      return undefined;
+    }
+    if (!/^-?[0-9]{1,19}$/.test(v)) throw emas.format(name, 'An integer is expected.');
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw emas.format(name, 'The integer is out of range.');
+    if ((range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
+      throw emas.format(name, `Valid range: ${range.min ?? '-'}..${range.max ?? '-'}.`);
+    }
+    return n;
+  }
+
+  number(name: string, min: number, max: number): number | undefined {
+    const v = this.raw(name);
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!/^-?[0-9.eE+-]{1,32}$/.test(v) || !Number.isFinite(n) || n < min || n > max) throw emas.format(name, `Valid range: ${min}..${max}.`);
+    return n;
+  }
+
+  time(name: string, required = false): number | undefined {
+    const v = this.str(name, { required });
+    if (v === undefined || v === '') return undefined;
+    const ms = parseUtcTime(v);
+    if (ms === undefined) throw emas.format(name, 'Use YYYY-MM-DDThh:mm:ssZ (UTC).');
+    return ms;
+  }
+
+  /** A JSON object parameter (the `*ExtParameters` maps). */
+  jsonMap(name: string, maxBytes = 4096): JsonObject | undefined {
+    const v = this.str(name, { maxBytes });
+    if (v === undefined || v === '') return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      throw emas.format(name, 'A JSON map is expected.');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw emas.format(name, 'A JSON map is expected.');
+    return parsed as JsonObject;
+  }
+
+  jsonArray(name: string, maxItems: number, maxBytes = 4096): Json[] | undefined {
+    const v = this.str(name, { maxBytes });
+    if (v === undefined || v === '') return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      throw emas.format(name, 'A JSON array is expected.');
+    }
+    if (!Array.isArray(parsed) || parsed.length > maxItems || !parsed.every((x) => typeof x === 'string')) {
+      throw emas.format(name, `A JSON array of at most ${maxItems} strings is expected.`);
+    }
+    return parsed as Json[];
+  }
+
+  /** A comma-separated list: trimmed, empty items dropped, at most `max` (LengthExceed beyond). */
+  list(name: string, max: number, opts: { required?: boolean; itemMaxBytes?: number } = {}): string[] {
+    const v = this.str(name, { required: opts.required });
+    if (v === undefined || v === '') {
+      if (opts.required) throw emas.empty(name);
+      return [];
+    }
+    const items = [...new Set(v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))];
+    if (items.length === 0 && opts.required) throw emas.empty(name);
+    if (items.length > max) throw emas.lengthExceed(name, max);
+    if (opts.itemMaxBytes !== undefined && items.some((s) => Buffer.byteLength(s) > opts.itemMaxBytes!)) {
+      throw emas.bytesExceed(name, opts.itemMaxBytes);
+    }
+    return items;
+  }
+}
