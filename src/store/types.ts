@@ -281,13 +281,28 @@ export interface RetentionCutoffs {
   cidsBefore: number;
   /** Callback batches queued before this (the sender normally delivers or drops them sooner). */
   callbacksBefore: number;
+  /** EMAS IdempotentTokens stored before this. */
+  idempotencyBefore: number;
 }
 
+/**
+ * Rows deleted, by kind. A push takes its receipts, relay results, relay slices and pacing
+ * state with it (counted under `pushes`); the work below goes once its push is gone.
+ */
 export interface PurgedRows {
   pushes: number;
   inbox: number;
   cids: number;
   callbacks: number;
+  /** Finished SMS jobs (older than the push cutoff, push deleted). */
+  smsJobs: number;
+  /** Per-device SMS sends of those jobs. */
+  smsSends: number;
+  /** Fired or failed EMAS scheduled pushes created before the push cutoff, push deleted. */
+  emasDeferred: number;
+  /** Finished schedule runs that fired before the push cutoff (each schedule's newest is kept). */
+  scheduleRuns: number;
+  idempotency: number;
 }
 
 export interface StoreSpace {

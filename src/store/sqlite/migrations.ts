@@ -360,4 +360,12 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (app_key, num)
   ) WITHOUT ROWID;
   `,
+  // 14: retention of per-push work (finished SMS jobs, settled EMAS deferred pushes, old schedule
+  // runs, used EMAS IdempotentTokens): finds old finished rows by age without scanning their tables
+  `
+  CREATE INDEX IF NOT EXISTS sms_jobs_finished ON sms_jobs (finished_at) WHERE finished_at IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS emas_deferred_settled ON emas_deferred (created_at) WHERE state <> 'pending';
+  CREATE INDEX IF NOT EXISTS schedule_runs_done ON schedule_runs (fire_at) WHERE done_at IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS emas_idempotency_by_age ON emas_idempotency (created_at);
+  `,
 ];
