@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { BorealisClient, BorealisError } from '../../sdk/src/node.js';
 import type { Credentials } from '../../src/apps/credentials.js';
 import type { FakeApns } from '../fakes/apns-server.js';
 import { apnsToken, makeSigningKey, startFakeApns, until } from '../helpers/apns.js';
@@ -118,6 +119,20 @@ describe('Live Activity update and end through APNs', { skip: !hasOpenssl }, () 
     assert.equal((await livePush('order-5', { event: 'update', 'content-state': { step: 2 } })).status, 200);
     await until(() => fake.to(renewed).length === 1, 'the renewed token');
     assert.equal(fake.to(old).length, 0);
+  });
+
+  test("the SDK registers and removes an activity's token", async () => {
+    const client = new BorealisClient({ server: server.url, appKey: server.app.appKey, platform: 'ios', reconnect: false });
+    await assert.rejects(client.setLiveActivityToken('sdk-1', apnsToken()), (e: unknown) => e instanceof BorealisError && e.code === 1002);
+    await client.register();
+    const token = apnsToken();
+    await client.setLiveActivityToken('sdk-1', token);
+    assert.equal((await livePush('sdk-1', { event: 'update', 'content-state': { n: 1 } })).status, 200);
+    await until(() => fake.to(token).length === 1, 'the update through the SDK-registered token');
+    await assert.rejects(client.setLiveActivityToken('sdk-1', 'zz'), (e: unknown) => e instanceof BorealisError && e.code === 1003);
+    await client.setLiveActivityToken('sdk-1', null);
+    assert.equal(errorCode(await livePush('sdk-1', { event: 'end', 'content-state': {} })), 1011);
+    await client.close();
   });
 
   test('the registration route answers bad input with documented codes', async () => {
