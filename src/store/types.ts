@@ -5,6 +5,7 @@ import type { PacingStore } from './pacing-types.js';
 import type { SegmentStore } from './segment-types.js';
 import type { ActivityStore } from './activity-types.js';
 import type { SmsStore } from './sms-types.js';
+import type { LiveActivityTokenStore } from './live-activity-types.js';
 import type { FileStore, GroupStore, ScheduleStore } from './advanced-types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
@@ -345,6 +346,8 @@ export interface Store {
   readonly activity: ActivityStore;
   /** SMS supplement: jobs are written with their push by `pushes.insert`. */
   readonly sms: SmsStore;
+  /** Live Activity update tokens, per activity id. */
+  readonly liveActivities: LiveActivityTokenStore;
   readonly retention: RetentionStore;
   /** Size of the database in bytes (file and write-ahead log), for metrics. */
   sizeBytes(): Promise<number>;
