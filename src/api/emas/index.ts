@@ -88,7 +88,10 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
 
   // RPC bodies are form-encoded whatever the Content-Type says; read them as text.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  const asText = (_request: FastifyRequest, body: string | Buffer, done: (err: null, body: string | Buffer) => void) => done(null, body);
+  app.addContentTypeParser('*', { parseAs: 'string' }, asText);
+  // named as well: Fastify remembers the parser of a named type, while it looks up '*' afresh per request
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, asText);
 
   app.setErrorHandler((err, request, reply) => {
     let e = toEmasError(err, bodyLimit);
