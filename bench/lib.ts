@@ -26,7 +26,12 @@ export interface BenchServer {
  * Starts `borealis serve` on a fresh data directory with the given config and one unthrottled app.
  * `nodeArgs` go to the server's node process (e.g. a preload that lets the bench force a GC).
  */
-export async function startBenchServer(config: Record<string, unknown>, nodeArgs: string[] = []): Promise<BenchServer> {
+export async function startBenchServer(
+  config: Record<string, unknown>,
+  nodeArgs: string[] = [],
+  /** Runs after the app exists and before the server starts (to seed devices or credentials). */
+  beforeStart?: (dir: string, configFile: string, appKey: string) => void | Promise<void>,
+): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'borealis-bench-'));
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify({ logLevel: 'warn', ...config }));
@@ -36,6 +41,7 @@ export async function startBenchServer(config: Record<string, unknown>, nodeArgs
   if (created.status !== 0) throw new Error(created.stderr);
   const creds = JSON.parse(created.stdout) as { appKey: string; masterSecret: string };
   spawnSync(process.execPath, [CLI, 'app', 'limits', creds.appKey, '--rate-limit', '0', '--broadcasts-per-day', '0', '--data', dir, '--config', configFile]);
+  await beforeStart?.(dir, configFile, creds.appKey);
   const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--port', '0', '--data', dir, '--config', configFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, BOREALIS_LOG_LEVEL: 'info' },

@@ -5,6 +5,7 @@ import { benchFanout } from './fanout.js';
 import { benchPushAccept } from './push-accept.js';
 import { benchSoak } from './soak.js';
 import { benchStorm } from './storm.js';
+import { benchRelay } from './relay.js';
 import { benchFilePush, benchSchedules } from './schedules-files.js';
 import { CpuWatch, waitForQuiet } from './cpu-watch.js';
 import { fmt, machine } from './lib.js';
@@ -17,6 +18,7 @@ const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   fanout: benchFanout,
   storm: benchStorm,
   audience: benchAudience,
+  relay: benchRelay,
   soak: benchSoak,
   schedules: benchSchedules,
   'file-push': benchFilePush,

@@ -121,6 +121,58 @@ export interface Config {
     /** How often the queue is checked for due batches, in ms. */
     pollMs: number;
   };
+  /** Vendor channels (APNs, FCM, Web Push) and the relay queue that feeds them. */
+  channels: {
+    /**
+     * AES-256 key (64 hex digits or base64 of 32 bytes) that encrypts app channel credentials
+     * at rest. Empty: BOREALIS_CREDENTIALS_KEY, else a key generated once into the data
+     * directory (credentials.key, mode 0600).
+     */
+    credentialsKey: string;
+    /** PEM file of extra certificate authorities trusted for vendor endpoints (private relays, test fakes); empty = none. */
+    caFile: string;
+    apns: {
+      /** Origin of the production APNs service (apns_production true). */
+      endpoint: string;
+      /** Origin of the sandbox APNs service (apns_production false). */
+      sandboxEndpoint: string;
+      /** HTTP/2 connections per app credential; each carries many streams. */
+      sessions: number;
+      /** Requests in flight at once per app credential. */
+      concurrency: number;
+      /** A request unanswered this long counts as failed (retried), in ms. */
+      timeoutMs: number;
+    };
+    fcm: {
+      /** FCM HTTP v1 origin. */
+      endpoint: string;
+      /** OAuth2 token endpoint; empty = the service account's token_uri. */
+      tokenEndpoint: string;
+      /** Time FCM has to answer one request, in ms. */
+      timeoutMs: number;
+    };
+    webpush: {
+      /** Also send to plain-http subscription endpoints (local test services only). */
+      allowHttpEndpoints: boolean;
+      /** Time a push service has to answer one request, in ms. */
+      timeoutMs: number;
+    };
+    relay: {
+      /** Devices one queue slice covers: the unit that is claimed, sent and confirmed. */
+      sliceDevices: number;
+      /** Slices relayed at once over all channels. */
+      concurrency: number;
+      /** Most relay requests per second per channel (0 = unlimited). */
+      ratePerSecond: number;
+      /** First retry delay after a vendor asked to retry, in ms; doubled each time (with jitter). */
+      retryBaseMs: number;
+      retryMaxMs: number;
+      /** Attempts per device before giving up (counted failed). */
+      maxAttempts: number;
+      /** How often the queue is checked for due work when idle, in ms. */
+      pollMs: number;
+    };
+  };
   emas: {
     /**
      * The EMAS OpenAPI is always served at `/` of the HTTP port; this also serves it alone on a
@@ -203,6 +255,28 @@ export const DEFAULT_CONFIG: Config = {
     perReceiver: 4,
     batchEvents: 500,
     pollMs: 500,
+  },
+  channels: {
+    credentialsKey: '',
+    caFile: '',
+    apns: {
+      endpoint: 'https://api.push.apple.com',
+      sandboxEndpoint: 'https://api.sandbox.push.apple.com',
+      sessions: 2,
+      concurrency: 500,
+      timeoutMs: 10_000,
+    },
+    fcm: { endpoint: 'https://fcm.googleapis.com', tokenEndpoint: '', timeoutMs: 10_000 },
+    webpush: { allowHttpEndpoints: false, timeoutMs: 10_000 },
+    relay: {
+      sliceDevices: 1000,
+      concurrency: 4,
+      ratePerSecond: 0,
+      retryBaseMs: 1000,
+      retryMaxMs: 5 * 60_000,
+      maxAttempts: 8,
+      pollMs: 250,
+    },
   },
   emas: { port: -1 },
   schedules: { utcOffsetMinutes: 480, maxPerApp: 100, catchUpSeconds: 3600, pollMs: 500, requestsPerMinute: 100 },
@@ -317,6 +391,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   for (const [k, v] of Object.entries(config.callbacks)) {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`callbacks.${k} must be a positive integer`);
   }
+  checkChannels(config.channels);
   if (!Number.isInteger(config.emas.port) || config.emas.port < -1 || config.emas.port > 65535) {
     throw new ConfigError('emas.port must be an integer -1..65535');
   }
@@ -337,6 +412,27 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (config.limits.windowSeconds < 1) throw new ConfigError('limits.windowSeconds must be at least 1');
   if (config.limits.bodyBytes < 1024) throw new ConfigError('limits.bodyBytes must be at least 1024');
   return config;
+}
+
+function checkChannels(c: Config['channels']): void {
+  const positive = {
+    'apns.sessions': c.apns.sessions,
+    'apns.concurrency': c.apns.concurrency,
+    'apns.timeoutMs': c.apns.timeoutMs,
+    'fcm.timeoutMs': c.fcm.timeoutMs,
+    'webpush.timeoutMs': c.webpush.timeoutMs,
+  };
+  for (const [k, v] of Object.entries(positive)) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`channels.${k} must be a positive integer`);
+  }
+  if (c.fcm.tokenEndpoint !== '' && !/^https?:\/\/[^/]/.test(c.fcm.tokenEndpoint)) throw new ConfigError('channels.fcm.tokenEndpoint must be an http(s) URL');
+  for (const [k, v] of Object.entries(c.relay)) {
+    const min = k === 'ratePerSecond' ? 0 : 1;
+    if (!Number.isSafeInteger(v) || v < min) throw new ConfigError(`channels.relay.${k} must be an integer >= ${min}`);
+  }
+  for (const [k, v] of Object.entries({ 'apns.endpoint': c.apns.endpoint, 'apns.sandboxEndpoint': c.apns.sandboxEndpoint, 'fcm.endpoint': c.fcm.endpoint })) {
+    if (!/^https?:\/\/[^/]+$/.test(v)) throw new ConfigError(`channels.${k} must be an origin such as https://host:port`);
+  }
 }
 
 /** `*`, or an origin exactly as browsers send it: scheme, host, optional port; no path. */

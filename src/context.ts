@@ -11,6 +11,9 @@ import type { Pacer } from './delivery/pacing.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Store } from './store/types.js';
+import type { ChannelCredentialService } from './channels/credentials.js';
+import type { RelayWorker } from './relay/relay-worker.js';
+import type { VendorAnswers } from './relay/vendor-answers.js';
 import type { FileAudience } from './files/file-audience.js';
 import type { ScheduleService } from './schedules/schedule-service.js';
 import type { Scheduler } from './schedules/scheduler.js';
@@ -31,6 +34,10 @@ export interface ServerContext {
   delivery: DeliveryService;
   pacer: Pacer;
   gateway: Gateway;
+  credentials: ChannelCredentialService;
+  relay: RelayWorker;
+  /** Recent vendor answers per push and device, for the per-device trace. */
+  vendorAnswers: VendorAnswers;
   schedules: ScheduleService;
   scheduler: Scheduler;
   files: FileAudience;

@@ -12,6 +12,7 @@ import { Pacer } from './delivery/pacing.js';
 import { ActivityRecorder } from './devices/activity.js';
 import { SmsSupplement } from './channels/sms/sms-supplement.js';
 import { Planner } from './delivery/planner.js';
+import { effectivePlatforms } from './delivery/render.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { Gateway } from './gateway/gateway.js';
 import { MsgIdGenerator } from './ids/msg-id.js';
@@ -20,6 +21,13 @@ import { Metrics } from './observability/metrics.js';
 import { CallbackSender } from './receipts/callback-sender.js';
 import { CallbackSink, callbackUrlCheck } from './receipts/callbacks.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { ChannelCredentialService } from './channels/credentials.js';
+import { closeChannels, createChannelRegistry } from './channels/registry.js';
+import { mayRelay } from './channels/router.js';
+import { loadSealingKey } from './channels/sealing.js';
+import { RelayWorker } from './relay/relay-worker.js';
+import { sliceRanges } from './relay/slices.js';
+import { VendorAnswers } from './relay/vendor-answers.js';
 import { RetentionSweeper } from './store/retention.js';
 import { FileAudience } from './files/file-audience.js';
 import { FileJanitor } from './files/file-janitor.js';
@@ -30,6 +38,10 @@ import type { Store } from './store/types.js';
 /** `server`: the long-running owner of the file, which may convert it to incremental auto-vacuum. */
 export function openStore(config: Config, { server = false } = {}): Store {
   return new SqliteStore({ path: sqliteFile(config), synchronous: config.store.synchronous, convertVacuum: server });
+}
+
+export function openCredentials(config: Config, store: Store): ChannelCredentialService {
+  return new ChannelCredentialService(store.channelCredentials, loadSealingKey(config.channels.credentialsKey, config.dataDir));
 }
 
 export function createLogger(config: Config): Logger {
@@ -52,6 +64,9 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const ids = new MsgIdGenerator(config.nodeId, await store.pushes.maxMsgId());
   const index = await AudienceIndex.load(store.devices);
   const registry = new DeviceRegistry(store, index, { devicesPerAlias: config.limits.devicesPerAlias });
+  const credentials = openCredentials(config, store);
+  await credentials.refresh();
+  credentials.start();
   const definitions = new AudienceDefinitions(store.segments, index);
   const files = new FileAudience(store);
   const accept = new AcceptService(
@@ -63,7 +78,11 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
       inboxTargets: config.delivery.narrowTargets,
       pacingMinuteMs: config.delivery.pacingMinuteMs,
     },
-    { callbackCheck: callbackUrlCheck(store) },
+    {
+      callbackCheck: callbackUrlCheck(store),
+      relaySlices: (push, targets) =>
+        mayRelay(push) && credentials.channelsOf(push.appKey).size > 0 ? sliceRanges(targets.bitmap, config.channels.relay.sliceDevices) : undefined,
+    },
   );
   const delivery = new DeliveryService(store, registry, logger, {
     narrowTargets: config.delivery.narrowTargets,
@@ -75,12 +94,31 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const callbacks = new CallbackSink(store, logger, { batchEvents: config.callbacks.batchEvents });
   // before delivery's listener: the sink knows the push before its first receipt can arrive
   accept.onAccepted((push) => callbacks.accepted(push));
-  accept.onAccepted((push, targets, how) => delivery.accepted(push, targets, how));
+  // a push with nothing for the own connection (a Live Activity) is only relayed
+  accept.onAccepted((push, targets, how) => effectivePlatforms(push).length > 0 && delivery.accepted(push, targets, how));
   const pacer = new Pacer(store.pacing, delivery, logger, { minuteMs: config.delivery.pacingMinuteMs, tickMs: 200 });
   // after delivery's: the push is held before its first slice is released
-  accept.onAccepted((push, targets) => pacer.accepted(push, targets));
+  accept.onAccepted((push, targets) => effectivePlatforms(push).length > 0 && pacer.accepted(push, targets));
   const gateway = new Gateway(registry, delivery, logger, config.gateway);
   const metrics = new Metrics();
+  const channels = createChannelRegistry(config.channels);
+  const relay = new RelayWorker(store, channels, credentials, (appKey, num) => gateway.session(appKey, num) !== undefined, config.channels.relay, logger);
+  accept.onAccepted(() => relay.kick());
+  const vendorAnswers = new VendorAnswers();
+  relay.onResult((push, device, channel, result, disposition) => {
+    vendorAnswers.record(push.msgId, device.num, channel, result, disposition);
+    metrics.relayResult(channel, disposition);
+    if (disposition === 'retry') return;
+    callbacks.record({
+      msgId: push.msgId,
+      appKey: push.appKey,
+      registrationId: device.registrationId,
+      platform: device.platform,
+      channel,
+      status: disposition === 'sent' ? 'sent' : 'not_delivered',
+      time: Date.now(),
+    });
+  });
   const sc = config.schedules;
   const scheduler = new Scheduler(store, accept, logger, {
     utcOffsetMinutes: sc.utcOffsetMinutes,
@@ -102,6 +140,9 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     delivery,
     pacer,
     gateway,
+    credentials,
+    relay,
+    vendorAnswers,
     schedules: new ScheduleService(store, { utcOffsetMinutes: sc.utcOffsetMinutes, maxPerApp: sc.maxPerApp }),
     scheduler,
     files,
@@ -135,6 +176,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
   const sender = new CallbackSender(store, logger, config.callbacks, metrics.registry);
   sender.start();
+  relay.start();
   const r = config.retention;
   const retention = new RetentionSweeper(
     store,
@@ -162,6 +204,9 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
       await sms.stop();
       await pacer.stop();
       await delivery.stop();
+      await relay.stop();
+      credentials.stop();
+      await closeChannels(channels);
       await activity.stop();
       await sender.stop();
       await retention.stop();

@@ -10,6 +10,10 @@ export interface WebPushSubscription {
 /** Vendor channel tokens sent at registration. */
 export interface VendorTokens {
   apns?: string;
+  /** iOS PushKit VoIP token (hex): VoIP pushes (notification.voip) go to it. */
+  apns_voip?: string;
+  /** iOS Live Activity push-to-start token (hex): live_activity "start" pushes go to it. */
+  apns_start?: string;
   fcm?: string;
   huawei?: string;
   xiaomi?: string;

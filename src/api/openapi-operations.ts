@@ -365,6 +365,16 @@ export const OPERATIONS: Operation[] = [
   },
   {
     method: 'GET',
+    url: '/v1/webpush/vapid',
+    tag: 'Device protocol',
+    summary: "The app's VAPID public key, for a browser's Web Push subscription",
+    description: 'Public like the app key: browsers pass it to pushManager.subscribe as the applicationServerKey. 1011 (HTTP 404) when the app has no Web Push credentials (borealis app channel APP_KEY webpush --generate).',
+    auth: false,
+    query: [{ name: 'app_key', description: "the app's appKey", required: true, schema: str }],
+    responses: ok('the public key, base64url (an uncompressed P-256 point)', obj({ public_key: str }, ['public_key'])),
+  },
+  {
+    method: 'GET',
     url: '/v1/gateway',
     tag: 'Device protocol',
     summary: 'Device WebSocket session (see docs/protocol.md)',

@@ -1,4 +1,4 @@
-import type { DevicePlatform, VendorTokenKey, WebPushSubscription } from '../devices/types.js';
+import type { DevicePlatform, VendorTokenKey, VendorTokens, WebPushSubscription } from '../domain/device.js';
 import type { AcceptedPush } from '../domain/push.js';
 
 /**
@@ -19,6 +19,10 @@ export interface RelayTarget {
   platform: DevicePlatform;
   /** The vendor token (a string), or a browser's Web Push subscription. */
   token: string | WebPushSubscription;
+  /** The device's badge after this push, when the push sets or changes it (JPush "+N" resolved per device). */
+  badge?: number;
+  /** All the device's tokens, for channels that use more than one (APNs VoIP, Live Activity). */
+  tokens?: VendorTokens;
 }
 
 /**
@@ -48,6 +52,11 @@ export interface Channel {
    * for a vendor's answer.
    */
   send(push: AcceptedPush, targets: readonly RelayTarget[], credentials: ChannelCredentials): Promise<TargetResult[]>;
+  /**
+   * Which of a device's tokens this push goes to (default: the token named like the channel),
+   * and under which token key it is removed if the vendor calls it dead.
+   */
+  pickToken?(push: AcceptedPush, tokens: VendorTokens): { key: string; token: string | WebPushSubscription } | undefined;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

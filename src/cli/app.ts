@@ -6,6 +6,7 @@ import type { AppLimitsPatch } from '../store/types.js';
 import { ACCESSKEY_USAGE, accessKeyCommand } from './accesskey.js';
 import { APP_SMS_OPTIONS, APP_SMS_USAGE, appSmsCommand } from './app-sms.js';
 import { UsageError, configFrom, parse, stringFlag } from './args.js';
+import { CHANNEL_USAGE, channelCommand } from './app-channel.js';
 
 export const APP_USAGE = `borealis app create --name NAME [--json]
 borealis app list [--json]
@@ -15,6 +16,7 @@ borealis app callback APP_KEY --add URL [--default] [--types N] | --remove URL |
   (receipt callback URLs: a push may only name a registered one; the default gets the receipts
    of pushes that name none; --types is a bit mask, 1 received, 2 clicked, 4 not delivered,
    8 sent, used when a push gives no callback.type; default 15)
+${CHANNEL_USAGE}
 ${ACCESSKEY_USAGE}
 ${APP_SMS_USAGE}
   (each also takes --data DIR and --config FILE; 'default' resets a limit to the server default,
@@ -22,6 +24,7 @@ ${APP_SMS_USAGE}
 
 export async function appCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'channel') return channelCommand(rest);
   const { values, positionals } = parse(rest, {
     name: { type: 'string' },
     json: { type: 'boolean' },

@@ -1,16 +1,18 @@
-import { BorealisClient, BorealisError, type ClientState, type Platform } from '../../sdk/src/node.js';
+import { BorealisClient, BorealisError, type ClientState, type Platform, type VendorTokens } from '../../sdk/src/node.js';
 import { UsageError, parse, stringFlag } from './args.js';
 import { DeviceStateFile } from './device-state.js';
 import { isNetworkError, unreachableMessage } from './reach.js';
 
 export const DEVICE_USAGE = `borealis device --app-key KEY [--server URL] [--platform P] [--tags a,b] [--alias A]
-                [--count N] [--state FILE]
+                [--count N] [--state FILE] [--apns-token HEX] [--apns-voip-token HEX] [--fcm-token T]
   Simulates N devices (1 by default) of platform P (android) against the server at URL
   (BOREALIS_SERVER, else http://127.0.0.1:8080; KEY may also come from BOREALIS_APP_KEY):
   registers them, or reuses those saved in FILE, sets their tags and
   alias, connects them and prints one JSON line per delivery on stdout, status on stderr.
   Runs until interrupted. FILE is rewritten whenever a device's state changes, so a restart,
-  even after a crash, brings back the same devices.`;
+  even after a crash, brings back the same devices.
+  Vendor tokens (one device only) are registered with it, so pushes to it also go through APNs
+  or FCM when the app has credentials.`;
 
 const PLATFORMS: readonly Platform[] = ['android', 'ios', 'hmos', 'quickapp', 'web'];
 const MAX_COUNT = 100_000;
@@ -24,6 +26,7 @@ interface Settings {
   platform: Platform;
   tags: string[];
   alias: string | undefined;
+  tokens: VendorTokens | undefined;
 }
 
 export async function deviceCommand(args: string[]): Promise<number> {
@@ -35,6 +38,9 @@ export async function deviceCommand(args: string[]): Promise<number> {
     alias: { type: 'string' },
     count: { type: 'string' },
     state: { type: 'string' },
+    'apns-token': { type: 'string' },
+    'apns-voip-token': { type: 'string' },
+    'fcm-token': { type: 'string' },
   });
   if (values.help) {
     console.log(DEVICE_USAGE);
@@ -42,6 +48,11 @@ export async function deviceCommand(args: string[]): Promise<number> {
   }
   const settings = settingsFrom(values);
   const count = countFrom(stringFlag(values, 'count'));
+  if (settings.tokens && count > 1) throw new UsageError('vendor tokens belong to one device: use them without --count');
+  if (settings.tokens?.apns || settings.tokens?.apns_voip) {
+    status('APNs token registered: notifications for iOS also go to APNs when the app has APNs credentials (borealis app channel APP_KEY apns ...)');
+  }
+  if (settings.tokens?.fcm) status('FCM token registered: Android notifications also go to FCM per options.third_party_channel.fcm.distribution');
   const statePath = stringFlag(values, 'state');
   const stateFile = statePath ? DeviceStateFile.load(statePath) : undefined;
 
@@ -82,7 +93,17 @@ function settingsFrom(values: Record<string, string | boolean | undefined>): Set
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
-  return { server, appKey, platform, tags, alias: stringFlag(values, 'alias') };
+  const tokens: VendorTokens = {};
+  const apns = stringFlag(values, 'apns-token');
+  const voip = stringFlag(values, 'apns-voip-token');
+  const fcm = stringFlag(values, 'fcm-token');
+  if ((apns || voip) && platform !== 'ios') throw new UsageError('APNs tokens go with --platform ios');
+  if (fcm && platform !== 'android') throw new UsageError('--fcm-token goes with --platform android');
+  if (apns) tokens.apns = apns;
+  if (voip) tokens.apns_voip = voip;
+  if (fcm) tokens.fcm = fcm;
+  const hasTokens = Object.keys(tokens).length > 0;
+  return { server, appKey, platform, tags, alias: stringFlag(values, 'alias'), tokens: hasTokens ? tokens : undefined };
 }
 
 function countFrom(raw: string | undefined): number {
@@ -98,6 +119,7 @@ function newClient(settings: Settings, index: number, stateFile: DeviceStateFile
     appKey: settings.appKey,
     platform: settings.platform,
     state,
+    tokens: settings.tokens,
     onStateChange: stateFile && ((next) => stateFile.update(index, next)),
   });
   const id = () => client.registrationId ?? '?';

@@ -2,6 +2,7 @@ import { AudienceIndex } from '../audience/audience-index.js';
 import { openStore } from '../node.js';
 import { PLATFORMS } from '../domain/push.js';
 import { OWN_CHANNEL, RECEIPT_SAVE_MS, pushFigures, rate, receiptsFromStore, type Figures } from '../receipts/report.js';
+import { relayFigures } from '../receipts/relay-figures.js';
 import { UsageError, configFrom, parse } from './args.js';
 
 export const REPORT_USAGE = `borealis report MSG_ID [--json]
@@ -34,7 +35,9 @@ export async function reportCommand(args: string[]): Promise<number> {
       push && push.options.bigPushDuration > 0
         ? { duration: push.options.bigPushDuration, target: figures.total.target, released: paced?.released ?? 0, finished: paced?.finishedAt != null }
         : undefined;
-    const content = [push?.notification && 'notification', push?.message && 'message'].filter((c): c is string => !!c);
+    const content = [push?.notification && 'notification', push?.message && 'message', push?.liveActivity && 'live_activity'].filter((c): c is string => !!c);
+    const relays = await relayFigures(store.relay, msgId);
+    const queued = await store.relay.pendingFor(msgId);
 
     if (values.json) {
       console.log(
@@ -48,6 +51,8 @@ export async function reportCommand(args: string[]): Promise<number> {
           total: figures.total,
           platforms: { ...figures.platforms, web: figures.web },
           channels: figures.channels,
+          vendors: relays,
+          relay_slices_queued: queued,
           saved_every_ms: RECEIPT_SAVE_MS,
           ...(pacing ? { big_push: pacing } : {}),
         }),
@@ -68,7 +73,13 @@ export async function reportCommand(args: string[]): Promise<number> {
     console.log(table(rows));
     console.log('');
     console.log('received% = received / target; clicked% = clicked / received.');
-    console.log(`Vendor channels (apns, fcm, huawei, xiaomi, hmpns, ...) are not in use yet: every delivery went over Borealis's own connection (${OWN_CHANNEL}).`);
+    const vendors = Object.entries(relays);
+    if (vendors.length > 0) {
+      console.log('');
+      console.log(vendorTable(vendors));
+      console.log('Vendor channels give no delivery receipts: sent = devices the vendor accepted the push for.');
+    }
+    if (queued > 0) console.log(`Relay: ${queued} slice(s) of targets still queued for vendor channels.`);
     console.log(`Read from the store: a running server saves receipts every ${RECEIPT_SAVE_MS} ms, so figures may be up to ~${RECEIPT_SAVE_MS / 1000} s old.`);
     return 0;
   } finally {
@@ -92,6 +103,14 @@ function table(rows: [string, string, Figures][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   // Names align left, figures right.
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(head), ...body.map(line)].join('\n');
+}
+
+function vendorTable(rows: [string, { sent: number; failed: number; tokenDead: number }][]): string {
+  const head = ['vendor', 'sent', 'failed', 'token dead'];
+  const body = rows.map(([ch, f]) => [ch, String(f.sent), String(f.failed), String(f.tokenDead)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(head), ...body.map(line)].join('\n');
 }
 

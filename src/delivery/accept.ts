@@ -4,6 +4,7 @@ import type { MsgIdGenerator } from '../ids/msg-id.js';
 import type { AppRecord, Store } from '../store/types.js';
 import { checkCid } from './cid-service.js';
 import type { PlannedTargets, Planner } from './planner.js';
+import { effectivePlatforms } from './render.js';
 
 export interface AcceptResult {
   sendno: string;
@@ -26,6 +27,11 @@ export interface AcceptLimits {
 export interface AcceptChecks {
   /** Whether the app registered this callback URL; a push naming any other is refused (1018). */
   callbackCheck?: (appKey: string, url: string) => Promise<boolean>;
+  /**
+   * Relay work for vendor channels, stored in the push's own transaction: the target set's
+   * slices as device-number ranges, or undefined when no vendor channel is concerned.
+   */
+  relaySlices?: (push: AcceptedPush, targets: PlannedTargets) => [number, number][] | undefined;
 }
 
 /** Listeners hear of every push after it is durable (delivery fans out from here). */
@@ -117,11 +123,13 @@ export class AcceptService {
       createdAt,
       expiresAt: createdAt + pacingMs + push.options.timeToLive * 1000,
     };
+    // A push with nothing for the own connection (a Live Activity) waits in no inbox.
     // Paced pushes stay in memory (released by device number), never in per-device inboxes.
-    const inboxed = pacingMs === 0 && push.options.timeToLive > 0 && targets.count <= this.defaults.inboxTargets;
+    const inboxed = pacingMs === 0 && push.options.timeToLive > 0 && targets.count <= this.defaults.inboxTargets && effectivePlatforms(push).length > 0;
     const inbox = inboxed ? targets.bitmap.toArray() : undefined;
+    const relay = this.checks.relaySlices?.(accepted, targets);
     try {
-      await this.store.pushes.insert(accepted, { bitmap: targets.serialized, count: targets.count, inbox });
+      await this.store.pushes.insert(accepted, { bitmap: targets.serialized, count: targets.count, inbox, relay });
     } catch (err) {
       if (broadcast) this.releaseBroadcast(app.appKey);
       throw err;

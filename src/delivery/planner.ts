@@ -33,10 +33,9 @@ export class Planner {
     if (a.abtest && !this.definitions) throw errors.noTarget('no devices match: A/B tests are not defined on this server');
     if (a.liveActivityId !== undefined) throw errors.noTarget('no devices match: live_activity_id is not registered');
 
-    const platforms = effectivePlatforms(push);
-    if (platforms.length === 0 && push.liveActivity) {
-      throw errors.noTarget('no devices match: live activities go through APNs, which this server does not relay yet');
-    }
+    let platforms = effectivePlatforms(push);
+    // A Live Activity travels over APNs only: its targets are the iOS devices of the audience.
+    if (platforms.length === 0 && push.liveActivity && push.platforms.includes('ios')) platforms = ['ios'];
     const pushPlatforms = platforms.filter((p): p is Platform => (PLATFORMS as readonly string[]).includes(p));
     // All four push platforms with content means "all" (web included); otherwise only those named.
     const wanted = platforms.includes('web') ? PLATFORMS : pushPlatforms;

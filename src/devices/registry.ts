@@ -6,7 +6,7 @@ import { MAX_ACCOUNT_BYTES, isAccount, isRegistrationId, isTagOrAlias } from '..
 import type { DeviceCredentialsCheck } from '../gateway/types.js';
 import type { Store } from '../store/types.js';
 
-import { DEVICE_PLATFORMS, VENDOR_TOKEN_KEYS, type DevicePlatform, type DeviceRecord, type VendorTokens } from './types.js';
+import { APNS_EXTRA_TOKEN_KEYS, DEVICE_PLATFORMS, VENDOR_TOKEN_KEYS, type DevicePlatform, type DeviceRecord, type VendorTokens } from './types.js';
 
 export const MAX_TAGS_PER_DEVICE = 1000;
 export const MAX_TAG_CHANGES = 100;
@@ -230,7 +230,8 @@ function parseTokens(raw: unknown): VendorTokens {
   if (typeof raw !== 'object' || Array.isArray(raw)) throw errors.invalid('tokens must be an object');
   const out: VendorTokens = {};
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (!(VENDOR_TOKEN_KEYS as readonly string[]).includes(key)) throw errors.invalid(`unknown token kind: ${key.slice(0, 40)}`);
+    const known = (VENDOR_TOKEN_KEYS as readonly string[]).includes(key) || (APNS_EXTRA_TOKEN_KEYS as readonly string[]).includes(key);
+    if (!known) throw errors.invalid(`unknown token kind: ${key.slice(0, 40)}`);
     if (key === 'webpush') {
       const w = value as { endpoint?: unknown; keys?: { p256dh?: unknown; auth?: unknown } };
       if (
@@ -245,6 +246,10 @@ function parseTokens(raw: unknown): VendorTokens {
     } else {
       if (typeof value !== 'string' || value.length === 0 || Buffer.byteLength(value) > MAX_TOKEN_BYTES) {
         throw errors.invalid(`tokens.${key} must be a string of 1..${MAX_TOKEN_BYTES} bytes`);
+      }
+      // APNs tokens are hex (32 bytes today; Apple says not to assume the length)
+      if ((key === 'apns' || key.startsWith('apns_')) && !/^[0-9a-fA-F]{32,400}$/.test(value)) {
+        throw errors.invalid(`tokens.${key} must be a hexadecimal APNs token`);
       }
       (out as Record<string, string>)[key] = value;
     }

@@ -17,7 +17,14 @@ export interface WebPushSubscription {
   keys: { p256dh: string; auth: string };
 }
 
-export type VendorTokens = Partial<Record<Exclude<VendorTokenKey, 'webpush'>, string>> & { webpush?: WebPushSubscription };
+/**
+ * Further APNs tokens an iOS device may hold besides its device token (`apns`): its PushKit
+ * VoIP token and its Live Activity push-to-start token. They ride the APNs channel.
+ */
+export const APNS_EXTRA_TOKEN_KEYS = ['apns_voip', 'apns_start'] as const;
+export type ApnsExtraTokenKey = (typeof APNS_EXTRA_TOKEN_KEYS)[number];
+
+export type VendorTokens = Partial<Record<Exclude<VendorTokenKey, 'webpush'> | ApnsExtraTokenKey, string>> & { webpush?: WebPushSubscription };
 
 export interface DeviceRecord {
   appKey: string;

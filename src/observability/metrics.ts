@@ -20,6 +20,7 @@ export class Metrics {
   readonly httpDuration: Histogram<'route'>;
   readonly pushesAccepted: Counter<'source'>;
   readonly pushesRejected: Counter<'code'>;
+  readonly relayResults: Counter<'channel' | 'result'>;
   private watching = false;
 
   constructor() {
@@ -49,6 +50,16 @@ export class Metrics {
       labelNames: ['code'],
       registers: [this.registry],
     });
+    this.relayResults = new Counter({
+      name: 'borealis_relay_results_total',
+      help: 'Vendor relay answers per device, by channel and result (sent, dead, failed, retry)',
+      labelNames: ['channel', 'result'],
+      registers: [this.registry],
+    });
+  }
+
+  relayResult(channel: string, result: string): void {
+    this.relayResults.inc({ channel, result });
   }
 
   /** Registers the gauges of a running node (once). */

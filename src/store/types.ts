@@ -1,5 +1,6 @@
 import type { DevicePlatform, DeviceRecord } from '../domain/device.js';
 import type { AcceptedPush, Push } from '../domain/push.js';
+import type { RelayQueue } from './relay-types.js';
 import type { PacingStore } from './pacing-types.js';
 import type { SegmentStore } from './segment-types.js';
 import type { ActivityStore } from './activity-types.js';
@@ -57,6 +58,11 @@ export interface TargetSet {
    * the same transaction; absent for pushes kept in memory instead (wide ones).
    */
   inbox?: readonly number[];
+  /**
+   * Relay work for vendor channels, written in the same transaction: ranges [lo, hi) of device
+   * numbers, each a slice of the target set (absent when no vendor channel is concerned).
+   */
+  relay?: readonly (readonly [number, number])[];
 }
 
 /** One device's inbox entry: a push it is owed until acknowledged or expired. */
@@ -317,6 +323,8 @@ export interface Store {
   readonly cids: CidStore;
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
+  readonly relay: RelayQueue;
+  readonly channelCredentials: SealedCredentialStore;
   readonly pacing: PacingStore;
   readonly segments: SegmentStore;
   readonly activity: ActivityStore;
@@ -382,4 +390,13 @@ export interface DeviceStore {
     devices(appKey: string, platform: DevicePlatform, nums: readonly number[]): void;
     tagged(appKey: string, tag: string, nums: readonly number[]): void;
   }): Promise<void>;
+}
+
+/** App channel credentials as stored: sealed (AES-256-GCM), opened only by channels/credentials. */
+export interface SealedCredentialStore {
+  put(appKey: string, channel: string, sealed: Buffer, at: number): Promise<void>;
+  get(appKey: string, channel: string): Promise<{ sealed: Buffer; updatedAt: number } | undefined>;
+  remove(appKey: string, channel: string): Promise<boolean>;
+  /** Which apps have credentials for which channels (no secrets). */
+  list(): Promise<{ appKey: string; channel: string; updatedAt: number }[]>;
 }

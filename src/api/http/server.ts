@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 
 import { readFileSync } from 'node:fs';
 import type { ServerContext } from '../../context.js';
 import { registerDeviceRegistrationRoute } from '../device/register-route.js';
+import { registerVapidRoute } from '../device/vapid-route.js';
 import { emasApi } from '../emas/index.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
@@ -92,6 +93,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   void app.register(async (deviceApi) => {
     await deviceCors(deviceApi, { origins: config.cors.origins });
     registerDeviceRegistrationRoute(deviceApi, ctx);
+    registerVapidRoute(deviceApi, ctx);
   });
   void app.register(emasApi, { ctx });
   return app;

@@ -8,6 +8,7 @@ import { isRegistrationId } from '../../domain/names.js';
 import { PLATFORMS, type Platform } from '../../domain/push.js';
 import { deviceTrace, pushFigures, statusCode, DeviceStatusCode, OWN_CHANNEL, type Figures, type PushFigures } from '../../receipts/report.js';
 import type { AppRecord } from '../../store/types.js';
+import { relayFigures, relayTrace } from '../../receipts/relay-figures.js';
 import { appOf, requireApp, type AuthCodes } from '../http/auth.js';
 import { toApiError } from '../http/errors.js';
 
@@ -74,11 +75,13 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
       url: '/v3/received',
       async handler(request, reply) {
         const figures = await found(appOf(request), msgIdsOf(request.query));
+        const relays = await Promise.all(figures.map((f) => relayFigures(ctx.store.relay, f.msgId)));
         return reply.send(
-          figures.map((f) => ({
+          figures.map((f, i) => ({
             msg_id: f.msgId,
             android_received: f.platforms.android.received,
-            ios_apns_sent: null,
+            // APNs gives no delivery receipts: sent is what Apple accepted, received stays null.
+            ios_apns_sent: relays[i]!.apns?.sent ?? null,
             ios_apns_received: null,
             ios_msg_received: f.platforms.ios.received,
             wp_mpns_sent: null,
@@ -91,14 +94,15 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
       url: '/v3/received/detail',
       async handler(request, reply) {
         const figures = await found(appOf(request), msgIdsOf(request.query));
+        const relays = await Promise.all(figures.map((f) => relayFigures(ctx.store.relay, f.msgId)));
         return reply.send(
-          figures.map((f) => ({
+          figures.map((f, i) => ({
             msg_id: f.msgId,
             // Everything received over Borealis's own connection, every platform.
             jpush_received: f.channels[OWN_CHANNEL].received,
-            android_pns_sent: null,
+            android_pns_sent: relays[i]!.fcm?.sent ?? null,
             android_pns_received: null,
-            ios_apns_sent: null,
+            ios_apns_sent: relays[i]!.apns?.sent ?? null,
             ios_apns_received: null,
             ios_msg_received: f.platforms.ios.received,
             // Live activities travel over APNs only (JPush's spelling of the field is kept).
@@ -191,6 +195,7 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
           platform: device.platform,
           channel: OWN_CHANNEL,
           ...deviceTrace(receipts, device.num, Date.now()),
+          ...(await vendorTrace(ctx, receipts.msgId, device.num)),
         });
       },
     },
@@ -281,12 +286,33 @@ async function details(ctx: ServerContext, f: PushFigures): Promise<Record<strin
     quickapp: ['sub_quickapp', 'quick_jg'],
     hmos: ['sub_hmos', 'jg_hmos'],
   };
+  const relays = await relayFigures(ctx.store.relay, f.msgId);
+  // Vendor channels report what the vendor accepted; none of them returns delivery receipts.
+  const vendor = (r: { sent: number; failed: number; tokenDead: number }) => ({ target: null, sent: r.sent, received: null, display: null, click: null, failed: r.failed, token_dead: r.tokenDead });
+  const vendorsOf: Record<Platform, [string, string][]> = { ios: [['apns', 'apns']], android: [['fcm', 'fcm']], quickapp: [], hmos: [] };
   for (const p of platforms) {
     const [key, own] = sub[p];
-    block[key] = { [own]: channel(f.platforms[p]) };
+    const entry: Record<string, unknown> = { [own]: channel(f.platforms[p]) };
+    for (const [id, name] of vendorsOf[p]) if (relays[id]) entry[name] = vendor(relays[id]);
+    block[key] = entry;
   }
   const out: Record<string, unknown> = {};
   if (!push || push.notification) out.notification = block;
   if (push?.message) out.message = block;
   return out;
+}
+
+/**
+ * A device's vendor relays of one push, present only when the push was relayed to it:
+ * `vendors` maps each channel tried to sent / failed / token_dead; `vendor_answers` holds the
+ * vendor's last answers while the server remembers them.
+ */
+async function vendorTrace(ctx: ServerContext, msgId: string, num: number): Promise<Record<string, unknown>> {
+  const vendors = await relayTrace(ctx.store.relay, msgId, num);
+  const answers = ctx.vendorAnswers.of(msgId, num);
+  if (Object.keys(vendors).length === 0 && answers.length === 0) return {};
+  return {
+    vendors,
+    vendor_answers: answers.map((a) => ({ channel: a.channel, result: a.disposition, answer: a.answer, time: a.at })),
+  };
 }

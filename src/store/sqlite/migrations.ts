@@ -317,4 +317,47 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (app_key, token)
   ) WITHOUT ROWID;
   `,
+  // 13: vendor channels (APNs, FCM, Web Push). App credentials per channel, sealed with
+  // AES-256-GCM; the durable relay queue, one row per slice of a push's targets (a device-number
+  // range of the target set, or an explicit bitmap for devices to retry), written in the push's
+  // own transaction; relay results per push and channel as bitmaps; badge counts kept per device
+  // for JPush's "+N" badges.
+  `
+  CREATE TABLE channel_credentials (
+    app_key     TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    sealed      BLOB NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (app_key, channel)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE relay_queue (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    msg_id    INTEGER NOT NULL,
+    app_key   TEXT NOT NULL,
+    lo        INTEGER NOT NULL,
+    hi        INTEGER NOT NULL,
+    nums      BLOB,
+    attempts  INTEGER NOT NULL DEFAULT 0,
+    next_at   INTEGER NOT NULL
+  );
+  CREATE INDEX relay_queue_due ON relay_queue (next_at);
+  CREATE INDEX relay_queue_by_push ON relay_queue (msg_id);
+
+  CREATE TABLE relay_receipts (
+    msg_id   INTEGER NOT NULL,
+    channel  TEXT NOT NULL,
+    sent     BLOB NOT NULL,
+    failed   BLOB NOT NULL,
+    dead     BLOB NOT NULL,
+    PRIMARY KEY (msg_id, channel)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE device_badges (
+    app_key  TEXT NOT NULL,
+    num      INTEGER NOT NULL,
+    badge    INTEGER NOT NULL,
+    PRIMARY KEY (app_key, num)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -21,8 +21,12 @@ import type {
   RetentionStore,
   TargetSet,
   Store,
+  SealedCredentialStore,
   StoreStats,
 } from '../types.js';
+import type { RelayQueue } from '../relay-types.js';
+import { sqliteSealedCredentialStore } from './channel-credential-store.js';
+import { relayEnqueuer, sqliteRelayQueue } from './relay-store.js';
 import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
@@ -133,6 +137,8 @@ export class SqliteStore implements Store {
   readonly cids: CidStore;
   readonly devices: DeviceStore;
   readonly callbacks: CallbackStore;
+  readonly relay: RelayQueue;
+  readonly channelCredentials: SealedCredentialStore;
   readonly emas: EmasStore;
   readonly pacing: PacingStore;
   readonly segments: SegmentStore;
@@ -242,6 +248,7 @@ export class SqliteStore implements Store {
       cidGet: db.prepare('SELECT * FROM cids WHERE cid = ?').safeIntegers(true),
     };
 
+    const enqueueRelay = relayEnqueuer(db);
     const insertPushes = db.transaction((items: { push: AcceptedPush; targets: TargetSet }[]) => {
       for (const { push: p, targets } of items) {
         const { msgId, createdAt, expiresAt, ...content } = p;
@@ -260,6 +267,7 @@ export class SqliteStore implements Store {
           const id = BigInt(msgId);
           for (const num of targets.inbox) s.inboxInsert.run(p.appKey, num, id, expiresAt);
         }
+        if (targets.relay !== undefined) enqueueRelay(BigInt(msgId), p.appKey, targets.relay, createdAt);
         if (p.cid !== undefined) s.cidUse.run(BigInt(msgId), p.sendno, createdAt, p.cid);
         // SMS supplement: due delay_time after the push, durable with it
         const delay = p.smsMessage?.delay_time;
@@ -382,6 +390,8 @@ export class SqliteStore implements Store {
     });
     this.devices = sqliteDeviceStore(db);
     this.callbacks = sqliteCallbackStore(db);
+    this.relay = sqliteRelayQueue(db);
+    this.channelCredentials = sqliteSealedCredentialStore(db);
     this.pacing = sqlitePacingStore(db);
     this.segments = sqliteSegmentStore(db);
     this.activity = sqliteActivityStore(db);

@@ -1,0 +1,258 @@
+import type { Logger } from 'pino';
+import { RoaringBitmap32, type Bitmap } from '../audience/audience-index.js';
+import { resolveBadge } from '../channels/apns/render.js';
+import type { ChannelCredentialService } from '../channels/credentials.js';
+import type { ChannelRegistry } from '../channels/registry.js';
+import { relayChannels } from '../channels/router.js';
+import type { Channel, RelayTarget, TargetResult } from '../channels/types.js';
+import type { Config } from '../config.js';
+import type { VendorTokenKey } from '../domain/device.js';
+import type { AcceptedPush } from '../domain/push.js';
+import type { Store } from '../store/types.js';
+import { RateGate } from './rate-gate.js';
+import type { RelayChannelResult, RelayDevice, RelayOutcome, RelayWork } from '../store/relay-types.js';
+
+export type RelaySettings = Config['channels']['relay'];
+/** Whether a device holds Borealis's own connection right now. */
+export type PresenceCheck = (appKey: string, num: number) => boolean;
+
+/** What became of one device on one channel: final ('sent', 'dead', 'failed') or 'retry' (queued again). */
+export type RelayDisposition = 'sent' | 'dead' | 'failed' | 'retry';
+
+/** Hears of each device result (metrics, callbacks, traces). */
+export type RelayListener = (push: AcceptedPush, device: RelayDevice, channel: VendorTokenKey, result: TargetResult, disposition: RelayDisposition) => void;
+
+interface PushEntry {
+  push: AcceptedPush;
+  targets: Bitmap;
+  revoked: boolean;
+}
+
+/**
+ * Drains the relay queue: claims due slices, routes each device (channels/router.ts), sends
+ * per channel in the channel's batch size under its rate, and confirms the slice with its
+ * results in one store transaction. Failed work waits with exponential backoff.
+ */
+export class RelayWorker {
+  private readonly busy = new Set<number>();
+  /** Slices whose processing failed outright (store or credential errors), held back until then. */
+  private readonly cooling = new Map<number, { until: number; failures: number }>();
+  private readonly pushes = new Map<string, Promise<PushEntry | undefined>>();
+  private readonly gates = new Map<string, RateGate>();
+  private readonly listeners: RelayListener[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private again = false;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly channels: ChannelRegistry,
+    private readonly credentials: ChannelCredentialService,
+    private readonly online: PresenceCheck,
+    private readonly settings: RelaySettings,
+    private readonly logger: Logger,
+  ) {}
+
+  onResult(listener: RelayListener): void {
+    this.listeners.push(listener);
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** New work was queued: look now rather than at the next poll. */
+  kick(): void {
+    if (!this.stopped) this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.allSettled([...this.running]);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.poll(), ms);
+    this.timer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    this.timer = undefined;
+    this.polling = true;
+    this.again = false;
+    try {
+      const room = this.settings.concurrency - this.busy.size;
+      if (room > 0) {
+        const now = Date.now();
+        const skip = new Set(this.busy);
+        for (const [id, c] of this.cooling) if (c.until > now) skip.add(id);
+        const due = await this.store.relay.due(now, room, skip);
+        for (const work of due) this.run(work);
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'relay queue poll failed');
+    } finally {
+      this.polling = false;
+    }
+    if (this.again) this.schedule(0);
+    else this.schedule(this.settings.pollMs);
+  }
+
+  private run(work: RelayWork): void {
+    this.busy.add(work.id);
+    const p = this.process(work)
+      .then(() => void this.cooling.delete(work.id))
+      .catch((err: unknown) => {
+        if (this.stopped) return;
+        // held back with backoff, so a lasting failure does not spin
+        const failures = (this.cooling.get(work.id)?.failures ?? 0) + 1;
+        const wait = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** (failures - 1));
+        this.cooling.set(work.id, { until: Date.now() + wait, failures });
+        this.logger.warn({ err, msgId: work.msgId, retryInMs: wait }, 'relay slice failed; it stays queued');
+      })
+      .finally(() => {
+        this.running.delete(p);
+        // a slice that failed outright is retried at the next poll; one done frees a place now
+        this.busy.delete(work.id);
+        this.schedule(0);
+      });
+    this.running.add(p);
+  }
+
+  private loadPush(msgId: string): Promise<PushEntry | undefined> {
+    let entry = this.pushes.get(msgId);
+    if (!entry) {
+      entry = (async () => {
+        const stored = await this.store.pushes.receipts(msgId);
+        const push = await this.store.pushes.get(msgId);
+        if (!stored || !push) return undefined;
+        return { push, targets: RoaringBitmap32.deserialize(stored.targets, 'portable'), revoked: stored.head.revokedAt !== null };
+      })();
+      this.pushes.set(msgId, entry);
+      // a few pushes at a time are being relayed; the cache only saves reloading big bitmaps
+      if (this.pushes.size > 64) this.pushes.delete(this.pushes.keys().next().value as string);
+      setTimeout(() => this.pushes.delete(msgId), 5000).unref();
+    }
+    return entry;
+  }
+
+  private async process(work: RelayWork): Promise<void> {
+    const entry = await this.loadPush(work.msgId);
+    const outcome: RelayOutcome = { work, results: [], deadTokens: [], badges: [] };
+    const now = Date.now();
+    // Gone, revoked or past its time to live: the slice is dropped, nothing sent.
+    if (!entry || entry.revoked || (entry.push.options.timeToLive > 0 && now >= entry.push.expiresAt)) {
+      await this.store.relay.complete(outcome);
+      return;
+    }
+    const { push } = entry;
+    const set = work.nums ? RoaringBitmap32.deserialize(work.nums, 'portable') : RoaringBitmap32.and(entry.targets, RoaringBitmap32.fromRange(work.lo, work.hi));
+    const devices = await this.store.relay.devices(work.appKey, set.toArray());
+    const configured = this.credentials.channelsOf(work.appKey);
+    const byChannel = new Map<VendorTokenKey, RelayDevice[]>();
+    for (const d of devices) {
+      for (const ch of relayChannels(push, d, this.online(work.appKey, d.num), configured)) {
+        let list = byChannel.get(ch);
+        if (!list) byChannel.set(ch, (list = []));
+        list.push(d);
+      }
+    }
+    const badges = byChannel.has('apns') ? await this.store.relay.badges(work.appKey, byChannel.get('apns')!.map((d) => d.num)) : new Map<number, number>();
+    const retry = new Set<number>();
+    let retryAfter = 0;
+    const results: RelayChannelResult[] = [];
+    const dead: RelayOutcome['deadTokens'][number][] = [];
+    const newBadges: { num: number; badge: number }[] = [];
+    const attempts = work.attempts + 1;
+    await Promise.all(
+      [...byChannel].map(async ([id, list]) => {
+        const channel = this.channels.get(id);
+        // credentials that do not open (the sealing key changed) fail the devices, not the slice
+        const creds = channel ? await this.credentials.get(work.appKey, id).catch(() => undefined) : undefined;
+        const r = { channel: id, sent: [] as number[], failed: [] as number[], dead: [] as number[] };
+        results.push(r);
+        if (!channel || !creds) {
+          r.failed.push(...list.map((d) => d.num));
+          const res: TargetResult = { kind: 'rejected', reason: channel ? 'the app has no credentials for this channel' : 'channel not available' };
+          for (const d of list) for (const l of this.listeners) l(push, d, id, res, 'failed');
+          return;
+        }
+        for (let i = 0; i < list.length; i += channel.maxBatch) {
+          const batch = list.slice(i, i + channel.maxBatch);
+          const targets = batch.flatMap((d) => this.target(channel, push, d, badges)).filter((t) => t !== undefined);
+          await this.gate(id).take(targets.length, this.abort.signal);
+          const answers = await channel.send(push, targets.map((t) => t.target), creds);
+          targets.forEach((t, k) => {
+            const res = answers[k] ?? { kind: 'retry', reason: 'no result' };
+            const num = t.device.num;
+            let disposition: RelayDisposition;
+            if (res.kind === 'delivered') {
+              disposition = 'sent';
+              r.sent.push(num);
+              if (t.target.badge !== undefined) newBadges.push({ num, badge: t.target.badge });
+            } else if (res.kind === 'tokenDead') {
+              disposition = 'dead';
+              r.dead.push(num);
+              const token = typeof t.target.token === 'string' ? t.target.token : t.target.token.endpoint;
+              dead.push({ num, channel: t.key as VendorTokenKey, token });
+            } else if (res.kind === 'retry' && attempts < this.settings.maxAttempts) {
+              disposition = 'retry';
+              retry.add(num);
+              retryAfter = Math.max(retryAfter, res.afterMs ?? 0);
+            } else {
+              disposition = 'failed';
+              r.failed.push(num);
+            }
+            for (const l of this.listeners) l(push, t.device, id, res, disposition);
+          });
+        }
+      }),
+    );
+    outcome.results = results;
+    outcome.deadTokens = dead;
+    outcome.badges = newBadges;
+    if (retry.size > 0) {
+      const backoff = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** work.attempts);
+      const jittered = backoff / 2 + Math.random() * (backoff / 2);
+      outcome.retry = { nums: [...retry], attempts, nextAt: Date.now() + Math.max(retryAfter, jittered) };
+    }
+    await this.store.relay.complete(outcome);
+  }
+
+  private target(channel: Channel, push: AcceptedPush, d: RelayDevice, badges: Map<number, number>) {
+    const picked = channel.pickToken ? channel.pickToken(push, d.tokens) : defaultToken(channel.id, d);
+    if (!picked) return undefined;
+    const target: RelayTarget = {
+      appKey: push.appKey,
+      num: d.num,
+      registrationId: d.registrationId,
+      platform: d.platform,
+      token: picked.token,
+      tokens: d.tokens,
+    };
+    if (channel.id === 'apns') target.badge = resolveBadge(push, badges.get(d.num));
+    return { device: d, key: picked.key, target };
+  }
+
+  private gate(id: string): RateGate {
+    let g = this.gates.get(id);
+    if (!g) this.gates.set(id, (g = new RateGate(this.settings.ratePerSecond)));
+    return g;
+  }
+}
+
+function defaultToken(id: string, d: RelayDevice) {
+  const token = (d.tokens as Record<string, RelayTarget['token'] | undefined>)[id];
+  return token === undefined ? undefined : { key: id, token };
+}

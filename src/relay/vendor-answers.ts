@@ -1,0 +1,35 @@
+import type { TargetResult } from '../channels/types.js';
+import type { RelayDisposition } from './relay-worker.js';
+
+export interface VendorAnswer {
+  channel: string;
+  disposition: RelayDisposition;
+  /** The vendor's words: its message id when it took the push, its reason otherwise. */
+  answer: string;
+  at: number;
+}
+
+/** Answers kept, at most: the trace of recent pushes; older ones keep only their figures. */
+const MAX_ANSWERS = 100_000;
+
+/**
+ * The last vendor answer per push and device, kept in memory for the per-device trace. Bounded:
+ * the durable record is the per-channel bitmaps (sent / failed / token dead).
+ */
+export class VendorAnswers {
+  private readonly answers = new Map<string, VendorAnswer[]>();
+
+  record(msgId: string, num: number, channel: string, result: TargetResult, disposition: RelayDisposition): void {
+    const key = `${msgId}:${num}`;
+    const answer = result.kind === 'delivered' ? `accepted${result.vendorMessageId ? ` (${result.vendorMessageId})` : ''}` : result.reason;
+    const list = (this.answers.get(key) ?? []).filter((a) => a.channel !== channel);
+    list.push({ channel, disposition, answer, at: Date.now() });
+    this.answers.delete(key);
+    this.answers.set(key, list);
+    if (this.answers.size > MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value as string);
+  }
+
+  of(msgId: string, num: number): VendorAnswer[] {
+    return this.answers.get(`${msgId}:${num}`) ?? [];
+  }
+}

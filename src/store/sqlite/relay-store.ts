@@ -1,0 +1,165 @@
+import type Database from 'better-sqlite3';
+import roaring from 'roaring';
+
+const { RoaringBitmap32 } = roaring;
+import type { DevicePlatform, VendorTokens } from '../../domain/device.js';
+import type { RelayDevice, RelayOutcome, RelayQueue, RelayReceiptRow, RelayWork } from '../relay-types.js';
+
+type Row = Record<string, unknown>;
+
+/** IN-lists stay under SQLite's parameter limit. */
+const CHUNK = 500;
+
+function toWork(row: Row): RelayWork {
+  return {
+    id: Number(row.id),
+    msgId: String(row.msg_id),
+    appKey: row.app_key as string,
+    lo: Number(row.lo),
+    hi: Number(row.hi),
+    nums: (row.nums as Buffer | null) ?? null,
+    attempts: Number(row.attempts),
+  };
+}
+
+function tokenOf(tokens: VendorTokens, channel: string): string | undefined {
+  const t = (tokens as Record<string, unknown>)[channel];
+  if (typeof t === 'string') return t;
+  if (t && typeof t === 'object' && typeof (t as { endpoint?: unknown }).endpoint === 'string') return (t as { endpoint: string }).endpoint;
+  return undefined;
+}
+
+/** A portable roaring bitmap as a Buffer. */
+export function bitmapBytes(nums: Iterable<number> | InstanceType<typeof RoaringBitmap32>): Buffer {
+  const b = nums instanceof RoaringBitmap32 ? nums : RoaringBitmap32.from(nums);
+  const u = b.serialize('portable');
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+function addAll(existing: Buffer | undefined, nums: readonly number[]): Buffer {
+  const b = existing ? RoaringBitmap32.deserialize(existing, 'portable') : new RoaringBitmap32();
+  b.addMany(nums);
+  return bitmapBytes(b);
+}
+
+/** The relay queue over the embedded store (contract in store/relay-types.ts). */
+export function sqliteRelayQueue(db: Database.Database): RelayQueue {
+  const s = {
+    due: db.prepare('SELECT * FROM relay_queue WHERE next_at <= ? ORDER BY next_at, id LIMIT ?').safeIntegers(true),
+    remove: db.prepare('DELETE FROM relay_queue WHERE id = ?'),
+    insert: db.prepare('INSERT INTO relay_queue (msg_id, app_key, lo, hi, nums, attempts, next_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    count: db.prepare('SELECT count(*) FROM relay_queue').pluck(),
+    countFor: db.prepare('SELECT count(*) FROM relay_queue WHERE msg_id = ?').pluck(),
+    receipt: db.prepare('SELECT sent, failed, dead FROM relay_receipts WHERE msg_id = ? AND channel = ?'),
+    receiptUpsert: db.prepare(
+      `INSERT INTO relay_receipts (msg_id, channel, sent, failed, dead) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (msg_id, channel) DO UPDATE SET sent = excluded.sent, failed = excluded.failed, dead = excluded.dead`,
+    ),
+    receipts: db.prepare('SELECT channel, sent, failed, dead FROM relay_receipts WHERE msg_id = ? ORDER BY channel'),
+    tokensOf: db.prepare('SELECT tokens FROM devices WHERE app_key = ? AND num = ?').pluck(),
+    setTokens: db.prepare('UPDATE devices SET tokens = ? WHERE app_key = ? AND num = ?'),
+    setBadge: db.prepare(
+      'INSERT INTO device_badges (app_key, num, badge) VALUES (?, ?, ?) ON CONFLICT (app_key, num) DO UPDATE SET badge = excluded.badge',
+    ),
+  };
+  const devicesIn = new Map<number, Database.Statement>();
+  const badgesIn = new Map<number, Database.Statement>();
+  const inList = (cache: Map<number, Database.Statement>, sql: (ph: string) => string, n: number) => {
+    let st = cache.get(n);
+    if (!st) {
+      st = db.prepare(sql(Array.from({ length: n }, () => '?').join(',')));
+      if (cache.size < 32) cache.set(n, st);
+    }
+    return st;
+  };
+
+  const complete = db.transaction((o: RelayOutcome) => {
+    const { work } = o;
+    const msgId = BigInt(work.msgId);
+    s.remove.run(work.id);
+    if (o.retry && o.retry.nums.length > 0) {
+      const nums = RoaringBitmap32.from(o.retry.nums);
+      s.insert.run(msgId, work.appKey, nums.minimum(), nums.maximum() + 1, bitmapBytes(nums), o.retry.attempts, o.retry.nextAt);
+    }
+    for (const r of o.results) {
+      if (r.sent.length + r.failed.length + r.dead.length === 0) continue;
+      const old = s.receipt.get(msgId, r.channel) as Row | undefined;
+      s.receiptUpsert.run(
+        msgId,
+        r.channel,
+        addAll(old?.sent as Buffer | undefined, r.sent),
+        addAll(old?.failed as Buffer | undefined, r.failed),
+        addAll(old?.dead as Buffer | undefined, r.dead),
+      );
+    }
+    for (const d of o.deadTokens) {
+      const raw = s.tokensOf.get(work.appKey, d.num) as string | undefined;
+      if (raw === undefined) continue;
+      const tokens = JSON.parse(raw) as Record<string, unknown>;
+      // Only the token that was tried: a device that registered a new one since keeps it.
+      if (tokenOf(tokens as VendorTokens, d.channel) !== d.token) continue;
+      delete tokens[d.channel];
+      s.setTokens.run(JSON.stringify(tokens), work.appKey, d.num);
+    }
+    for (const b of o.badges) s.setBadge.run(work.appKey, b.num, b.badge);
+  });
+
+  return {
+    async due(now, limit, busy) {
+      const rows = s.due.all(now, limit + busy.size) as Row[];
+      return rows.map(toWork).filter((w) => !busy.has(w.id)).slice(0, limit);
+    },
+    async complete(outcome) {
+      complete.immediate(outcome);
+    },
+    async pending() {
+      return Number(s.count.get());
+    },
+    async pendingFor(msgId) {
+      if (!/^[1-9][0-9]{0,18}$/.test(msgId)) return 0;
+      return Number(s.countFor.get(BigInt(msgId)));
+    },
+    async devices(appKey, nums) {
+      const out: RelayDevice[] = [];
+      for (let i = 0; i < nums.length; i += CHUNK) {
+        const part = nums.slice(i, i + CHUNK);
+        const st = inList(devicesIn, (ph) => `SELECT num, registration_id, platform, tokens FROM devices WHERE app_key = ? AND num IN (${ph})`, part.length);
+        for (const row of st.all(appKey, ...part) as Row[]) {
+          out.push({
+            num: Number(row.num),
+            registrationId: row.registration_id as string,
+            platform: row.platform as DevicePlatform,
+            tokens: JSON.parse(row.tokens as string) as VendorTokens,
+          });
+        }
+      }
+      return out;
+    },
+    async badges(appKey, nums) {
+      const out = new Map<number, number>();
+      for (let i = 0; i < nums.length; i += CHUNK) {
+        const part = nums.slice(i, i + CHUNK);
+        const st = inList(badgesIn, (ph) => `SELECT num, badge FROM device_badges WHERE app_key = ? AND num IN (${ph})`, part.length);
+        for (const row of st.all(appKey, ...part) as Row[]) out.set(Number(row.num), Number(row.badge));
+      }
+      return out;
+    },
+    async receipts(msgId): Promise<RelayReceiptRow[]> {
+      if (!/^[1-9][0-9]{0,18}$/.test(msgId)) return [];
+      return (s.receipts.all(BigInt(msgId)) as Row[]).map((r) => ({
+        channel: r.channel as string,
+        sent: r.sent as Buffer,
+        failed: r.failed as Buffer,
+        dead: r.dead as Buffer,
+      }));
+    },
+  };
+}
+
+/** Writes the relay slices of a newly accepted push (inside the push's own transaction). */
+export function relayEnqueuer(db: Database.Database): (msgId: bigint, appKey: string, ranges: readonly (readonly [number, number])[], at: number) => void {
+  const insert = db.prepare('INSERT INTO relay_queue (msg_id, app_key, lo, hi, nums, attempts, next_at) VALUES (?, ?, ?, ?, NULL, 0, ?)');
+  return (msgId, appKey, ranges, at) => {
+    for (const [lo, hi] of ranges) insert.run(msgId, appKey, lo, hi, at);
+  };
+}
