@@ -72,7 +72,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const accept = new AcceptService(
     store,
     ids,
-    new Planner(index, files, definitions),
+    new Planner(index, files, definitions, store.liveActivities),
     {
       broadcastsPerDay: config.limits.broadcastsPerDay,
       inboxTargets: config.delivery.narrowTargets,

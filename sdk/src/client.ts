@@ -171,26 +171,7 @@ export class BorealisClient {
       body.registration_id = this.regId;
       body.device_secret = this.secret;
     }
-    const res = await this.fetchImpl(`${this.base}/v1/devices/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    let json: Frame = {};
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (isRecord(parsed)) json = parsed;
-    } catch {
-      // not JSON: reported below
-    }
-    if (!res.ok) {
-      const error = isRecord(json.error) ? json.error : {};
-      throw new BorealisError(
-        typeof error.code === 'number' ? error.code : res.status,
-        typeof error.message === 'string' ? error.message : `registration failed with HTTP ${res.status}`,
-      );
-    }
+    const json = await this.post('/v1/devices/register', body, 'registration');
     if (typeof json.registration_id !== 'string') throw new BorealisError(1000, 'registration answer without registration_id');
     this.regId = json.registration_id;
     // an update may not hand out a new secret: keep the one we have
@@ -207,6 +188,42 @@ export class BorealisClient {
   async updateTokens(tokens: VendorTokens): Promise<string> {
     this.options.tokens = { ...this.options.tokens, ...tokens };
     return this.register();
+  }
+
+  /**
+   * Registers (or, with `null`, removes) the APNs push token of one of this iOS device's Live
+   * Activities under the id the app server pushes `live_activity` updates and ends to. Call it
+   * again whenever iOS renews the activity's token. The device must be registered.
+   */
+  async setLiveActivityToken(liveActivityId: string, token: string | null): Promise<void> {
+    if (!this.regId || !this.secret) throw new BorealisError(1002, 'register the device first');
+    const body = { registration_id: this.regId, device_secret: this.secret, live_activity_id: liveActivityId, token };
+    await this.post('/v1/devices/live-activity', body, 'Live Activity token registration');
+  }
+
+  /** POSTs JSON to a device endpoint; the server's JPush-style error becomes a BorealisError. */
+  private async post(path: string, body: Record<string, unknown>, what: string): Promise<Frame> {
+    const res = await this.fetchImpl(`${this.base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: Frame = {};
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (isRecord(parsed)) json = parsed;
+    } catch {
+      // not JSON: reported below
+    }
+    if (!res.ok) {
+      const error = isRecord(json.error) ? json.error : {};
+      throw new BorealisError(
+        typeof error.code === 'number' ? error.code : res.status,
+        typeof error.message === 'string' ? error.message : `${what} failed with HTTP ${res.status}`,
+      );
+    }
+    return json;
   }
 
   /**

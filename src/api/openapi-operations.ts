@@ -364,6 +364,20 @@ export const OPERATIONS: Operation[] = [
     responses: ok('the device credentials', obj({ registration_id: str, device_secret: str }, ['registration_id', 'device_secret'])),
   },
   {
+    method: 'POST',
+    url: '/v1/devices/live-activity',
+    tag: 'Device protocol',
+    summary: "Register or remove a Live Activity's APNs update token under its live_activity_id",
+    description:
+      'iOS devices only, authenticated with registration_id and device_secret. A push with audience.live_activity_id (live_activity event update or end) goes to the devices holding that id, over APNs. "token": null removes it; at most 64 activities per device (7002 beyond).',
+    auth: false,
+    body: obj(
+      { registration_id: str, device_secret: str, live_activity_id: str, token: { type: ['string', 'null'], description: 'hexadecimal APNs push token of the activity, or null' } },
+      ['registration_id', 'device_secret', 'live_activity_id', 'token'],
+    ),
+    responses: ok('registered or removed', obj({ live_activity_id: str, registered: { type: 'boolean' }, removed: { type: 'boolean' } }, ['live_activity_id'])),
+  },
+  {
     method: 'GET',
     url: '/v1/webpush/vapid',
     tag: 'Device protocol',

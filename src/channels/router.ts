@@ -60,7 +60,8 @@ export function relayChannels(push: AcceptedPush, device: RelayDevice, online: b
   switch (device.platform) {
     case 'ios': {
       if (!configured.has('apns')) return [];
-      const live = isObject(push.liveActivity?.ios) && t.apns_start !== undefined;
+      const liveIos = push.liveActivity?.ios;
+      const live = isObject(liveIos) && (liveIos.event === 'start' ? t.apns_start : t.apns_activity) !== undefined;
       const alert = (notification && t.apns !== undefined) || (third && !online && t.apns !== undefined && isObject(push.notification3rd?.ios));
       const voip = notification && isObject(push.notification?.voip) && t.apns_voip !== undefined;
       return live || alert || voip ? ['apns'] : [];

@@ -4,6 +4,7 @@ import { errors } from '../domain/errors.js';
 import type { FileAudience } from '../files/file-audience.js';
 import { PLATFORMS, type Platform, type Push } from '../domain/push.js';
 import { effectivePlatforms } from './render.js';
+import type { LiveActivityTokenStore } from '../store/live-activity-types.js';
 
 /** A push's resolved target set, ready to store and to fan out. */
 export interface PlannedTargets {
@@ -23,6 +24,8 @@ export class Planner {
     private readonly files?: FileAudience,
     /** Saved segments and A/B tests; without them those audiences match nothing. */
     private readonly definitions?: AudienceDefinitions,
+    /** Devices holding a Live Activity's update token; without it live_activity_id matches nothing. */
+    private readonly liveActivities?: Pick<LiveActivityTokenStore, 'holders'>,
   ) {}
 
   async plan(push: Push): Promise<PlannedTargets> {
@@ -31,7 +34,7 @@ export class Planner {
     // given): nothing can match them, and saying why beats a bare 1011.
     if (a.segment && !this.definitions) throw errors.noTarget('no devices match: segments are not defined on this server');
     if (a.abtest && !this.definitions) throw errors.noTarget('no devices match: A/B tests are not defined on this server');
-    if (a.liveActivityId !== undefined) throw errors.noTarget('no devices match: live_activity_id is not registered');
+    if (a.liveActivityId !== undefined) return this.planLiveActivity(push, a.liveActivityId);
 
     let platforms = effectivePlatforms(push);
     // A Live Activity travels over APNs only: its targets are the iOS devices of the audience.
@@ -52,10 +55,21 @@ export class Planner {
       for (const id of a.segment ?? []) bitmap = RoaringBitmap32.and(bitmap, await this.definitions.segment(push.appKey, id));
       for (const ref of a.abtest ?? []) bitmap = RoaringBitmap32.and(bitmap, await this.definitions.abtest(push.appKey, ref));
     }
-    if (!bitmap || bitmap.isEmpty) throw errors.noTarget();
-    // run containers only pay off for long runs of consecutive numbers, never in a short list
-    if (bitmap.size > 64) bitmap.runOptimize();
-    const bytes = bitmap.serialize('portable');
-    return { bitmap, serialized: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), count: bitmap.size };
+    return planned(bitmap);
   }
+
+  /** The iOS devices that registered an update token under the activity id (the only audience allowed with it). */
+  private async planLiveActivity(push: Push, activityId: string): Promise<PlannedTargets> {
+    const nums = this.liveActivities ? await this.liveActivities.holders(push.appKey, activityId) : [];
+    if (nums.length === 0) throw errors.noTarget('no devices match: no device registered this live_activity_id');
+    return planned(RoaringBitmap32.and(RoaringBitmap32.from(nums), this.index.platformSet(push.appKey, ['ios'])));
+  }
+}
+
+function planned(bitmap: Bitmap | null): PlannedTargets {
+  if (!bitmap || bitmap.isEmpty) throw errors.noTarget();
+  // run containers only pay off for long runs of consecutive numbers, never in a short list
+  if (bitmap.size > 64) bitmap.runOptimize();
+  const bytes = bitmap.serialize('portable');
+  return { bitmap, serialized: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), count: bitmap.size };
 }

@@ -24,7 +24,14 @@ export interface WebPushSubscription {
 export const APNS_EXTRA_TOKEN_KEYS = ['apns_voip', 'apns_start'] as const;
 export type ApnsExtraTokenKey = (typeof APNS_EXTRA_TOKEN_KEYS)[number];
 
-export type VendorTokens = Partial<Record<Exclude<VendorTokenKey, 'webpush'> | ApnsExtraTokenKey, string>> & { webpush?: WebPushSubscription };
+export type VendorTokens = Partial<Record<Exclude<VendorTokenKey, 'webpush'> | ApnsExtraTokenKey, string>> & {
+  webpush?: WebPushSubscription;
+  /**
+   * The update token of the Live Activity a push addresses (`audience.live_activity_id`). Never
+   * stored with the device: the relay adds it from the activity's own table for that push.
+   */
+  apns_activity?: string;
+};
 
 export interface DeviceRecord {
   appKey: string;

@@ -158,7 +158,7 @@ export class RelayWorker {
     }
     const { push } = entry;
     const set = work.nums ? RoaringBitmap32.deserialize(work.nums, 'portable') : RoaringBitmap32.and(entry.targets, RoaringBitmap32.fromRange(work.lo, work.hi));
-    const devices = await this.store.relay.devices(work.appKey, set.toArray());
+    const devices = await this.withActivityTokens(push, await this.store.relay.devices(work.appKey, set.toArray()));
     const configured = this.credentials.channelsOf(work.appKey);
     const byChannel = new Map<VendorTokenKey, RelayDevice[]>();
     for (const d of devices) {
@@ -205,7 +205,7 @@ export class RelayWorker {
               disposition = 'dead';
               r.dead.push(num);
               const token = typeof t.target.token === 'string' ? t.target.token : t.target.token.endpoint;
-              dead.push({ num, channel: t.key as VendorTokenKey, token });
+              dead.push({ num, channel: t.key as VendorTokenKey | 'apns_activity', token });
             } else if (res.kind === 'retry' && attempts < this.settings.maxAttempts) {
               disposition = 'retry';
               retry.add(num);
@@ -228,6 +228,22 @@ export class RelayWorker {
       outcome.retry = { nums: [...retry], attempts, nextAt: Date.now() + Math.max(retryAfter, jittered) };
     }
     await this.store.relay.complete(outcome);
+  }
+
+  /**
+   * A Live Activity update / end goes to the activity's own token, which lives apart from the
+   * device's tokens: it is added (as `apns_activity`) for this push only. A device that removed
+   * the activity since the push was accepted gets none, so nothing is sent to it.
+   */
+  private async withActivityTokens(push: AcceptedPush, devices: RelayDevice[]): Promise<RelayDevice[]> {
+    const id = push.audience.liveActivityId;
+    if (id === undefined || devices.length === 0) return devices;
+    const tokens = await this.store.liveActivities.tokens(push.appKey, id, devices.map((d) => d.num));
+    return devices.map((d) => {
+      const { apns_activity: _ignored, ...own } = d.tokens;
+      const token = tokens.get(d.num);
+      return { ...d, tokens: token === undefined ? own : { ...own, apns_activity: token } };
+    });
   }
 
   private target(channel: Channel, push: AcceptedPush, d: RelayDevice, badges: Map<number, number>) {

@@ -43,7 +43,7 @@ export interface RelayOutcome {
   retry?: { nums: readonly number[]; nextAt: number; attempts: number };
   results: readonly RelayChannelResult[];
   /** Tokens the vendor called dead: removed from their device unless it registered another since. */
-  deadTokens: readonly { num: number; channel: VendorTokenKey; token: string }[];
+  deadTokens: readonly { num: number; channel: VendorTokenKey | 'apns_activity'; token: string }[];
   /** New badge values of devices whose badge a push changed. */
   badges: readonly { num: number; badge: number }[];
 }

@@ -14,6 +14,8 @@ export interface RetentionOptions {
   batchRows: number;
 }
 
+/** EMAS IdempotentTokens matter for minutes; a day of them is plenty. */
+const IDEMPOTENCY_KEEP_MS = 24 * 3600_000;
 /** Free pages given back to the file system per step (4 MiB with 4 KiB pages). */
 const RECLAIM_STEP_PAGES = 1024;
 /** Free pages kept for new rows rather than given back: steady load reuses them at once. */
@@ -67,15 +69,29 @@ export class RetentionSweeper {
 
   private async sweep(now: number): Promise<RetentionRun> {
     const { pushMs, cidMs, callbackMs, batchRows } = this.options;
-    const cutoffs = { pushesExpiredBefore: now - pushMs, cidsBefore: now - cidMs, callbacksBefore: now - callbackMs };
-    const total: PurgedRows = { pushes: 0, inbox: 0, cids: 0, callbacks: 0 };
+    const cutoffs = {
+      pushesExpiredBefore: now - pushMs,
+      cidsBefore: now - cidMs,
+      callbacksBefore: now - callbackMs,
+      idempotencyBefore: now - IDEMPOTENCY_KEEP_MS,
+    };
+    const total: PurgedRows = {
+      pushes: 0,
+      inbox: 0,
+      cids: 0,
+      callbacks: 0,
+      smsJobs: 0,
+      smsSends: 0,
+      emasDeferred: 0,
+      scheduleRuns: 0,
+      idempotency: 0,
+    };
+    const kinds = Object.keys(total) as (keyof PurgedRows)[];
     while (!this.stopped) {
       const r = await this.store.retention.purge(cutoffs, batchRows);
-      total.pushes += r.pushes;
-      total.inbox += r.inbox;
-      total.cids += r.cids;
-      total.callbacks += r.callbacks;
-      if (Math.max(r.pushes, r.inbox, r.cids, r.callbacks) < batchRows) break;
+      for (const k of kinds) total[k] += r[k];
+      // a kind that filled its batch may have more
+      if (Math.max(...kinds.map((k) => r[k])) < batchRows) break;
       await yieldToLoop();
     }
     let reclaimed = 0;
@@ -92,7 +108,7 @@ export class RetentionSweeper {
         await yieldToLoop();
       }
     }
-    const deleted = total.pushes + total.inbox + total.cids + total.callbacks;
+    const deleted = kinds.reduce((n, k) => n + total[k], 0);
     if (deleted > 0 || reclaimed > 0) {
       // the log grew by what was deleted: fold it into the file and shrink it back
       await this.store.retention.checkpoint();

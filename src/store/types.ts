@@ -5,6 +5,7 @@ import type { PacingStore } from './pacing-types.js';
 import type { SegmentStore } from './segment-types.js';
 import type { ActivityStore } from './activity-types.js';
 import type { SmsStore } from './sms-types.js';
+import type { LiveActivityTokenStore } from './live-activity-types.js';
 import type { FileStore, GroupStore, ScheduleStore } from './advanced-types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
@@ -281,13 +282,28 @@ export interface RetentionCutoffs {
   cidsBefore: number;
   /** Callback batches queued before this (the sender normally delivers or drops them sooner). */
   callbacksBefore: number;
+  /** EMAS IdempotentTokens stored before this. */
+  idempotencyBefore: number;
 }
 
+/**
+ * Rows deleted, by kind. A push takes its receipts, relay results, relay slices and pacing
+ * state with it (counted under `pushes`); the work below goes once its push is gone.
+ */
 export interface PurgedRows {
   pushes: number;
   inbox: number;
   cids: number;
   callbacks: number;
+  /** Finished SMS jobs (older than the push cutoff, push deleted). */
+  smsJobs: number;
+  /** Per-device SMS sends of those jobs. */
+  smsSends: number;
+  /** Fired or failed EMAS scheduled pushes created before the push cutoff, push deleted. */
+  emasDeferred: number;
+  /** Finished schedule runs that fired before the push cutoff (each schedule's newest is kept). */
+  scheduleRuns: number;
+  idempotency: number;
 }
 
 export interface StoreSpace {
@@ -330,6 +346,8 @@ export interface Store {
   readonly activity: ActivityStore;
   /** SMS supplement: jobs are written with their push by `pushes.insert`. */
   readonly sms: SmsStore;
+  /** Live Activity update tokens, per activity id. */
+  readonly liveActivities: LiveActivityTokenStore;
   readonly retention: RetentionStore;
   /** Size of the database in bytes (file and write-ahead log), for metrics. */
   sizeBytes(): Promise<number>;

@@ -9,7 +9,7 @@ import { call, errorCode, startTestServer, type TestServer } from '../helpers/se
  * Every complete request example of the specification, sent over HTTP to the validate and push
  * endpoints. Devices carry the tags and aliases the examples use, so most of them are accepted;
  * an example whose audience names what cannot exist here (a file id, a literal registration id,
- * a live activity id) or whose content only APNs can carry (live activities) may only fail
+ * a live activity id no device registered) or whose content only APNs can carry (live activities) may only fail
  * with 1011 ("no target"), never with a validation error.
  */
 const dir = join(import.meta.dirname, '..', 'fixtures', 'spec-examples');
@@ -69,7 +69,7 @@ describe('the specification examples over HTTP', () => {
         }
       }
       const a = e.body.audience as Record<string, unknown> | string;
-      // live activities travel through APNs only, which is not relayed yet
+      // live activities travel through APNs only, to devices holding APNs tokens, which these have not
       const resolvable = !('live_activity' in e.body) && (a === 'all' || (typeof a === 'object' && !('file' in a) && !('registration_id' in a) && !('live_activity_id' in a) && !('segment' in a) && !('abtest' in a)));
       if (resolvable) assert.equal(accepted, 2, `${e.name} should reach the devices registered for it`);
     });

@@ -41,6 +41,7 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     ['DELETE', () => `/v3/push/${seg()}`],
     [pick(['GET', 'PUT', 'DELETE', 'OPTIONS']), () => pick(PUSH_FUZZ_PATHS)],
     ['POST', () => '/v1/devices/register'],
+    ['POST', () => '/v1/devices/live-activity'],
     ['GET', () => `/v1/webpush/vapid?app_key=${nasty()}`],
     // schedules, files, group and batch push (fuzz-advanced.test.ts goes deeper into their bodies)
     ['POST', () => '/v3/schedules'],

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { ServerContext } from '../../context.js';
 import { registerDeviceRegistrationRoute } from '../device/register-route.js';
 import { registerVapidRoute } from '../device/vapid-route.js';
+import { registerLiveActivityRoute } from '../device/live-activity-route.js';
 import { emasApi } from '../emas/index.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
@@ -94,6 +95,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
     await deviceCors(deviceApi, { origins: config.cors.origins });
     registerDeviceRegistrationRoute(deviceApi, ctx);
     registerVapidRoute(deviceApi, ctx);
+    registerLiveActivityRoute(deviceApi, ctx);
   });
   void app.register(emasApi, { ctx });
   return app;

@@ -10,7 +10,7 @@ export type ApnsKind = 'alert' | 'background' | 'voip' | 'liveactivity';
 export interface ApnsMessage {
   kind: ApnsKind;
   /** Which device token it goes to. */
-  tokenKey: 'apns' | 'apns_voip' | 'apns_start';
+  tokenKey: 'apns' | 'apns_voip' | 'apns_start' | 'apns_activity';
   pushType: ApnsKind;
   topicSuffix: '' | '.voip' | '.push-type.liveactivity';
   priority: 10 | 5;
@@ -103,8 +103,8 @@ function liveActivityMessage(push: AcceptedPush, ios: JsonObject): ApnsMessage {
   return {
     kind: 'liveactivity',
     // Starting an activity goes to the app's push-to-start token; update and end go to the
-    // activity's own token, which Borealis does not hold yet (live_activity_id audiences).
-    tokenKey: 'apns_start',
+    // activity's own token, registered under its live_activity_id.
+    tokenKey: ios.event === 'start' ? 'apns_start' : 'apns_activity',
     pushType: 'liveactivity',
     topicSuffix: '.push-type.liveactivity',
     priority: 10,
@@ -120,7 +120,7 @@ function liveActivityMessage(push: AcceptedPush, ios: JsonObject): ApnsMessage {
 export function renderApns(push: AcceptedPush, badge: number | undefined): ApnsMessage[] {
   const out: ApnsMessage[] = [];
   const live = push.liveActivity?.ios;
-  if (isObject(live) && live.event === 'start') out.push(liveActivityMessage(push, live));
+  if (isObject(live)) out.push(liveActivityMessage(push, live));
   const block = iosBlock(push);
   if (block) out.push(alertMessage(push, block, badge));
   const voip = push.notification?.voip;

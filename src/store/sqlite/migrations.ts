@@ -360,4 +360,24 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (app_key, num)
   ) WITHOUT ROWID;
   `,
+  // 14: retention of per-push work (finished SMS jobs, settled EMAS deferred pushes, old schedule
+  // runs, used EMAS IdempotentTokens): finds old finished rows by age without scanning their tables
+  `
+  CREATE INDEX IF NOT EXISTS sms_jobs_finished ON sms_jobs (finished_at) WHERE finished_at IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS emas_deferred_settled ON emas_deferred (created_at) WHERE state <> 'pending';
+  CREATE INDEX IF NOT EXISTS schedule_runs_done ON schedule_runs (fire_at) WHERE done_at IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS emas_idempotency_by_age ON emas_idempotency (created_at);
+  `,
+  // 15: Live Activity update / end: each running activity's own APNs push token, registered by the
+  // device under the activity's live_activity_id (per app, per device).
+  `
+  CREATE TABLE live_activity_tokens (
+    app_key      TEXT NOT NULL,
+    activity_id  TEXT NOT NULL,
+    num          INTEGER NOT NULL,
+    token        TEXT NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (app_key, activity_id, num)
+  ) WITHOUT ROWID;
+  `,
 ];

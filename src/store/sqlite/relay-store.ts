@@ -58,6 +58,7 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
     receipts: db.prepare('SELECT channel, sent, failed, dead FROM relay_receipts WHERE msg_id = ? ORDER BY channel'),
     tokensOf: db.prepare('SELECT tokens FROM devices WHERE app_key = ? AND num = ?').pluck(),
     setTokens: db.prepare('UPDATE devices SET tokens = ? WHERE app_key = ? AND num = ?'),
+    removeActivityToken: db.prepare('DELETE FROM live_activity_tokens WHERE app_key = ? AND num = ? AND token = ?'),
     setBadge: db.prepare(
       'INSERT INTO device_badges (app_key, num, badge) VALUES (?, ?, ?) ON CONFLICT (app_key, num) DO UPDATE SET badge = excluded.badge',
     ),
@@ -93,6 +94,11 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
       );
     }
     for (const d of o.deadTokens) {
+      // A Live Activity's token lives in its own table; that exact token goes, whatever activity.
+      if (d.channel === 'apns_activity') {
+        s.removeActivityToken.run(work.appKey, d.num, d.token);
+        continue;
+      }
       const raw = s.tokensOf.get(work.appKey, d.num) as string | undefined;
       if (raw === undefined) continue;
       const tokens = JSON.parse(raw) as Record<string, unknown>;

@@ -64,12 +64,63 @@ export function sqliteRetention(db: Database.Database, path: string): RetentionS
     callbackDelete: db.prepare(
       'DELETE FROM callback_queue WHERE id IN (SELECT id FROM callback_queue WHERE created_at < ? LIMIT ?)',
     ),
+    // a push past retention is no longer live: its vendor results, unsent vendor slices and
+    // pacing state go with it (each found by the push's msg_id through a key or index)
+    relayReceiptDelete: db.prepare('DELETE FROM relay_receipts WHERE msg_id = ?'),
+    relaySliceDelete: db.prepare('DELETE FROM relay_queue WHERE msg_id = ?'),
+    pacedDelete: db.prepare('DELETE FROM paced_pushes WHERE msg_id = ?'),
+    // SMS jobs only once finished (a pending one still sends), and only after their push went
+    oldSmsJobs: db
+      .prepare(
+        `SELECT msg_id FROM sms_jobs j WHERE finished_at IS NOT NULL AND finished_at < ?
+           AND NOT EXISTS (SELECT 1 FROM pushes p WHERE p.msg_id = j.msg_id)
+         ORDER BY finished_at LIMIT ?`,
+      )
+      .pluck()
+      .safeIntegers(true),
+    smsSendDelete: db.prepare(
+      `DELETE FROM sms_sends WHERE (msg_id, num) IN
+         (SELECT msg_id, num FROM sms_sends WHERE msg_id = ? LIMIT ?)`,
+    ),
+    smsJobDelete: db.prepare('DELETE FROM sms_jobs WHERE msg_id = ?'),
+    emasDeferredDelete: db.prepare(
+      `DELETE FROM emas_deferred WHERE message_id IN
+         (SELECT message_id FROM emas_deferred d WHERE state <> 'pending' AND created_at < ?
+            AND NOT EXISTS (SELECT 1 FROM pushes p WHERE p.msg_id = d.message_id) LIMIT ?)`,
+    ),
+    // a schedule's newest run stays: it is the instant the scheduler last claimed
+    scheduleRunDelete: db.prepare(
+      `DELETE FROM schedule_runs WHERE (schedule_id, fire_at) IN
+         (SELECT schedule_id, fire_at FROM schedule_runs r WHERE done_at IS NOT NULL AND fire_at < ?
+            AND fire_at < (SELECT max(fire_at) FROM schedule_runs n WHERE n.schedule_id = r.schedule_id)
+          LIMIT ?)`,
+    ),
+    idempotencyDelete: db.prepare(
+      `DELETE FROM emas_idempotency WHERE (app_key, token) IN
+         (SELECT app_key, token FROM emas_idempotency WHERE created_at < ? LIMIT ?)`,
+    ),
+  };
+
+  /** Finished SMS jobs and their sends; a job's sends may take several batches. */
+  const purgeSms = (before: number, limit: number) => {
+    let jobs = 0;
+    let sends = 0;
+    for (const id of s.oldSmsJobs.all(before, limit) as bigint[]) {
+      sends += s.smsSendDelete.run(id, limit - sends).changes;
+      if (sends >= limit) break;
+      s.smsJobDelete.run(id);
+      jobs += 1;
+    }
+    return { smsJobs: jobs, smsSends: sends };
   };
 
   const purge = db.transaction((c: RetentionCutoffs, limit: number): PurgedRows => {
     const ids = s.oldPushes.all(c.pushesExpiredBefore, limit) as bigint[];
     for (const id of ids) {
       s.receiptDelete.run(id);
+      s.relayReceiptDelete.run(id);
+      s.relaySliceDelete.run(id);
+      s.pacedDelete.run(id);
       s.pushDelete.run(id);
     }
     return {
@@ -77,6 +128,10 @@ export function sqliteRetention(db: Database.Database, path: string): RetentionS
       inbox: s.inboxDelete.run(c.pushesExpiredBefore, limit).changes,
       cids: s.cidDelete.run(c.cidsBefore, c.cidsBefore, limit).changes,
       callbacks: s.callbackDelete.run(c.callbacksBefore, limit).changes,
+      ...purgeSms(c.pushesExpiredBefore, limit),
+      emasDeferred: s.emasDeferredDelete.run(c.pushesExpiredBefore, limit).changes,
+      scheduleRuns: s.scheduleRunDelete.run(c.pushesExpiredBefore, limit).changes,
+      idempotency: s.idempotencyDelete.run(c.idempotencyBefore, limit).changes,
     };
   });
 
