@@ -6,6 +6,7 @@ import type { ActionHandler } from './action.js';
 import { EmasAuthenticator } from './auth.js';
 import { deviceActions } from './device-actions.js';
 import { EmasError, emas, fromEngineError } from './errors.js';
+import { emptyForm, readForm, type FormParams } from './form-params.js';
 import { Params } from './params.js';
 import { pushActions } from './push-actions.js';
 import { EmasPushService } from './push-service.js';
@@ -64,19 +65,12 @@ function formatOf(request: FastifyRequest): Format {
 }
 
 /** Query and form body merged; a name given twice is refused (its signature would be ambiguous). */
-function collectParams(request: FastifyRequest): Map<string, string> {
-  const out = new Map<string, string>();
-  const addAll = (text: string) => {
-    for (const [k, v] of new URLSearchParams(text)) {
-      if (out.has(k)) throw emas.parameter(`${k.slice(0, 64)} is given more than once`);
-      if (out.size >= MAX_PARAMS) throw emas.parameter(`more than ${MAX_PARAMS} parameters`);
-      out.set(k, v);
-    }
-  };
+function collectParams(request: FastifyRequest): FormParams {
+  const form = emptyForm();
   const q = request.url.indexOf('?');
-  if (q >= 0) addAll(request.url.slice(q + 1));
-  if (typeof request.body === 'string' && request.body.length > 0) addAll(request.body);
-  return out;
+  if (q >= 0) readForm(request.url.slice(q + 1), form, MAX_PARAMS);
+  if (typeof request.body === 'string' && request.body.length > 0) readForm(request.body, form, MAX_PARAMS);
+  return form;
 }
 
 function toEmasError(err: unknown, bodyLimit: number): EmasError | undefined {
@@ -94,7 +88,10 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
 
   // RPC bodies are form-encoded whatever the Content-Type says; read them as text.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  const asText = (_request: FastifyRequest, body: string | Buffer, done: (err: null, body: string | Buffer) => void) => done(null, body);
+  app.addContentTypeParser('*', { parseAs: 'string' }, asText);
+  // named as well: Fastify remembers the parser of a named type, while it looks up '*' afresh per request
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, asText);
 
   app.setErrorHandler((err, request, reply) => {
     let e = toEmasError(err, bodyLimit);
@@ -107,7 +104,8 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
   });
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-    const params = collectParams(request);
+    const form = collectParams(request);
+    const params = form.values;
     const format = (params.get('Format') ?? 'XML').toUpperCase();
     formats.set(request, format === 'JSON' ? 'JSON' : 'XML');
     if (format !== 'JSON' && format !== 'XML') throw emas.format('Format', 'Valid values: JSON, XML.');
@@ -119,7 +117,7 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
     if (!version) throw emas.missing('Version');
     if (version !== EMAS_VERSION) throw emas.version();
 
-    const caller = await services.auth.authenticate(request.method, params);
+    const caller = await services.auth.authenticate(request.method, params, form.signed);
     services.auth.admit(caller);
     const p = new Params(params);
     if (!WITHOUT_APP_KEY.has(action)) {

@@ -11,12 +11,28 @@ export function parseUtcTime(text: string): number | undefined {
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) return undefined;
   // Date.parse rolls 2019-02-30 over to March; POP does not
-  if (new Date(ms).getUTCDate() !== Number(m[3]) || new Date(ms).getUTCMonth() + 1 !== Number(m[2])) return undefined;
+  const date = new Date(ms);
+  if (date.getUTCDate() !== Number(m[3]) || date.getUTCMonth() + 1 !== Number(m[2])) return undefined;
   return ms;
 }
 
 export function formatUtcTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+interface StringRules {
+  maxBytes?: number;
+  maxLength?: number;
+  pattern?: RegExp;
+}
+
+/** A present, non-empty string parameter against its limits. */
+function checked(name: string, v: string, rules: StringRules): string {
+  if (rules.maxLength !== undefined && v.length > rules.maxLength && [...v].length > rules.maxLength) throw emas.lengthExceed(name, rules.maxLength);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: short strings need no count
+  if (rules.maxBytes !== undefined && v.length * 3 > rules.maxBytes && Buffer.byteLength(v) > rules.maxBytes) throw emas.bytesExceed(name, rules.maxBytes);
+  if (rules.pattern && !rules.pattern.test(v)) throw emas.format(name);
+  return v;
 }
 
 /**
@@ -47,23 +63,22 @@ export class Params {
   }
 
   raw(name: string): string | undefined {
-    return this.all.get(this.prefix + name);
+    return this.all.get(this.prefix === '' ? name : this.prefix + name);
   }
 
-  str(name: string, opts: { required?: boolean; maxBytes?: number; maxLength?: number; pattern?: RegExp } = {}): string | undefined {
+  str(name: string, opts?: StringRules & { required?: boolean }): string | undefined {
     const v = this.raw(name);
     if (v === undefined || v === '') {
-      if (opts.required) throw v === undefined ? emas.missing(name) : emas.empty(name);
-      return v === '' ? '' : undefined;
+      if (opts?.required) throw v === undefined ? emas.missing(name) : emas.empty(name);
+      return v;
     }
-    if (opts.maxLength !== undefined && [...v].length > opts.maxLength) throw emas.lengthExceed(name, opts.maxLength);
-    if (opts.maxBytes !== undefined && Buffer.byteLength(v) > opts.maxBytes) throw emas.bytesExceed(name, opts.maxBytes);
-    if (opts.pattern && !opts.pattern.test(v)) throw emas.format(name);
-    return v;
+    return opts ? checked(name, v, opts) : v;
   }
 
-  need(name: string, opts: { maxBytes?: number; maxLength?: number; pattern?: RegExp } = {}): string {
-    return this.str(name, { ...opts, required: true })!;
+  need(name: string, opts?: StringRules): string {
+    const v = this.raw(name);
+    if (v === undefined || v === '') throw v === undefined ? emas.missing(name) : emas.empty(name);
+    return opts ? checked(name, v, opts) : v;
   }
 
   oneOf<T extends string>(name: string, values: readonly T[], required = false): T | undefined {

@@ -17,20 +17,53 @@ export function percentEncode(value: string): string {
   return POP_EXTRA.test(encoded) ? encoded.replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) : encoded;
 }
 
+/** Names in the byte-wise order of their UTF-8 form, as the specification says; `Signature` is left out. */
+function sortedNames(names: Iterable<string>): string[] {
+  const out: string[] = [];
+  let ascii = true;
+  for (const k of names) {
+    if (k === 'Signature') continue;
+    out.push(k);
+    if (ascii && /[^ -~]/.test(k)) ascii = false;
+  }
+  // for printable ASCII names (nearly always) the UTF-16 order is the byte order, with no conversion
+  if (ascii) out.sort();
+  else out.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return out;
+}
+
 export function canonicalQuery(params: ReadonlyMap<string, string>): string {
-  const names = [...params.keys()].filter((k) => k !== 'Signature');
-  // byte-wise order of the UTF-8 names, as the specification says; for printable ASCII names (nearly
-  // always) that is the order of UTF-16 code units, which needs no conversion
-  if (names.every((k) => !/[^ -~]/.test(k))) names.sort();
-  else names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return names.map((k) => `${percentEncode(k)}=${percentEncode(params.get(k)!)}`).join('&');
+  return sortedNames(params.keys()).map((k) => `${percentEncode(k)}=${percentEncode(params.get(k)!)}`).join('&');
+}
+
+/**
+ * One parameter as the string to sign holds it, from its POP-encoded name and value. The
+ * canonical query is encoded a second time there; as it holds only unreserved characters,
+ * '%', '=' and '&', that changes just '%' (to %25) and the separators (%3D, %26).
+ */
+export function signedPair(encodedName: string, encodedValue: string): string {
+  return `${encodeAgain(encodedName)}%3D${encodeAgain(encodedValue)}`;
+}
+
+function encodeAgain(encoded: string): string {
+  return encoded.includes('%') ? encoded.replaceAll('%', '%25') : encoded;
+}
+
+/** The string to sign from each parameter's `signedPair`, by name (the request reader makes them as it parses). */
+export function stringToSignOfPairs(method: string, pairs: ReadonlyMap<string, string>): string {
+  let out = `${method.toUpperCase()}&%2F&`;
+  let first = true;
+  for (const name of sortedNames(pairs.keys())) {
+    out += first ? pairs.get(name)! : '%26' + pairs.get(name)!;
+    first = false;
+  }
+  return out;
 }
 
 export function stringToSign(method: string, params: ReadonlyMap<string, string>): string {
-  // The canonical query holds only unreserved characters, '%', '=' and '&': encoding it again
-  // changes just those three.
-  const again = canonicalQuery(params).replaceAll('%', '%25').replaceAll('=', '%3D').replaceAll('&', '%26');
-  return `${method.toUpperCase()}&%2F&${again}`;
+  const pairs = new Map<string, string>();
+  for (const [k, v] of params) pairs.set(k, signedPair(percentEncode(k), percentEncode(v)));
+  return stringToSignOfPairs(method, pairs);
 }
 
 /** The HMAC key of an AccessKey secret (`secret&`), made once per key rather than per request. */

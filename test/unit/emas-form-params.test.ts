@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { EmasError } from '../../src/api/emas/errors.js';
+import { emptyForm, readForm } from '../../src/api/emas/form-params.js';
+import { stringToSign, stringToSignOfPairs } from '../../src/api/emas/signature.js';
+
+/** The reference: URLSearchParams decoding, then the parameters encoded afresh for the signature. */
+function reference(text: string): { values: Map<string, string>; toSign: string } {
+  const values = new Map<string, string>();
+  for (const [k, v] of new URLSearchParams(text)) values.set(k, v);
+  return { values, toSign: stringToSign('POST', values) };
+}
+
+function read(text: string) {
+  const form = emptyForm();
+  readForm(text, form, 2000);
+  return { values: form.values, toSign: stringToSignOfPairs('POST', form.signed) };
+}
+
+const PIECES = ['a', 'Z', '0', '-', '_', '.', '~', '+', ' ', '%', '%2', '%20', '%2B', '%2b', '%41', '%7E', '%E6%B7%B1', '%E6%B7', '%FF', '%C0%AF',
+  '%ED%A0%80', '=', '*', '!', "'", '(', ')', ',', ':', '深', '\u{1F600}', '\u00FF', '{"k":"v"}', '%7B%22k%22%3A%22v%22%7D'];
+
+function randomPart(rnd: () => number): string {
+  let s = '';
+  const n = Math.floor(rnd() * 6);
+  for (let i = 0; i < n; i++) s += PIECES[Math.floor(rnd() * PIECES.length)];
+  return s;
+}
+
+describe('EMAS form reader', () => {
+  test('decodes and builds the string to sign as URLSearchParams plus a fresh encoding do', () => {
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let round = 0; round < 3000; round++) {
+      const pairs: string[] = [];
+      const names = new Set<string>();
+      for (let i = 0; i < 1 + Math.floor(rnd() * 6); i++) {
+        const name = `n${i}${randomPart(rnd).replaceAll('=', '')}`;
+        // names that decode alike would be refused as duplicates: the reference has none
+        const decoded = new URLSearchParams(`${name}=`).keys().next().value as string;
+        if (names.has(decoded)) continue;
+        names.add(decoded);
+        pairs.push(rnd() < 0.1 ? name : `${name}=${randomPart(rnd)}`);
+      }
+      const text = pairs.join(rnd() < 0.1 ? '&&' : '&');
+      const ours = read(text);
+      const ref = reference(text);
+      assert.deepEqual([...ours.values], [...ref.values], text);
+      assert.equal(ours.toSign, ref.toSign, text);
+    }
+  });
+
+  test('a name given twice, in the query or the body, is refused', () => {
+    const form = emptyForm();
+    readForm('Action=Push&Format=JSON', form, 10);
+    assert.throws(() => readForm('Format=XML', form, 10), (e: unknown) => e instanceof EmasError && e.code === 'Invalid.Parameter');
+    assert.throws(() => read('a=1&%61=2'), EmasError);
+  });
+
+  test('too many parameters are refused, and pairs without "=" do not make reading quadratic', () => {
+    assert.throws(() => readForm('a=1&b=2&c=3', emptyForm(), 2), EmasError);
+    const names = Array.from({ length: 1500 }, (_, i) => `p${i}`).join('&') + '&' + 'x'.repeat(500_000);
+    const started = performance.now();
+    const form = emptyForm();
+    readForm(names, form, 2000);
+    assert.equal(form.values.get('p7'), '');
+    assert.ok(performance.now() - started < 2000);
+  });
+});
