@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import type { Credentials } from '../../src/apps/credentials.js';
 import { rawFrames, settle, startClient, type TestClient } from '../helpers/devices.js';
 import { call, errorCode, startTestServer, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 async function push(server: TestServer, body: Record<string, unknown>, auth?: Credentials): Promise<string> {
   const res = await call(server, 'POST', '/v3/push', { body, auth });
@@ -282,23 +283,30 @@ for (const narrowTargets of [1000, 0]) describe(`restarts and credentials (narro
 
   test('receipts of a time_to_live 0 push, and a click after a restart, are counted', async () => {
     const d = await startClient(server, server.app, { tags: ['rc'] });
-    const zero = await push(server, { platform: 'all', audience: { tag: ['rc'] }, notification: note('z'), options: { time_to_live: 0 } });
-    const later = await push(server, { platform: 'all', audience: { tag: ['rc'] }, notification: note('l'), options: { time_to_live: 1 } });
-    await d.waitForPushes(2);
-    await settle(300);
-    const r0 = await server.node.ctx.delivery.receiptsOf(server.app.appKey, zero);
-    assert.equal(r0?.sent.size, 1);
-    assert.equal(r0?.received.size, 1);
-    // after the restart the expired push is no longer in memory: the click goes to the stored receipts
-    await settle(1000);
-    await server.restart();
-    await d.waitForPushes(2);
-    d.client.click(later);
-    await settle(500);
-    const r1 = await server.node.ctx.delivery.receiptsOf(server.app.appKey, later);
-    assert.equal(r1?.clicked.size, 1);
-    assert.equal(r1?.received.size, 1);
-    await d.close();
+    // closed whatever happens: a client left reconnecting keeps the test process alive
+    try {
+      const zero = await push(server, { platform: 'all', audience: { tag: ['rc'] }, notification: note('z'), options: { time_to_live: 0 } });
+      const later = await push(server, { platform: 'all', audience: { tag: ['rc'] }, notification: note('l'), options: { time_to_live: 1 } });
+      await d.waitForPushes(2);
+      // receipts are saved in batches: wait for them rather than for a fixed time (slow machines)
+      const r0 = await waitFor(async () => {
+        const r = await server.node.ctx.delivery.receiptsOf(server.app.appKey, zero);
+        return r && r.sent.size === 1 && r.received.size === 1 ? r : undefined;
+      }, 10_000, 'receipts of the time_to_live 0 push');
+      assert.equal(r0.sent.size, 1);
+      // after the restart the expired push is no longer in memory: the click goes to the stored receipts
+      await settle(1300); // `later` (time_to_live 1 s) expires
+      await server.restart();
+      await d.waitForPushes(2);
+      d.client.click(later);
+      const r1 = await waitFor(async () => {
+        const r = await server.node.ctx.delivery.receiptsOf(server.app.appKey, later);
+        return r && r.clicked.size === 1 ? r : undefined;
+      }, 10_000, 'the click after the restart');
+      assert.equal(r1.received.size, 1);
+    } finally {
+      await d.close();
+    }
   });
 
   test("a device cannot use another device's credentials", async () => {
