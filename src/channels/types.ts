@@ -31,13 +31,60 @@ export interface RelayTarget {
  */
 export type TargetResult =
   /** The vendor accepted the notification for this device. */
-  | { kind: 'delivered'; vendorMessageId?: string }
+  | {
+      kind: 'delivered';
+      vendorMessageId?: string;
+      /** Fields of the push this vendor cannot carry and dropped, for the per-device trace. */
+      notes?: string[];
+      /** What the vendor said about the app's quota in this answer, when it says anything. */
+      quota?: QuotaReading;
+    }
   /** Try again later (rate limited, vendor unavailable, network); afterMs from Retry-After if given. */
   | { kind: 'retry'; afterMs?: number; reason: string }
   /** The token is dead (uninstalled, expired, unknown to the vendor): remove it from the device. */
   | { kind: 'tokenDead'; reason: string }
   /** The vendor refused this notification for good (bad payload, bad credentials, too big). */
-  | { kind: 'rejected'; reason: string; status?: number; code?: string };
+  | { kind: 'rejected'; reason: string; status?: number; code?: string }
+  /**
+   * The vendor's quota for the app (daily, per message category, or rate) is used up: nothing
+   * was sent to this device, which falls back to Borealis's own connection.
+   */
+  | { kind: 'quotaExceeded'; reason: string; category?: string; resetAt?: number };
+
+/** A vendor's own figures for an app's quota (learned from its answers or its quota API). */
+export interface QuotaReading {
+  /** The vendor's message category the quota counts (e.g. an OPPO / vivo / Xiaomi category); absent: all. */
+  category?: string;
+  /** Sends allowed per day, when the vendor says. */
+  limit?: number;
+  /** Sends left today, when the vendor says. */
+  remaining?: number;
+}
+
+/** A delivery or click receipt a vendor sent back about one device. */
+export interface VendorReceipt {
+  /** The push: the channel puts the msg_id in the vendor request's callback / tag field. */
+  msgId: string;
+  /** The vendor token the receipt concerns. */
+  token: string;
+  kind: 'received' | 'clicked' | 'tokenDead';
+  /** When the vendor says it happened (epoch ms). */
+  at: number;
+}
+
+/** A receipt request as a vendor sent it to `POST /v1/vendors/{channel}/receipts/{appKey}`. */
+export interface ReceiptRequest {
+  appKey: string;
+  /** Header names in lower case. */
+  headers: Readonly<Record<string, string | undefined>>;
+  query: Readonly<Record<string, string | undefined>>;
+  rawBody: Buffer;
+}
+
+/** What the receipt endpoint answers: the receipts to apply (when the request is authentic) and the vendor's expected reply. */
+export type ReceiptAnswer =
+  | { accepted: true; receipts: VendorReceipt[]; status: number; body: string | Record<string, unknown> }
+  | { accepted: false; status: number; body: string | Record<string, unknown> };
 
 /** Per-app credentials of one channel, decrypted; the shape is the channel's own. */
 export type ChannelCredentials = Record<string, unknown>;
@@ -57,6 +104,13 @@ export interface Channel {
    * and under which token key it is removed if the vendor calls it dead.
    */
   pickToken?(push: AcceptedPush, tokens: VendorTokens): { key: string; token: string | WebPushSubscription } | undefined;
+  /**
+   * Checks a receipt request (authenticated as the vendor documents, with the app's
+   * credentials) and reads the receipts in it. Never throws on hostile input.
+   */
+  receipts?(request: ReceiptRequest, credentials: ChannelCredentials): ReceiptAnswer;
+  /** Asks the vendor for the app's quota figures, for vendors that publish a quota API. */
+  queryQuota?(credentials: ChannelCredentials): Promise<QuotaReading[]>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }
