@@ -171,6 +171,11 @@ export interface Config {
       maxAttempts: number;
       /** How often the queue is checked for due work when idle, in ms. */
       pollMs: number;
+      /**
+       * How long a claimed slice is this node's (renewed while it works on it): a node that dies
+       * holding slices delays them this long for the other nodes.
+       */
+      leaseMs: number;
     };
   };
   emas: {
@@ -276,6 +281,7 @@ export const DEFAULT_CONFIG: Config = {
       retryMaxMs: 5 * 60_000,
       maxAttempts: 8,
       pollMs: 250,
+      leaseMs: 60_000,
     },
   },
   emas: { port: -1 },

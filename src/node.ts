@@ -102,7 +102,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const gateway = new Gateway(registry, delivery, logger, config.gateway);
   const metrics = new Metrics();
   const channels = createChannelRegistry(config.channels);
-  const relay = new RelayWorker(store, channels, credentials, (appKey, num) => gateway.session(appKey, num) !== undefined, config.channels.relay, logger);
+  const relay = new RelayWorker(store, channels, credentials, (appKey, num) => gateway.session(appKey, num) !== undefined, config.channels.relay, logger, `node${config.nodeId}`);
   accept.onAccepted(() => relay.kick());
   const vendorAnswers = new VendorAnswers();
   relay.onResult((push, device, channel, result, disposition) => {
@@ -125,6 +125,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     pollMs: sc.pollMs,
     catchUpMs: sc.catchUpSeconds * 1000,
     claimBatch: 500,
+    node: `node${config.nodeId}`,
   });
   const ctx: ServerContext = {
     config,

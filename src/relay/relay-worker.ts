@@ -29,14 +29,17 @@ interface PushEntry {
 }
 
 /**
- * Drains the relay queue: claims due slices, routes each device (channels/router.ts), sends
- * per channel in the channel's batch size under its rate, and confirms the slice with its
- * results in one store transaction. Failed work waits with exponential backoff.
+ * Drains the relay queue: claims due slices under a lease (so nodes sharing the store never
+ * relay one slice at once), routes each device (channels/router.ts), sends per channel in the
+ * channel's batch size under its rate, and confirms the slice with its results in one store
+ * transaction. Leases of slices in progress are renewed; failed work waits with exponential
+ * backoff, visible to every node.
  */
 export class RelayWorker {
   private readonly busy = new Set<number>();
-  /** Slices whose processing failed outright (store or credential errors), held back until then. */
-  private readonly cooling = new Map<number, { until: number; failures: number }>();
+  /** Outright failures (store or credential errors) per slice, for the backoff of the next. */
+  private readonly failures = new Map<number, number>();
+  private renewTimer: NodeJS.Timeout | undefined;
   private readonly pushes = new Map<string, Promise<PushEntry | undefined>>();
   private readonly gates = new Map<string, RateGate>();
   private readonly listeners: RelayListener[] = [];
@@ -54,6 +57,8 @@ export class RelayWorker {
     private readonly online: PresenceCheck,
     private readonly settings: RelaySettings,
     private readonly logger: Logger,
+    /** This node's name in slice leases (unique per node sharing the store). */
+    private readonly node = 'node0',
   ) {}
 
   onResult(listener: RelayListener): void {
@@ -61,7 +66,26 @@ export class RelayWorker {
   }
 
   start(): void {
-    this.schedule(0);
+    // leases this node held before it stopped belong to no work in progress now
+    void this.store.relay
+      .releaseAll(this.node)
+      .catch((err: unknown) => this.logger.warn({ err }, 'relay leases of the last run not released; they expire'))
+      .finally(() => this.schedule(0));
+    const every = Math.max(50, Math.floor(this.settings.leaseMs / 3));
+    this.renewTimer = setInterval(() => void this.renewLeases(), every);
+    this.renewTimer.unref();
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.busy.size === 0) return;
+    const ids = [...this.busy];
+    try {
+      const held = new Set(await this.store.relay.renew(ids, this.node, Date.now() + this.settings.leaseMs));
+      const lost = ids.filter((id) => !held.has(id) && this.busy.has(id));
+      if (lost.length > 0) this.logger.warn({ slices: lost }, 'relay slice leases passed to another node; their work may be sent twice');
+    } catch (err) {
+      this.logger.warn({ err }, 'relay lease renewal failed');
+    }
   }
 
   /** New work was queued: look now rather than at the next poll. */
@@ -73,6 +97,7 @@ export class RelayWorker {
     this.stopped = true;
     this.abort.abort();
     if (this.timer) clearTimeout(this.timer);
+    if (this.renewTimer) clearInterval(this.renewTimer);
     await Promise.allSettled([...this.running]);
   }
 
@@ -94,10 +119,8 @@ export class RelayWorker {
     try {
       const room = this.settings.concurrency - this.busy.size;
       if (room > 0) {
-        const now = Date.now();
-        const skip = new Set(this.busy);
-        for (const [id, c] of this.cooling) if (c.until > now) skip.add(id);
-        const due = await this.store.relay.due(now, room, skip);
+        const lease = { node: this.node, ms: this.settings.leaseMs };
+        const due = await this.store.relay.claim(Date.now(), room, lease, this.busy);
         for (const work of due) this.run(work);
       }
     } catch (err) {
@@ -112,14 +135,17 @@ export class RelayWorker {
   private run(work: RelayWork): void {
     this.busy.add(work.id);
     const p = this.process(work)
-      .then(() => void this.cooling.delete(work.id))
-      .catch((err: unknown) => {
+      .then(() => void this.failures.delete(work.id))
+      .catch(async (err: unknown) => {
         if (this.stopped) return;
         // held back with backoff, so a lasting failure does not spin
-        const failures = (this.cooling.get(work.id)?.failures ?? 0) + 1;
+        const failures = (this.failures.get(work.id) ?? 0) + 1;
         const wait = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** (failures - 1));
-        this.cooling.set(work.id, { until: Date.now() + wait, failures });
+        this.failures.set(work.id, failures);
+        if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value as number);
         this.logger.warn({ err, msgId: work.msgId, retryInMs: wait }, 'relay slice failed; it stays queued');
+        // if even this fails the lease runs out and the slice is claimed again then
+        await this.store.relay.postpone(work.id, this.node, Date.now() + wait).catch(() => undefined);
       })
       .finally(() => {
         this.running.delete(p);
@@ -227,7 +253,9 @@ export class RelayWorker {
       const jittered = backoff / 2 + Math.random() * (backoff / 2);
       outcome.retry = { nums: [...retry], attempts, nextAt: Date.now() + Math.max(retryAfter, jittered) };
     }
-    await this.store.relay.complete(outcome);
+    if (!(await this.store.relay.complete(outcome))) {
+      this.logger.warn({ msgId: work.msgId, slice: work.id }, 'relay slice was confirmed by another node; its retries stay with that node');
+    }
   }
 
   /**

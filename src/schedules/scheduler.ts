@@ -19,7 +19,12 @@ export interface SchedulerOptions {
   claimBatch: number;
   /** The clock trigger instants are compared with (tests move it forward to see periods pass). */
   clock?: () => number;
+  /** This node's name on the runs it claims (nodes sharing the store each have their own). */
+  node?: string;
 }
+
+/** A run claimed this long ago and still unfinished has lost its node (firing takes seconds). */
+const ABANDONED_RUN_MS = 10 * 60_000;
 
 /** The error a run gets when the process stopped between claiming it and storing its push. */
 export const INTERRUPTED_CODE = 8200;
@@ -44,7 +49,10 @@ export class Scheduler {
   ) {}
 
   async start(): Promise<void> {
-    const lost = await this.store.schedules.failUnfinished(INTERRUPTED_CODE, 'server stopped while this run was being sent', Date.now());
+    const now = Date.now();
+    // only this node's own runs (and abandoned ones): other nodes may be firing theirs right now
+    const scope = this.options.node === undefined ? undefined : { node: this.options.node, staleBefore: now - ABANDONED_RUN_MS };
+    const lost = await this.store.schedules.failUnfinished(INTERRUPTED_CODE, 'server stopped while this run was being sent', now, scope);
     if (lost > 0) this.logger.warn({ runs: lost }, 'schedule runs interrupted by the last stop were not sent');
     this.arm(0);
   }
@@ -74,7 +82,7 @@ export class Scheduler {
     let fired = 0;
     for (;;) {
       const now = (this.options.clock ?? Date.now)();
-      const claimed = await this.store.schedules.claimDue(now, this.options.claimBatch, (r, at) => this.decide(r, at));
+      const claimed = await this.store.schedules.claimDue(now, this.options.claimBatch, (r, at) => this.decide(r, at), this.options.node);
       if (claimed.length === 0) break;
       const results = await Promise.all(claimed.map((c) => this.fire(c.record, c.fireAt)));
       await this.store.schedules.finishRuns(results, Date.now());

@@ -67,11 +67,22 @@ export interface ScheduleStore {
    * trigger instant that fires (`decide` says which), and moves each to its next instant. A trigger
    * instant is claimed once, whatever happens after, so it never fires twice.
    */
-  claimDue(now: number, limit: number, decide: (record: ScheduleRecord, now: number) => ClaimDecision): Promise<{ record: ScheduleRecord; fireAt: number }[]>;
+  claimDue(
+    now: number,
+    limit: number,
+    decide: (record: ScheduleRecord, now: number) => ClaimDecision,
+    /** Recorded with each run: the node that fires it. */
+    node?: string,
+  ): Promise<{ record: ScheduleRecord; fireAt: number }[]>;
   /** Records what the claimed runs produced, in one transaction. */
   finishRuns(results: readonly RunResult[], at: number): Promise<void>;
-  /** Runs claimed but never finished (the process stopped in between): marked failed with this error. */
-  failUnfinished(errorCode: number, errorMessage: string, at: number): Promise<number>;
+  /**
+   * Runs claimed but never finished (the process stopped in between): marked failed with this
+   * error. Without `scope`, every such run; with it, those `scope.node` claimed, those of no
+   * known node, and those claimed before `scope.staleBefore` (their node never came back),
+   * so a node starting leaves the runs other nodes are firing alone.
+   */
+  failUnfinished(errorCode: number, errorMessage: string, at: number, scope?: { node: string; staleBefore: number }): Promise<number>;
   runs(scheduleId: string): Promise<ScheduleRun[]>;
 }
 

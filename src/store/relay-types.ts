@@ -5,7 +5,11 @@ import type { DevicePlatform, VendorTokenKey, VendorTokens } from '../domain/dev
  * (see `TargetSet.relay`), as slices of the push's target set, never one row per device; a
  * worker claims due slices, relays them and confirms each slice in one transaction with its
  * results. A crash before the confirmation sends the slice again; nothing else is resent.
- * The embedded store implements it over SQLite; a distributed engine implements the same calls.
+ *
+ * A claim is a lease: the slice carries the claiming node and an expiry, so several nodes on
+ * one database never relay the same slice at once, and a slice whose node died is claimed
+ * again once its lease ran out (or at once when that node starts again and releases it).
+ * The embedded store implements it over SQLite, the PostgreSQL store with row locks.
  */
 
 /** One slice of relay work: the push's targets with numbers in [lo, hi), or `nums` when set. */
@@ -19,6 +23,14 @@ export interface RelayWork {
   nums: Buffer | null;
   /** Attempts already made for these devices. */
   attempts: number;
+  /** The node holding the slice's lease (the claim that returned it). */
+  claimedBy: string | null;
+}
+
+/** Who claims, and for how long: a slice not confirmed or renewed by then may be claimed again. */
+export interface RelayLease {
+  node: string;
+  ms: number;
 }
 
 /** A device a relay needs: who it is and its vendor tokens. */
@@ -57,10 +69,27 @@ export interface RelayReceiptRow {
 }
 
 export interface RelayQueue {
-  /** Slices due at `now`, oldest first, at most `limit`, skipping the ids in `busy`. */
-  due(now: number, limit: number, busy: ReadonlySet<number>): Promise<RelayWork[]>;
-  /** Confirms a slice: deletes it and applies its outcome, in one transaction. */
-  complete(outcome: RelayOutcome): Promise<void>;
+  /**
+   * Claims slices due at `now` whose lease (if any) ran out, oldest first, at most `limit`,
+   * skipping the ids in `skip`: each gets `lease.node` and an expiry `lease.ms` from `now`.
+   * Two claims, from any nodes, never return the same slice while its lease lasts.
+   */
+  claim(now: number, limit: number, lease: RelayLease, skip?: ReadonlySet<number>): Promise<RelayWork[]>;
+  /** Extends the leases `node` still holds on these slices until `until`; returns the ids it holds. */
+  renew(ids: readonly number[], node: string, until: number): Promise<number[]>;
+  /**
+   * Gives up a slice `node` holds without confirming it (processing failed outright): it is
+   * due again at `nextAt`, for any node.
+   */
+  postpone(id: number, node: string, nextAt: number): Promise<void>;
+  /** Drops every lease `node` holds (it starts again: what it held before is not in progress). */
+  releaseAll(node: string): Promise<number>;
+  /**
+   * Confirms a slice: deletes it and applies its outcome, in one transaction. False when the
+   * slice's lease had passed to another node (or it was confirmed already): the outcome's
+   * results still count, but its retry slice is not queued (the other claim owns the work).
+   */
+  complete(outcome: RelayOutcome): Promise<boolean>;
   /** Slices waiting (for tests, metrics and the bench). */
   pending(): Promise<number>;
   /** Slices of one push still waiting. */

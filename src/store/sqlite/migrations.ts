@@ -380,4 +380,12 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (app_key, activity_id, num)
   ) WITHOUT ROWID;
   `,
+  // relay leases and claimants (several nodes on one database): a relay slice carries the node
+  // that claimed it and until when; a schedule run the node that claimed it, so a node starting
+  // fails only its own interrupted runs
+  `
+  ALTER TABLE relay_queue ADD COLUMN claimed_by TEXT;
+  ALTER TABLE relay_queue ADD COLUMN lease_until INTEGER;
+  ALTER TABLE schedule_runs ADD COLUMN claimed_by TEXT;
+  `,
 ];

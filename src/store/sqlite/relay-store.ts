@@ -1,9 +1,7 @@
 import type Database from 'better-sqlite3';
-import roaring from 'roaring';
-
-const { RoaringBitmap32 } = roaring;
 import type { DevicePlatform, VendorTokens } from '../../domain/device.js';
-import type { RelayDevice, RelayOutcome, RelayQueue, RelayReceiptRow, RelayWork } from '../relay-types.js';
+import { addAll, retrySlice, tokenOf } from '../relay-helpers.js';
+import type { RelayDevice, RelayLease, RelayOutcome, RelayQueue, RelayReceiptRow, RelayWork } from '../relay-types.js';
 
 type Row = Record<string, unknown>;
 
@@ -19,34 +17,21 @@ function toWork(row: Row): RelayWork {
     hi: Number(row.hi),
     nums: (row.nums as Buffer | null) ?? null,
     attempts: Number(row.attempts),
+    claimedBy: (row.claimed_by as string | null) ?? null,
   };
-}
-
-function tokenOf(tokens: VendorTokens, channel: string): string | undefined {
-  const t = (tokens as Record<string, unknown>)[channel];
-  if (typeof t === 'string') return t;
-  if (t && typeof t === 'object' && typeof (t as { endpoint?: unknown }).endpoint === 'string') return (t as { endpoint: string }).endpoint;
-  return undefined;
-}
-
-/** A portable roaring bitmap as a Buffer. */
-export function bitmapBytes(nums: Iterable<number> | InstanceType<typeof RoaringBitmap32>): Buffer {
-  const b = nums instanceof RoaringBitmap32 ? nums : RoaringBitmap32.from(nums);
-  const u = b.serialize('portable');
-  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-}
-
-function addAll(existing: Buffer | undefined, nums: readonly number[]): Buffer {
-  const b = existing ? RoaringBitmap32.deserialize(existing, 'portable') : new RoaringBitmap32();
-  b.addMany(nums);
-  return bitmapBytes(b);
 }
 
 /** The relay queue over the embedded store (contract in store/relay-types.ts). */
 export function sqliteRelayQueue(db: Database.Database): RelayQueue {
   const s = {
-    due: db.prepare('SELECT * FROM relay_queue WHERE next_at <= ? ORDER BY next_at, id LIMIT ?').safeIntegers(true),
-    remove: db.prepare('DELETE FROM relay_queue WHERE id = ?'),
+    due: db
+      .prepare('SELECT * FROM relay_queue WHERE next_at <= ? AND coalesce(lease_until, 0) <= ? ORDER BY next_at, id LIMIT ?')
+      .safeIntegers(true),
+    lease: db.prepare('UPDATE relay_queue SET claimed_by = ?, lease_until = ? WHERE id = ?'),
+    renew: db.prepare('UPDATE relay_queue SET lease_until = ? WHERE id = ? AND claimed_by = ?'),
+    postpone: db.prepare('UPDATE relay_queue SET claimed_by = NULL, lease_until = NULL, next_at = ? WHERE id = ? AND claimed_by = ?'),
+    releaseAll: db.prepare('UPDATE relay_queue SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = ?'),
+    remove: db.prepare('DELETE FROM relay_queue WHERE id = ? AND claimed_by IS ?'),
     insert: db.prepare('INSERT INTO relay_queue (msg_id, app_key, lo, hi, nums, attempts, next_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     count: db.prepare('SELECT count(*) FROM relay_queue').pluck(),
     countFor: db.prepare('SELECT count(*) FROM relay_queue WHERE msg_id = ?').pluck(),
@@ -74,13 +59,24 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
     return st;
   };
 
-  const complete = db.transaction((o: RelayOutcome) => {
+  const claim = db.transaction((now: number, limit: number, lease: RelayLease, skip: ReadonlySet<number>) => {
+    const rows = s.due.all(now, now, limit + skip.size) as Row[];
+    const work = rows.map(toWork).filter((w) => !skip.has(w.id)).slice(0, limit);
+    for (const w of work) {
+      s.lease.run(lease.node, now + lease.ms, w.id);
+      w.claimedBy = lease.node;
+    }
+    return work;
+  });
+
+  const complete = db.transaction((o: RelayOutcome): boolean => {
     const { work } = o;
     const msgId = BigInt(work.msgId);
-    s.remove.run(work.id);
-    if (o.retry && o.retry.nums.length > 0) {
-      const nums = RoaringBitmap32.from(o.retry.nums);
-      s.insert.run(msgId, work.appKey, nums.minimum(), nums.maximum() + 1, bitmapBytes(nums), o.retry.attempts, o.retry.nextAt);
+    // the slice is ours to confirm only while no other node took its lease over
+    const held = s.remove.run(work.id, work.claimedBy).changes === 1;
+    if (held && o.retry && o.retry.nums.length > 0) {
+      const slice = retrySlice(o.retry.nums);
+      s.insert.run(msgId, work.appKey, slice.lo, slice.hi, slice.bitmap, o.retry.attempts, o.retry.nextAt);
     }
     for (const r of o.results) {
       if (r.sent.length + r.failed.length + r.dead.length === 0) continue;
@@ -108,15 +104,28 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
       s.setTokens.run(JSON.stringify(tokens), work.appKey, d.num);
     }
     for (const b of o.badges) s.setBadge.run(work.appKey, b.num, b.badge);
+    return held;
   });
 
+  const renew = db.transaction((ids: readonly number[], node: string, until: number) =>
+    ids.filter((id) => s.renew.run(until, id, node).changes === 1),
+  );
+
   return {
-    async due(now, limit, busy) {
-      const rows = s.due.all(now, limit + busy.size) as Row[];
-      return rows.map(toWork).filter((w) => !busy.has(w.id)).slice(0, limit);
+    async claim(now, limit, lease, skip = new Set()) {
+      return claim.immediate(now, limit, lease, skip);
+    },
+    async renew(ids, node, until) {
+      return ids.length === 0 ? [] : renew.immediate(ids, node, until);
+    },
+    async postpone(id, node, nextAt) {
+      s.postpone.run(nextAt, id, node);
+    },
+    async releaseAll(node) {
+      return s.releaseAll.run(node).changes;
     },
     async complete(outcome) {
-      complete.immediate(outcome);
+      return complete.immediate(outcome);
     },
     async pending() {
       return Number(s.count.get());

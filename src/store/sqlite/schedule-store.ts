@@ -61,13 +61,17 @@ export function sqliteScheduleStore(db: Database.Database): ScheduleStore {
        ORDER BY next_at LIMIT ?`,
     ),
     advance: db.prepare('UPDATE schedules SET next_at = ? WHERE schedule_id = ?'),
-    claim: db.prepare('INSERT OR IGNORE INTO schedule_runs (schedule_id, fire_at, claimed_at) VALUES (?, ?, ?)'),
+    claim: db.prepare('INSERT OR IGNORE INTO schedule_runs (schedule_id, fire_at, claimed_at, claimed_by) VALUES (?, ?, ?, ?)'),
     finish: db.prepare(
       `UPDATE schedule_runs SET msg_id = ?, error_code = ?, error_message = ?, done_at = ?
        WHERE schedule_id = ? AND fire_at = ?`,
     ),
     failUnfinished: db.prepare(
       'UPDATE schedule_runs SET error_code = ?, error_message = ?, done_at = ? WHERE done_at IS NULL',
+    ),
+    failUnfinishedOf: db.prepare(
+      `UPDATE schedule_runs SET error_code = ?, error_message = ?, done_at = ?
+       WHERE done_at IS NULL AND (claimed_by IS NULL OR claimed_by = ? OR claimed_at < ?)`,
     ),
     runs: db.prepare('SELECT * FROM schedule_runs WHERE schedule_id = ? ORDER BY fire_at').safeIntegers(false),
   };
@@ -80,7 +84,7 @@ export function sqliteScheduleStore(db: Database.Database): ScheduleStore {
   });
 
   const claimDue = db.transaction(
-    (now: number, limit: number, decide: Parameters<ScheduleStore['claimDue']>[2]) => {
+    (now: number, limit: number, decide: Parameters<ScheduleStore['claimDue']>[2], node: string | null) => {
       const claimed: { record: ScheduleRecord; fireAt: number }[] = [];
       for (const row of s.due.all(now, limit) as Row[]) {
         const record = toSchedule(row);
@@ -88,7 +92,7 @@ export function sqliteScheduleStore(db: Database.Database): ScheduleStore {
         const fireAt = decision.fireAt ?? record.nextAt!;
         s.advance.run(decision.nextAt, record.scheduleId);
         // the run's primary key: an instant already claimed (by another node) is not claimed again
-        if (decision.fire && s.claim.run(record.scheduleId, fireAt, now).changes === 1) {
+        if (decision.fire && s.claim.run(record.scheduleId, fireAt, now, node).changes === 1) {
           claimed.push({ record: { ...record, nextAt: decision.nextAt }, fireAt });
         }
       }
@@ -141,13 +145,14 @@ export function sqliteScheduleStore(db: Database.Database): ScheduleStore {
     async delete(appKey, scheduleId, at) {
       return s.delete.run(at, scheduleId, appKey).changes === 1;
     },
-    async claimDue(now, limit, decide) {
-      return claimDue.immediate(now, limit, decide);
+    async claimDue(now, limit, decide, node) {
+      return claimDue.immediate(now, limit, decide, node ?? null);
     },
     async finishRuns(results, at) {
       finishRuns.immediate(results, at);
     },
-    async failUnfinished(errorCode, errorMessage, at) {
+    async failUnfinished(errorCode, errorMessage, at, scope) {
+      if (scope) return s.failUnfinishedOf.run(errorCode, errorMessage, at, scope.node, scope.staleBefore).changes;
       return s.failUnfinished.run(errorCode, errorMessage, at).changes;
     },
     async runs(scheduleId) {
