@@ -3,7 +3,7 @@ import type { AcceptedPush } from '../../domain/push.js';
 import type { CallbackBatch, InboxEntry, LivePushRow, PushHead, PushStore, ReceiptRow, TargetSet } from '../types.js';
 import { msgIdParam, num, numOrNull, type Db, type Queryable, type Row } from './db.js';
 import type { PushSideWrites } from './push-side-writes.js';
-import { mergeReceipts } from './receipt-merge.js';
+import { mergeReceipts } from '../receipt-merge.js';
 import { retryOnConflict } from './retry.js';
 
 type Item = { push: AcceptedPush; targets: TargetSet };

@@ -1,5 +1,5 @@
 import roaring from 'roaring';
-import type { ReceiptRow } from '../types.js';
+import type { ReceiptRow } from './types.js';
 
 const { RoaringBitmap32 } = roaring;
 
