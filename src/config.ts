@@ -22,6 +22,13 @@ export interface Config {
   /** Serve HTTPS with HTTP/2 (HTTP/1.1 still accepted) when both are set: PEM file paths. */
   tls: { cert: string; key: string } | null;
   store: {
+    /**
+     * PostgreSQL connection URL (postgres://user:password@host:port/database) for nodes that
+     * share one database; empty = the embedded SQLite file below.
+     */
+    url: string;
+    /** Connections each node keeps open to PostgreSQL at most. */
+    poolSize: number;
     /** SQLite file; relative paths are inside dataDir. */
     sqlitePath: string;
     synchronous: 'full' | 'normal';
@@ -224,7 +231,7 @@ export const DEFAULT_CONFIG: Config = {
   nodeId: 0,
   logLevel: 'info',
   tls: null,
-  store: { sqlitePath: 'borealis.db', synchronous: 'full' },
+  store: { url: '', poolSize: 10, sqlitePath: 'borealis.db', synchronous: 'full' },
   limits: {
     bodyBytes: 1024 * 1024,
     requestsPerWindow: 6000,
@@ -353,6 +360,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (env.BOREALIS_DATA) config.dataDir = env.BOREALIS_DATA;
   if (env.BOREALIS_LOG_LEVEL) config.logLevel = env.BOREALIS_LOG_LEVEL as Config['logLevel'];
   if (env.BOREALIS_CORS_ORIGINS !== undefined) config.cors.origins = env.BOREALIS_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  if (env.BOREALIS_STORE_URL !== undefined) config.store.url = env.BOREALIS_STORE_URL;
   if (env.BOREALIS_NODE_ID) config.nodeId = intFrom('BOREALIS_NODE_ID', env.BOREALIS_NODE_ID, 0, 15);
   if (overrides.host) config.host = overrides.host;
   if (overrides.port !== undefined) config.port = intFrom('--port', overrides.port, 0, 65535);
@@ -361,6 +369,12 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(config.logLevel)) throw new ConfigError(`logLevel must be one of ${levels.join(', ')}`);
   if (!['full', 'normal'].includes(config.store.synchronous)) throw new ConfigError('store.synchronous must be full or normal');
+  if (config.store.url !== '' && !/^postgres(ql)?:\/\/[^\s]+$/.test(config.store.url)) {
+    throw new ConfigError('store.url must be empty (SQLite) or a postgres:// URL');
+  }
+  if (!Number.isSafeInteger(config.store.poolSize) || config.store.poolSize < 1 || config.store.poolSize > 1000) {
+    throw new ConfigError('store.poolSize must be an integer 1..1000');
+  }
   if (!Number.isInteger(config.nodeId) || config.nodeId < 0 || config.nodeId > 15) throw new ConfigError('nodeId must be 0..15');
   for (const [k, v] of Object.entries(config.limits)) {
     if (!Number.isInteger(v) || v < 0) throw new ConfigError(`limits.${k} must be a non-negative integer`);

@@ -20,7 +20,7 @@ import { RateLimiter } from './limits/rate-limiter.js';
 import { Metrics } from './observability/metrics.js';
 import { CallbackSender } from './receipts/callback-sender.js';
 import { CallbackSink, callbackUrlCheck } from './receipts/callbacks.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { openStoreFrom } from './store/open-store.js';
 import { ChannelCredentialService } from './channels/credentials.js';
 import { closeChannels, createChannelRegistry } from './channels/registry.js';
 import { mayRelay } from './channels/router.js';
@@ -35,9 +35,14 @@ import { ScheduleService } from './schedules/schedule-service.js';
 import { Scheduler } from './schedules/scheduler.js';
 import type { Store } from './store/types.js';
 
-/** `server`: the long-running owner of the file, which may convert it to incremental auto-vacuum. */
+/**
+ * The configured store: PostgreSQL when `store.url` is set, else the SQLite file in the data
+ * directory. `server`: the long-running owner of a SQLite file, which may convert it to
+ * incremental auto-vacuum.
+ */
 export function openStore(config: Config, { server = false } = {}): Store {
-  return new SqliteStore({ path: sqliteFile(config), synchronous: config.store.synchronous, convertVacuum: server });
+  const { url, poolSize, synchronous } = config.store;
+  return openStoreFrom({ url, poolSize, synchronous, sqlitePath: sqliteFile(config), convertVacuum: server });
 }
 
 export function openCredentials(config: Config, store: Store): ChannelCredentialService {

@@ -126,12 +126,17 @@ export class CallbackSender {
       do {
         this.pollAgain = false;
         if (this.stopped || this.inflight.size >= this.options.concurrency) break;
-        const rows = await this.store.callbacks.due(Date.now(), this.options.concurrency * 4);
+        // claimed, not merely read: another node sharing the queue never sends the same batch
+        const now = Date.now();
+        const rows = await this.store.callbacks.claim(now, this.options.concurrency * 4, now + this.leaseMs());
+        const unsent: QueuedCallback[] = [];
         for (const row of rows) {
-          if (this.stopped || this.inflight.size >= this.options.concurrency) break;
           const receiver = `${row.appKey}\n${row.url}`;
           const busy = this.perReceiver.get(receiver) ?? 0;
-          if (this.inflight.has(row.id) || busy >= this.options.perReceiver) continue;
+          if (this.stopped || this.inflight.size >= this.options.concurrency || this.inflight.has(row.id) || busy >= this.options.perReceiver) {
+            unsent.push(row);
+            continue;
+          }
           this.perReceiver.set(receiver, busy + 1);
           const run = this.send(row, receiver)
             .catch((err: unknown) => this.logger.error({ err, id: row.id }, 'callback delivery failed unexpectedly'))
@@ -145,6 +150,9 @@ export class CallbackSender {
             });
           this.inflight.set(row.id, run);
         }
+        // what this poll could not start goes back, due when it was (a batch in flight here
+        // keeps its own lease: its send ends with remove or retryLater)
+        for (const row of unsent) if (!this.inflight.has(row.id)) await this.store.callbacks.release(row.id, row.nextAt);
       } while (this.pollAgain);
     })()
       .catch((err: unknown) => this.logger.error({ err }, 'reading the callback queue failed'))
@@ -152,6 +160,14 @@ export class CallbackSender {
         this.polling = null;
         this.schedule(this.options.pollMs);
       });
+  }
+
+  /**
+   * How long a claimed batch is held for this node: longer than any send takes (the request's
+   * time limit plus margin). Only a node that dies mid-send leaves a batch waiting that long.
+   */
+  private leaseMs(): number {
+    return 2 * this.options.timeoutMs + 30_000;
   }
 
   private pollSoon(): void {

@@ -202,6 +202,14 @@ export interface CallbackStore {
   defaultUrl(appKey: string): Promise<CallbackUrl | undefined>;
   /** Queued batches due at `now`, oldest due first. (Batches are queued by `pushes.saveReceipts`.) */
   due(now: number, limit: number): Promise<QueuedCallback[]>;
+  /**
+   * Takes batches due at `now` (at most `limit`, oldest due first) for sending: each is held
+   * until `leaseUntil`, so no other node (or poll) takes it meanwhile; a sender that dies
+   * mid-send leaves it to be taken again then. Returned with `nextAt` as it was before.
+   */
+  claim(now: number, limit: number, leaseUntil: number): Promise<QueuedCallback[]>;
+  /** Gives back a claimed batch that was not sent, due again at `nextAt`. */
+  release(id: number, nextAt: number): Promise<void>;
   /** A batch was delivered, or given up on. */
   remove(id: number): Promise<void>;
   /** A delivery attempt failed: counts it and sets when to try again. */

@@ -42,6 +42,7 @@ export function sqliteCallbackStore(db: Database.Database): CallbackStore {
     urlGet: db.prepare('SELECT * FROM app_callback_urls WHERE app_key = ? AND url = ?'),
     urlDefault: db.prepare('SELECT * FROM app_callback_urls WHERE app_key = ? AND is_default = 1'),
     due: db.prepare('SELECT * FROM callback_queue WHERE next_at <= ? ORDER BY next_at, id LIMIT ?'),
+    lease: db.prepare('UPDATE callback_queue SET next_at = ? WHERE id = ?'),
     remove: db.prepare('DELETE FROM callback_queue WHERE id = ?'),
     retry: db.prepare('UPDATE callback_queue SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?'),
     hold: db.prepare('UPDATE callback_queue SET next_at = ? WHERE app_key = ? AND url = ? AND next_at < ?'),
@@ -56,6 +57,12 @@ export function sqliteCallbackStore(db: Database.Database): CallbackStore {
       return toUrl(s.urlGet.get(appKey, url) as Row);
     },
   );
+
+  const claim = db.transaction((now: number, limit: number, leaseUntil: number): QueuedCallback[] => {
+    const rows = (s.due.all(now, limit) as Row[]).map(toQueued);
+    for (const r of rows) s.lease.run(leaseUntil, r.id);
+    return rows;
+  });
 
   return {
     async addUrl(appKey, url, options, at) {
@@ -77,6 +84,12 @@ export function sqliteCallbackStore(db: Database.Database): CallbackStore {
     },
     async due(now, limit) {
       return (s.due.all(now, limit) as Row[]).map(toQueued);
+    },
+    async claim(now, limit, leaseUntil) {
+      return claim.immediate(now, limit, leaseUntil);
+    },
+    async release(id, nextAt) {
+      s.lease.run(nextAt, id);
     },
     async remove(id) {
       s.remove.run(id);

@@ -45,6 +45,7 @@ import { sqliteFileStore } from './file-store.js';
 import { sqliteGroupStore } from './group-store.js';
 import { sqliteScheduleStore } from './schedule-store.js';
 import { MIGRATIONS } from './migrations.js';
+import { mergeReceipts } from '../receipt-merge.js';
 import { limitWal, prepareVacuum, sqliteRetention } from './retention.js';
 import { SqliteStoreStats } from './store-stats.js';
 
@@ -226,6 +227,7 @@ export class SqliteStore implements Store {
          ON CONFLICT (msg_id) DO UPDATE SET sent = excluded.sent, acked = excluded.acked,
            clicked = excluded.clicked, withdrawn = excluded.withdrawn`,
       ),
+      receiptRow: db.prepare('SELECT msg_id AS r_id, sent, acked, clicked, withdrawn FROM push_receipts WHERE msg_id = ?'),
       receiptGet: db
         .prepare(
           `SELECT p.msg_id, p.app_key, p.created_at, p.expires_at, p.revoked_at, p.targets,
@@ -282,7 +284,14 @@ export class SqliteStore implements Store {
     this.pushCommits = new GroupCommit((items) => insertPushes.immediate(items));
     const saveReceipts = db.transaction(
       (rows: readonly ReceiptRow[], callbacks: readonly CallbackBatch[], done: readonly InboxEntry[]) => {
-        for (const r of rows) s.receiptUpsert.run(toBigInt(r.msgId), r.sent, r.acked, r.clicked, r.withdrawn);
+        // merged into what is stored, never overwriting it: a save holding less (another
+        // process's view, or an older one) must not take receipts away
+        for (const r of rows) {
+          const id = toBigInt(r.msgId);
+          const stored = s.receiptRow.get(id) as Row | undefined;
+          const row = stored ? mergeReceipts(toReceipts(stored)!, r) : r;
+          s.receiptUpsert.run(id, row.sent, row.acked, row.clicked, row.withdrawn);
+        }
         for (const c of callbacks) s.callbackInsert.run(c.appKey, c.url, c.body, c.createdAt, c.createdAt);
         for (const d of done) s.inboxDelete.run(d.appKey, d.num, toBigInt(d.msgId));
       },

@@ -1,0 +1,76 @@
+import pg from 'pg';
+
+/** Anything that runs a query: the pool, or one client inside a transaction. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = Row>(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export type Row = Record<string, unknown>;
+
+/**
+ * The connection pool, gated on the schema: every query waits until the migrations ran (they
+ * start with the pool), so a store can be handed out before it is ready.
+ */
+export class Db implements Queryable {
+  readonly pool: pg.Pool;
+  private ready: Promise<void> = Promise.resolve();
+
+  constructor(url: string, poolSize: number) {
+    this.pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'borealis' });
+    // an idle client losing its connection (server restart) must not crash the process; the
+    // pool drops it and the next query opens a new one
+    this.pool.on('error', () => {});
+  }
+
+  /** Queries wait for `step` (the migrations) first, and fail with its error if it failed. */
+  gate(step: Promise<void>): void {
+    this.ready = step;
+    step.catch(() => {}); // surfaced by the queries that wait on it
+  }
+
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  async query<R extends pg.QueryResultRow = Row>(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>> {
+    await this.ready;
+    return this.pool.query<R>(sql, params as unknown[] | undefined);
+  }
+
+  /** Runs `work` in one transaction on one connection; rolled back if it throws. */
+  async tx<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
+    await this.ready;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client as Queryable);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+/** BIGINT columns arrive as strings (they may exceed 2^53); epoch-ms values fit a number. */
+export function num(v: unknown): number {
+  return Number(v);
+}
+
+export function numOrNull(v: unknown): number | null {
+  return v == null ? null : Number(v);
+}
+
+/** msg_ids arrive from clients as strings; anything not a plain positive int64 matches nothing. */
+const INT64_MAX = 2n ** 63n - 1n;
+export function msgIdParam(msgId: string): string {
+  if (!/^[1-9][0-9]{0,18}$/.test(msgId)) return '-1';
+  return BigInt(msgId) <= INT64_MAX ? msgId : '-1';
+}

@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { runner } from 'node-pg-migrate';
+
+/**
+ * Where the schema's migrations live: one file per feature area, applied in the order of their
+ * number prefix (001_, 002_, ...). The build compiles them next to this module, so `dist/` ships
+ * them; under tsx the .ts sources load directly.
+ */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
+
+/** Table recording which migrations a database has had. */
+export const MIGRATIONS_TABLE = 'borealis_migrations';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * Brings the database's schema up to date. Nodes starting together take turns (an advisory
+ * lock, waited for), so each migration runs once.
+ */
+export async function migrateUp(url: string): Promise<void> {
+  await runner({
+    databaseUrl: url,
+    dir: MIGRATIONS_DIR,
+    // compiled output also holds source maps; dot files are editor leftovers
+    ignorePattern: '(\\..*|.*\\.map|.*\\.d\\.ts)',
+    migrationsTable: MIGRATIONS_TABLE,
+    direction: 'up',
+    count: Infinity,
+    singleTransaction: true,
+    advisoryLockMode: 'wait',
+    logger: silent,
+  });
+}
