@@ -1,7 +1,6 @@
-import type { Pool } from 'pg';
 import type { Push } from '../../domain/push.js';
 import type { AccessKeyRecord, DeferredPush, DeferredState, EmasStore } from '../types.js';
-import { inTransaction, numOrNull, type Row } from './pg-tx.js';
+import { numOrNull, type Row, type Db } from './db.js';
 
 /** EMAS AppKeys are numbers of eight digits, as Alibaba's are; the first app gets this one. */
 const FIRST_EMAS_APP_KEY = 30_000_001;
@@ -45,11 +44,11 @@ function toDeferred(row: Row): DeferredPush {
 const messageIdParam = (id: string) => (/^[0-9]{1,18}$/.test(id) ? id : '-1');
 
 /** The EMAS OpenAPI's tables over PostgreSQL, and its read-only queries of pushes and devices. */
-export function pgEmasStore(pool: Pool): EmasStore {
-  const one = async (sql: string, args: unknown[]) => (await pool.query(sql, args)).rows[0] as Row | undefined;
+export function postgresEmasStore(db: Db): EmasStore {
+  const one = async (sql: string, args: unknown[]) => (await db.query(sql, args)).rows[0] as Row | undefined;
   return {
     async createAccessKey(k) {
-      await pool.query('INSERT INTO access_keys (access_key_id, app_key, secret, created_at, disabled_at) VALUES ($1, $2, $3, $4, $5)', [
+      await db.query('INSERT INTO access_keys (access_key_id, app_key, secret, created_at, disabled_at) VALUES ($1, $2, $3, $4, $5)', [
         k.accessKeyId,
         k.appKey,
         k.secret,
@@ -62,17 +61,17 @@ export function pgEmasStore(pool: Pool): EmasStore {
       return row && toKey(row);
     },
     async accessKeys(appKey) {
-      return ((await pool.query('SELECT * FROM access_keys WHERE app_key = $1 ORDER BY created_at, access_key_id', [appKey])).rows as Row[]).map(toKey);
+      return ((await db.query('SELECT * FROM access_keys WHERE app_key = $1 ORDER BY created_at, access_key_id', [appKey])).rows as Row[]).map(toKey);
     },
     async disableAccessKey(appKey, accessKeyId, at) {
-      const r = await pool.query('UPDATE access_keys SET disabled_at = $1 WHERE app_key = $2 AND access_key_id = $3 AND disabled_at IS NULL', [at, appKey, accessKeyId]);
+      const r = await db.query('UPDATE access_keys SET disabled_at = $1 WHERE app_key = $2 AND access_key_id = $3 AND disabled_at IS NULL', [at, appKey, accessKeyId]);
       return (r.rowCount ?? 0) > 0;
     },
     async emasAppKey(appKey, assign) {
       const existing = await one('SELECT emas_app_key FROM emas_apps WHERE app_key = $1', [appKey]);
       if (existing) return Number(existing.emas_app_key);
       if (!assign) return undefined;
-      return inTransaction(pool, async (c) => {
+      return db.tx(async (c) => {
         await c.query('SELECT pg_advisory_xact_lock($1)', [ASSIGN_LOCK]);
         const again = (await c.query('SELECT emas_app_key FROM emas_apps WHERE app_key = $1', [appKey])).rows[0] as Row | undefined;
         if (again) return Number(again.emas_app_key);
@@ -87,7 +86,7 @@ export function pgEmasStore(pool: Pool): EmasStore {
       return (await one('SELECT app_key FROM emas_apps WHERE emas_app_key = $1', [emasAppKey]))?.app_key as string | undefined;
     },
     async addDeferred(d) {
-      await pool.query(
+      await db.query(
         `INSERT INTO emas_deferred (message_id, app_key, kind, run_at, push, state, created_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
         [d.messageId, d.appKey, d.kind, d.runAt, JSON.stringify(d.push), d.state, d.createdAt, d.note],
       );
@@ -98,7 +97,7 @@ export function pgEmasStore(pool: Pool): EmasStore {
     },
     async due(now, limit) {
       // due pushes are leased as they are read (see FIRE_LEASE_MS)
-      const { rows } = await pool.query(
+      const { rows } = await db.query(
         `UPDATE emas_deferred e SET lease_until = $3
          FROM (SELECT message_id FROM emas_deferred
                WHERE state = 'pending' AND run_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
@@ -114,7 +113,7 @@ export function pgEmasStore(pool: Pool): EmasStore {
       return row?.m == null ? undefined : Number(row.m);
     },
     async transition(messageId, from, to, note) {
-      const r = await pool.query('UPDATE emas_deferred SET state = $1, note = coalesce($2, note) WHERE message_id = $3 AND state = $4', [
+      const r = await db.query('UPDATE emas_deferred SET state = $1, note = coalesce($2, note) WHERE message_id = $3 AND state = $4', [
         to,
         note ?? null,
         messageIdParam(messageId),
@@ -127,8 +126,8 @@ export function pgEmasStore(pool: Pool): EmasStore {
     },
     async rememberIdempotent(appKey, token, result, at) {
       // tokens only matter for 15 minutes: old ones go as new ones come
-      await pool.query('DELETE FROM emas_idempotency WHERE created_at < $1', [at - 24 * 3600_000]);
-      await pool.query(
+      await db.query('DELETE FROM emas_idempotency WHERE created_at < $1', [at - 24 * 3600_000]);
+      await db.query(
         `INSERT INTO emas_idempotency (app_key, token, result, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (app_key, token) DO UPDATE SET result = excluded.result, created_at = excluded.created_at`,
         [appKey, token, result, at],
@@ -136,7 +135,7 @@ export function pgEmasStore(pool: Pool): EmasStore {
     },
     async pushRecords(appKey, from, to, offset, limit) {
       const total = Number((await one('SELECT count(*) AS n FROM pushes WHERE app_key = $1 AND created_at >= $2 AND created_at < $3', [appKey, from, to]))!.n);
-      const { rows } = await pool.query(
+      const { rows } = await db.query(
         `SELECT msg_id, created_at, body FROM pushes WHERE app_key = $1 AND created_at >= $2 AND created_at < $3
          ORDER BY created_at DESC, msg_id DESC LIMIT $4 OFFSET $5`,
         [appKey, from, to, limit, offset],
@@ -144,7 +143,7 @@ export function pgEmasStore(pool: Pool): EmasStore {
       return { total, rows: (rows as Row[]).map((row) => ({ msgId: String(row.msg_id), createdAt: Number(row.created_at), push: json<Push>(row.body) })) };
     },
     async pushIds(appKey, from, to, limit) {
-      const { rows } = await pool.query('SELECT msg_id, created_at FROM pushes WHERE app_key = $1 AND created_at >= $2 AND created_at < $3 ORDER BY msg_id LIMIT $4', [
+      const { rows } = await db.query('SELECT msg_id, created_at FROM pushes WHERE app_key = $1 AND created_at >= $2 AND created_at < $3 ORDER BY msg_id LIMIT $4', [
         appKey,
         from,
         to,

@@ -1,13 +1,12 @@
-import type { Pool } from 'pg';
 import type { GroupRecord, GroupStore } from '../advanced-types.js';
-import { inTransaction, type Row } from './pg-tx.js';
+import { type Row, type Db } from './db.js';
 
 /** App groups (group push) over PostgreSQL: a key, a secret digest and member apps. */
-export function pgGroupStore(pool: Pool): GroupStore {
+export function postgresGroupStore(db: Db): GroupStore {
   const members = async (groupKeys: string[]) => {
     const out = new Map<string, string[]>(groupKeys.map((k) => [k, []]));
     if (groupKeys.length === 0) return out;
-    const { rows } = await pool.query('SELECT group_key, app_key FROM app_group_members WHERE group_key = ANY($1::text[]) ORDER BY app_key', [groupKeys]);
+    const { rows } = await db.query('SELECT group_key, app_key FROM app_group_members WHERE group_key = ANY($1::text[]) ORDER BY app_key', [groupKeys]);
     for (const r of rows as Row[]) out.get(r.group_key as string)?.push(r.app_key as string);
     return out;
   };
@@ -23,7 +22,7 @@ export function pgGroupStore(pool: Pool): GroupStore {
   };
   return {
     async create(group, appKeys) {
-      await inTransaction(pool, async (c) => {
+      await db.tx(async (c) => {
         await c.query('INSERT INTO app_groups (group_key, name, secret_hash, created_at) VALUES ($1, $2, $3, $4)', [
           group.groupKey,
           group.name,
@@ -37,25 +36,25 @@ export function pgGroupStore(pool: Pool): GroupStore {
       });
     },
     async get(groupKey) {
-      const { rows } = await pool.query('SELECT * FROM app_groups WHERE group_key = $1', [groupKey]);
+      const { rows } = await db.query('SELECT * FROM app_groups WHERE group_key = $1', [groupKey]);
       return (await toGroups(rows as Row[]))[0];
     },
     async list() {
-      const { rows } = await pool.query('SELECT * FROM app_groups ORDER BY created_at, group_key');
+      const { rows } = await db.query('SELECT * FROM app_groups ORDER BY created_at, group_key');
       return toGroups(rows as Row[]);
     },
     async addApp(groupKey, appKey) {
       // only into a group that exists (no foreign keys: the statement checks it)
-      const r = await pool.query(
+      const r = await db.query(
         `INSERT INTO app_group_members (group_key, app_key) SELECT group_key, $2 FROM app_groups WHERE group_key = $1
          ON CONFLICT DO NOTHING`,
         [groupKey, appKey],
       );
       if (r.rowCount === 1) return true;
-      return (await pool.query('SELECT 1 FROM app_groups WHERE group_key = $1', [groupKey])).rowCount === 1;
+      return (await db.query('SELECT 1 FROM app_groups WHERE group_key = $1', [groupKey])).rowCount === 1;
     },
     async removeApp(groupKey, appKey) {
-      return (await pool.query('DELETE FROM app_group_members WHERE group_key = $1 AND app_key = $2', [groupKey, appKey])).rowCount === 1;
+      return (await db.query('DELETE FROM app_group_members WHERE group_key = $1 AND app_key = $2', [groupKey, appKey])).rowCount === 1;
     },
   };
 }

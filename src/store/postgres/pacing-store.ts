@@ -1,12 +1,11 @@
-import type { Pool } from 'pg';
 import type { PacingStore } from '../pacing-types.js';
-import { msgIdParam, numOrNull, type Row } from './pg-tx.js';
+import { msgIdParam, numOrNull, type Row, type Db } from './db.js';
 
 /** Progress of paced pushes over PostgreSQL, one row each, overwritten slice by slice. */
-export function pgPacingStore(pool: Pool): PacingStore {
+export function postgresPacingStore(db: Db): PacingStore {
   return {
     async get(msgId) {
-      const { rows } = await pool.query('SELECT * FROM paced_pushes WHERE msg_id = $1', [msgIdParam(msgId)]);
+      const { rows } = await db.query('SELECT * FROM paced_pushes WHERE msg_id = $1', [msgIdParam(msgId)]);
       const row = rows[0] as Row | undefined;
       if (!row) return undefined;
       return {
@@ -19,7 +18,7 @@ export function pgPacingStore(pool: Pool): PacingStore {
       };
     },
     async save(p) {
-      await pool.query(
+      await db.query(
         `INSERT INTO paced_pushes (msg_id, app_key, released, last_num, updated_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (msg_id) DO UPDATE SET released = excluded.released, last_num = excluded.last_num,
            updated_at = excluded.updated_at, finished_at = excluded.finished_at`,

@@ -26,6 +26,16 @@ import { PUSH_SIDE_WRITES } from './push-side-writes.js';
 import { postgresPushStore, type PostgresPushStore } from './push-store.js';
 import { postgresDeviceStore } from './device-store.js';
 import { postgresCallbackStore } from './callback-store.js';
+import { postgresRelayQueue } from './relay-store.js';
+import { postgresEmasStore } from './emas-store.js';
+import { postgresPacingStore } from './pacing-store.js';
+import { postgresSegmentStore } from './segment-store.js';
+import { postgresActivityStore } from './activity-store.js';
+import { postgresSmsStore } from './sms-store.js';
+import { postgresLiveActivityStore } from './live-activity-store.js';
+import { postgresScheduleStore } from './schedule-store.js';
+import { postgresFileStore } from './file-store.js';
+import { postgresGroupStore } from './group-store.js';
 
 export interface PostgresOptions {
   /** postgres://user:password@host:port/database */
@@ -70,17 +80,17 @@ export class PostgresStore implements Store {
     this.pushes = postgresPushStore(db, this.pushSideWrites);
     this.devices = postgresDeviceStore(db);
     this.callbacks = postgresCallbackStore(db);
-    this.relay = notImplemented('relay');
-    this.emas = notImplemented('emas');
-    this.pacing = notImplemented('pacing');
-    this.segments = notImplemented('segments');
-    this.activity = notImplemented('activity');
-    this.sms = notImplemented('sms');
-    this.liveActivities = notImplemented('liveActivities');
+    this.relay = postgresRelayQueue(db);
+    this.emas = postgresEmasStore(db);
+    this.pacing = postgresPacingStore(db);
+    this.segments = postgresSegmentStore(db);
+    this.activity = postgresActivityStore(db);
+    this.sms = postgresSmsStore(db);
+    this.liveActivities = postgresLiveActivityStore(db);
     this.retention = notImplemented('retention');
-    this.schedules = notImplemented('schedules');
-    this.files = notImplemented('files');
-    this.groups = notImplemented('groups');
+    this.schedules = postgresScheduleStore(db);
+    this.files = postgresFileStore(db);
+    this.groups = postgresGroupStore(db);
   }
 
   /** A store whose schema is up to date (rejects if the database cannot be reached or migrated). */

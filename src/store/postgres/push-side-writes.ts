@@ -1,4 +1,6 @@
 import type { Queryable } from './db.js';
+import { postgresEnqueueRelay } from './relay-store.js';
+import { SMS_JOB_INSERT } from './sms-store.js';
 
 /**
  * Rows other features write in an accepted push's own transaction: relay slices for vendor
@@ -13,6 +15,8 @@ export interface PushSideWrites {
 }
 
 export const PUSH_SIDE_WRITES: PushSideWrites = {
-  relay: () => Promise.reject(new Error('relay slices are not implemented in PostgreSQL yet')),
-  smsJob: () => Promise.reject(new Error('SMS supplement jobs are not implemented in PostgreSQL yet')),
+  relay: postgresEnqueueRelay,
+  async smsJob(tx, msgId, appKey, dueAt) {
+    await tx.query(SMS_JOB_INSERT, [msgId, appKey, dueAt]);
+  },
 };

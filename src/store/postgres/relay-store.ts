@@ -1,8 +1,8 @@
-import type { Pool, PoolClient } from 'pg';
 import type { DevicePlatform, VendorTokens } from '../../domain/device.js';
 import { addAll, parseTokens, retrySlice, tokenOf } from '../relay-helpers.js';
 import type { RelayDevice, RelayOutcome, RelayQueue, RelayReceiptRow, RelayWork } from '../relay-types.js';
-import { inTransaction, msgIdParam, type Row } from './pg-tx.js';
+import { msgIdParam, type Row, type Db, type Queryable } from './db.js';
+import { countOf } from './query-helpers.js';
 
 function toWork(row: Row): RelayWork {
   return {
@@ -18,7 +18,7 @@ function toWork(row: Row): RelayWork {
 }
 
 /** ORs a result into the stored row of (push, channel); the row is locked while merged. */
-async function mergeReceipt(c: PoolClient, msgId: string, r: RelayOutcome['results'][number]): Promise<void> {
+async function mergeReceipt(c: Queryable, msgId: string, r: RelayOutcome['results'][number]): Promise<void> {
   const inserted = await c.query(
     `INSERT INTO relay_receipts (msg_id, channel, sent, failed, dead) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (msg_id, channel) DO NOTHING`,
@@ -40,11 +40,11 @@ async function mergeReceipt(c: PoolClient, msgId: string, r: RelayOutcome['resul
  * with FOR UPDATE SKIP LOCKED and writes the lease in the same statement, so concurrent
  * claims from any number of nodes split the due slices between them.
  */
-export function pgRelayQueue(pool: Pool): RelayQueue {
+export function postgresRelayQueue(db: Db): RelayQueue {
   return {
     async claim(now, limit, lease, skip = new Set()) {
       if (limit < 1) return [];
-      const { rows } = await pool.query(
+      const { rows } = await db.query(
         `UPDATE relay_queue q SET claimed_by = $3, lease_until = $4
          FROM (SELECT id FROM relay_queue
                WHERE next_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) AND NOT (id = ANY($5::bigint[]))
@@ -58,7 +58,7 @@ export function pgRelayQueue(pool: Pool): RelayQueue {
     },
     async renew(ids, node, until) {
       if (ids.length === 0) return [];
-      const { rows } = await pool.query('UPDATE relay_queue SET lease_until = $3 WHERE id = ANY($1::bigint[]) AND claimed_by = $2 RETURNING id', [
+      const { rows } = await db.query('UPDATE relay_queue SET lease_until = $3 WHERE id = ANY($1::bigint[]) AND claimed_by = $2 RETURNING id', [
         [...ids],
         node,
         until,
@@ -66,16 +66,16 @@ export function pgRelayQueue(pool: Pool): RelayQueue {
       return (rows as Row[]).map((r) => Number(r.id));
     },
     async postpone(id, node, nextAt) {
-      await pool.query('UPDATE relay_queue SET claimed_by = NULL, lease_until = NULL, next_at = $3 WHERE id = $1 AND claimed_by = $2', [id, node, nextAt]);
+      await db.query('UPDATE relay_queue SET claimed_by = NULL, lease_until = NULL, next_at = $3 WHERE id = $1 AND claimed_by = $2', [id, node, nextAt]);
     },
     async releaseAll(node) {
-      const r = await pool.query('UPDATE relay_queue SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = $1', [node]);
+      const r = await db.query('UPDATE relay_queue SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = $1', [node]);
       return r.rowCount ?? 0;
     },
     async complete(o: RelayOutcome) {
       const { work } = o;
       const msgId = msgIdParam(work.msgId);
-      return inTransaction(pool, async (c) => {
+      return db.tx(async (c) => {
         // the slice is ours to confirm only while no other node took its lease over
         const removed = await c.query('DELETE FROM relay_queue WHERE id = $1 AND claimed_by IS NOT DISTINCT FROM $2', [work.id, work.claimedBy]);
         const held = removed.rowCount === 1;
@@ -120,14 +120,14 @@ export function pgRelayQueue(pool: Pool): RelayQueue {
       });
     },
     async pending() {
-      return Number((await pool.query('SELECT count(*) AS n FROM relay_queue')).rows[0].n);
+      return countOf(db, 'SELECT count(*) AS n FROM relay_queue');
     },
     async pendingFor(msgId) {
-      return Number((await pool.query('SELECT count(*) AS n FROM relay_queue WHERE msg_id = $1', [msgIdParam(msgId)])).rows[0].n);
+      return countOf(db, 'SELECT count(*) AS n FROM relay_queue WHERE msg_id = $1', [msgIdParam(msgId)]);
     },
     async devices(appKey, nums) {
       if (nums.length === 0) return [];
-      const { rows } = await pool.query('SELECT num, registration_id, platform, tokens FROM devices WHERE app_key = $1 AND num = ANY($2::bigint[])', [appKey, [...nums]]);
+      const { rows } = await db.query('SELECT num, registration_id, platform, tokens FROM devices WHERE app_key = $1 AND num = ANY($2::bigint[])', [appKey, [...nums]]);
       return (rows as Row[]).map(
         (row): RelayDevice => ({
           num: Number(row.num),
@@ -140,19 +140,19 @@ export function pgRelayQueue(pool: Pool): RelayQueue {
     async badges(appKey, nums) {
       const out = new Map<number, number>();
       if (nums.length === 0) return out;
-      const { rows } = await pool.query('SELECT num, badge FROM device_badges WHERE app_key = $1 AND num = ANY($2::bigint[])', [appKey, [...nums]]);
+      const { rows } = await db.query('SELECT num, badge FROM device_badges WHERE app_key = $1 AND num = ANY($2::bigint[])', [appKey, [...nums]]);
       for (const row of rows as Row[]) out.set(Number(row.num), Number(row.badge));
       return out;
     },
     async receipts(msgId): Promise<RelayReceiptRow[]> {
-      const { rows } = await pool.query('SELECT channel, sent, failed, dead FROM relay_receipts WHERE msg_id = $1 ORDER BY channel', [msgIdParam(msgId)]);
+      const { rows } = await db.query('SELECT channel, sent, failed, dead FROM relay_receipts WHERE msg_id = $1 ORDER BY channel', [msgIdParam(msgId)]);
       return (rows as Row[]).map((r) => ({ channel: r.channel as string, sent: r.sent as Buffer, failed: r.failed as Buffer, dead: r.dead as Buffer }));
     },
   };
 }
 
 /** Writes the relay slices of a newly accepted push, on the push's own transaction. */
-export async function pgEnqueueRelay(c: PoolClient, msgId: string, appKey: string, ranges: readonly (readonly [number, number])[], at: number): Promise<void> {
+export async function postgresEnqueueRelay(c: Queryable, msgId: string, appKey: string, ranges: readonly (readonly [number, number])[], at: number): Promise<void> {
   if (ranges.length === 0) return;
   await c.query(
     `INSERT INTO relay_queue (msg_id, app_key, lo, hi, nums, attempts, next_at)

@@ -1,7 +1,7 @@
-import type { Pool } from 'pg';
 import type { JsonObject } from '../../domain/push.js';
 import type { RunResult, ScheduleRecord, ScheduleRun, ScheduleStore } from '../advanced-types.js';
-import { inTransaction, numOrNull, type Row } from './pg-tx.js';
+import { numOrNull, type Row, type Db } from './db.js';
+import { countOf } from './query-helpers.js';
 
 function toSchedule(row: Row): ScheduleRecord {
   return {
@@ -37,28 +37,28 @@ function toRun(row: Row): ScheduleRun {
  * the same transaction; the run's key (schedule, instant) is the last word: an instant is
  * claimed once, even if two claims raced past the lock.
  */
-export function pgScheduleStore(pool: Pool): ScheduleStore {
+export function postgresScheduleStore(db: Db): ScheduleStore {
   const countActive = async (appKey: string) =>
-    Number((await pool.query('SELECT count(*) AS n FROM schedules WHERE app_key = $1 AND deleted_at IS NULL AND next_at IS NOT NULL', [appKey])).rows[0].n);
+    countOf(db, 'SELECT count(*) AS n FROM schedules WHERE app_key = $1 AND deleted_at IS NULL AND next_at IS NOT NULL', [appKey]);
   return {
     async insert(r) {
-      await pool.query(
+      await db.query(
         `INSERT INTO schedules (schedule_id, app_key, name, enabled, kind, trigger, push, cid, created_at, updated_at, next_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [r.scheduleId, r.appKey, r.name, r.enabled, r.kind, JSON.stringify(r.trigger), JSON.stringify(r.push), r.cid, r.createdAt, r.updatedAt, r.nextAt],
       );
     },
     async get(appKey, scheduleId) {
-      const { rows } = await pool.query('SELECT * FROM schedules WHERE schedule_id = $1 AND app_key = $2 AND deleted_at IS NULL', [scheduleId, appKey]);
+      const { rows } = await db.query('SELECT * FROM schedules WHERE schedule_id = $1 AND app_key = $2 AND deleted_at IS NULL', [scheduleId, appKey]);
       return rows[0] ? toSchedule(rows[0] as Row) : undefined;
     },
     async byCid(appKey, cid) {
-      const { rows } = await pool.query('SELECT * FROM schedules WHERE cid = $1 AND app_key = $2', [cid, appKey]);
+      const { rows } = await db.query('SELECT * FROM schedules WHERE cid = $1 AND app_key = $2', [cid, appKey]);
       return rows[0] ? toSchedule(rows[0] as Row) : undefined;
     },
     async list(appKey, offset, limit) {
       const total = await countActive(appKey);
-      const { rows } = await pool.query(
+      const { rows } = await db.query(
         `SELECT * FROM schedules WHERE app_key = $1 AND deleted_at IS NULL AND next_at IS NOT NULL
          ORDER BY created_at, schedule_id LIMIT $2 OFFSET $3`,
         [appKey, limit, offset],
@@ -67,7 +67,7 @@ export function pgScheduleStore(pool: Pool): ScheduleStore {
     },
     countActive,
     async update(r) {
-      const res = await pool.query(
+      const res = await db.query(
         `UPDATE schedules SET name = $1, enabled = $2, trigger = $3, push = $4, updated_at = $5, next_at = $6
          WHERE schedule_id = $7 AND app_key = $8 AND deleted_at IS NULL`,
         [r.name, r.enabled, JSON.stringify(r.trigger), JSON.stringify(r.push), r.updatedAt, r.nextAt, r.scheduleId, r.appKey],
@@ -75,14 +75,14 @@ export function pgScheduleStore(pool: Pool): ScheduleStore {
       return res.rowCount === 1;
     },
     async delete(appKey, scheduleId, at) {
-      const res = await pool.query(
+      const res = await db.query(
         'UPDATE schedules SET deleted_at = $1, next_at = NULL WHERE schedule_id = $2 AND app_key = $3 AND deleted_at IS NULL',
         [at, scheduleId, appKey],
       );
       return res.rowCount === 1;
     },
     async claimDue(now, limit, decide, node) {
-      return inTransaction(pool, async (c) => {
+      return db.tx(async (c) => {
         const { rows } = await c.query(
           `SELECT * FROM schedules WHERE deleted_at IS NULL AND next_at IS NOT NULL AND next_at <= $1
            ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
@@ -107,7 +107,7 @@ export function pgScheduleStore(pool: Pool): ScheduleStore {
     },
     async finishRuns(results: readonly RunResult[], at) {
       if (results.length === 0) return;
-      await inTransaction(pool, async (c) => {
+      await db.tx(async (c) => {
         for (const r of results) {
           await c.query(
             `UPDATE schedule_runs SET msg_id = $1, error_code = $2, error_message = $3, done_at = $4
@@ -119,16 +119,16 @@ export function pgScheduleStore(pool: Pool): ScheduleStore {
     },
     async failUnfinished(errorCode, errorMessage, at, scope) {
       const res = scope
-        ? await pool.query(
+        ? await db.query(
             `UPDATE schedule_runs SET error_code = $1, error_message = $2, done_at = $3
              WHERE done_at IS NULL AND (claimed_by IS NULL OR claimed_by = $4 OR claimed_at < $5)`,
             [errorCode, errorMessage, at, scope.node, scope.staleBefore],
           )
-        : await pool.query('UPDATE schedule_runs SET error_code = $1, error_message = $2, done_at = $3 WHERE done_at IS NULL', [errorCode, errorMessage, at]);
+        : await db.query('UPDATE schedule_runs SET error_code = $1, error_message = $2, done_at = $3 WHERE done_at IS NULL', [errorCode, errorMessage, at]);
       return res.rowCount ?? 0;
     },
     async runs(scheduleId) {
-      const { rows } = await pool.query('SELECT * FROM schedule_runs WHERE schedule_id = $1 ORDER BY fire_at', [scheduleId]);
+      const { rows } = await db.query('SELECT * FROM schedule_runs WHERE schedule_id = $1 ORDER BY fire_at', [scheduleId]);
       return (rows as Row[]).map(toRun);
     },
   };
