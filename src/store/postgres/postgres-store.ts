@@ -18,7 +18,6 @@ import type { LiveActivityTokenStore } from '../live-activity-types.js';
 import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
 import { Db, num } from './db.js';
 import { migrateUp } from './migrate.js';
-import { notImplemented } from './not-implemented.js';
 import { postgresAppStore } from './app-store.js';
 import { postgresCidStore } from './cid-store.js';
 import { postgresSealedCredentialStore } from './channel-credential-store.js';
@@ -36,6 +35,7 @@ import { postgresLiveActivityStore } from './live-activity-store.js';
 import { postgresScheduleStore } from './schedule-store.js';
 import { postgresFileStore } from './file-store.js';
 import { postgresGroupStore } from './group-store.js';
+import { postgresRetention } from './retention-store.js';
 
 export interface PostgresOptions {
   /** postgres://user:password@host:port/database */
@@ -87,7 +87,7 @@ export class PostgresStore implements Store {
     this.activity = postgresActivityStore(db);
     this.sms = postgresSmsStore(db);
     this.liveActivities = postgresLiveActivityStore(db);
-    this.retention = notImplemented('retention');
+    this.retention = postgresRetention(db);
     this.schedules = postgresScheduleStore(db);
     this.files = postgresFileStore(db);
     this.groups = postgresGroupStore(db);
