@@ -68,7 +68,7 @@ export class ScheduledPushes {
           this.ctx.metrics.pushesAccepted.inc({ source: 'emas' });
           await this.ctx.store.emas.transition(d.messageId, 'pending', 'fired');
         } catch (err) {
-          if (String(err).includes('UNIQUE')) {
+          if (isDuplicateMsgId(err)) {
             await this.ctx.store.emas.transition(d.messageId, 'pending', 'fired');
           } else if (err instanceof ApiError) {
             await this.ctx.store.emas.transition(d.messageId, 'pending', 'failed', err.message);
@@ -80,4 +80,9 @@ export class ScheduledPushes {
       if (due.length < BATCH) return;
     }
   }
+}
+
+/** The push was stored before (by this node before a crash, or by another node): SQLite's or PostgreSQL's unique violation. */
+function isDuplicateMsgId(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '23505' || String(err).includes('UNIQUE');
 }
