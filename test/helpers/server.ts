@@ -5,6 +5,13 @@ import { createApp } from '../../src/apps/app-directory.js';
 import type { Credentials } from '../../src/apps/credentials.js';
 import { DEFAULT_CONFIG, type Config } from '../../src/config.js';
 import { startNode, type RunningNode } from '../../src/node.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
+
+/**
+ * The store test servers run on: `BOREALIS_TEST_STORE=postgres` gives each server a database
+ * of its own on the local PostgreSQL (dropped when the server closes); anything else, SQLite.
+ */
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.BOREALIS_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
 export interface TestDevice {
   appKey: string;
@@ -73,7 +80,18 @@ export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServ
     schedules: { ...DEFAULT_CONFIG.schedules, ...patch.schedules },
     files: { ...DEFAULT_CONFIG.files, ...patch.files },
   };
-  let node = await startNode(config);
+  let database: TestDatabase | undefined;
+  if (TEST_STORE === 'postgres' && patch.store?.url === undefined) {
+    database = await createTestDatabase();
+    config.store.url = database.url;
+  }
+  let node: RunningNode;
+  try {
+    node = await startNode(config);
+  } catch (err) {
+    await database?.drop();
+    throw err;
+  }
   const app = await createApp(node.ctx.store, 'test');
   const server: TestServer = {
     node,
@@ -112,6 +130,7 @@ export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServ
       // let the ack flush and sockets settle before the directory goes
       await new Promise((r) => setTimeout(r, 20));
       rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop();
     },
   };
   for (const spec of DEFAULT_DEVICES) server.devices.push(await server.registerDevice(app, spec));

@@ -31,6 +31,10 @@ test('unknown keys, wrong types and bad values are refused', () => {
     { port: '80' },
     { limits: { bodyBytes: -1 } },
     { store: { synchronous: 'maybe' } },
+    { store: { url: 'mysql://db/x' } },
+    { store: { url: 'postgres://' } },
+    { store: { poolSize: 0 } },
+    { store: { poolSize: 2.5 } },
     { tls: { cert: 1 } },
     { listenBacklog: 0 },
     { delivery: { residentSeconds: -1 } },
@@ -50,6 +54,20 @@ test('unknown keys, wrong types and bad values are refused', () => {
   }
   assert.throws(() => loadConfig({ port: 'x' }, {}), ConfigError);
   assert.throws(() => loadConfig({ configFile: join(dir, 'missing.json') }, {}), ConfigError);
+});
+
+test('store: SQLite unless a PostgreSQL URL is given, by file or environment', () => {
+  assert.equal(loadConfig({}, {}).store.url, '');
+  assert.equal(loadConfig({}, {}).store.poolSize, 10);
+  const dir = mkdtempSync(join(tmpdir(), 'borealis-config-'));
+  const file = join(dir, 'c.json');
+  writeFileSync(file, JSON.stringify({ store: { url: 'postgres://u:p@db:5432/borealis', poolSize: 4 } }));
+  const fromFile = loadConfig({ configFile: file }, {});
+  assert.equal(fromFile.store.url, 'postgres://u:p@db:5432/borealis');
+  assert.equal(fromFile.store.poolSize, 4);
+  assert.equal(loadConfig({ configFile: file }, { BOREALIS_STORE_URL: 'postgresql://other/db' }).store.url, 'postgresql://other/db');
+  assert.equal(loadConfig({ configFile: file }, { BOREALIS_STORE_URL: '' }).store.url, '');
+  assert.throws(() => loadConfig({}, { BOREALIS_STORE_URL: 'redis://x' }), ConfigError);
 });
 
 test('http timeouts and the per-address registration limit: defaults and overrides', () => {

@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { runner } from 'node-pg-migrate';
 
 /**
  * Where the schema's migrations live: one file per feature area, applied in the order of their
@@ -18,6 +17,8 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
  * lock, waited for), so each migration runs once.
  */
 export async function migrateUp(url: string): Promise<void> {
+  // loaded only when a PostgreSQL store opens: SQLite nodes and CLI commands skip its startup cost
+  const { runner } = await import('node-pg-migrate');
   await runner({
     databaseUrl: url,
     dir: MIGRATIONS_DIR,
