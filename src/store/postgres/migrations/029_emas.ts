@@ -1,7 +1,7 @@
 import type { MigrationBuilder } from 'node-pg-migrate';
 
-// EMAS OpenAPI tables (PostgreSQL): AccessKey pairs (the secret kept as issued: HMAC-SHA1
-// signatures are checked with it), each app's numeric EMAS AppKey, pushes waiting for their
+// EMAS OpenAPI tables (PostgreSQL): AccessKey pairs (the secret sealed with the credentials
+// key: HMAC-SHA1 signatures need it back), each app's numeric EMAS AppKey, pushes waiting for their
 // PushTime or targets (lease_until: the node firing a due one), and IdempotentTokens.
 export async function up(pgm: MigrationBuilder): Promise<void> {
   pgm.sql(`
