@@ -3,15 +3,26 @@ import { after, before, describe, test } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { FileJanitor } from '../../src/files/file-janitor.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { formatLocalDateTime } from '../../src/schedules/trigger.js';
 import { uploadLines } from '../helpers/multipart.js';
 import { call, errorCode, startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
-function targetCount(server: TestServer, msgId: string): number {
-  const db = (server.node.ctx.store as SqliteStore).db;
-  return Number(db.prepare('SELECT target_count FROM pushes WHERE msg_id = ?').pluck().get(BigInt(msgId)));
+/** One number the store's database answers, whichever store the server runs on. */
+async function scalar(server: TestServer, sql: string, ...args: unknown[]): Promise<number> {
+  const store = server.node.ctx.store;
+  if (store instanceof PostgresStore) {
+    let n = 0;
+    const { rows } = await store.db.query(sql.replace(/\?/g, () => `$${++n}`), args.map((a) => (typeof a === 'bigint' ? String(a) : a)));
+    return Number(Object.values(rows[0] ?? {})[0]);
+  }
+  return Number((store as SqliteStore).db.prepare(sql).pluck().get(...args));
+}
+
+function targetCount(server: TestServer, msgId: string): Promise<number> {
+  return scalar(server, 'SELECT target_count FROM pushes WHERE msg_id = ?', BigInt(msgId));
 }
 
 const notification = { alert: 'from a file' };
@@ -47,10 +58,10 @@ describe('File API and file pushes', () => {
 
     const byFile = await call(server, 'POST', '/v3/push/file', { body: { platform: 'all', audience: { file: { file_id: fileId } }, notification } });
     assert.equal(byFile.status, 200, byFile.text);
-    assert.equal(targetCount(server, (byFile.body as { msg_id: string }).msg_id), 2);
+    assert.equal(await targetCount(server, (byFile.body as { msg_id: string }).msg_id), 2);
     const androidOnly = await call(server, 'POST', '/v3/push', { body: { platform: ['android'], audience: { file: { file_id: fileId } }, notification } });
     assert.equal(androidOnly.status, 200, androidOnly.text);
-    assert.equal(targetCount(server, (androidOnly.body as { msg_id: string }).msg_id), 1);
+    assert.equal(await targetCount(server, (androidOnly.body as { msg_id: string }).msg_id), 1);
     const notFile = await call(server, 'POST', '/v3/push/file', { body: { platform: 'all', audience: 'all', notification } });
     assert.equal(errorCode(notFile), 1003);
 
@@ -67,7 +78,7 @@ describe('File API and file pushes', () => {
     const fileId = (res.body as { file_id: string }).file_id;
     const push = await call(server, 'POST', '/v3/push/file', { body: { platform: 'all', audience: { file: { file_id: fileId } }, notification } });
     assert.equal(push.status, 200, push.text);
-    assert.equal(targetCount(server, (push.body as { msg_id: string }).msg_id), 1);
+    assert.equal(await targetCount(server, (push.body as { msg_id: string }).msg_id), 1);
 
     const other = await server.createApp('other'); // has its own device with alias "someone"
     assert.equal((await call(server, 'GET', `/v3/files/${fileId}`, { auth: other })).status, 404);
@@ -99,8 +110,7 @@ describe('File API and file pushes', () => {
     }
     const after = ((await call(server, 'GET', '/v3/files')).body as { total_count: number }).total_count;
     assert.equal(after, before);
-    const db = (server.node.ctx.store as SqliteStore).db;
-    assert.equal(db.prepare('SELECT count(*) FROM files WHERE ready = 0').pluck().get(), 0);
+    assert.equal(await scalar(server, 'SELECT count(*) FROM files WHERE NOT ready'), 0);
   });
 
   test('at most maxFiles unexpired files; expired ones are swept', async () => {
@@ -117,8 +127,7 @@ describe('File API and file pushes', () => {
     const janitor = new FileJanitor(server.node.ctx.store, server.node.ctx.logger);
     assert.equal(await janitor.sweep(Date.now() + 721 * 3_600_000), ids.length);
     assert.equal(((await call(server, 'GET', '/v3/files')).body as { total_count: number }).total_count, 0);
-    const db = (server.node.ctx.store as SqliteStore).db;
-    assert.equal(db.prepare('SELECT count(*) FROM file_values').pluck().get(), 0);
+    assert.equal(await scalar(server, 'SELECT count(*) FROM file_values'), 0);
   });
 
   test('a file schedule fires to the devices of its file', async () => {
@@ -132,7 +141,7 @@ describe('File API and file pushes', () => {
     const id = (created.body as { schedule_id: string }).schedule_id;
     const run = await waitFor(async () => (await server.node.ctx.store.schedules.runs(id)).find((r) => r.doneAt !== null), 15_000, 'the file schedule to fire');
     assert.ok(run.msgId, JSON.stringify(run));
-    assert.equal(targetCount(server, run.msgId), 1);
+    assert.equal(await targetCount(server, run.msgId), 1);
     await call(server, 'DELETE', `/v3/files/${fileId}`);
   });
 });
@@ -195,7 +204,7 @@ describe('a million-line file', () => {
       assert.ok(grown < 20, `heap grew by ${grown.toFixed(1)} MB during the upload`);
       const push = await call(server, 'POST', '/v3/push/file', { body: { platform: 'all', audience: { file: { file_id: fileId } }, notification } });
       assert.equal(push.status, 200, push.text);
-      assert.equal(targetCount(server, (push.body as { msg_id: string }).msg_id), 1);
+      assert.equal(await targetCount(server, (push.body as { msg_id: string }).msg_id), 1);
     } finally {
       await server.close();
     }
