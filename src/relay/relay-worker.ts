@@ -40,6 +40,7 @@ export class RelayWorker {
   /** Outright failures (store or credential errors) per slice, for the backoff of the next. */
   private readonly failures = new Map<number, number>();
   private renewTimer: NodeJS.Timeout | undefined;
+  private released = false;
   private readonly pushes = new Map<string, Promise<PushEntry | undefined>>();
   private readonly gates = new Map<string, RateGate>();
   private readonly listeners: RelayListener[] = [];
@@ -70,7 +71,11 @@ export class RelayWorker {
     void this.store.relay
       .releaseAll(this.node)
       .catch((err: unknown) => this.logger.warn({ err }, 'relay leases of the last run not released; they expire'))
-      .finally(() => this.schedule(0));
+      .finally(() => {
+        // no claim before the release: it would release what it just claimed
+        this.released = true;
+        this.schedule(0);
+      });
     const every = Math.max(50, Math.floor(this.settings.leaseMs / 3));
     this.renewTimer = setInterval(() => void this.renewLeases(), every);
     this.renewTimer.unref();
@@ -102,7 +107,7 @@ export class RelayWorker {
   }
 
   private schedule(ms: number): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.released) return;
     if (this.polling) {
       this.again = true;
       return;
