@@ -20,7 +20,12 @@ export async function backupCommand(args: string[]): Promise<number> {
   }
   const target = positionals[0];
   if (target === undefined || positionals.length > 1) throw new UsageError(`backup needs exactly one FILE\n${BACKUP_USAGE}`);
-  const source = sqliteFile(configFrom(values));
+  const config = configFrom(values);
+  if (config.store.url !== '') {
+    console.error('borealis backup: the store is PostgreSQL (store.url); back it up with pg_dump or your PostgreSQL backups (docs/deployment.md)');
+    return 1;
+  }
+  const source = sqliteFile(config);
   if (source === ':memory:' || !existsSync(source)) {
     console.error(`borealis backup: there is no database at ${source}; check --data`);
     return 1;

@@ -84,6 +84,8 @@ export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServ
   if (TEST_STORE === 'postgres' && patch.store?.url === undefined) {
     database = await createTestDatabase();
     config.store.url = database.url;
+    // CLI commands the test runs (child processes inherit the environment) reach this database
+    process.env.BOREALIS_STORE_URL = database.url;
   }
   let node: RunningNode;
   try {
@@ -130,6 +132,7 @@ export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServ
       // let the ack flush and sockets settle before the directory goes
       await new Promise((r) => setTimeout(r, 20));
       rmSync(dataDir, { recursive: true, force: true });
+      if (database && process.env.BOREALIS_STORE_URL === database.url) delete process.env.BOREALIS_STORE_URL;
       await database?.drop();
     },
   };

@@ -1,9 +1,11 @@
 import { fileURLToPath } from 'node:url';
 
 /**
- * Where the schema's migrations live: one file per feature area, applied in the order of their
- * number prefix (001_, 002_, ...). The build compiles them next to this module, so `dist/` ships
- * them; under tsx the .ts sources load directly.
+ * Where the schema's migrations live: one file per feature area, named `NNN_area.ts` (the
+ * number prefix orders them; files without one are refused) and exporting
+ * `up(pgm: MigrationBuilder)`. The core stores use 001-009; other features take 010 and up.
+ * The build compiles them next to this module, so `dist/` ships them; under tsx the .ts
+ * sources load directly.
  */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 
