@@ -35,10 +35,10 @@ export class FakeWechat {
   private constructor(private readonly http: FakeHttpServer) {}
 
   static async start(): Promise<FakeWechat> {
-    let fake: FakeWechat | undefined;
-    const http = await FakeHttpServer.start((req) => fake!.handle(req));
-    fake = new FakeWechat(http);
-    return fake;
+    const holder: { fake?: FakeWechat } = {};
+    const http = await FakeHttpServer.start((req) => holder.fake!.handle(req));
+    holder.fake = new FakeWechat(http);
+    return holder.fake;
   }
 
   get url(): string {
