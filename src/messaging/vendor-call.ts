@@ -30,7 +30,8 @@ export async function callVendor(
   const signal = AbortSignal.timeout(timeoutMs);
   let res: Response;
   try {
-    res = await fetch(url, { ...init, signal });
+    // a redirect is not followed: access tokens and signed parameters go only to the endpoint
+    res = await fetch(url, { ...init, signal, redirect: 'manual' });
   } catch (err) {
     return { ok: false, reason: networkReason(err) };
   }

@@ -23,11 +23,12 @@ export interface AlipaySend {
   biz: { to_user_id?: string; to_open_id?: string; template: { template_id: string; context: Record<string, unknown> } };
 }
 
-export interface AlipayAppCredentials {
+/** A type, not an interface, so it passes where credentials are a plain record. */
+export type AlipayAppCredentials = {
   app_id: string;
   private_key: string;
   alipay_public_key: string;
-}
+};
 
 const METHOD = 'alipay.open.public.message.single.send';
 const MEMBER = 'alipay_open_public_message_single_send_response';
