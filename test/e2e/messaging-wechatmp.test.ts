@@ -29,7 +29,7 @@ describe('WeChat mini program channel against the fake WeChat API (real HTTP)', 
   after(() => fake.close());
   beforeEach(async () => {
     await channel?.close();
-    channel = createWechatMpChannel({ endpoint: fake.url, timeoutMs: 800, concurrency: 4 });
+    channel = createWechatMpChannel({ endpoint: fake.url, timeoutMs: 5000, concurrency: 4 });
     fake.sends.length = 0;
     fake.modes.clear();
     fake.tokens.issued.clear();
