@@ -52,9 +52,9 @@ export class AccessTokenCache {
   }
 
   /** Like `get`, with the seconds the token has left (for handing tokens out). */
-  async getWithExpiry(key: string, issue: () => Promise<IssuedToken>): Promise<IssuedToken> {
+  async getWithExpiry(key: string, issue: () => Promise<IssuedToken>): Promise<{ token: string; expiresIn: number }> {
     const entry = await this.entry(key, issue);
-    return { token: entry.token, expiresInSeconds: Math.max(0, Math.floor((entry.expiresAt - Date.now()) / 1000)) };
+    return { token: entry.token, expiresIn: Math.max(0, Math.floor((entry.expiresAt - Date.now()) / 1000)) };
   }
 
   /** Forgets `token` (the vendor refused it) unless a newer one already replaced it. */
@@ -93,8 +93,8 @@ export class AccessTokenCache {
  * vendor itself does not invalidate the token Borealis sends with).
  */
 export interface IssuesAccessTokens {
-  /** The credential's current token and its seconds left, or an error text. */
-  accessToken(credentials: Readonly<Record<string, unknown>>): Promise<IssuedToken | string>;
+  /** The credential's current token and its seconds left; rejects with the reason when none can be had. */
+  accessToken(credentials: Record<string, unknown>): Promise<{ token: string; expiresIn: number }>;
 }
 
 export function issuesAccessTokens(channel: object): channel is IssuesAccessTokens {

@@ -86,6 +86,16 @@ describe('DingTalk work notice channel against the fake DingTalk API (real HTTP)
     assert.match(channel.checkCredentials({ appkey: '', appsecret: SECRET, agent_id: 1 })!, /appkey/);
   });
 
+  test('the channel hands out its current token for the UMS token API', async () => {
+    const channelWithTokens = createDingTalkChannel({ endpoint: fake.url, timeoutMs: 5000, concurrency: 1 });
+    const { token, expiresIn } = await channelWithTokens.accessToken(CREDENTIALS);
+    assert.equal(fake.tokens.check(token), APPKEY);
+    assert.ok(expiresIn > 7000);
+    await channelWithTokens.send(MESSAGE, [{ address: 'manager1' }], CREDENTIALS);
+    assert.equal(fake.tokens.issued.get(APPKEY), 1, 'the send used the token handed out');
+    await channelWithTokens.close();
+  });
+
   test('hostile answers fail the request retryably within the timeout', async () => {
     const hostile = createDingTalkChannel({ endpoint: fake.url, timeoutMs: 1000, concurrency: 2 });
     for (const mode of ['garbage', 'huge', 'silent', 'trickle'] as const) {

@@ -69,14 +69,13 @@ describe('WeChat mini program channel against the fake WeChat API (real HTTP)', 
 
   test('the channel hands out its current token for the UMS token API', async () => {
     assert.ok(issuesAccessTokens(channel));
-    const first = await channel.accessToken(CREDENTIALS);
-    assert.equal(typeof first, 'object');
-    const { token, expiresInSeconds } = first as { token: string; expiresInSeconds: number };
-    assert.ok(expiresInSeconds > 7000 && expiresInSeconds <= 7200);
+    const { token, expiresIn } = await channel.accessToken(CREDENTIALS);
+    assert.ok(expiresIn > 7000 && expiresIn <= 7200);
     assert.equal(fake.tokens.check(token), APPID);
     assert.deepEqual(await channel.accessToken(CREDENTIALS), await channel.accessToken(CREDENTIALS));
     assert.equal(fake.tokens.issued.get(APPID), 1);
-    assert.match((await channel.accessToken({ appid: APPID, secret: 'ffffffffffffffffffffffffffffffff' })) as string, /40125/);
+    await assert.rejects(channel.accessToken({ appid: APPID, secret: 'ffffffffffffffffffffffffffffffff' }), /40125/);
+    await assert.rejects(channel.accessToken({ appid: 'x' }), /credentials: appid/);
   });
 
   test('validate: template_id and data required, state and language from their lists, value limits by type', () => {

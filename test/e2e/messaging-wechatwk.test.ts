@@ -129,6 +129,16 @@ describe('WeCom channel against the fake WeCom API (real HTTP)', () => {
     assert.match(channel.checkCredentials({ corpsecret: SECRET, agentid: 1 })!, /corpid/);
   });
 
+  test('the channel hands out its current token for the UMS token API', async () => {
+    const channelWithTokens = createWecomChannel({ endpoint: fake.url, timeoutMs: 5000, concurrency: 1 });
+    const { token, expiresIn } = await channelWithTokens.accessToken(CREDENTIALS);
+    assert.equal(fake.tokens.check(token), CORPID);
+    assert.ok(expiresIn > 7000);
+    await channelWithTokens.send(TEXT, [{ address: 'user1' }], CREDENTIALS);
+    assert.equal(fake.tokens.issued.get(CORPID), 1, 'the send used the token handed out');
+    await channelWithTokens.close();
+  });
+
   test('hostile answers fail the request retryably within the timeout', async () => {
     const hostile = createWecomChannel({ endpoint: fake.url, timeoutMs: 1000, concurrency: 2 });
     for (const mode of ['garbage', 'huge', 'silent', 'trickle'] as const) {

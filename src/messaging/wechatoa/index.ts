@@ -69,13 +69,9 @@ export function createWechatOaChannel(options: VendorHttpOptions): MessagingChan
     },
     async accessToken(raw) {
       const cred = parseWechatCredentials(raw);
-      if (typeof cred === 'string') return cred;
+      if (typeof cred === 'string') throw new Error(`credentials: ${cred}`);
       const source = wechatTokenSource(options.endpoint, options.timeoutMs, cred);
-      try {
-        return await tokens.getWithExpiry(source.key, source.issue);
-      } catch (err) {
-        return (err as Error).message;
-      }
+      return tokens.getWithExpiry(source.key, source.issue);
     },
     async close() {
       tokens.clear();

@@ -131,13 +131,9 @@ export function createWecomChannel(options: VendorHttpOptions): MessagingChannel
     },
     async accessToken(raw) {
       const cred = parseCredentials(raw);
-      if (typeof cred === 'string') return cred;
+      if (typeof cred === 'string') throw new Error(`credentials: ${cred}`);
       const source = tokenSource(cred);
-      try {
-        return await tokens.getWithExpiry(source.key, source.issue);
-      } catch (err) {
-        return (err as Error).message;
-      }
+      return tokens.getWithExpiry(source.key, source.issue);
     },
     async close() {
       tokens.clear();
