@@ -214,6 +214,12 @@ export interface Config {
     /** File API calls (file pushes and file schedules included) per app or group per minute (JPush: 20); 0 = unlimited. */
     requestsPerMinute: number;
   };
+  /**
+   * UMS channels that reach people through a vendor's HTTP API, by channel id: the vendor's
+   * origin (Alipay: its gateway URL), the time one request may take, and requests in flight
+   * at once per send.
+   */
+  messaging: Record<'wechatoa' | 'wechatmp' | 'alipay_life' | 'dingtalk_cc' | 'wechatwk', MessagingVendorConfig>;
   cors: {
     /**
      * Browser origins allowed to call the device-facing endpoints (`/v1/...`): `"*"` for any,
@@ -221,6 +227,12 @@ export interface Config {
      */
     origins: string[];
   };
+}
+
+export interface MessagingVendorConfig {
+  endpoint: string;
+  timeoutMs: number;
+  concurrency: number;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -294,6 +306,13 @@ export const DEFAULT_CONFIG: Config = {
   emas: { port: -1 },
   schedules: { utcOffsetMinutes: 480, maxPerApp: 100, catchUpSeconds: 3600, pollMs: 500, requestsPerMinute: 100 },
   files: { maxBytes: 10 * 1024 * 1024, maxFiles: 20, maxTtlHours: 720, requestsPerMinute: 20 },
+  messaging: {
+    wechatoa: { endpoint: 'https://api.weixin.qq.com', timeoutMs: 10_000, concurrency: 16 },
+    wechatmp: { endpoint: 'https://api.weixin.qq.com', timeoutMs: 10_000, concurrency: 16 },
+    alipay_life: { endpoint: 'https://openapi.alipay.com/gateway.do', timeoutMs: 10_000, concurrency: 16 },
+    dingtalk_cc: { endpoint: 'https://oapi.dingtalk.com', timeoutMs: 10_000, concurrency: 4 },
+    wechatwk: { endpoint: 'https://qyapi.weixin.qq.com', timeoutMs: 10_000, concurrency: 4 },
+  },
   cors: { origins: ['*'] },
 };
 
@@ -428,6 +447,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (!Number.isSafeInteger(sc.requestsPerMinute) || sc.requestsPerMinute < 0) {
     throw new ConfigError('schedules.requestsPerMinute must be a non-negative integer');
   }
+  checkMessaging(config.messaging);
   checkCorsOrigins(config.cors.origins);
   if (config.limits.windowSeconds < 1) throw new ConfigError('limits.windowSeconds must be at least 1');
   if (config.limits.bodyBytes < 1024) throw new ConfigError('limits.bodyBytes must be at least 1024');
@@ -452,6 +472,16 @@ function checkChannels(c: Config['channels']): void {
   }
   for (const [k, v] of Object.entries({ 'apns.endpoint': c.apns.endpoint, 'apns.sandboxEndpoint': c.apns.sandboxEndpoint, 'fcm.endpoint': c.fcm.endpoint })) {
     if (!/^https?:\/\/[^/]+$/.test(v)) throw new ConfigError(`channels.${k} must be an origin such as https://host:port`);
+  }
+}
+
+function checkMessaging(m: Config['messaging']): void {
+  for (const [id, c] of Object.entries(m)) {
+    // Alipay's endpoint is a gateway URL with a path; the others are origins
+    const shape = id === 'alipay_life' ? /^https?:\/\/[^/?#]+(\/[^?#]*)?$/ : /^https?:\/\/[^/?#]+$/;
+    if (!shape.test(c.endpoint)) throw new ConfigError(`messaging.${id}.endpoint must be ${id === 'alipay_life' ? 'an http(s) URL' : 'an origin such as https://host:port'}`);
+    if (!Number.isSafeInteger(c.timeoutMs) || c.timeoutMs < 1) throw new ConfigError(`messaging.${id}.timeoutMs must be a positive integer`);
+    if (!Number.isSafeInteger(c.concurrency) || c.concurrency < 1) throw new ConfigError(`messaging.${id}.concurrency must be a positive integer`);
   }
 }
 

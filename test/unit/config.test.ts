@@ -81,3 +81,27 @@ test('http timeouts and the per-address registration limit: defaults and overrid
   assert.equal(c.http.headersTimeoutMs, 10_000);
   assert.equal(c.limits.registrationsPerAddress, 0);
 });
+
+test('messaging channels: endpoints are origins (Alipay: a gateway URL), timeouts and concurrency positive', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'borealis-config-'));
+  const file = join(dir, 'ok.json');
+  writeFileSync(file, JSON.stringify({ messaging: { wechatoa: { endpoint: 'http://127.0.0.1:9000' }, alipay_life: { endpoint: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do', timeoutMs: 5000 } } }));
+  const c = loadConfig({ configFile: file }, {});
+  assert.equal(c.messaging.wechatoa.endpoint, 'http://127.0.0.1:9000');
+  assert.equal(c.messaging.wechatoa.timeoutMs, DEFAULT_CONFIG.messaging.wechatoa.timeoutMs);
+  assert.equal(c.messaging.alipay_life.timeoutMs, 5000);
+  assert.equal(c.messaging.wechatwk.endpoint, 'https://qyapi.weixin.qq.com');
+  const bad: unknown[] = [
+    { messaging: { wechatoa: { endpoint: 'https://api.weixin.qq.com/cgi-bin' } } },
+    { messaging: { dingtalk_cc: { endpoint: 'oapi.dingtalk.com' } } },
+    { messaging: { alipay_life: { endpoint: 'ftp://x/gateway.do' } } },
+    { messaging: { wechatwk: { timeoutMs: 0 } } },
+    { messaging: { wechatmp: { concurrency: 1.5 } } },
+    { messaging: { telegram: {} } },
+  ];
+  for (const [i, patch] of bad.entries()) {
+    const f = join(dir, `bad-${i}.json`);
+    writeFileSync(f, JSON.stringify(patch));
+    assert.throws(() => loadConfig({ configFile: f }, {}), ConfigError, JSON.stringify(patch));
+  }
+});
