@@ -53,7 +53,9 @@ export async function benchVendorBroadcast(): Promise<string[]> {
     let rssPeak = rssBefore;
     const t0 = now();
     const platforms = [...new Set(BENCH_VENDORS.map((v) => v.platform))];
-    const res = await post(agent, server.url + '/v3/push', JSON.stringify({ platform: platforms, audience: 'all', notification: { alert: 'bench', android: { alert: 'bench', title: 't' }, hmos: { alert: 'bench', title: 't', category: 'MARKETING' } } }), { authorization: auth });
+    const notification: Record<string, unknown> = { alert: 'bench', android: { alert: 'bench', title: 't' } };
+    if (platforms.includes('hmos')) notification.hmos = { alert: 'bench', title: 't', category: 'MARKETING' };
+    const res = await post(agent, server.url + '/v3/push', JSON.stringify({ platform: platforms, audience: 'all', notification }), { authorization: auth });
     if (res.status !== 200) throw new Error(res.body);
     const deadline = t0 + 300_000;
     while (taken() < n && now() < deadline) {
