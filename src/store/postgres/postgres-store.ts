@@ -1,3 +1,5 @@
+import type { VendorStore } from '../vendor-types.js';
+import { notImplemented } from './not-implemented.js';
 import type {
   AppStore,
   CallbackStore,
@@ -67,6 +69,7 @@ export class PostgresStore implements Store {
   readonly schedules: ScheduleStore;
   readonly files: FileStore;
   readonly groups: GroupStore;
+  readonly vendors: VendorStore = notImplemented<VendorStore>('vendors');
   /** Writes of other features made in an accepted push's transaction. */
   readonly pushSideWrites = PUSH_SIDE_WRITES;
 

@@ -146,7 +146,8 @@ export function postgresRelayQueue(db: Db): RelayQueue {
     },
     async receipts(msgId): Promise<RelayReceiptRow[]> {
       const { rows } = await db.query('SELECT channel, sent, failed, dead FROM relay_receipts WHERE msg_id = $1 ORDER BY channel', [msgIdParam(msgId)]);
-      return (rows as Row[]).map((r) => ({ channel: r.channel as string, sent: r.sent as Buffer, failed: r.failed as Buffer, dead: r.dead as Buffer }));
+      // vendor receipts (received / clicked per channel) are not kept on PostgreSQL yet
+      return (rows as Row[]).map((r) => ({ channel: r.channel as string, sent: r.sent as Buffer, failed: r.failed as Buffer, dead: r.dead as Buffer, received: null, clicked: null }));
     },
   };
 }
