@@ -151,6 +151,29 @@ export interface Config {
       /** Time FCM has to answer one request, in ms. */
       timeoutMs: number;
     };
+    /** Huawei HMS Push Kit (Android phones with HMS). */
+    huawei: {
+      /** Push Kit API origin. */
+      endpoint: string;
+      /** OAuth2 client-credentials token URL. */
+      tokenEndpoint: string;
+      /** Time Push Kit has to answer one request, in ms. */
+      timeoutMs: number;
+    };
+    /** HarmonyOS Push Kit v3 (HarmonyOS NEXT / 5+ devices). */
+    hmos: {
+      /** Push Kit API origin. */
+      endpoint: string;
+      timeoutMs: number;
+    };
+    /** Honor push (Honor phones). */
+    honor: {
+      /** Honor push API origin. */
+      endpoint: string;
+      /** Honor IAM client-credentials token URL. */
+      tokenEndpoint: string;
+      timeoutMs: number;
+    };
     webpush: {
       /** Also send to plain-http subscription endpoints (local test services only). */
       allowHttpEndpoints: boolean;
@@ -267,6 +290,9 @@ export const DEFAULT_CONFIG: Config = {
       timeoutMs: 10_000,
     },
     fcm: { endpoint: 'https://fcm.googleapis.com', tokenEndpoint: '', timeoutMs: 10_000 },
+    huawei: { endpoint: 'https://push-api.cloud.huawei.com', tokenEndpoint: 'https://oauth-login.cloud.huawei.com/oauth2/v3/token', timeoutMs: 10_000 },
+    hmos: { endpoint: 'https://push-api.cloud.huawei.com', timeoutMs: 10_000 },
+    honor: { endpoint: 'https://push-api.cloud.hihonor.com', tokenEndpoint: 'https://iam.developer.hihonor.com/auth/token', timeoutMs: 10_000 },
     webpush: { allowHttpEndpoints: false, timeoutMs: 10_000 },
     relay: {
       sliceDevices: 1000,
@@ -426,12 +452,22 @@ function checkChannels(c: Config['channels']): void {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`channels.${k} must be a positive integer`);
   }
   if (c.fcm.tokenEndpoint !== '' && !/^https?:\/\/[^/]/.test(c.fcm.tokenEndpoint)) throw new ConfigError('channels.fcm.tokenEndpoint must be an http(s) URL');
+  checkHuaweiFamily(c);
   for (const [k, v] of Object.entries(c.relay)) {
     const min = k === 'ratePerSecond' ? 0 : 1;
     if (!Number.isSafeInteger(v) || v < min) throw new ConfigError(`channels.relay.${k} must be an integer >= ${min}`);
   }
   for (const [k, v] of Object.entries({ 'apns.endpoint': c.apns.endpoint, 'apns.sandboxEndpoint': c.apns.sandboxEndpoint, 'fcm.endpoint': c.fcm.endpoint })) {
     if (!/^https?:\/\/[^/]+$/.test(v)) throw new ConfigError(`channels.${k} must be an origin such as https://host:port`);
+  }
+}
+
+/** The Huawei-family channels' blocks: origins, token URLs, timeouts. */
+function checkHuaweiFamily(c: Config['channels']): void {
+  for (const [name, block] of Object.entries({ huawei: c.huawei, hmos: c.hmos, honor: c.honor })) {
+    if (!/^https?:\/\/[^/]+$/.test(block.endpoint)) throw new ConfigError(`channels.${name}.endpoint must be an origin such as https://host:port`);
+    if (!Number.isSafeInteger(block.timeoutMs) || block.timeoutMs < 1) throw new ConfigError(`channels.${name}.timeoutMs must be a positive integer`);
+    if ('tokenEndpoint' in block && !/^https?:\/\/[^/]/.test(block.tokenEndpoint)) throw new ConfigError(`channels.${name}.tokenEndpoint must be an http(s) URL`);
   }
 }
 

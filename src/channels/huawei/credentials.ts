@@ -7,6 +7,9 @@ import type { ChannelCredentials } from '../types.js';
 
 const ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** The channels whose credentials are described here (HarmonyOS's are checked in its own folder). */
+export const HUAWEI_FAMILY_CHANNELS = ['huawei', 'hmos', 'honor'] as const;
+
 function text(raw: Record<string, unknown>, name: string, max: number): string {
   const v = raw[name];
   if (typeof v !== 'string' || v.length === 0 || v.length > max) throw new Error(`${name} must be a non-empty string`);
@@ -62,6 +65,10 @@ export function checkHonorCredentials(raw: Record<string, unknown>): ChannelCred
   const parsed = parseHonorCredentials(out);
   if (typeof parsed === 'string') throw new Error(parsed);
   return out;
+}
+
+export function checkHuaweiFamilyCredentials(channel: 'huawei' | 'honor', raw: Record<string, unknown>): ChannelCredentials {
+  return channel === 'huawei' ? checkHmsCredentials(raw) : checkHonorCredentials(raw);
 }
 
 /** What `--show` prints: identifiers and whether receipts are set up, never a secret. */
