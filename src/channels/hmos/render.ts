@@ -64,6 +64,8 @@ function alertNotification(block: JsonObject, alert: string, notes: string[]): J
   if (str(block.sound)) n.sound = block.sound!;
   if (int(block.sound_duration) !== undefined) n.soundDuration = block.sound_duration!;
   if (str(block.display_foreground)) n.foregroundShow = block.display_foreground !== '0';
+  // notify_id arrives from EMAS's HarmonyNotifyId: same id, one notification on screen
+  if (int(block.notify_id) !== undefined) n.notifyId = block.notify_id!;
   return n;
 }
 
