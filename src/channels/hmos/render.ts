@@ -1,4 +1,5 @@
 import type { AcceptedPush, JsonObject } from '../../domain/push.js';
+import { vendorOptions } from '../vendor-options.js';
 import { customMessageData, int, jsonBytes, notification3rdFor, obj, shorten, str, ttlSeconds } from '../huawei/push-fields.js';
 
 /**
@@ -76,8 +77,9 @@ export function renderHmosMessage(push: AcceptedPush, now = Date.now()): Rendere
   const shown = hmos ?? (top && str(top.alert) ? { alert: top.alert! } : notification3rdFor(push, 'hmos'));
   const raw = push.options.raw;
   // options.test_message / receipt_id take precedence over the hmos block's own (JPush's rule)
-  const testMessage = typeof raw.test_message === 'boolean' ? raw.test_message : shown?.test_message === true;
-  const receiptId = str(raw.receipt_id) ?? str(shown?.receipt_id);
+  const resolved = vendorOptions(push, 'hmos');
+  const testMessage = resolved.testMessage === true;
+  const receiptId = resolved.receiptId;
 
   let pushType: number;
   let payload: JsonObject;

@@ -1,5 +1,6 @@
 import type { AcceptedPush, JsonObject } from '../../domain/push.js';
-import { customMessageData, int, jsonBytes, notification3rdFor, obj, shorten, str, ttlSeconds, vendorOptions } from '../huawei/push-fields.js';
+import { vendorOptions } from '../vendor-options.js';
+import { customMessageData, int, jsonBytes, notification3rdFor, obj, shorten, str, ttlSeconds, rawVendorOptions } from '../huawei/push-fields.js';
 
 /**
  * Renders the normalized push as an Honor push `sendMessage` body (without its tokens): HMS's
@@ -27,7 +28,7 @@ function clickAction(n: JsonObject, notes: string[]): JsonObject {
 
 export function renderHonorMessage(push: AcceptedPush, now = Date.now()): RenderedHonor | { tooLarge: true; bytes: number } {
   const notes: string[] = [];
-  const vendor = vendorOptions(push, 'honor');
+  const vendor = rawVendorOptions(push, 'honor');
   const android: JsonObject = { ttl: `${ttlSeconds(push, now)}s`, biTag: push.msgId };
   const top = push.notification;
   const shown = top ? { ...obj(top.android), alert: str(obj(top.android)?.alert) ?? str(top.alert) ?? '' } : notification3rdFor(push, 'android');
@@ -46,8 +47,7 @@ export function renderHonorMessage(push: AcceptedPush, now = Date.now()): Render
     else if (style === 2) notes.push('inbox: Honor has no inbox style');
     else if (style === 3 || str(shown.big_pic_path)) notes.push('big_pic_path: Honor has no big-picture style');
     // options.classification overrides third_party_channel.honor.importance (JPush's rule)
-    const classification = push.options.classification;
-    const importance = classification === 1 ? 'NORMAL' : classification === 0 ? 'LOW' : str(vendor.importance)?.toUpperCase();
+    const importance = vendorOptions(push, 'honor').importance?.toUpperCase();
     if (importance === 'LOW' || importance === 'NORMAL') n.importance = importance;
     else if (importance) notes.push(`importance ${importance}: Honor knows LOW and NORMAL only`);
     const add = int(shown.badge_add_num);

@@ -19,7 +19,7 @@ export function int(v: Json | undefined): number | undefined {
 }
 
 /** `options.third_party_channel.<vendor>`, or an empty object. */
-export function vendorOptions(push: AcceptedPush, vendor: string): JsonObject {
+export function rawVendorOptions(push: AcceptedPush, vendor: string): JsonObject {
   return obj(obj(push.options.raw.third_party_channel)?.[vendor]) ?? {};
 }
 

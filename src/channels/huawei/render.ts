@@ -1,5 +1,6 @@
 import type { AcceptedPush, JsonObject } from '../../domain/push.js';
-import { customMessageData, int, jsonBytes, notification3rdFor, obj, shorten, str, ttlSeconds, vendorOptions } from './push-fields.js';
+import { vendorOptions } from '../vendor-options.js';
+import { customMessageData, int, jsonBytes, notification3rdFor, obj, shorten, str, ttlSeconds, rawVendorOptions } from './push-fields.js';
 
 /**
  * Renders the normalized push as an HMS Push Kit v1 `message` (without its tokens) and lists
@@ -49,7 +50,7 @@ function buttons(raw: JsonObject[], notes: string[]): JsonObject[] {
 
 export function renderHmsMessage(push: AcceptedPush, now = Date.now()): RenderedHms | RenderError {
   const notes: string[] = [];
-  const vendor = vendorOptions(push, 'huawei');
+  const vendor = rawVendorOptions(push, 'huawei');
   const android: JsonObject = { ttl: `${ttlSeconds(push, now)}s`, bi_tag: push.msgId };
   const message: JsonObject = {};
 
@@ -86,8 +87,7 @@ export function renderHmsMessage(push: AcceptedPush, now = Date.now()): Rendered
     } else if (style === 3 || str(shown.big_pic_path) || str(vendor.big_pic_path)) notes.push('big_pic_path: HMS has no big-picture style');
 
     // options.classification wins over the vendor's own importance (JPush's precedence rule)
-    const classification = push.options.classification;
-    const importance = classification === 1 ? 'NORMAL' : classification === 0 ? 'LOW' : str(vendor.importance)?.toUpperCase();
+    const importance = vendorOptions(push, 'huawei').importance?.toUpperCase();
     if (importance && IMPORTANCE.includes(importance)) n.importance = importance;
     else if (importance) notes.push(`importance ${importance}: HMS knows LOW, NORMAL and HIGH only`);
 
@@ -118,7 +118,7 @@ export function renderHmsMessage(push: AcceptedPush, now = Date.now()): Rendered
   if (urgency && URGENCY.includes(urgency)) android.urgency = urgency;
   else if (urgency) notes.push(`urgency ${urgency}: HMS knows HIGH and NORMAL only`);
   if (str(vendor.category)) android.category = vendor.category!;
-  const receiptId = str(push.options.raw.receipt_id) ?? str(vendor.receipt_id);
+  const receiptId = vendorOptions(push, 'huawei').receiptId;
   if (receiptId) android.receipt_id = receiptId;
   const testMessage = push.options.raw.test_message === true || int(vendor.target_user_type) === 1;
   if (testMessage) android.target_user_type = 1;
