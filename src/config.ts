@@ -162,6 +162,29 @@ export interface Config {
       /** Time FCM has to answer one request, in ms. */
       timeoutMs: number;
     };
+    /** Huawei HMS Push Kit (Android phones with HMS). */
+    huawei: {
+      /** Push Kit API origin. */
+      endpoint: string;
+      /** OAuth2 client-credentials token URL. */
+      tokenEndpoint: string;
+      /** Time Push Kit has to answer one request, in ms. */
+      timeoutMs: number;
+    };
+    /** HarmonyOS Push Kit v3 (HarmonyOS NEXT / 5+ devices). */
+    hmos: {
+      /** Push Kit API origin. */
+      endpoint: string;
+      timeoutMs: number;
+    };
+    /** Honor push (Honor phones). */
+    honor: {
+      /** Honor push API origin. */
+      endpoint: string;
+      /** Honor IAM client-credentials token URL. */
+      tokenEndpoint: string;
+      timeoutMs: number;
+    };
     webpush: {
       /** Also send to plain-http subscription endpoints (local test services only). */
       allowHttpEndpoints: boolean;
@@ -305,6 +328,9 @@ export const DEFAULT_CONFIG: Config = {
       timeoutMs: 10_000,
     },
     fcm: { endpoint: 'https://fcm.googleapis.com', tokenEndpoint: '', timeoutMs: 10_000 },
+    huawei: { endpoint: 'https://push-api.cloud.huawei.com', tokenEndpoint: 'https://oauth-login.cloud.huawei.com/oauth2/v3/token', timeoutMs: 10_000 },
+    hmos: { endpoint: 'https://push-api.cloud.huawei.com', timeoutMs: 10_000 },
+    honor: { endpoint: 'https://push-api.cloud.hihonor.com', tokenEndpoint: 'https://iam.developer.hihonor.com/auth/token', timeoutMs: 10_000 },
     webpush: { allowHttpEndpoints: false, timeoutMs: 10_000 },
     quotas: {
       dayOffsetMinutes: 480,
@@ -484,6 +510,7 @@ function checkChannels(c: Config['channels']): void {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`channels.${k} must be a positive integer`);
   }
   if (c.fcm.tokenEndpoint !== '' && !/^https?:\/\/[^/]/.test(c.fcm.tokenEndpoint)) throw new ConfigError('channels.fcm.tokenEndpoint must be an http(s) URL');
+  checkHuaweiFamily(c);
   const q = c.quotas;
   if (!Number.isSafeInteger(q.dayOffsetMinutes) || Math.abs(q.dayOffsetMinutes) > 14 * 60) {
     throw new ConfigError('channels.quotas.dayOffsetMinutes must be an integer between -840 and 840');
@@ -509,6 +536,15 @@ function checkMessaging(m: Config['messaging']): void {
     if (!shape.test(c.endpoint)) throw new ConfigError(`messaging.${id}.endpoint must be ${id === 'alipay_life' ? 'an http(s) URL' : 'an origin such as https://host:port'}`);
     if (!Number.isSafeInteger(c.timeoutMs) || c.timeoutMs < 1) throw new ConfigError(`messaging.${id}.timeoutMs must be a positive integer`);
     if (!Number.isSafeInteger(c.concurrency) || c.concurrency < 1) throw new ConfigError(`messaging.${id}.concurrency must be a positive integer`);
+  }
+}
+
+/** The Huawei-family channels' blocks: origins, token URLs, timeouts. */
+function checkHuaweiFamily(c: Config['channels']): void {
+  for (const [name, block] of Object.entries({ huawei: c.huawei, hmos: c.hmos, honor: c.honor })) {
+    if (!/^https?:\/\/[^/]+$/.test(block.endpoint)) throw new ConfigError(`channels.${name}.endpoint must be an origin such as https://host:port`);
+    if (!Number.isSafeInteger(block.timeoutMs) || block.timeoutMs < 1) throw new ConfigError(`channels.${name}.timeoutMs must be a positive integer`);
+    if ('tokenEndpoint' in block && !/^https?:\/\/[^/]/.test(block.tokenEndpoint)) throw new ConfigError(`channels.${name}.tokenEndpoint must be an http(s) URL`);
   }
 }
 

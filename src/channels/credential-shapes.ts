@@ -1,5 +1,7 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { parseServiceAccount } from './fcm/oauth.js';
+import { checkHmosCredentials } from './hmos/service-account.js';
+import { HUAWEI_FAMILY_CHANNELS, checkHuaweiFamilyCredentials, describeHuaweiFamilyCredentials } from './huawei/credentials.js';
 import type { ChannelCredentials } from './types.js';
 import { parseVapidCredentials } from './webpush/vapid.js';
 
@@ -7,7 +9,7 @@ import { parseVapidCredentials } from './webpush/vapid.js';
  * What each vendor channel's credentials look like, checked before they are sealed and stored,
  * and how they are shown (never a secret: `--show` prints these descriptions only).
  */
-export const CREDENTIAL_CHANNELS = ['apns', 'fcm', 'webpush'] as const;
+export const CREDENTIAL_CHANNELS = ['apns', 'fcm', 'webpush', ...HUAWEI_FAMILY_CHANNELS] as const;
 export type CredentialChannel = (typeof CREDENTIAL_CHANNELS)[number];
 
 export class CredentialError extends Error {}
@@ -128,6 +130,15 @@ function checkWebPush(raw: Record<string, unknown>): ChannelCredentials {
   return { publicKey, privateKey, subject };
 }
 
+/** Huawei, HarmonyOS and Honor credentials, checked by their own folders. */
+function checkHuaweiFamily(channel: 'huawei' | 'honor' | 'hmos', raw: Record<string, unknown>): ChannelCredentials {
+  try {
+    return channel === 'hmos' ? checkHmosCredentials(raw) : checkHuaweiFamilyCredentials(channel, raw);
+  } catch (err) {
+    throw new CredentialError((err as Error).message);
+  }
+}
+
 export function checkCredentials(channel: string, raw: unknown): ChannelCredentials {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CredentialError('credentials must be an object');
   const r = raw as Record<string, unknown>;
@@ -138,6 +149,10 @@ export function checkCredentials(channel: string, raw: unknown): ChannelCredenti
       return checkFcm(r);
     case 'webpush':
       return checkWebPush(r);
+    case 'huawei':
+    case 'honor':
+    case 'hmos':
+      return checkHuaweiFamily(channel, r);
     default:
       throw new CredentialError(`no credentials for channel ${channel}`);
   }
@@ -161,5 +176,5 @@ export function describeCredentials(channel: string, c: ChannelCredentials): Rec
   }
   if (channel === 'fcm') return { project_id: String(c.project_id), client_email: String(c.client_email) };
   if (channel === 'webpush') return { publicKey: String(c.publicKey), subject: String(c.subject) };
-  return {};
+  return describeHuaweiFamilyCredentials(channel, c);
 }

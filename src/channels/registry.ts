@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { createApnsChannel } from './apns/index.js';
 import { createFcmChannel } from './fcm/index.js';
+import { createHmosChannel } from './hmos/index.js';
+import { createHonorChannel } from './honor/index.js';
+import { createHuaweiChannel } from './huawei/index.js';
 import { createWebPushChannel } from './webpush/index.js';
 import type { Channel, ChannelId } from './types.js';
 
@@ -17,6 +20,9 @@ export function createChannelRegistry(config: Config['channels']): Map<ChannelId
   const add = (c: Channel) => channels.set(c.id, c);
   add(createApnsChannel({ ...config.apns, ca }));
   add(createFcmChannel({ endpoint: config.fcm.endpoint, tokenEndpoint: config.fcm.tokenEndpoint || undefined, timeoutMs: config.fcm.timeoutMs }));
+  add(createHuaweiChannel(config.huawei));
+  add(createHmosChannel(config.hmos));
+  add(createHonorChannel(config.honor));
   add(createWebPushChannel({ allowHttpEndpoints: config.webpush.allowHttpEndpoints, timeoutMs: config.webpush.timeoutMs }));
   return channels;
 }

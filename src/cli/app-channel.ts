@@ -3,6 +3,7 @@ import { CredentialError } from '../channels/credential-shapes.js';
 import { SealingError } from '../channels/sealing.js';
 import { generateVapidKeys } from '../channels/webpush/vapid.js';
 import { openCredentials, openStore } from '../node.js';
+import { HUAWEI_FAMILY_FLAGS, HUAWEI_FAMILY_USAGE, huaweiFamilyCredentials, isHuaweiFamily } from './app-channel-huawei.js';
 import { UsageError, configFrom, parse, stringFlag } from './args.js';
 
 export const CHANNEL_USAGE = `borealis app channel APP_KEY apns --p8 FILE --key-id ID --team-id ID --topic BUNDLE_ID [--production|--sandbox]
@@ -10,7 +11,8 @@ borealis app channel APP_KEY apns --cert FILE --key FILE --topic BUNDLE_ID [--pr
 borealis app channel APP_KEY apns --p12 FILE [--passphrase P] --topic BUNDLE_ID [--production|--sandbox]
 borealis app channel APP_KEY fcm --service-account FILE
 borealis app channel APP_KEY webpush --generate [--subject mailto:you@example.com] | --public KEY --private KEY [--subject S]
-borealis app channel APP_KEY apns|fcm|webpush --show [--json] | --remove
+${HUAWEI_FAMILY_USAGE}
+borealis app channel APP_KEY CHANNEL --show [--json] | --remove
   (credentials are stored encrypted; --show prints identifiers only, never keys.
    APNs follows each push's apns_production unless --production or --sandbox pins one endpoint)`;
 
@@ -68,13 +70,14 @@ export async function channelCommand(args: string[]): Promise<number> {
     show: { type: 'boolean' },
     remove: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...HUAWEI_FAMILY_FLAGS,
   });
   const [appKey, channel] = positionals;
   if (values.help || !appKey || !channel) {
     console.log(CHANNEL_USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['apns', 'fcm', 'webpush'].includes(channel)) throw new UsageError(`unknown channel ${channel}: apns, fcm or webpush`);
+  if (!['apns', 'fcm', 'webpush'].includes(channel) && !isHuaweiFamily(channel)) throw new UsageError(`unknown channel ${channel}: apns, fcm, webpush, huawei, hmos or honor`);
   const config = configFrom(values);
   const store = openStore(config);
   try {
@@ -103,7 +106,8 @@ export async function channelCommand(args: string[]): Promise<number> {
       return 0;
     }
     let raw: Record<string, unknown>;
-    if (channel === 'apns') raw = apnsCredentials(values);
+    if (isHuaweiFamily(channel)) raw = huaweiFamilyCredentials(channel, values, (flag) => readFlagFile(values, flag));
+    else if (channel === 'apns') raw = apnsCredentials(values);
     else if (channel === 'fcm') {
       try {
         raw = JSON.parse(readFlagFile(values, 'service-account')) as Record<string, unknown>;
