@@ -151,6 +151,20 @@ export interface Config {
       /** Time FCM has to answer one request, in ms. */
       timeoutMs: number;
     };
+    /**
+     * Public origin (and optional path prefix) at which vendors reach this server's receipt
+     * endpoint `/v1/vendors/{channel}/receipts/{appKey}`; Xiaomi, OPPO, vivo and Meizu are
+     * asked for receipts only when it is set.
+     */
+    receiptBaseUrl: string;
+    /** Mi Push (Xiaomi) API origin and the time it has to answer, in ms. */
+    xiaomi: { endpoint: string; timeoutMs: number };
+    /** OPPO PUSH API origin (api-intl.push.oppomobile.com outside China). */
+    oppo: { endpoint: string; timeoutMs: number };
+    /** vivo push API origin. */
+    vivo: { endpoint: string; timeoutMs: number };
+    /** Flyme push (Meizu) API origin. */
+    meizu: { endpoint: string; timeoutMs: number };
     webpush: {
       /** Also send to plain-http subscription endpoints (local test services only). */
       allowHttpEndpoints: boolean;
@@ -267,6 +281,11 @@ export const DEFAULT_CONFIG: Config = {
       timeoutMs: 10_000,
     },
     fcm: { endpoint: 'https://fcm.googleapis.com', tokenEndpoint: '', timeoutMs: 10_000 },
+    receiptBaseUrl: '',
+    xiaomi: { endpoint: 'https://api.xmpush.xiaomi.com', timeoutMs: 10_000 },
+    oppo: { endpoint: 'https://api.push.oppomobile.com', timeoutMs: 10_000 },
+    vivo: { endpoint: 'https://api-push.vivo.com.cn', timeoutMs: 10_000 },
+    meizu: { endpoint: 'https://server-api-push.meizu.com', timeoutMs: 10_000 },
     webpush: { allowHttpEndpoints: false, timeoutMs: 10_000 },
     relay: {
       sliceDevices: 1000,
@@ -426,12 +445,25 @@ function checkChannels(c: Config['channels']): void {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`channels.${k} must be a positive integer`);
   }
   if (c.fcm.tokenEndpoint !== '' && !/^https?:\/\/[^/]/.test(c.fcm.tokenEndpoint)) throw new ConfigError('channels.fcm.tokenEndpoint must be an http(s) URL');
+  checkCnVendorChannels(c);
   for (const [k, v] of Object.entries(c.relay)) {
     const min = k === 'ratePerSecond' ? 0 : 1;
     if (!Number.isSafeInteger(v) || v < min) throw new ConfigError(`channels.relay.${k} must be an integer >= ${min}`);
   }
   for (const [k, v] of Object.entries({ 'apns.endpoint': c.apns.endpoint, 'apns.sandboxEndpoint': c.apns.sandboxEndpoint, 'fcm.endpoint': c.fcm.endpoint })) {
     if (!/^https?:\/\/[^/]+$/.test(v)) throw new ConfigError(`channels.${k} must be an origin such as https://host:port`);
+  }
+}
+
+/** The Xiaomi, OPPO, vivo and Meizu blocks and the receipt base URL. */
+function checkCnVendorChannels(c: Config['channels']): void {
+  for (const vendor of ['xiaomi', 'oppo', 'vivo', 'meizu'] as const) {
+    const v = c[vendor];
+    if (!/^https?:\/\/[^/]+$/.test(v.endpoint)) throw new ConfigError(`channels.${vendor}.endpoint must be an origin such as https://host:port`);
+    if (!Number.isSafeInteger(v.timeoutMs) || v.timeoutMs < 1) throw new ConfigError(`channels.${vendor}.timeoutMs must be a positive integer`);
+  }
+  if (c.receiptBaseUrl !== '' && !/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(c.receiptBaseUrl)) {
+    throw new ConfigError('channels.receiptBaseUrl must be an http(s) URL without query, such as https://push.example.com');
   }
 }
 

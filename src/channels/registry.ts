@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { createApnsChannel } from './apns/index.js';
 import { createFcmChannel } from './fcm/index.js';
+import { createMeizuChannel } from './meizu/index.js';
+import { createOppoChannel } from './oppo/index.js';
+import { createVivoChannel } from './vivo/index.js';
 import { createWebPushChannel } from './webpush/index.js';
+import { createXiaomiChannel } from './xiaomi/index.js';
 import type { Channel, ChannelId } from './types.js';
 
 /**
@@ -18,6 +22,10 @@ export function createChannelRegistry(config: Config['channels']): Map<ChannelId
   add(createApnsChannel({ ...config.apns, ca }));
   add(createFcmChannel({ endpoint: config.fcm.endpoint, tokenEndpoint: config.fcm.tokenEndpoint || undefined, timeoutMs: config.fcm.timeoutMs }));
   add(createWebPushChannel({ allowHttpEndpoints: config.webpush.allowHttpEndpoints, timeoutMs: config.webpush.timeoutMs }));
+  add(createXiaomiChannel({ ...config.xiaomi, receiptBaseUrl: config.receiptBaseUrl }));
+  add(createOppoChannel({ ...config.oppo, receiptBaseUrl: config.receiptBaseUrl }));
+  add(createVivoChannel({ ...config.vivo, receiptBaseUrl: config.receiptBaseUrl }));
+  add(createMeizuChannel({ ...config.meizu, receiptBaseUrl: config.receiptBaseUrl }));
   return channels;
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { CredentialError } from '../channels/credential-shapes.js';
+import { cnVendorCredentialFlags, CN_VENDOR_FLAGS, isCnVendorChannel } from '../channels/cn-vendors/credentials.js';
+import { CREDENTIAL_CHANNELS, CredentialError } from '../channels/credential-shapes.js';
 import { SealingError } from '../channels/sealing.js';
 import { generateVapidKeys } from '../channels/webpush/vapid.js';
 import { openCredentials, openStore } from '../node.js';
@@ -10,7 +11,11 @@ borealis app channel APP_KEY apns --cert FILE --key FILE --topic BUNDLE_ID [--pr
 borealis app channel APP_KEY apns --p12 FILE [--passphrase P] --topic BUNDLE_ID [--production|--sandbox]
 borealis app channel APP_KEY fcm --service-account FILE
 borealis app channel APP_KEY webpush --generate [--subject mailto:you@example.com] | --public KEY --private KEY [--subject S]
-borealis app channel APP_KEY apns|fcm|webpush --show [--json] | --remove
+borealis app channel APP_KEY xiaomi --app-secret S --package P
+borealis app channel APP_KEY oppo --app-key K --master-secret S
+borealis app channel APP_KEY vivo --app-id I --app-key K --app-secret S
+borealis app channel APP_KEY meizu --app-id I --app-secret S
+borealis app channel APP_KEY CHANNEL --show [--json] | --remove
   (credentials are stored encrypted; --show prints identifiers only, never keys.
    APNs follows each push's apns_production unless --production or --sandbox pins one endpoint)`;
 
@@ -48,6 +53,17 @@ function apnsCredentials(values: Record<string, string | boolean | undefined>): 
   throw new UsageError('apns needs --p8 FILE --key-id --team-id, or --cert FILE --key FILE, or --p12 FILE');
 }
 
+/** Xiaomi / OPPO / vivo / Meizu: each flag is one credential field (checked when stored). */
+function cnVendorCredentials(channel: Parameters<typeof cnVendorCredentialFlags>[0], values: Record<string, string | boolean | undefined>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const { flag, field } of cnVendorCredentialFlags(channel)) {
+    const v = stringFlag(values, flag);
+    if (!v) throw new UsageError(`${channel} needs ${cnVendorCredentialFlags(channel).map((f) => `--${f.flag}`).join(' ')}`);
+    raw[field] = v;
+  }
+  return raw;
+}
+
 export async function channelCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     p8: { type: 'string' },
@@ -68,13 +84,14 @@ export async function channelCommand(args: string[]): Promise<number> {
     show: { type: 'boolean' },
     remove: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...CN_VENDOR_FLAGS,
   });
   const [appKey, channel] = positionals;
   if (values.help || !appKey || !channel) {
     console.log(CHANNEL_USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['apns', 'fcm', 'webpush'].includes(channel)) throw new UsageError(`unknown channel ${channel}: apns, fcm or webpush`);
+  if (!(CREDENTIAL_CHANNELS as readonly string[]).includes(channel)) throw new UsageError(`unknown channel ${channel}: ${CREDENTIAL_CHANNELS.join(', ')}`);
   const config = configFrom(values);
   const store = openStore(config);
   try {
@@ -103,7 +120,8 @@ export async function channelCommand(args: string[]): Promise<number> {
       return 0;
     }
     let raw: Record<string, unknown>;
-    if (channel === 'apns') raw = apnsCredentials(values);
+    if (isCnVendorChannel(channel)) raw = cnVendorCredentials(channel, values);
+    else if (channel === 'apns') raw = apnsCredentials(values);
     else if (channel === 'fcm') {
       try {
         raw = JSON.parse(readFlagFile(values, 'service-account')) as Record<string, unknown>;
