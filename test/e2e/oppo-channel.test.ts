@@ -107,7 +107,7 @@ describe('OPPO channel against the fake OPPO PUSH (real HTTP)', () => {
     fake.quotaExhausted = true;
     const quota = await channel.send(push, [relayTarget('ok')], CREDS);
     assert.equal(quota[0]!.kind, 'quotaExceeded');
-    assert.equal((quota[0] as { category?: string }).category, 'MARKETING');
+    assert.equal((quota[0] as { category?: string }).category, 'operation');
     fake.quotaExhausted = false;
     fake.rateLimited = 1;
     assert.equal((await channel.send(push, [relayTarget('ok')], CREDS))[0]!.kind, 'retry');

@@ -64,8 +64,8 @@ describe('vivo channel against the fake vivo push (real HTTP)', () => {
     fake.tokenModes.set('full', 'deviceLimit');
     const push = acceptedPush({ notification: { alert: 'Sale' } });
     const results = await channel.send(push, ['a1', 'gone', 'muted', 'full', 'a2'].map((t) => relayTarget(t)), CREDS);
-    assert.deepEqual(results.map((r) => r.kind), ['delivered', 'tokenDead', 'rejected', 'quotaExceeded', 'delivered']);
-    assert.equal((results[3] as { category?: string }).category, 'operation');
+    assert.deepEqual(results.map((r) => r.kind), ['delivered', 'tokenDead', 'rejected', 'rejected', 'delivered']);
+    assert.equal((results[3] as { code?: string }).code, 'device_daily_limit');
     const send = fake.sends[0]!;
     assert.equal(send.path, '/message/pushToList');
     assert.deepEqual(send.regIds, ['a1', 'gone', 'muted', 'full', 'a2']);
@@ -84,6 +84,7 @@ describe('vivo channel against the fake vivo push (real HTTP)', () => {
     fake.quotaExhausted = true;
     const quota = await channel.send(push, [relayTarget('a1'), relayTarget('a2')], CREDS);
     assert.deepEqual(quota.map((r) => r.kind), ['quotaExceeded', 'quotaExceeded']);
+    assert.equal((quota[0] as { category?: string }).category, 'operation');
     fake.quotaExhausted = false;
     fake.rateLimited = 1;
     assert.equal((await channel.send(push, [relayTarget('a1')], CREDS))[0]!.kind, 'retry');

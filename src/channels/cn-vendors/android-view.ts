@@ -147,6 +147,11 @@ export function stringExtras(push: AcceptedPush, extras: JsonObject): Record<str
   return out;
 }
 
+/** The quota category a push counts against: `system` for classification 1, else `operation`. */
+export function quotaCategory(push: AcceptedPush): 'system' | 'operation' {
+  return push.options.classification === 1 ? 'system' : 'operation';
+}
+
 /** The next 00:00 in China (UTC+8), when the vendors' daily quotas start over. */
 export function nextChinaMidnight(now = Date.now()): number {
   const day = 86_400_000;

@@ -23,15 +23,15 @@ interface OppoItem {
   errorMessage?: unknown;
 }
 
-function codeResult(code: number, message: string, category: string | undefined): TargetResult {
+function codeResult(code: number, message: string, category: string): TargetResult {
   const reason = `OPPO ${code}${message ? `: ${message}` : ''}`;
-  if (code === 33) return { kind: 'quotaExceeded', reason, resetAt: nextChinaMidnight(), ...(category ? { category } : {}) };
+  if (code === 33) return { kind: 'quotaExceeded', reason, resetAt: nextChinaMidnight(), category };
   if (RETRY_CODES.has(code)) return { kind: 'retry', reason };
   if (DEAD_TARGET_CODES.has(code)) return { kind: 'tokenDead', reason };
   return { kind: 'rejected', reason, code: String(code) };
 }
 
-export function classifyOppoAnswer(answer: VendorAnswer, notes: string[], category: string | undefined): OppoOutcome {
+export function classifyOppoAnswer(answer: VendorAnswer, notes: string[], category: string): OppoOutcome {
   if (answer.status === 429 || answer.status >= 500) {
     const afterMs = retryAfterMs(answer.headers.get('retry-after'));
     const r: TargetResult = afterMs === undefined ? { kind: 'retry', reason: `OPPO HTTP ${answer.status}` } : { kind: 'retry', afterMs, reason: `OPPO HTTP ${answer.status}` };

@@ -1,5 +1,5 @@
 import type { AcceptedPush } from '../../domain/push.js';
-import { str, vendorOptions } from '../cn-vendors/android-view.js';
+import { quotaCategory } from '../cn-vendors/android-view.js';
 import { field } from '../cn-vendors/credentials.js';
 import { postForm } from '../cn-vendors/http.js';
 import { receiptUrl } from '../cn-vendors/receipt-link.js';
@@ -61,7 +61,7 @@ export function createOppoChannel(opts: OppoChannelOptions = {}): Channel {
       if (regIds.length === 0) return results;
       const messages = [...new Set(regIds)].map((reg) => ({ target_type: 2, target_value: reg, notification: rendered.notification }));
       const form = { messages: JSON.stringify(messages) };
-      const category = str(vendorOptions(push, 'oppo').category);
+      const category = quotaCategory(push);
       try {
         const key = cacheKey(appKey, secret);
         let auth = await token(appKey, secret);

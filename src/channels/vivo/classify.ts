@@ -7,7 +7,8 @@ import { parseJsonSafe, retryAfterMs } from '../vendor-http.js';
  * vivo push answers (`{result, desc, taskId, invalidUsers}`), per vivo's server API: 0 ok,
  * yet regIds vivo cannot deliver to are listed in `invalidUsers` (`invalidUser` for a single
  * send) with a status: 1 unknown regId and 2 app uninstalled are dead; 3 notifications off
- * is a refusal that leaves the token; 4 the device's daily limit of operational messages.
+ * is a refusal that leaves the token; 4 the device has had its daily operational messages (a
+ * refusal for this device, not the app's quota).
  * 10000: the authToken is invalid (the caller renews it once). 10302: the regId is invalid.
  * 10070 / 10252 / 10254: the app's daily total is spent. 10072: too many calls (retry).
  */
@@ -27,7 +28,8 @@ interface VivoBody {
 
 function invalidResult(status: number): TargetResult {
   if (status === 1 || status === 2) return { kind: 'tokenDead', reason: `vivo invalid user (status ${status})` };
-  if (status === 4) return { kind: 'quotaExceeded', reason: 'vivo: the device has had its daily operational messages', category: 'operation', resetAt: nextChinaMidnight() };
+  // the device's own daily limit, not the app's quota: this device only, nothing to fall back on for the app
+  if (status === 4) return { kind: 'rejected', reason: 'vivo: the device has had its daily operational messages (status 4)', code: 'device_daily_limit' };
   return { kind: 'rejected', reason: `vivo invalid user (status ${status})`, code: `invalid_user_${status}` };
 }
 

@@ -22,7 +22,7 @@ interface XiaomiBody {
   data?: { id?: unknown; bad_regids?: unknown };
 }
 
-export function classifyXiaomiAnswer(answer: VendorAnswer, notes: string[]): (token: string) => TargetResult {
+export function classifyXiaomiAnswer(answer: VendorAnswer, notes: string[], category: string): (token: string) => TargetResult {
   if (answer.status === 429 || answer.status >= 500) {
     const afterMs = retryAfterMs(answer.headers.get('retry-after'));
     const r: TargetResult = afterMs === undefined ? { kind: 'retry', reason: `Xiaomi HTTP ${answer.status}` } : { kind: 'retry', afterMs, reason: `Xiaomi HTTP ${answer.status}` };
@@ -44,7 +44,7 @@ export function classifyXiaomiAnswer(answer: VendorAnswer, notes: string[]): (to
   const reason = `Xiaomi ${code}${text ? `: ${text}` : ''}`;
   if (code === 20301) return () => ({ kind: 'tokenDead', reason });
   if (QUOTA_CODES.has(code)) {
-    const r: TargetResult = { kind: 'quotaExceeded', reason, resetAt: nextChinaMidnight() };
+    const r: TargetResult = { kind: 'quotaExceeded', reason, category, resetAt: nextChinaMidnight() };
     return () => r;
   }
   if (RETRY_CODES.has(code)) return () => ({ kind: 'retry', reason });

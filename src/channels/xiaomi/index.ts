@@ -1,4 +1,5 @@
 import type { AcceptedPush } from '../../domain/push.js';
+import { quotaCategory } from '../cn-vendors/android-view.js';
 import { field } from '../cn-vendors/credentials.js';
 import { postForm } from '../cn-vendors/http.js';
 import type { Channel, ChannelCredentials, ReceiptAnswer, ReceiptRequest, RelayTarget, TargetResult } from '../types.js';
@@ -52,7 +53,7 @@ export function createXiaomiChannel(opts: XiaomiChannelOptions = {}): Channel {
       const form = { ...rendered.form, registration_id: [...valid].join(',') };
       try {
         const answer = await postForm(`${endpoint}/v3/message/regid`, form, { authorization: `key=${secret}` }, timeoutMs);
-        const classified = classifyXiaomiAnswer(answer, notes);
+        const classified = classifyXiaomiAnswer(answer, notes, quotaCategory(push));
         tokens.forEach((t, i) => {
           results[i] ??= classified(t);
         });
