@@ -6,6 +6,10 @@ import { isAbsolute, join, resolve } from 'node:path';
  * (`--config FILE`), environment variables (BOREALIS_*), command-line flags.
  * Every key is documented in docs/configuration.md.
  */
+/** Vendor channels whose daily quotas can be capped in the configuration. */
+export const QUOTA_CHANNELS = ['huawei', 'honor', 'xiaomi', 'oppo', 'vivo', 'meizu', 'hmos', 'fcm'] as const;
+export type QuotaChannel = (typeof QUOTA_CHANNELS)[number];
+
 export interface Config {
   host: string;
   port: number;
@@ -171,6 +175,16 @@ export interface Config {
       /** Time a push service has to answer one request, in ms. */
       timeoutMs: number;
     };
+    /**
+     * Vendors' daily quotas (docs/channels.md#quotas): caps per vendor channel and category
+     * (`system`: classification 1, `operation`: 0) for every app; 0 = none configured. Caps the
+     * vendors report count too (the lower wins).
+     */
+    quotas: {
+      /** Minutes east of UTC of the vendors' day (their quotas restart at its midnight; 480 = China). */
+      dayOffsetMinutes: number;
+      daily: Record<QuotaChannel, { system: number; operation: number }>;
+    };
     relay: {
       /** Devices one queue slice covers: the unit that is claimed, sent and confirmed. */
       sliceDevices: number;
@@ -287,6 +301,10 @@ export const DEFAULT_CONFIG: Config = {
     vivo: { endpoint: 'https://api-push.vivo.com.cn', timeoutMs: 10_000 },
     meizu: { endpoint: 'https://server-api-push.meizu.com', timeoutMs: 10_000 },
     webpush: { allowHttpEndpoints: false, timeoutMs: 10_000 },
+    quotas: {
+      dayOffsetMinutes: 480,
+      daily: Object.fromEntries(QUOTA_CHANNELS.map((c) => [c, { system: 0, operation: 0 }])) as Record<QuotaChannel, { system: number; operation: number }>,
+    },
     relay: {
       sliceDevices: 1000,
       concurrency: 4,
@@ -446,6 +464,15 @@ function checkChannels(c: Config['channels']): void {
   }
   if (c.fcm.tokenEndpoint !== '' && !/^https?:\/\/[^/]/.test(c.fcm.tokenEndpoint)) throw new ConfigError('channels.fcm.tokenEndpoint must be an http(s) URL');
   checkCnVendorChannels(c);
+  const q = c.quotas;
+  if (!Number.isSafeInteger(q.dayOffsetMinutes) || Math.abs(q.dayOffsetMinutes) > 14 * 60) {
+    throw new ConfigError('channels.quotas.dayOffsetMinutes must be an integer between -840 and 840');
+  }
+  for (const [vendor, caps] of Object.entries(q.daily)) {
+    for (const [category, v] of Object.entries(caps)) {
+      if (!Number.isSafeInteger(v) || v < 0) throw new ConfigError(`channels.quotas.daily.${vendor}.${category} must be an integer >= 0`);
+    }
+  }
   for (const [k, v] of Object.entries(c.relay)) {
     const min = k === 'ratePerSecond' ? 0 : 1;
     if (!Number.isSafeInteger(v) || v < min) throw new ConfigError(`channels.relay.${k} must be an integer >= ${min}`);

@@ -14,6 +14,9 @@ import type { Store } from './store/types.js';
 import type { ChannelCredentialService } from './channels/credentials.js';
 import type { RelayWorker } from './relay/relay-worker.js';
 import type { VendorAnswers } from './relay/vendor-answers.js';
+import type { QuotaLedger } from './relay/quota-ledger.js';
+import type { VendorReceiptService } from './relay/vendor-receipts.js';
+import type { ChannelRegistry } from './channels/registry.js';
 import type { FileAudience } from './files/file-audience.js';
 import type { ScheduleService } from './schedules/schedule-service.js';
 import type { Scheduler } from './schedules/scheduler.js';
@@ -38,6 +41,12 @@ export interface ServerContext {
   relay: RelayWorker;
   /** Recent vendor answers per push and device, for the per-device trace. */
   vendorAnswers: VendorAnswers;
+  /** The vendor channels this node relays through. */
+  channels: ChannelRegistry;
+  /** Each app's daily use of vendor quotas. */
+  quotas: QuotaLedger;
+  /** Applies receipts vendors send back. */
+  vendorReceipts: VendorReceiptService;
   schedules: ScheduleService;
   scheduler: Scheduler;
   files: FileAudience;

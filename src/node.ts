@@ -28,12 +28,16 @@ import { loadSealingKey } from './channels/sealing.js';
 import { RelayWorker } from './relay/relay-worker.js';
 import { sliceRanges } from './relay/slices.js';
 import { VendorAnswers } from './relay/vendor-answers.js';
+import { QuotaLedger } from './relay/quota-ledger.js';
+import { VendorReceiptService } from './relay/vendor-receipts.js';
+import type { Channel } from './channels/types.js';
 import { RetentionSweeper } from './store/retention.js';
 import { FileAudience } from './files/file-audience.js';
 import { FileJanitor } from './files/file-janitor.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { Scheduler } from './schedules/scheduler.js';
 import type { Store } from './store/types.js';
+import { ApiError } from './domain/errors.js';
 
 /** `server`: the long-running owner of the file, which may convert it to incremental auto-vacuum. */
 export function openStore(config: Config, { server = false } = {}): Store {
@@ -59,7 +63,13 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-export async function startNode(config: Config, logger: Logger = createLogger(config)): Promise<RunningNode> {
+/** What a node is started with besides its configuration. */
+export interface NodeOptions {
+  /** Further vendor channels (or replacements, by id) besides the built-in ones: embedders and tests. */
+  channels?: readonly Channel[];
+}
+
+export async function startNode(config: Config, logger: Logger = createLogger(config), options: NodeOptions = {}): Promise<RunningNode> {
   const store = openStore(config, { server: true });
   const ids = new MsgIdGenerator(config.nodeId, await store.pushes.maxMsgId());
   const index = await AudienceIndex.load(store.devices);
@@ -69,6 +79,8 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   credentials.start();
   const definitions = new AudienceDefinitions(store.segments, index);
   const files = new FileAudience(store);
+  const channels = createChannelRegistry(config.channels);
+  for (const c of options.channels ?? []) channels.set(c.id, c);
   const accept = new AcceptService(
     store,
     ids,
@@ -80,6 +92,13 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     },
     {
       callbackCheck: callbackUrlCheck(store),
+      platformCheck: (appKey, push) => {
+        // JPush 1036: "HarmonyOS not enabled, and only HarmonyOS specified". Enabled here means
+        // the app has HarmonyOS credentials, on a node that relays to HarmonyOS at all.
+        if (push.source === 'jpush' && push.platforms.length === 1 && push.platforms[0] === 'hmos' && channels.has('hmos') && !credentials.channelsOf(appKey).has('hmos')) {
+          throw new ApiError(1036, 'the HarmonyOS platform is not enabled for this app (no HarmonyOS credentials); push to other platforms too or set them up');
+        }
+      },
       relaySlices: (push, targets) =>
         mayRelay(push) && credentials.channelsOf(push.appKey).size > 0 ? sliceRanges(targets.bitmap, config.channels.relay.sliceDevices) : undefined,
     },
@@ -101,14 +120,24 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   accept.onAccepted((push, targets) => effectivePlatforms(push).length > 0 && pacer.accepted(push, targets));
   const gateway = new Gateway(registry, delivery, logger, config.gateway);
   const metrics = new Metrics();
-  const channels = createChannelRegistry(config.channels);
-  const relay = new RelayWorker(store, channels, credentials, (appKey, num) => gateway.session(appKey, num) !== undefined, config.channels.relay, logger);
+  const quotas = new QuotaLedger(store.vendors, config.channels.quotas, logger);
+  await quotas.load();
+  const relay = new RelayWorker(
+    store,
+    channels,
+    credentials,
+    (appKey, num) => gateway.session(appKey, num) !== undefined,
+    config.channels.relay,
+    logger,
+    quotas,
+  );
   accept.onAccepted(() => relay.kick());
   const vendorAnswers = new VendorAnswers();
   relay.onResult((push, device, channel, result, disposition) => {
     vendorAnswers.record(push.msgId, device.num, channel, result, disposition);
     metrics.relayResult(channel, disposition);
-    if (disposition === 'retry') return;
+    // a retry is not final; a device over the vendor's quota is left to the own connection
+    if (disposition === 'retry' || disposition === 'fallback') return;
     callbacks.record({
       msgId: push.msgId,
       appKey: push.appKey,
@@ -143,6 +172,9 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     credentials,
     relay,
     vendorAnswers,
+    channels,
+    quotas,
+    vendorReceipts: new VendorReceiptService(store, channels, credentials, delivery, logger),
     schedules: new ScheduleService(store, { utcOffsetMinutes: sc.utcOffsetMinutes, maxPerApp: sc.maxPerApp }),
     scheduler,
     files,

@@ -32,6 +32,8 @@ export interface AcceptChecks {
    * slices as device-number ranges, or undefined when no vendor channel is concerned.
    */
   relaySlices?: (push: AcceptedPush, targets: PlannedTargets) => [number, number][] | undefined;
+  /** Refuses a push the app is not set up for (JPush 1036: HarmonyOS only, without HarmonyOS credentials); throws. */
+  platformCheck?: (appKey: string, push: Push) => void;
 }
 
 /** Listeners hear of every push after it is durable (delivery fans out from here). */
@@ -68,6 +70,7 @@ export class AcceptService {
 
   /** Checks everything a real push would, stores and sends nothing. */
   async validate(app: AppRecord, push: Push): Promise<AcceptResult> {
+    this.checks.platformCheck?.(app.appKey, push);
     if (push.cid !== undefined) await checkCid(this.store, app.appKey, push.cid, 'push');
     // each check awaited only when the push has something to check: no promise otherwise
     if (push.callback?.url !== undefined) await this.checkCallback(app, push);
@@ -108,6 +111,7 @@ export class AcceptService {
   }
 
   private async acceptNew(app: AppRecord, push: Push, msgId?: string): Promise<AcceptResult> {
+    this.checks.platformCheck?.(app.appKey, push);
     if (push.callback?.url !== undefined) await this.checkCallback(app, push);
     if (push.options.overrideMsgId !== undefined) await this.checkOverride(app, push);
     const targets = await this.planner.plan(push);

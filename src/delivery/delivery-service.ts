@@ -59,8 +59,10 @@ interface LateReceipt {
   msgId: string;
   session: DeviceRef;
   status: 'received' | 'clicked';
-  /** The connection that sent it, told once it is saved. */
-  from: DeviceSession;
+  /** The connection that sent it, told once it is saved (none for a vendor's receipt). */
+  from?: DeviceSession;
+  /** The channel it came through: the own connection ('jpush') or a vendor's receipt. */
+  channel: string;
 }
 
 /** Expired inbox entries handled per sweep (a full batch brings another after the next save). */
@@ -281,13 +283,13 @@ export class DeliveryService implements GatewayHooks {
     return true;
   }
 
-  private receipt(lp: LivePush, session: DeviceRef, status: ReceiptStatus): void {
+  private receipt(lp: LivePush, session: DeviceRef, status: ReceiptStatus, channel = 'jpush'): void {
     this.sink?.record({
       msgId: lp.msgId,
       appKey: lp.push.appKey,
       registrationId: session.registrationId,
       platform: session.platform,
-      channel: 'jpush',
+      channel,
       status,
       time: Date.now(),
     });
@@ -453,30 +455,48 @@ export class DeliveryService implements GatewayHooks {
     this.sendBacklogWindow(session);
   }
 
+  /**
+   * A vendor's own receipt for a target: it received or clicked the push through that vendor.
+   * Counted in the push's figures like an own-connection receipt (once per device, whichever
+   * channel reports first), with the vendor as the callback's channel; a received push is no
+   * longer owed over the own connection.
+   */
+  vendorReceipt(device: DeviceRef, msgId: string, status: 'received' | 'clicked', channel: string): void {
+    const app = this.app(device.appKey);
+    const lp = app.byId.get(msgId);
+    if (lp) {
+      if (status === 'clicked') this.clicked(app, lp, device, channel);
+      else this.received(app, lp, device, channel);
+    } else if (this.late.length < MAX_LATE_RECEIPTS) {
+      const { appKey, num, registrationId, platform } = device;
+      this.late.push({ msgId, session: { appKey, num, registrationId, platform }, status, channel });
+    }
+  }
+
   /** Records that a target received a push held in memory (once). */
-  private received(app: AppLivePushes, lp: LivePush, who: DeviceRef): void {
+  private received(app: AppLivePushes, lp: LivePush, who: DeviceRef, channel = 'jpush'): void {
     if (!lp.targets.has(who.num) || lp.hasAcked(who.num)) return;
     lp.acked.add(who.num);
     this.changed.add(lp);
     app.acked(lp, who.num);
     if (lp.inboxed) this.inboxDone.push({ appKey: who.appKey, num: who.num, msgId: lp.msgId });
-    this.receipt(lp, who, 'received');
+    this.receipt(lp, who, 'received', channel);
   }
 
   /** Only a target may click, and only once; a click implies the push was received. */
-  private clicked(app: AppLivePushes, lp: LivePush, who: DeviceRef): void {
+  private clicked(app: AppLivePushes, lp: LivePush, who: DeviceRef, channel = 'jpush'): void {
     if (!lp.targets.has(who.num) || lp.hasClicked(who.num)) return;
     lp.clicked.add(who.num);
     this.changed.add(lp);
-    this.receipt(lp, who, 'clicked');
-    this.received(app, lp, who);
+    this.receipt(lp, who, 'clicked', channel);
+    this.received(app, lp, who, channel);
   }
 
   /** A receipt for a push no longer in memory (expired, or from before a restart): applied at the next save. */
   private lateReceipt(session: DeviceSession, msgId: string, status: LateReceipt['status']): void {
     if (this.late.length >= MAX_LATE_RECEIPTS) return;
     const { appKey, num, registrationId, platform } = session;
-    this.late.push({ msgId, session: { appKey, num, registrationId, platform }, status, from: session });
+    this.late.push({ msgId, session: { appKey, num, registrationId, platform }, status, from: session, channel: 'jpush' });
   }
 
   /** Applies late receipts to the stored bitmaps; returns the rows to save. */
@@ -498,12 +518,12 @@ export class DeliveryService implements GatewayHooks {
       const app = this.apps.get(appKey);
       const held = app?.byId.get(msgId);
       // every receipt taken here is in this save (or needs none): its device may forget it after
-      for (const r of receipts) this.confirmations.add(r.from, r.status === 'clicked' ? 'clicks' : 'acks', msgId);
+      for (const r of receipts) if (r.from) this.confirmations.add(r.from, r.status === 'clicked' ? 'clicks' : 'acks', msgId);
       if (app && held) {
         for (const r of receipts) {
           if (r.session.appKey !== appKey) continue;
-          if (r.status === 'clicked') this.clicked(app, held, r.session);
-          else this.received(app, held, r.session);
+          if (r.status === 'clicked') this.clicked(app, held, r.session, r.channel);
+          else this.received(app, held, r.session, r.channel);
         }
         continue;
       }
@@ -529,7 +549,7 @@ export class DeliveryService implements GatewayHooks {
           appKey: stored.head.appKey,
           registrationId: r.session.registrationId,
           platform: r.session.platform,
-          channel: 'jpush',
+          channel: r.channel,
           status: r.status,
           time: Date.now(),
         });

@@ -6,6 +6,9 @@ export interface RelayFigures {
   sent: number;
   failed: number;
   tokenDead: number;
+  /** Devices the vendor's own receipts reported (null: the vendor sent none for this push). */
+  received: number | null;
+  clicked: number | null;
 }
 
 /** Per-channel relay figures of a push (channels it never tried are absent). */
@@ -13,7 +16,13 @@ export async function relayFigures(relay: RelayQueue, msgId: string): Promise<Re
   const out: Record<string, RelayFigures> = {};
   for (const r of await relay.receipts(msgId)) {
     const size = (b: Buffer) => RoaringBitmap32.deserialize(b, 'portable').size;
-    out[r.channel] = { sent: size(r.sent), failed: size(r.failed), tokenDead: size(r.dead) };
+    out[r.channel] = {
+      sent: size(r.sent),
+      failed: size(r.failed),
+      tokenDead: size(r.dead),
+      received: r.received ? size(r.received) : null,
+      clicked: r.clicked ? size(r.clicked) : null,
+    };
   }
   return out;
 }

@@ -3,12 +3,14 @@ import { RoaringBitmap32, type Bitmap } from '../audience/audience-index.js';
 import { resolveBadge } from '../channels/apns/render.js';
 import type { ChannelCredentialService } from '../channels/credentials.js';
 import type { ChannelRegistry } from '../channels/registry.js';
-import { relayChannels } from '../channels/router.js';
+import { relayChannels, type RelayChannelId } from '../channels/router.js';
+import { vendorOptions } from '../channels/vendor-options.js';
 import type { Channel, RelayTarget, TargetResult } from '../channels/types.js';
 import type { Config } from '../config.js';
 import type { VendorTokenKey } from '../domain/device.js';
 import type { AcceptedPush } from '../domain/push.js';
 import type { Store } from '../store/types.js';
+import type { QuotaLedger } from './quota-ledger.js';
 import { RateGate } from './rate-gate.js';
 import type { RelayChannelResult, RelayDevice, RelayOutcome, RelayWork } from '../store/relay-types.js';
 
@@ -16,8 +18,12 @@ export type RelaySettings = Config['channels']['relay'];
 /** Whether a device holds Borealis's own connection right now. */
 export type PresenceCheck = (appKey: string, num: number) => boolean;
 
-/** What became of one device on one channel: final ('sent', 'dead', 'failed') or 'retry' (queued again). */
-export type RelayDisposition = 'sent' | 'dead' | 'failed' | 'retry';
+/**
+ * What became of one device on one channel: final ('sent', 'dead', 'failed'), 'retry' (queued
+ * again), or 'fallback': the vendor's quota is used up, so the device is left to Borealis's own
+ * connection (which every target is owed anyway: its inbox or the push held in memory).
+ */
+export type RelayDisposition = 'sent' | 'dead' | 'failed' | 'retry' | 'fallback';
 
 /** Hears of each device result (metrics, callbacks, traces). */
 export type RelayListener = (push: AcceptedPush, device: RelayDevice, channel: VendorTokenKey, result: TargetResult, disposition: RelayDisposition) => void;
@@ -54,6 +60,7 @@ export class RelayWorker {
     private readonly online: PresenceCheck,
     private readonly settings: RelaySettings,
     private readonly logger: Logger,
+    private readonly quotas?: QuotaLedger,
   ) {}
 
   onResult(listener: RelayListener): void {
@@ -159,10 +166,11 @@ export class RelayWorker {
     const { push } = entry;
     const set = work.nums ? RoaringBitmap32.deserialize(work.nums, 'portable') : RoaringBitmap32.and(entry.targets, RoaringBitmap32.fromRange(work.lo, work.hi));
     const devices = await this.withActivityTokens(push, await this.store.relay.devices(work.appKey, set.toArray()));
-    const configured = this.credentials.channelsOf(work.appKey);
+    // channels this node relays through and the app has credentials for
+    const available = new Set([...this.credentials.channelsOf(work.appKey)].filter((c) => this.channels.has(c as RelayChannelId)));
     const byChannel = new Map<VendorTokenKey, RelayDevice[]>();
     for (const d of devices) {
-      for (const ch of relayChannels(push, d, this.online(work.appKey, d.num), configured)) {
+      for (const ch of relayChannels(push, d, this.online(work.appKey, d.num), available)) {
         let list = byChannel.get(ch);
         if (!list) byChannel.set(ch, (list = []));
         list.push(d);
@@ -174,6 +182,7 @@ export class RelayWorker {
     const results: RelayChannelResult[] = [];
     const dead: RelayOutcome['deadTokens'][number][] = [];
     const newBadges: { num: number; badge: number }[] = [];
+    const quotaUse: NonNullable<RelayOutcome['quotaUse']>[number][] = [];
     const attempts = work.attempts + 1;
     await Promise.all(
       [...byChannel].map(async ([id, list]) => {
@@ -188,16 +197,31 @@ export class RelayWorker {
           for (const d of list) for (const l of this.listeners) l(push, d, id, res, 'failed');
           return;
         }
+        const options = vendorOptions(push, id);
+        const counted = this.quotas !== undefined && !options.skipQuota;
         for (let i = 0; i < list.length; i += channel.maxBatch) {
           const batch = list.slice(i, i + channel.maxBatch);
-          const targets = batch.flatMap((d) => this.target(channel, push, d, badges)).filter((t) => t !== undefined);
+          const picked = batch.flatMap((d) => this.target(channel, push, d, badges)).filter((t) => t !== undefined);
+          // Over the daily quota: not sent, left to the own connection.
+          const reserved = counted ? this.quotas!.reserve(work.appKey, id, options.category, picked.length) : undefined;
+          const targets = reserved ? picked.slice(0, reserved.allowed) : picked;
+          const over: TargetResult = { kind: 'quotaExceeded', reason: `daily ${id} quota (${options.category}) used up`, category: options.category };
+          for (const t of picked.slice(targets.length)) for (const l of this.listeners) l(push, t.device, id, over, 'fallback');
+          if (targets.length === 0) continue;
           await this.gate(id).take(targets.length, this.abort.signal);
           const answers = await channel.send(push, targets.map((t) => t.target), creds);
+          let accepted = 0;
+          let refused: string | undefined | null = null;
           targets.forEach((t, k) => {
             const res = answers[k] ?? { kind: 'retry', reason: 'no result' };
             const num = t.device.num;
             let disposition: RelayDisposition;
-            if (res.kind === 'delivered') {
+            if (res.kind === 'delivered' && res.quota && counted) this.quotas!.learn(work.appKey, id, res.quota, options.category);
+            if (res.kind === 'quotaExceeded') {
+              disposition = 'fallback';
+              refused = res.category;
+            } else if (res.kind === 'delivered') {
+              accepted++;
               disposition = 'sent';
               r.sent.push(num);
               if (t.target.badge !== undefined) newBadges.push({ num, badge: t.target.badge });
@@ -216,9 +240,15 @@ export class RelayWorker {
             }
             for (const l of this.listeners) l(push, t.device, id, res, disposition);
           });
+          if (reserved) {
+            this.quotas!.release(work.appKey, id, options.category, reserved.day, targets.length - accepted);
+            if (accepted > 0) quotaUse.push({ channel: id, category: options.category, day: reserved.day, count: accepted });
+            if (refused !== null) this.quotas!.exhausted(work.appKey, id, refused, options.category);
+          }
         }
       }),
     );
+    outcome.quotaUse = quotaUse;
     outcome.results = results;
     outcome.deadTokens = dead;
     outcome.badges = newBadges;

@@ -6,6 +6,8 @@ export interface VendorAnswer {
   disposition: RelayDisposition;
   /** The vendor's words: its message id when it took the push, its reason otherwise. */
   answer: string;
+  /** Fields of the push the vendor could not carry and were dropped (delivered results only). */
+  notes?: string[];
   at: number;
 }
 
@@ -23,7 +25,9 @@ export class VendorAnswers {
     const key = `${msgId}:${num}`;
     const answer = result.kind === 'delivered' ? `accepted${result.vendorMessageId ? ` (${result.vendorMessageId})` : ''}` : result.reason;
     const list = (this.answers.get(key) ?? []).filter((a) => a.channel !== channel);
-    list.push({ channel, disposition, answer, at: Date.now() });
+    const entry: VendorAnswer = { channel, disposition, answer, at: Date.now() };
+    if (result.kind === 'delivered' && result.notes && result.notes.length > 0) entry.notes = result.notes;
+    list.push(entry);
     this.answers.delete(key);
     this.answers.set(key, list);
     if (this.answers.size > MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value as string);

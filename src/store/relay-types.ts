@@ -46,6 +46,8 @@ export interface RelayOutcome {
   deadTokens: readonly { num: number; channel: VendorTokenKey | 'apns_activity'; token: string }[];
   /** New badge values of devices whose badge a push changed. */
   badges: readonly { num: number; badge: number }[];
+  /** Sends counted against vendor quotas, written with the slice (see store/vendor-types.ts). */
+  quotaUse?: readonly { channel: string; category: string; day: string; count: number }[];
 }
 
 /** Per-channel relay figures of one push: device numbers as portable roaring bitmaps. */
@@ -54,6 +56,9 @@ export interface RelayReceiptRow {
   sent: Buffer;
   failed: Buffer;
   dead: Buffer;
+  /** Devices the vendor's own receipts said received / clicked the push (absent: none yet). */
+  received: Buffer | null;
+  clicked: Buffer | null;
 }
 
 export interface RelayQueue {

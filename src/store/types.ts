@@ -1,6 +1,7 @@
 import type { DevicePlatform, DeviceRecord } from '../domain/device.js';
 import type { AcceptedPush, Push } from '../domain/push.js';
 import type { RelayQueue } from './relay-types.js';
+import type { VendorStore } from './vendor-types.js';
 import type { PacingStore } from './pacing-types.js';
 import type { SegmentStore } from './segment-types.js';
 import type { ActivityStore } from './activity-types.js';
@@ -348,6 +349,8 @@ export interface Store {
   readonly sms: SmsStore;
   /** Live Activity update tokens, per activity id. */
   readonly liveActivities: LiveActivityTokenStore;
+  /** Vendor receipts (token lookup, per-channel figures) and vendor quota use. */
+  readonly vendors: VendorStore;
   readonly retention: RetentionStore;
   /** Size of the database in bytes (file and write-ahead log), for metrics. */
   sizeBytes(): Promise<number>;

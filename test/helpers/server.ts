@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createApp } from '../../src/apps/app-directory.js';
 import type { Credentials } from '../../src/apps/credentials.js';
 import { DEFAULT_CONFIG, type Config } from '../../src/config.js';
-import { startNode, type RunningNode } from '../../src/node.js';
+import { startNode, type NodeOptions, type RunningNode } from '../../src/node.js';
 
 export interface TestDevice {
   appKey: string;
@@ -57,7 +57,7 @@ export type ConfigPatch = Partial<Omit<Config, 'limits' | 'store' | 'delivery' |
 };
 
 /** A real node on a real SQLite file in a fresh directory, listening on a free loopback port. */
-export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServer> {
+export async function startTestServer(patch: ConfigPatch = {}, options: NodeOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'borealis-test-'));
   const config: Config = {
     ...DEFAULT_CONFIG,
@@ -73,7 +73,7 @@ export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServ
     schedules: { ...DEFAULT_CONFIG.schedules, ...patch.schedules },
     files: { ...DEFAULT_CONFIG.files, ...patch.files },
   };
-  let node = await startNode(config);
+  let node = await startNode(config, undefined, options);
   const app = await createApp(node.ctx.store, 'test');
   const server: TestServer = {
     node,
@@ -104,7 +104,7 @@ export async function startTestServer(patch: ConfigPatch = {}): Promise<TestServ
       await server.node.stop();
       // let clients see their pooled keep-alive sockets close before the next request
       await new Promise((r) => setTimeout(r, 50));
-      node = await startNode({ ...config, port });
+      node = await startNode({ ...config, port }, undefined, options);
       server.node = node;
     },
     async close() {

@@ -15,6 +15,8 @@ import { registerBatchRoutes } from '../jpush/batch-routes.js';
 import { registerFileRoutes } from '../jpush/file-routes.js';
 import { registerGroupPushRoutes } from '../jpush/grouppush-routes.js';
 import { registerScheduleRoutes } from '../jpush/schedule-routes.js';
+import { registerQuotaRoutes } from '../jpush/quota-routes.js';
+import { registerVendorReceiptRoutes } from '../vendor/receipt-routes.js';
 import { installBodyHandling } from './body.js';
 import { deviceCors } from './device-cors.js';
 import { clientErrorHandler, installErrorHandling } from './errors.js';
@@ -90,6 +92,8 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
   registerFileRoutes(app, ctx);
   registerGroupPushRoutes(app, ctx);
   registerBatchRoutes(app, ctx);
+  registerQuotaRoutes(app, ctx);
+  registerVendorReceiptRoutes(app, ctx);
   // device-facing routes (/v1/...) share one encapsulated context, the only one with CORS
   void app.register(async (deviceApi) => {
     await deviceCors(deviceApi, { origins: config.cors.origins });

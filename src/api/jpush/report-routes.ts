@@ -8,11 +8,24 @@ import { isRegistrationId } from '../../domain/names.js';
 import { PLATFORMS, type Platform } from '../../domain/push.js';
 import { deviceTrace, pushFigures, statusCode, DeviceStatusCode, OWN_CHANNEL, type Figures, type PushFigures } from '../../receipts/report.js';
 import type { AppRecord } from '../../store/types.js';
-import { relayFigures, relayTrace } from '../../receipts/relay-figures.js';
+import { relayFigures, relayTrace, type RelayFigures } from '../../receipts/relay-figures.js';
 import { appOf, requireApp, type AuthCodes } from '../http/auth.js';
 import { toApiError } from '../http/errors.js';
 
 /** The Report API answers a failed Basic authentication with 3001 (HTTP 401). */
+/** Android vendor channels, counted together as JPush's "pns" figures. */
+const ANDROID_VENDORS = ['xiaomi', 'huawei', 'honor', 'meizu', 'oppo', 'vivo', 'fcm'] as const;
+
+/** A figure summed over the channels that have it; null when none has. */
+function sumOf(figures: Record<string, RelayFigures>, channels: readonly string[], field: 'sent' | 'received'): number | null {
+  let total: number | null = null;
+  for (const c of channels) {
+    const v = figures[c]?.[field];
+    if (v !== undefined && v !== null) total = (total ?? 0) + v;
+  }
+  return total;
+}
+
 export const REPORT_AUTH_CODES: AuthCodes = { missing: 3001, failed: 3001 };
 
 /** msg_ids one query may name, as JPush documents. */
@@ -100,8 +113,8 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
             msg_id: f.msgId,
             // Everything received over Borealis's own connection, every platform.
             jpush_received: f.channels[OWN_CHANNEL].received,
-            android_pns_sent: relays[i]!.fcm?.sent ?? null,
-            android_pns_received: null,
+            android_pns_sent: sumOf(relays[i]!, ANDROID_VENDORS, 'sent'),
+            android_pns_received: sumOf(relays[i]!, ANDROID_VENDORS, 'received'),
             ios_apns_sent: relays[i]!.apns?.sent ?? null,
             ios_apns_received: null,
             ios_msg_received: f.platforms.ios.received,
@@ -111,8 +124,8 @@ export function registerReportRoutes(app: FastifyInstance, ctx: ServerContext): 
             wp_mpns_sent: null,
             quickapp_jpush_received: f.platforms.quickapp.received,
             quickapp_pns_sent: null,
-            hmos_hmpns_sent: null,
-            hmos_hmpns_received: null,
+            hmos_hmpns_sent: relays[i]!.hmos?.sent ?? null,
+            hmos_hmpns_received: relays[i]!.hmos?.received ?? null,
             // HarmonyOS devices get notifications and messages alike over the own connection.
             hmos_msg_sent: f.platforms.hmos.sent,
             hmos_msg_received: f.platforms.hmos.received,
@@ -287,9 +300,15 @@ async function details(ctx: ServerContext, f: PushFigures): Promise<Record<strin
     hmos: ['sub_hmos', 'jg_hmos'],
   };
   const relays = await relayFigures(ctx.store.relay, f.msgId);
-  // Vendor channels report what the vendor accepted; none of them returns delivery receipts.
-  const vendor = (r: { sent: number; failed: number; tokenDead: number }) => ({ target: null, sent: r.sent, received: null, display: null, click: null, failed: r.failed, token_dead: r.tokenDead });
-  const vendorsOf: Record<Platform, [string, string][]> = { ios: [['apns', 'apns']], android: [['fcm', 'fcm']], quickapp: [], hmos: [] };
+  // Vendor channels report what the vendor accepted, and received / click from the vendor's own
+  // receipts (POST /v1/vendors/{channel}/receipts/{appKey}) where it sends them.
+  const vendor = (r: RelayFigures) => ({ target: null, sent: r.sent, received: r.received, display: null, click: r.clicked, failed: r.failed, token_dead: r.tokenDead });
+  const vendorsOf: Record<Platform, [string, string][]> = {
+    ios: [['apns', 'apns']],
+    android: [['xiaomi', 'xiaomi'], ['huawei', 'huawei'], ['honor', 'honor'], ['meizu', 'meizu'], ['oppo', 'oppo'], ['vivo', 'vivo'], ['fcm', 'fcm']],
+    quickapp: [],
+    hmos: [['hmos', 'hmpns']],
+  };
   for (const p of platforms) {
     const [key, own] = sub[p];
     const entry: Record<string, unknown> = { [own]: channel(f.platforms[p]) };
@@ -313,6 +332,6 @@ async function vendorTrace(ctx: ServerContext, msgId: string, num: number): Prom
   if (Object.keys(vendors).length === 0 && answers.length === 0) return {};
   return {
     vendors,
-    vendor_answers: answers.map((a) => ({ channel: a.channel, result: a.disposition, answer: a.answer, time: a.at })),
+    vendor_answers: answers.map((a) => ({ channel: a.channel, result: a.disposition, answer: a.answer, ...(a.notes ? { notes: a.notes } : {}), time: a.at })),
   };
 }

@@ -380,4 +380,28 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (app_key, activity_id, num)
   ) WITHOUT ROWID;
   `,
+  // Vendor channels II: receipts from vendors name a device by its token (one partial index per
+  // vendor that sends receipts), per-channel received / clicked figures, and each app's daily
+  // use of each vendor's quota.
+  `
+  CREATE INDEX devices_token_huawei ON devices (app_key, json_extract(tokens, '$.huawei')) WHERE json_extract(tokens, '$.huawei') IS NOT NULL;
+  CREATE INDEX devices_token_honor ON devices (app_key, json_extract(tokens, '$.honor')) WHERE json_extract(tokens, '$.honor') IS NOT NULL;
+  CREATE INDEX devices_token_xiaomi ON devices (app_key, json_extract(tokens, '$.xiaomi')) WHERE json_extract(tokens, '$.xiaomi') IS NOT NULL;
+  CREATE INDEX devices_token_oppo ON devices (app_key, json_extract(tokens, '$.oppo')) WHERE json_extract(tokens, '$.oppo') IS NOT NULL;
+  CREATE INDEX devices_token_vivo ON devices (app_key, json_extract(tokens, '$.vivo')) WHERE json_extract(tokens, '$.vivo') IS NOT NULL;
+  CREATE INDEX devices_token_meizu ON devices (app_key, json_extract(tokens, '$.meizu')) WHERE json_extract(tokens, '$.meizu') IS NOT NULL;
+  CREATE INDEX devices_token_hmos ON devices (app_key, json_extract(tokens, '$.hmos')) WHERE json_extract(tokens, '$.hmos') IS NOT NULL;
+  ALTER TABLE relay_receipts ADD COLUMN received BLOB;
+  ALTER TABLE relay_receipts ADD COLUMN clicked BLOB;
+  CREATE TABLE vendor_quota_use (
+    app_key        TEXT NOT NULL,
+    channel        TEXT NOT NULL,
+    category       TEXT NOT NULL,
+    day            TEXT NOT NULL,
+    used           INTEGER NOT NULL DEFAULT 0,
+    learned_limit  INTEGER,
+    PRIMARY KEY (app_key, channel, category, day)
+  ) WITHOUT ROWID;
+  CREATE INDEX vendor_quota_by_day ON vendor_quota_use (day);
+  `,
 ];

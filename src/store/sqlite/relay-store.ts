@@ -55,7 +55,11 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
       `INSERT INTO relay_receipts (msg_id, channel, sent, failed, dead) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (msg_id, channel) DO UPDATE SET sent = excluded.sent, failed = excluded.failed, dead = excluded.dead`,
     ),
-    receipts: db.prepare('SELECT channel, sent, failed, dead FROM relay_receipts WHERE msg_id = ? ORDER BY channel'),
+    receipts: db.prepare('SELECT channel, sent, failed, dead, received, clicked FROM relay_receipts WHERE msg_id = ? ORDER BY channel'),
+    quotaUse: db.prepare(
+      `INSERT INTO vendor_quota_use (app_key, channel, category, day, used) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (app_key, channel, category, day) DO UPDATE SET used = used + excluded.used`,
+    ),
     tokensOf: db.prepare('SELECT tokens FROM devices WHERE app_key = ? AND num = ?').pluck(),
     setTokens: db.prepare('UPDATE devices SET tokens = ? WHERE app_key = ? AND num = ?'),
     removeActivityToken: db.prepare('DELETE FROM live_activity_tokens WHERE app_key = ? AND num = ? AND token = ?'),
@@ -108,6 +112,7 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
       s.setTokens.run(JSON.stringify(tokens), work.appKey, d.num);
     }
     for (const b of o.badges) s.setBadge.run(work.appKey, b.num, b.badge);
+    for (const q of o.quotaUse ?? []) if (q.count > 0) s.quotaUse.run(work.appKey, q.channel, q.category, q.day, q.count);
   });
 
   return {
@@ -157,6 +162,8 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
         sent: r.sent as Buffer,
         failed: r.failed as Buffer,
         dead: r.dead as Buffer,
+        received: (r.received as Buffer | null) ?? null,
+        clicked: (r.clicked as Buffer | null) ?? null,
       }));
     },
   };

@@ -27,6 +27,8 @@ import type {
 import type { RelayQueue } from '../relay-types.js';
 import { sqliteSealedCredentialStore } from './channel-credential-store.js';
 import { relayEnqueuer, sqliteRelayQueue } from './relay-store.js';
+import { sqliteVendorStore } from './vendor-store.js';
+import type { VendorStore } from '../vendor-types.js';
 import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
@@ -147,6 +149,7 @@ export class SqliteStore implements Store {
   readonly activity: ActivityStore;
   readonly sms: SmsStore;
   readonly liveActivities: LiveActivityTokenStore;
+  readonly vendors: VendorStore;
   readonly retention: RetentionStore;
   /** The file gives space freed by retention back to the file system (see retention.ts). */
   readonly reclaimable: boolean;
@@ -400,6 +403,7 @@ export class SqliteStore implements Store {
     this.activity = sqliteActivityStore(db);
     this.sms = sqliteSmsStore(db);
     this.liveActivities = sqliteLiveActivityStore(db);
+    this.vendors = sqliteVendorStore(db);
     this.retention = sqliteRetention(db, options.path);
     this.schedules = sqliteScheduleStore(db);
     this.files = sqliteFileStore(db);
