@@ -6,6 +6,7 @@ import { benchPushAccept } from './push-accept.js';
 import { benchSoak } from './soak.js';
 import { benchStorm } from './storm.js';
 import { benchRelay } from './relay.js';
+import { benchVendorBroadcast } from './vendor-broadcast.js';
 import { benchFilePush, benchSchedules } from './schedules-files.js';
 import { CpuWatch, waitForQuiet } from './cpu-watch.js';
 import { fmt, machine } from './lib.js';
@@ -19,6 +20,7 @@ const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   storm: benchStorm,
   audience: benchAudience,
   relay: benchRelay,
+  'vendor-broadcast': benchVendorBroadcast,
   soak: benchSoak,
   schedules: benchSchedules,
   'file-push': benchFilePush,

@@ -71,6 +71,27 @@ export const OPERATIONS: Operation[] = [
     ],
     responses: ok('the cids', obj({ cidlist: strings }, ['cidlist'])),
   },
+  {
+    method: 'GET',
+    url: '/v3/push/quota',
+    tag: 'Push',
+    summary: "The app's vendor quotas today (Xiaomi, OPPO, vivo)",
+    description:
+      'Per vendor and category (operation: classification 0, system: 1): total is the cap in force (configured, or told by the vendor, the lower; -1 when none is known), used what was sent through the vendor today (the vendor\'s day). Vendors with a quota API are asked first. Counts against the app\'s request rate.',
+    auth: true,
+    responses: ok(
+      'the quotas',
+      obj({
+        code: { type: 'integer' },
+        message: str,
+        data: obj({
+          xiaomi_quota: obj({ operation: { type: 'object', properties: { total: { type: 'integer', description: 'the cap in force; -1 when none is known' }, used: { type: 'integer' } } } }),
+          oppo_quota: obj({ operation: { type: 'object', properties: { total: { type: 'integer', description: 'the cap in force; -1 when none is known' }, used: { type: 'integer' } } } }),
+          vivo_quota: obj({ system: { type: 'object', properties: { total: { type: 'integer', description: 'the cap in force; -1 when none is known' }, used: { type: 'integer' } } }, operation: { type: 'object', properties: { total: { type: 'integer', description: 'the cap in force; -1 when none is known' }, used: { type: 'integer' } } } }),
+        }),
+      }),
+    ),
+  },
   // ---- Device API ----
   {
     method: 'GET',
@@ -386,6 +407,16 @@ export const OPERATIONS: Operation[] = [
     auth: false,
     query: [{ name: 'app_key', description: "the app's appKey", required: true, schema: str }],
     responses: ok('the public key, base64url (an uncompressed P-256 point)', obj({ public_key: str }, ['public_key'])),
+  },
+  {
+    method: 'POST',
+    url: '/v1/vendors/:channel/receipts/:app_key',
+    tag: 'Vendor receipts',
+    summary: "A vendor's delivery / click receipts for an app (the receipt URL set in the vendor's console)",
+    description:
+      "The body is read raw and checked by the channel as its vendor documents (signature or token with the app's credentials); the answer is the status and body the vendor expects. Receipts count in /v3/messages/detail (sub_android.<vendor>, sub_hmos.hmpns) and in callbacks with the vendor as channel; tokens declared dead are removed. 1011 (HTTP 404) for an unknown channel, an unknown app or an app without credentials for the channel.",
+    auth: false,
+    responses: ok("the vendor's expected answer"),
   },
   {
     method: 'GET',

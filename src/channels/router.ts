@@ -79,7 +79,7 @@ function contentFor(push: AcceptedPush, platform: 'android' | 'ios' | 'hmos'): C
   const n3 = push.notification3rd;
   if (n3 !== undefined) {
     // v1: the block is Android's notification; v2: one block per platform.
-    const v2 = push.options.raw.notification_3rd_ver === 'v2';
+    const v2 = push.options.raw.notification_3rd_ver === 'v2' || isObject(n3.android) || isObject(n3.ios) || isObject(n3.hmos);
     if (v2 ? isObject(n3[platform]) : platform === 'android') return 'notification3rd';
   }
   return 'message';
@@ -147,8 +147,7 @@ export function relayChannels(push: AcceptedPush, device: RelayDevice, online: b
       if (!available.has('apns')) return [];
       const liveIos = push.liveActivity?.ios;
       const live = isObject(liveIos) && (liveIos.event === 'start' ? t.apns_start : t.apns_activity) !== undefined;
-      const v2ios = push.options.raw.notification_3rd_ver === 'v2' && isObject(push.notification3rd?.ios);
-      const alert = (notification && t.apns !== undefined) || (third && !online && t.apns !== undefined && v2ios);
+      const alert = (notification && t.apns !== undefined) || (third && !online && t.apns !== undefined && isObject(push.notification3rd?.ios));
       const voip = notification && isObject(push.notification?.voip) && t.apns_voip !== undefined;
       return live || alert || voip ? ['apns'] : [];
     }

@@ -49,11 +49,14 @@ export type TargetResult =
    * The vendor's quota for the app (daily, per message category, or rate) is used up: nothing
    * was sent to this device, which falls back to Borealis's own connection.
    */
-  | { kind: 'quotaExceeded'; reason: string; category?: string; resetAt?: number };
+  | { kind: 'quotaExceeded'; reason: string; /** `system` / `operation`, as in QuotaReading. */ category?: string; resetAt?: number };
 
 /** A vendor's own figures for an app's quota (learned from its answers or its quota API). */
 export interface QuotaReading {
-  /** The vendor's message category the quota counts (e.g. an OPPO / vivo / Xiaomi category); absent: all. */
+  /**
+   * The quota category: `system` or `operation` (JPush's classification 1 / 0) when the vendor's
+   * own category maps to one; anything else, or absent, counts against the push's category.
+   */
   category?: string;
   /** Sends allowed per day, when the vendor says. */
   limit?: number;
@@ -72,7 +75,7 @@ export interface VendorReceipt {
   at: number;
 }
 
-/** A receipt request as a vendor sent it to `POST /v1/vendors/{channel}/receipts/{appKey}`. */
+/** A receipt request as a vendor sent it to `POST /v1/vendors/{channel}/receipts/{app_key}`. */
 export interface ReceiptRequest {
   appKey: string;
   /** Header names in lower case. */

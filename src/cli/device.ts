@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { BorealisClient, BorealisError, type ClientState, type Platform, type VendorTokens } from '../../sdk/src/node.js';
 import { UsageError, parse, stringFlag } from './args.js';
 import { DeviceStateFile } from './device-state.js';
@@ -5,6 +6,7 @@ import { isNetworkError, unreachableMessage } from './reach.js';
 
 export const DEVICE_USAGE = `borealis device --app-key KEY [--server URL] [--platform P] [--tags a,b] [--alias A]
                 [--count N] [--state FILE] [--apns-token HEX] [--apns-voip-token HEX] [--fcm-token T]
+                [--vendor huawei|honor|xiaomi|oppo|vivo|meizu|hmos] [--master-secret S]
   Simulates N devices (1 by default) of platform P (android) against the server at URL
   (BOREALIS_SERVER, else http://127.0.0.1:8080; KEY may also come from BOREALIS_APP_KEY):
   registers them, or reuses those saved in FILE, sets their tags and
@@ -12,7 +14,14 @@ export const DEVICE_USAGE = `borealis device --app-key KEY [--server URL] [--pla
   Runs until interrupted. FILE is rewritten whenever a device's state changes, so a restart,
   even after a crash, brings back the same devices.
   Vendor tokens (one device only) are registered with it, so pushes to it also go through APNs
-  or FCM when the app has credentials.`;
+  or FCM when the app has credentials. --vendor simulates a phone of that maker: it registers a
+  token <vendor>-token-<random> for the vendor's channel (HarmonyOS: --platform hmos). With the
+  app's master secret (--master-secret or BOREALIS_MASTER_SECRET) each push is followed by a
+  "route" line: the channels the push took to this device and the vendors' answers.`;
+
+const VENDORS = ['huawei', 'honor', 'xiaomi', 'oppo', 'vivo', 'meizu', 'hmos'] as const;
+/** How long after a push arrives its route is read: the relay of the same push may lag the own connection. */
+const ROUTE_DELAY_MS = 1500;
 
 const PLATFORMS: readonly Platform[] = ['android', 'ios', 'hmos', 'quickapp', 'web'];
 const MAX_COUNT = 100_000;
@@ -27,6 +36,8 @@ interface Settings {
   tags: string[];
   alias: string | undefined;
   tokens: VendorTokens | undefined;
+  /** The app's master secret, to read each push's route; absent: no route lines. */
+  masterSecret: string | undefined;
 }
 
 export async function deviceCommand(args: string[]): Promise<number> {
@@ -41,6 +52,8 @@ export async function deviceCommand(args: string[]): Promise<number> {
     'apns-token': { type: 'string' },
     'apns-voip-token': { type: 'string' },
     'fcm-token': { type: 'string' },
+    vendor: { type: 'string' },
+    'master-secret': { type: 'string' },
   });
   if (values.help) {
     console.log(DEVICE_USAGE);
@@ -53,6 +66,13 @@ export async function deviceCommand(args: string[]): Promise<number> {
     status('APNs token registered: notifications for iOS also go to APNs when the app has APNs credentials (borealis app channel APP_KEY apns ...)');
   }
   if (settings.tokens?.fcm) status('FCM token registered: Android notifications also go to FCM per options.third_party_channel.fcm.distribution');
+  for (const v of VENDORS) {
+    const token = settings.tokens?.[v];
+    if (token) {
+      status(`${v} token ${token} registered: pushes also go through ${v} when the app has its credentials, per options.third_party_channel.${v}.distribution (docs/channels.md)`);
+    }
+  }
+  if (settings.tokens && !settings.masterSecret) status('pass --master-secret (or BOREALIS_MASTER_SECRET) to see the route each push took');
   const statePath = stringFlag(values, 'state');
   const stateFile = statePath ? DeviceStateFile.load(statePath) : undefined;
 
@@ -102,8 +122,18 @@ function settingsFrom(values: Record<string, string | boolean | undefined>): Set
   if (apns) tokens.apns = apns;
   if (voip) tokens.apns_voip = voip;
   if (fcm) tokens.fcm = fcm;
+  const vendor = stringFlag(values, 'vendor');
+  let chosen = platform;
+  if (vendor !== undefined) {
+    if (!(VENDORS as readonly string[]).includes(vendor)) throw new UsageError(`--vendor takes one of ${VENDORS.join(', ')}`);
+    const wanted: Platform = vendor === 'hmos' ? 'hmos' : 'android';
+    if (stringFlag(values, 'platform') !== undefined && platform !== wanted) throw new UsageError(`--vendor ${vendor} goes with --platform ${wanted}`);
+    chosen = wanted;
+    tokens[vendor as (typeof VENDORS)[number]] = `${vendor}-token-${randomBytes(12).toString('hex')}`;
+  }
   const hasTokens = Object.keys(tokens).length > 0;
-  return { server, appKey, platform, tags, alias: stringFlag(values, 'alias'), tokens: hasTokens ? tokens : undefined };
+  const masterSecret = stringFlag(values, 'master-secret') ?? process.env.BOREALIS_MASTER_SECRET;
+  return { server, appKey, platform: chosen, tags, alias: stringFlag(values, 'alias'), tokens: hasTokens ? tokens : undefined, masterSecret: masterSecret || undefined };
 }
 
 function countFrom(raw: string | undefined): number {
@@ -131,6 +161,7 @@ function newClient(settings: Settings, index: number, stateFile: DeviceStateFile
       message: push.message ?? null,
       override_msg_id: push.overrideMsgId ?? null,
     });
+    if (settings.masterSecret && settings.tokens) void printRoute(settings, id(), push.msgId);
   });
   client.on('withdraw', (msgId) => line({ registration_id: id(), withdraw: msgId }));
   client.on('connected', () => status(`${id()} connected`));
@@ -219,6 +250,27 @@ function untilSignal(): { promise: Promise<void>; stopped: () => boolean; dispos
 function failureMessage(failure: unknown, server: string): string {
   if (isNetworkError(failure)) return unreachableMessage(`${server.replace(/\/+$/, '')}/v1/devices/register`, failure);
   return failure instanceof Error ? failure.message : String(failure);
+}
+
+/**
+ * Prints the route a push took to this device: the server's per-device trace (channels tried,
+ * the vendors' answers and the fields they dropped), read with the app's master secret.
+ */
+async function printRoute(settings: Settings, registrationId: string, msgId: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, ROUTE_DELAY_MS));
+  const url = `${settings.server.replace(/\/+$/, '')}/v3/status/message/${encodeURIComponent(msgId)}/${encodeURIComponent(registrationId)}`;
+  try {
+    const res = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`${settings.appKey}:${settings.masterSecret}`).toString('base64')}` } });
+    const body = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) {
+      status(`route of ${msgId} unavailable (HTTP ${res.status}): ${JSON.stringify(body)}`);
+      return;
+    }
+    const vendors = (body.vendors as Record<string, string> | undefined) ?? {};
+    line({ registration_id: registrationId, msg_id: msgId, route: { own_connection: 'received', ...vendors }, vendor_answers: body.vendor_answers ?? [] });
+  } catch (err) {
+    status(`route of ${msgId} unavailable: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 function line(value: unknown): void {

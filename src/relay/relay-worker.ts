@@ -167,11 +167,15 @@ export class RelayWorker {
     const set = work.nums ? RoaringBitmap32.deserialize(work.nums, 'portable') : RoaringBitmap32.and(entry.targets, RoaringBitmap32.fromRange(work.lo, work.hi));
     const devices = await this.withActivityTokens(push, await this.store.relay.devices(work.appKey, set.toArray()));
     // channels this node relays through and the app has credentials for
-    const available = new Set([...this.credentials.channelsOf(work.appKey)].filter((c) => this.channels.has(c as RelayChannelId)));
+    // and the push may use (EMAS SendChannels): a device whose vendor is left out is routed as
+    // not holding that token
+    const allowed = push.options.relayChannels;
+    const available = new Set(
+      [...this.credentials.channelsOf(work.appKey)].filter((c) => this.channels.has(c as RelayChannelId) && (!allowed || allowed.includes(c))),
+    );
     const byChannel = new Map<VendorTokenKey, RelayDevice[]>();
     for (const d of devices) {
       for (const ch of relayChannels(push, d, this.online(work.appKey, d.num), available)) {
-        if (push.options.relayChannels && !push.options.relayChannels.includes(ch)) continue;
         let list = byChannel.get(ch);
         if (!list) byChannel.set(ch, (list = []));
         list.push(d);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { FakeFcm } from '../fakes/fcm-server.js';
@@ -301,5 +303,33 @@ describe('vendor routing, quotas and receipts', () => {
     await server.registerDevice(bare, { platform: 'hmos' });
     const ok = await call(server, 'POST', '/v3/push', { body: { platform: ['hmos'], audience: 'all', notification: { alert: 'x' } }, auth: bare });
     assert.equal(ok.status, 200, ok.text);
+  });
+
+  test('borealis device --vendor simulates a phone of that vendor and prints the route each push took', async () => {
+    const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'device', '--app-key', server.app.appKey, '--server', server.url, '--vendor', 'xiaomi', '--master-secret', server.app.masterSecret]);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      await until(() => err.includes('1 device(s) connected'), 'the simulated phone', 30_000);
+      const token = /xiaomi token (xiaomi-token-[0-9a-f]{24}) registered/.exec(err)?.[1];
+      assert.ok(token, err);
+      const rid = /borealis device: (\S+) registered/.exec(err)?.[1];
+      assert.ok(rid, err);
+      const msgId = await push({ audience: { registration_id: [rid] }, notification: { alert: 'via xiaomi' }, options: { third_party_channel: { xiaomi: { distribution: 'ospush', skip_quota: true } } } });
+      await until(() => out.includes('"route"'), 'the route line', 20_000);
+      const route = out
+        .split('\n')
+        .filter((l) => l.includes('"route"'))
+        .map((l) => JSON.parse(l) as { msg_id: string; route: Record<string, string>; vendor_answers: { channel: string; result: string }[] })[0]!;
+      assert.equal(route.msg_id, msgId);
+      assert.deepEqual(route.route, { own_connection: 'received', xiaomi: 'sent' });
+      assert.equal(route.vendor_answers[0]?.channel, 'xiaomi');
+      assert.deepEqual(sentTo(xiaomi, msgId), [token]);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

@@ -43,6 +43,8 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     ['POST', () => '/v1/devices/register'],
     ['POST', () => '/v1/devices/live-activity'],
     ['GET', () => `/v1/webpush/vapid?app_key=${nasty()}`],
+    ['GET', () => '/v3/push/quota'],
+    ['POST', () => `/v1/vendors/${pick(['xiaomi', 'huawei', 'hmos', 'fcm', nasty()])}/receipts/${seg()}`],
     // schedules, files, group and batch push (fuzz-advanced.test.ts goes deeper into their bodies)
     ['POST', () => '/v3/schedules'],
     ['GET', () => `/v3/schedules?page=${nasty()}`],

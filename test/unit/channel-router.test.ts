@@ -23,6 +23,7 @@ function push(fields: Partial<AcceptedPush> & { raw?: JsonObject }): AcceptedPus
 
 const device = (platform: RelayDevice['platform'], tokens: VendorTokens): RelayDevice => ({ num: 1, registrationId: 'r', platform, tokens });
 const ALL = new Set(['apns', 'fcm', 'webpush']);
+const DOMESTIC_TOO = new Set([...ALL, 'huawei', 'honor', 'xiaomi', 'oppo', 'vivo', 'meizu', 'hmos']);
 const notification = { notification: { alert: 'hi' } };
 const fcmDevice = device('android', { fcm: 'f' });
 const mixedDevice = device('android', { fcm: 'f', xiaomi: 'x' });
@@ -72,20 +73,88 @@ describe('relay routing per device (docs/channels.md)', () => {
     assert.deepEqual(relayChannels(push(notification), fcmDevice, false, ALL), ['fcm']);
   });
 
-  test('devices with FCM and a domestic vendor token follow distribution_fcm', () => {
-    assert.deepEqual(relayChannels(push({ ...notification, ...strategy('jpush', 'fcm') }), mixedDevice, true, ALL), ['fcm']);
-    assert.deepEqual(relayChannels(push({ ...notification, ...strategy('ospush', 'pns') }), mixedDevice, false, ALL), []);
-    assert.deepEqual(relayChannels(push({ ...notification, ...strategy('ospush', 'secondary_fcm_push') }), mixedDevice, true, ALL), []);
-    assert.deepEqual(relayChannels(push({ ...notification, ...strategy('ospush', 'secondary_fcm_push') }), mixedDevice, false, ALL), ['fcm']);
+  test('devices with FCM and a domestic vendor token follow the vendor key\'s distribution_fcm', () => {
+    const mixed = (value: string): { raw: JsonObject } => ({ raw: { third_party_channel: { xiaomi: { distribution_fcm: value } } } });
+    const table: [string, boolean, string[]][] = [
+      ['fcm', true, ['fcm']],
+      ['fcm', false, ['fcm']],
+      ['pns', true, ['xiaomi']],
+      ['secondary_pns_push', true, []],
+      ['secondary_pns_push', false, ['xiaomi']],
+      ['secondary_fcm_push', true, []],
+      ['secondary_fcm_push', false, ['fcm']],
+      ['jpush', false, []],
+    ];
+    for (const [value, online, expected] of table) {
+      assert.deepEqual(relayChannels(push({ ...notification, ...mixed(value) }), mixedDevice, online, DOMESTIC_TOO), expected, `${value} online=${online}`);
+    }
     // default for mixed devices: secondary_fcm_push
-    assert.deepEqual(relayChannels(push(notification), mixedDevice, false, ALL), ['fcm']);
+    assert.deepEqual(relayChannels(push(notification), mixedDevice, false, DOMESTIC_TOO), ['fcm']);
+    // the domestic vendor not available (no credentials, or not relayed by this node): an FCM device
+    assert.deepEqual(relayChannels(push({ ...notification, ...mixed('pns') }), mixedDevice, true, ALL), []);
+    assert.deepEqual(relayChannels(push({ ...notification, ...strategy('ospush') }), mixedDevice, true, ALL), ['fcm']);
   });
 
-  test('browsers get Web Push when their page is closed; HarmonyOS and quick apps stay on the own connection', () => {
+  test('domestic vendors follow their own distribution (default secondary_push)', () => {
+    const hw = device('android', { huawei: 'h' });
+    const by = (distribution: string): { raw: JsonObject } => ({ raw: { third_party_channel: { huawei: { distribution } } } });
+    const table: [string, boolean, string[]][] = [
+      ['jpush', false, []],
+      ['ospush', true, ['huawei']],
+      ['first_ospush', true, ['huawei']],
+      ['secondary_push', true, []],
+      ['secondary_push', false, ['huawei']],
+    ];
+    for (const [value, online, expected] of table) {
+      assert.deepEqual(relayChannels(push({ ...notification, ...by(value) }), hw, online, DOMESTIC_TOO), expected, `${value} online=${online}`);
+    }
+    assert.deepEqual(relayChannels(push(notification), hw, false, DOMESTIC_TOO), ['huawei']);
+    assert.deepEqual(relayChannels(push(notification), hw, true, DOMESTIC_TOO), []);
+    // another vendor's strategy does not apply
+    assert.deepEqual(relayChannels(push({ ...notification, raw: { third_party_channel: { xiaomi: { distribution: 'ospush' } } } }), hw, true, DOMESTIC_TOO), []);
+    assert.deepEqual(relayChannels(push(notification), hw, false, ALL), [], 'no Huawei credentials: no relay');
+  });
+
+  test('custom messages: distribution_customize for Huawei / Honor, an explicit fcm.distribution for FCM, notification_3rd offline only', () => {
+    const message = { message: { msg_content: 'm' } };
+    const hw = device('android', { huawei: 'h' });
+    const honor = device('android', { honor: 'o' });
+    const mi = device('android', { xiaomi: 'x' });
+    const customize = (vendor: string, value: string): { raw: JsonObject } => ({ raw: { third_party_channel: { [vendor]: { distribution_customize: value } } } });
+    assert.deepEqual(relayChannels(push(message), hw, false, DOMESTIC_TOO), [], 'default jpush');
+    assert.deepEqual(relayChannels(push({ ...message, ...customize('huawei', 'first_ospush') }), hw, true, DOMESTIC_TOO), ['huawei']);
+    assert.deepEqual(relayChannels(push({ ...message, ...customize('honor', 'secondary_push') }), honor, true, DOMESTIC_TOO), []);
+    assert.deepEqual(relayChannels(push({ ...message, ...customize('honor', 'secondary_push') }), honor, false, DOMESTIC_TOO), ['honor']);
+    assert.deepEqual(relayChannels(push({ ...message, ...customize('xiaomi', 'first_ospush') }), mi, false, DOMESTIC_TOO), [], 'Xiaomi takes no custom messages');
+    assert.deepEqual(relayChannels(push(message), fcmDevice, false, ALL), [], 'FCM: none unless asked');
+    assert.deepEqual(relayChannels(push({ ...message, ...strategy('ospush') }), fcmDevice, true, ALL), ['fcm']);
+    // notification_3rd v1 (Android only) and v2 (per platform): vendors of offline devices, per their strategy
+    const v1 = push({ ...message, notification3rd: { content: 'c' } });
+    assert.deepEqual(relayChannels(v1, mi, false, DOMESTIC_TOO), ['xiaomi']);
+    assert.deepEqual(relayChannels(v1, mi, true, DOMESTIC_TOO), []);
+    assert.deepEqual(relayChannels(push({ ...message, notification3rd: { content: 'c' }, raw: { third_party_channel: { xiaomi: { distribution: 'ospush' } } } }), mi, true, DOMESTIC_TOO), []);
+    assert.deepEqual(relayChannels(push({ ...message, notification3rd: { content: 'c' }, raw: { third_party_channel: { xiaomi: { distribution: 'jpush' } } } }), mi, false, DOMESTIC_TOO), []);
+    // v1 is Android only: to HarmonyOS the push is a custom message, relayed per hmos.distribution
+    assert.deepEqual(relayChannels(v1, device('hmos', { hmos: 'h' }), true, DOMESTIC_TOO), ['hmos']);
+    const v2 = push({ ...message, notification3rd: { hmos: { alert: 'a', category: 'IM' } }, raw: { notification_3rd_ver: 'v2' } });
+    assert.deepEqual(relayChannels(v2, device('hmos', { hmos: 'h' }), false, DOMESTIC_TOO), ['hmos']);
+    assert.deepEqual(relayChannels(v2, device('hmos', { hmos: 'h' }), true, DOMESTIC_TOO), []);
+    assert.deepEqual(relayChannels(v2, mi, false, DOMESTIC_TOO), [], 'no android block in v2');
+  });
+
+  test('HarmonyOS: third_party_channel.hmos.distribution, default first_ospush, notifications and messages', () => {
+    const hm = device('hmos', { hmos: 'h' });
+    assert.deepEqual(relayChannels(push(notification), hm, true, DOMESTIC_TOO), ['hmos']);
+    assert.deepEqual(relayChannels(push({ message: { msg_content: 'm' } }), hm, true, DOMESTIC_TOO), ['hmos']);
+    assert.deepEqual(relayChannels(push({ ...notification, raw: { third_party_channel: { hmos: { distribution: 'jpush' } } } }), hm, false, DOMESTIC_TOO), []);
+    assert.deepEqual(relayChannels(push({ ...notification, raw: { third_party_channel: { hmos: { distribution: 'secondary_push' } } } }), hm, true, DOMESTIC_TOO), []);
+    assert.deepEqual(relayChannels(push(notification), hm, false, ALL), [], 'no HarmonyOS credentials');
+  });
+
+  test('browsers get Web Push when their page is closed; quick apps stay on the own connection', () => {
     const web = device('web', { webpush: { endpoint: 'https://p/x', keys: { p256dh: 'k', auth: 'a' } } });
     assert.deepEqual(relayChannels(push(notification), web, false, ALL), ['webpush']);
     assert.deepEqual(relayChannels(push(notification), web, true, ALL), []);
-    assert.deepEqual(relayChannels(push(notification), device('hmos', { hmos: 'h' }), false, ALL), []);
     assert.deepEqual(relayChannels(push(notification), device('quickapp', {}), false, ALL), []);
   });
 

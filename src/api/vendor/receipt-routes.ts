@@ -17,8 +17,8 @@ export function registerVendorReceiptRoutes(app: FastifyInstance, ctx: ServerCon
   void app.register(async (vendorApi) => {
     vendorApi.removeAllContentTypeParsers();
     vendorApi.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    vendorApi.post('/v1/vendors/:channel/receipts/:appKey', async (request, reply) => {
-      const { channel, appKey } = request.params as { channel: string; appKey: string };
+    vendorApi.post('/v1/vendors/:channel/receipts/:app_key', async (request, reply) => {
+      const { channel, app_key: appKey } = request.params as { channel: string; app_key: string };
       const notFound = () => new ApiError(1011, 'no receipt endpoint for this channel and app', 404);
       if (!CHANNEL_PATTERN.test(channel) || !APP_KEY_PATTERN.test(appKey)) throw notFound();
       if (!(await ctx.apps.get(appKey))) throw notFound();

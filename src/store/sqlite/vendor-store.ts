@@ -13,11 +13,14 @@ const INDEXED = ['huawei', 'honor', 'xiaomi', 'oppo', 'vivo', 'meizu', 'hmos'] a
 
 /** Vendor receipts and quotas over the embedded store (contract in store/vendor-types.ts). */
 export function sqliteVendorStore(db: Database.Database): VendorStore {
-  // The expression must match the index's exactly for SQLite to use it.
+  // The expression must match the index's exactly; INDEXED BY because without statistics the
+  // planner prefers the primary key's app_key prefix, a scan of the whole app.
   const byToken = new Map(
     INDEXED.map((v) => [
       v,
-      db.prepare(`SELECT num, registration_id, platform, tokens FROM devices WHERE app_key = ? AND json_extract(tokens, '$.${v}') = ? LIMIT 1`),
+      db.prepare(
+        `SELECT num, registration_id, platform, tokens FROM devices INDEXED BY devices_token_${v} WHERE app_key = ? AND json_extract(tokens, '$.${v}') = ? LIMIT 1`,
+      ),
     ]),
   );
   const s = {
