@@ -185,6 +185,20 @@ export interface Config {
       tokenEndpoint: string;
       timeoutMs: number;
     };
+    /**
+     * Public origin (and optional path prefix) at which vendors reach this server's receipt
+     * endpoint `/v1/vendors/{channel}/receipts/{appKey}`; Xiaomi, OPPO, vivo and Meizu are
+     * asked for receipts only when it is set.
+     */
+    receiptBaseUrl: string;
+    /** Mi Push (Xiaomi) API origin and the time it has to answer, in ms. */
+    xiaomi: { endpoint: string; timeoutMs: number };
+    /** OPPO PUSH API origin (api-intl.push.oppomobile.com outside China). */
+    oppo: { endpoint: string; timeoutMs: number };
+    /** vivo push API origin. */
+    vivo: { endpoint: string; timeoutMs: number };
+    /** Flyme push (Meizu) API origin. */
+    meizu: { endpoint: string; timeoutMs: number };
     webpush: {
       /** Also send to plain-http subscription endpoints (local test services only). */
       allowHttpEndpoints: boolean;
@@ -331,6 +345,11 @@ export const DEFAULT_CONFIG: Config = {
     huawei: { endpoint: 'https://push-api.cloud.huawei.com', tokenEndpoint: 'https://oauth-login.cloud.huawei.com/oauth2/v3/token', timeoutMs: 10_000 },
     hmos: { endpoint: 'https://push-api.cloud.huawei.com', timeoutMs: 10_000 },
     honor: { endpoint: 'https://push-api.cloud.hihonor.com', tokenEndpoint: 'https://iam.developer.hihonor.com/auth/token', timeoutMs: 10_000 },
+    receiptBaseUrl: '',
+    xiaomi: { endpoint: 'https://api.xmpush.xiaomi.com', timeoutMs: 10_000 },
+    oppo: { endpoint: 'https://api.push.oppomobile.com', timeoutMs: 10_000 },
+    vivo: { endpoint: 'https://api-push.vivo.com.cn', timeoutMs: 10_000 },
+    meizu: { endpoint: 'https://server-api-push.meizu.com', timeoutMs: 10_000 },
     webpush: { allowHttpEndpoints: false, timeoutMs: 10_000 },
     quotas: {
       dayOffsetMinutes: 480,
@@ -511,6 +530,7 @@ function checkChannels(c: Config['channels']): void {
   }
   if (c.fcm.tokenEndpoint !== '' && !/^https?:\/\/[^/]/.test(c.fcm.tokenEndpoint)) throw new ConfigError('channels.fcm.tokenEndpoint must be an http(s) URL');
   checkHuaweiFamily(c);
+  checkCnVendorChannels(c);
   const q = c.quotas;
   if (!Number.isSafeInteger(q.dayOffsetMinutes) || Math.abs(q.dayOffsetMinutes) > 14 * 60) {
     throw new ConfigError('channels.quotas.dayOffsetMinutes must be an integer between -840 and 840');
@@ -545,6 +565,18 @@ function checkHuaweiFamily(c: Config['channels']): void {
     if (!/^https?:\/\/[^/]+$/.test(block.endpoint)) throw new ConfigError(`channels.${name}.endpoint must be an origin such as https://host:port`);
     if (!Number.isSafeInteger(block.timeoutMs) || block.timeoutMs < 1) throw new ConfigError(`channels.${name}.timeoutMs must be a positive integer`);
     if ('tokenEndpoint' in block && !/^https?:\/\/[^/]/.test(block.tokenEndpoint)) throw new ConfigError(`channels.${name}.tokenEndpoint must be an http(s) URL`);
+  }
+}
+
+/** The Xiaomi, OPPO, vivo and Meizu blocks and the receipt base URL. */
+function checkCnVendorChannels(c: Config['channels']): void {
+  for (const vendor of ['xiaomi', 'oppo', 'vivo', 'meizu'] as const) {
+    const v = c[vendor];
+    if (!/^https?:\/\/[^/]+$/.test(v.endpoint)) throw new ConfigError(`channels.${vendor}.endpoint must be an origin such as https://host:port`);
+    if (!Number.isSafeInteger(v.timeoutMs) || v.timeoutMs < 1) throw new ConfigError(`channels.${vendor}.timeoutMs must be a positive integer`);
+  }
+  if (c.receiptBaseUrl !== '' && !/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(c.receiptBaseUrl)) {
+    throw new ConfigError('channels.receiptBaseUrl must be an http(s) URL without query, such as https://push.example.com');
   }
 }
 

@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { CN_VENDOR_CHANNELS, checkCnVendorCredentials, describeCnVendorCredentials, isCnVendorChannel } from './cn-vendors/credentials.js';
 import { parseServiceAccount } from './fcm/oauth.js';
 import { checkHmosCredentials } from './hmos/service-account.js';
 import { HUAWEI_FAMILY_CHANNELS, checkHuaweiFamilyCredentials, describeHuaweiFamilyCredentials } from './huawei/credentials.js';
@@ -9,7 +10,7 @@ import { parseVapidCredentials } from './webpush/vapid.js';
  * What each vendor channel's credentials look like, checked before they are sealed and stored,
  * and how they are shown (never a secret: `--show` prints these descriptions only).
  */
-export const CREDENTIAL_CHANNELS = ['apns', 'fcm', 'webpush', ...HUAWEI_FAMILY_CHANNELS] as const;
+export const CREDENTIAL_CHANNELS = ['apns', 'fcm', 'webpush', ...HUAWEI_FAMILY_CHANNELS, ...CN_VENDOR_CHANNELS] as const;
 export type CredentialChannel = (typeof CREDENTIAL_CHANNELS)[number];
 
 export class CredentialError extends Error {}
@@ -142,6 +143,11 @@ function checkHuaweiFamily(channel: 'huawei' | 'honor' | 'hmos', raw: Record<str
 export function checkCredentials(channel: string, raw: unknown): ChannelCredentials {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CredentialError('credentials must be an object');
   const r = raw as Record<string, unknown>;
+  if (isCnVendorChannel(channel)) {
+    const checked = checkCnVendorCredentials(channel, r);
+    if (typeof checked === 'string') throw new CredentialError(checked);
+    return checked;
+  }
   switch (channel) {
     case 'apns':
       return checkApns(r) as unknown as ChannelCredentials;
@@ -176,5 +182,6 @@ export function describeCredentials(channel: string, c: ChannelCredentials): Rec
   }
   if (channel === 'fcm') return { project_id: String(c.project_id), client_email: String(c.client_email) };
   if (channel === 'webpush') return { publicKey: String(c.publicKey), subject: String(c.subject) };
+  if (isCnVendorChannel(channel)) return describeCnVendorCredentials(channel, c);
   return describeHuaweiFamilyCredentials(channel, c);
 }

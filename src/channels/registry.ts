@@ -5,7 +5,11 @@ import { createFcmChannel } from './fcm/index.js';
 import { createHmosChannel } from './hmos/index.js';
 import { createHonorChannel } from './honor/index.js';
 import { createHuaweiChannel } from './huawei/index.js';
+import { createMeizuChannel } from './meizu/index.js';
+import { createOppoChannel } from './oppo/index.js';
+import { createVivoChannel } from './vivo/index.js';
 import { createWebPushChannel } from './webpush/index.js';
+import { createXiaomiChannel } from './xiaomi/index.js';
 import type { Channel, ChannelId } from './types.js';
 
 /**
@@ -24,6 +28,10 @@ export function createChannelRegistry(config: Config['channels']): Map<ChannelId
   add(createHmosChannel(config.hmos));
   add(createHonorChannel(config.honor));
   add(createWebPushChannel({ allowHttpEndpoints: config.webpush.allowHttpEndpoints, timeoutMs: config.webpush.timeoutMs }));
+  add(createXiaomiChannel({ ...config.xiaomi, receiptBaseUrl: config.receiptBaseUrl }));
+  add(createOppoChannel({ ...config.oppo, receiptBaseUrl: config.receiptBaseUrl }));
+  add(createVivoChannel({ ...config.vivo, receiptBaseUrl: config.receiptBaseUrl }));
+  add(createMeizuChannel({ ...config.meizu, receiptBaseUrl: config.receiptBaseUrl }));
   return channels;
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { CredentialError } from '../channels/credential-shapes.js';
+import { cnVendorCredentialFlags, CN_VENDOR_FLAGS, isCnVendorChannel } from '../channels/cn-vendors/credentials.js';
+import { CREDENTIAL_CHANNELS, CredentialError } from '../channels/credential-shapes.js';
 import { SealingError } from '../channels/sealing.js';
 import { generateVapidKeys } from '../channels/webpush/vapid.js';
 import { openCredentials, openStore } from '../node.js';
@@ -12,6 +13,10 @@ borealis app channel APP_KEY apns --p12 FILE [--passphrase P] --topic BUNDLE_ID 
 borealis app channel APP_KEY fcm --service-account FILE
 borealis app channel APP_KEY webpush --generate [--subject mailto:you@example.com] | --public KEY --private KEY [--subject S]
 ${HUAWEI_FAMILY_USAGE}
+borealis app channel APP_KEY xiaomi --app-secret S --package P
+borealis app channel APP_KEY oppo --app-key K --master-secret S
+borealis app channel APP_KEY vivo --app-id I --app-key K --app-secret S
+borealis app channel APP_KEY meizu --app-id I --app-secret S
 borealis app channel APP_KEY CHANNEL --show [--json] | --remove
   (credentials are stored encrypted; --show prints identifiers only, never keys.
    APNs follows each push's apns_production unless --production or --sandbox pins one endpoint)`;
@@ -50,6 +55,17 @@ function apnsCredentials(values: Record<string, string | boolean | undefined>): 
   throw new UsageError('apns needs --p8 FILE --key-id --team-id, or --cert FILE --key FILE, or --p12 FILE');
 }
 
+/** Xiaomi / OPPO / vivo / Meizu: each flag is one credential field (checked when stored). */
+function cnVendorCredentials(channel: Parameters<typeof cnVendorCredentialFlags>[0], values: Record<string, string | boolean | undefined>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const { flag, field } of cnVendorCredentialFlags(channel)) {
+    const v = stringFlag(values, flag);
+    if (!v) throw new UsageError(`${channel} needs ${cnVendorCredentialFlags(channel).map((f) => `--${f.flag}`).join(' ')}`);
+    raw[field] = v;
+  }
+  return raw;
+}
+
 export async function channelCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     p8: { type: 'string' },
@@ -71,13 +87,14 @@ export async function channelCommand(args: string[]): Promise<number> {
     remove: { type: 'boolean' },
     json: { type: 'boolean' },
     ...HUAWEI_FAMILY_FLAGS,
+    ...CN_VENDOR_FLAGS,
   });
   const [appKey, channel] = positionals;
   if (values.help || !appKey || !channel) {
     console.log(CHANNEL_USAGE);
     return values.help ? 0 : 2;
   }
-  if (!['apns', 'fcm', 'webpush'].includes(channel) && !isHuaweiFamily(channel)) throw new UsageError(`unknown channel ${channel}: apns, fcm, webpush, huawei, hmos or honor`);
+  if (!(CREDENTIAL_CHANNELS as readonly string[]).includes(channel)) throw new UsageError(`unknown channel ${channel}: ${CREDENTIAL_CHANNELS.join(', ')}`);
   const config = configFrom(values);
   const store = openStore(config);
   try {
@@ -107,6 +124,7 @@ export async function channelCommand(args: string[]): Promise<number> {
     }
     let raw: Record<string, unknown>;
     if (isHuaweiFamily(channel)) raw = huaweiFamilyCredentials(channel, values, (flag) => readFlagFile(values, flag));
+    else if (isCnVendorChannel(channel)) raw = cnVendorCredentials(channel, values);
     else if (channel === 'apns') raw = apnsCredentials(values);
     else if (channel === 'fcm') {
       try {
