@@ -12,7 +12,7 @@ const RAW_ALIASES: Readonly<Record<string, string>> = { wechatwk_linkedcorp: 'we
 const MAX_TAGS = 20;
 const MAX_IDS = 1000;
 const MAX_SENDNO = 128;
-const APP_PLATFORMS = ['android', 'ios', 'hmos', 'quickapp', 'web'];
+const APP_PLATFORMS = ['android', 'ios', 'hmos', 'quickapp'];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -31,6 +31,8 @@ export function checkMsgApp(m: Record<string, unknown>, appKey: string): Record<
   }
   // a UMS message is its own identity: a cid would make every later push of the step a replay
   const { cid: _cid, ...rest } = m;
+  // UMS's own example names one platform as a string; the push API takes a list
+  if (typeof platform === 'string' && platform !== 'all') rest.platform = [platform];
   try {
     parseJPushPush({ ...rest, audience: 'all' }, appKey);
   } catch (err) {
