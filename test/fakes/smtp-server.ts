@@ -16,13 +16,15 @@ export interface ReceivedMail {
  * it takes (mailparser).
  */
 export class FakeSmtpServer {
-  readonly mails: ReceivedMail[] = [];
-  readonly refused = new Set<string>();
-
-  private constructor(private readonly server: SMTPServer) {}
+  private constructor(
+    private readonly server: SMTPServer,
+    readonly mails: ReceivedMail[],
+    readonly refused: Set<string>,
+  ) {}
 
   static async start(auth?: { user: string; pass: string }): Promise<FakeSmtpServer> {
-    let fake: FakeSmtpServer;
+    const mails: ReceivedMail[] = [];
+    const refused = new Set<string>();
     const server = new SMTPServer({
       secure: false,
       disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
@@ -35,7 +37,7 @@ export class FakeSmtpServer {
         return cb(new Error('Invalid username or password'));
       },
       onRcptTo(address, _session, cb) {
-        if (fake.refused.has(address.address)) {
+        if (refused.has(address.address)) {
           const err = new Error('Mailbox unavailable') as Error & { responseCode: number };
           err.responseCode = 550;
           return cb(err);
@@ -45,7 +47,7 @@ export class FakeSmtpServer {
       onData(stream, session, cb) {
         simpleParser(stream)
           .then((parsed) => {
-            fake.mails.push({
+            mails.push({
               from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               to: session.envelope.rcptTo.map((r) => r.address),
               parsed,
@@ -56,7 +58,7 @@ export class FakeSmtpServer {
           .catch((err: Error) => cb(err));
       },
     });
-    fake = new FakeSmtpServer(server);
+    const fake = new FakeSmtpServer(server, mails, refused);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
   }
