@@ -102,6 +102,33 @@ export interface Config {
     /** SMS requests in flight at once. */
     concurrency: number;
   };
+  /** Unified messaging (UMS v1 API): its jobs, channels and callbacks (see docs/ums.md). */
+  ums: {
+    /** How often due message steps are looked for, in ms. */
+    pollMs: number;
+    /** Milliseconds one second of a send policy's delay lasts (1000 but in tests). */
+    secondMs: number;
+    /** Broadcasts (`/v1/broadcast`) one UMS channel may send per UTC day; 0: no limit. */
+    broadcastsPerDay: number;
+    /** Requests one UMS channel may make per minute; 0: no limit (over it: 1015030). */
+    requestsPerMinute: number;
+    /** A messaging gateway (SMS, SMTP, IM API) must answer within this many ms. */
+    timeoutMs: number;
+    /** Messaging requests in flight at once for one step. */
+    concurrency: number;
+    /** Connections kept open to one SMTP server. */
+    smtpConnections: number;
+    /** Callback records wait at most this long to fill a batch, in ms (the reference: 10 s). */
+    callbackIntervalMs: number;
+    /** Most records in one callback POST (the reference: 100). */
+    callbackBatch: number;
+    /** Delay before a failed callback POST is tried again, in ms (the reference: 50 s). */
+    callbackRetryMs: number;
+    /** Retries of a failed callback POST before its records are dropped (the reference: 3). */
+    callbackRetries: number;
+    /** Largest material upload (`POST /v1/material`), in bytes. */
+    materialBytes: number;
+  };
   /** How long old rows are kept (see docs/configuration.md, "Retention"). */
   retention: {
     /** Pushes, their receipts and inbox entries: kept this long after their time to live ended. */
@@ -314,6 +341,20 @@ export const DEFAULT_CONFIG: Config = {
     maxBufferedBytes: 1024 * 1024,
   },
   sms: { endpoint: 'https://api.sms.jpush.cn', pollMs: 1000, timeoutMs: 10_000, concurrency: 8 },
+  ums: {
+    pollMs: 200,
+    secondMs: 1000,
+    broadcastsPerDay: 10,
+    requestsPerMinute: 0,
+    timeoutMs: 10_000,
+    concurrency: 16,
+    smtpConnections: 5,
+    callbackIntervalMs: 10_000,
+    callbackBatch: 100,
+    callbackRetryMs: 50_000,
+    callbackRetries: 3,
+    materialBytes: 10 * 1024 * 1024,
+  },
   retention: {
     pushSeconds: 30 * 86_400,
     cidSeconds: 2 * 86_400,
@@ -481,6 +522,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`sms.${k} must be a positive integer`);
   }
   if (!/^https?:\/\/[^/]/.test(config.sms.endpoint)) throw new ConfigError('sms.endpoint must be an http(s) URL');
+  for (const [k, v] of Object.entries(config.ums)) {
+    const min = k === 'broadcastsPerDay' || k === 'requestsPerMinute' || k === 'callbackRetries' ? 0 : 1;
+    if (!Number.isSafeInteger(v) || v < min) throw new ConfigError(`ums.${k} must be an integer of at least ${min}`);
+  }
   for (const [k, v] of Object.entries(config.retention)) {
     if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`retention.${k} must be a positive integer`);
   }

@@ -20,6 +20,7 @@ import type { ChannelRegistry } from './channels/registry.js';
 import type { FileAudience } from './files/file-audience.js';
 import type { ScheduleService } from './schedules/schedule-service.js';
 import type { Scheduler } from './schedules/scheduler.js';
+import type { UmsRuntime } from './ums/runtime.js';
 
 /** The services one running node wires together; handed to every API surface. */
 export interface ServerContext {
@@ -50,4 +51,6 @@ export interface ServerContext {
   schedules: ScheduleService;
   scheduler: Scheduler;
   files: FileAudience;
+  /** Unified messaging (UMS v1): users, messages over app / SMS / email / IM, policies, callbacks. */
+  ums: UmsRuntime;
 }

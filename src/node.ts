@@ -38,6 +38,8 @@ import { ScheduleService } from './schedules/schedule-service.js';
 import { Scheduler } from './schedules/scheduler.js';
 import type { Store } from './store/types.js';
 import { ApiError } from './domain/errors.js';
+import { createUms } from './ums/runtime.js';
+import { parseJPushPush } from './api/jpush/validate-push.js';
 
 /**
  * The configured store: PostgreSQL when `store.url` is set, else the SQLite file in the data
@@ -162,11 +164,29 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     claimBatch: 500,
     node: `node${config.nodeId}`,
   });
+  const apps = new AppDirectory(store);
+  const ums = createUms({
+    config,
+    logger,
+    store: store.ums,
+    sealingKey: loadSealingKey(config.channels.credentialsKey, config.dataDir),
+    appExists: async (appKey) => (await apps.get(appKey)) !== undefined,
+    newMsgId: () => accept.reserveMsgId(),
+    // an app step is a push of the channel's app to the users' registration ids, through the push API's validator
+    sendAppPush: async (appKey, msgApp, registrationIds) => {
+      const app = await apps.get(appKey);
+      if (!app) throw new Error(`app ${appKey} no longer exists`);
+      const push = parseJPushPush({ ...msgApp, audience: { registration_id: registrationIds } }, appKey);
+      const result = await accept.accept(app, push);
+      metrics.pushesAccepted.inc({ source: 'ums' });
+      return result.msgId;
+    },
+  });
   const ctx: ServerContext = {
     config,
     logger,
     store,
-    apps: new AppDirectory(store),
+    apps,
     accept,
     rateLimiter: new RateLimiter(),
     metrics,
@@ -185,6 +205,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     schedules: new ScheduleService(store, { utcOffsetMinutes: sc.utcOffsetMinutes, maxPerApp: sc.maxPerApp }),
     scheduler,
     files,
+    ums,
   };
   metrics.watch({
     connectedDevices: () => gateway.connectionCount,
@@ -193,7 +214,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   });
   const http = buildHttpServer(ctx);
   gateway.attach(http.server);
-  await delivery.start(gateway, callbacks);
+  await delivery.start(gateway, ums.receipts.tee(callbacks));
   await pacer.start();
   activity.start();
   const sms = new SmsSupplement(store, delivery, callbacks, logger, config.sms);
@@ -230,6 +251,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const janitor = new FileJanitor(store, logger);
   janitor.start();
   await scheduler.start();
+  ums.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -237,6 +259,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     // in flight finish (their pushes commit), save acknowledgements, then close the store.
     stopping ??= (async () => {
       await scheduler.stop();
+      await ums.stop();
       await janitor.stop();
       await gateway.close();
       await http.close();

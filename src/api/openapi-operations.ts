@@ -5,6 +5,7 @@
  * up as undocumented, and a test fails on it.
  */
 import { PACING_OPERATIONS } from './openapi-pacing-operations.js';
+import { UMS_OPERATIONS } from './openapi-ums-operations.js';
 
 export type { JsonSchema, Operation, Parameter } from './openapi-types.js';
 import type { JsonSchema, Operation } from './openapi-types.js';
@@ -373,6 +374,7 @@ export const OPERATIONS: Operation[] = [
   },
   // ---- segments, A/B tests, users report ----
   ...PACING_OPERATIONS,
+  ...UMS_OPERATIONS,
   // ---- devices and operations ----
   {
     method: 'POST',

@@ -9,6 +9,7 @@ import { GROUP_USAGE, groupCommand } from './group.js';
 import { REPORT_USAGE, reportCommand } from './report.js';
 import { SEGMENT_USAGE, segmentCommand } from './segment.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
+import { UMS_USAGE, umsCommand } from './ums.js';
 
 const USAGE = `Borealis: self-hosted push notifications, wire-compatible with JPush v3.
 
@@ -25,6 +26,8 @@ ${REPORT_USAGE}
 ${SEGMENT_USAGE}
 
 ${GROUP_USAGE}
+
+${UMS_USAGE}
 
 ${BACKUP_USAGE}
 
@@ -53,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
       return backupCommand(rest);
     case 'group':
       return groupCommand(rest);
+    case 'ums':
+      return umsCommand(rest);
     case 'help':
     case '--help':
     case '-h':

@@ -6,6 +6,7 @@ import type { PacingStore } from './pacing-types.js';
 import type { SegmentStore } from './segment-types.js';
 import type { ActivityStore } from './activity-types.js';
 import type { SmsStore } from './sms-types.js';
+import type { UmsStore } from './ums-types.js';
 import type { LiveActivityTokenStore } from './live-activity-types.js';
 import type { FileStore, GroupStore, ScheduleStore } from './advanced-types.js';
 
@@ -355,6 +356,8 @@ export interface Store {
   readonly activity: ActivityStore;
   /** SMS supplement: jobs are written with their push by `pushes.insert`. */
   readonly sms: SmsStore;
+  /** Unified messaging (UMS v1): channels, users, policies, messages and their jobs. */
+  readonly ums: UmsStore;
   /** Live Activity update tokens, per activity id. */
   readonly liveActivities: LiveActivityTokenStore;
   /** Vendor receipts (token lookup, per-channel figures) and vendor quota use. */

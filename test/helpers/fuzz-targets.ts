@@ -71,6 +71,13 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     ['GET', () => `/v3/abtests?${nasty()}`],
     [pick(['GET', 'DELETE']), () => `/v3/abtests/${pick(['0123456789abcdef', 'x', '%00', '1'])}`],
     ['GET', () => `/v3/users?time_unit=${pick(['DAY', 'HOUR', nasty()])}&start=${nasty()}&duration=${nasty()}`],
+    // the UMS v1 API (its own auth and {"code","message"} answers)
+    ['POST', () => pick(['/v1/sent', '/v1/broadcast', '/v1/user/delete', '/v1/material', '/v1/rules'])],
+    ['POST', () => `/v1/user/opt${rnd() < 0.5 ? '' : `?${nasty()}`}`],
+    ['POST', () => `/v1/retract/${nasty()}`],
+    ['GET', () => `/v1/token?type=${pick(['wechatoa', 'dingtalkcc', nasty()])}`],
+    ['GET', () => `/v1/rules?${nasty()}`],
+    [pick(['PUT', 'DELETE']), () => `/v1/rules/${nasty()}`],
     ['GET', () => `/healthz?${nasty()}`],
     ['GET', () => `/metrics?${nasty()}`],
     ['GET', () => `/openapi.json?${nasty()}`],

@@ -3,13 +3,14 @@ import { test } from 'node:test';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { issuesAccessTokens } from '../../src/messaging/access-tokens.js';
 import { fillParams, groupByParams } from '../../src/messaging/recipient-params.js';
-import { closeMessagingChannels, createMessagingRegistry } from '../../src/messaging/registry.js';
+import { closeMessaging, createMessagingRegistry } from '../../src/messaging/registry.js';
 import { MESSAGING_CHANNEL_IDS } from '../../src/messaging/types.js';
 
 test('the registry holds the vendor messaging channels under their UMS ids', async () => {
-  const registry = createMessagingRegistry(DEFAULT_CONFIG.messaging);
-  assert.deepEqual([...registry.keys()].sort(), ['alipay_life', 'dingtalk_cc', 'wechatmp', 'wechatoa', 'wechatwk']);
+  const registry = createMessagingRegistry({ timeoutMs: 1000, concurrency: 1, smsEndpoint: DEFAULT_CONFIG.sms.endpoint, smtpConnections: 1, vendors: DEFAULT_CONFIG.messaging });
+  assert.deepEqual([...registry.keys()].sort(), ['alipay_life', 'dingtalk_cc', 'email', 'sms', 'wechatmp', 'wechatoa', 'wechatwk']);
   for (const [id, channel] of registry) {
+    if (id === 'sms' || id === 'email') continue;
     assert.equal(channel.id, id);
     assert.ok(MESSAGING_CHANNEL_IDS.includes(id));
     assert.ok(channel.maxBatch >= 1);
@@ -21,7 +22,7 @@ test('the registry holds the vendor messaging channels under their UMS ids', asy
     const results = await channel.send({ data: 'x' }, [{ address: 'a' }, { address: 'b' }], {});
     assert.deepEqual(results.map((r) => r.kind), ['failed', 'failed']);
   }
-  await closeMessagingChannels(registry);
+  await closeMessaging(registry);
 });
 
 test('recipient variables: placeholders filled deeply, groups by identical variables', () => {

@@ -5,6 +5,7 @@ import { registerDeviceRegistrationRoute } from '../device/register-route.js';
 import { registerVapidRoute } from '../device/vapid-route.js';
 import { registerLiveActivityRoute } from '../device/live-activity-route.js';
 import { emasApi } from '../emas/index.js';
+import { umsApi } from '../ums/index.js';
 import { registerDeviceRoutes } from '../jpush/device-routes.js';
 import { registerPushRoutes } from '../jpush/push-routes.js';
 import { registerReportRoutes } from '../jpush/report-routes.js';
@@ -102,6 +103,7 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
     registerLiveActivityRoute(deviceApi, ctx);
   });
   void app.register(emasApi, { ctx });
+  void app.register(umsApi, { ctx });
   return app;
 }
 

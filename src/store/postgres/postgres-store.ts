@@ -1,3 +1,4 @@
+import type { UmsStore } from '../ums-types.js';
 import type { VendorStore } from '../vendor-types.js';
 import { notImplemented } from './not-implemented.js';
 import type {
@@ -70,6 +71,7 @@ export class PostgresStore implements Store {
   readonly files: FileStore;
   readonly groups: GroupStore;
   readonly vendors: VendorStore = notImplemented<VendorStore>('vendors');
+  readonly ums: UmsStore = notImplemented<UmsStore>('ums');
   /** Writes of other features made in an accepted push's transaction. */
   readonly pushSideWrites = PUSH_SIDE_WRITES;
 

@@ -412,4 +412,123 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX vendor_quota_by_day ON vendor_quota_use (day);
   `,
+  // unified messaging (UMS v1): channels and AccessKeys, users and their bindings, user lists
+  // and segments, send policies, messages with one job row per step and user (the trace), the
+  // pushes that carried app steps, callback URLs and queued records, uploaded materials.
+  `
+  CREATE TABLE ums_channels (
+    channel_key        TEXT PRIMARY KEY,
+    name               TEXT NOT NULL,
+    secret_hash        BLOB NOT NULL,
+    secret_sealed      BLOB NOT NULL,
+    app_key            TEXT,
+    enabled            INTEGER NOT NULL,
+    owner_required     INTEGER NOT NULL,
+    broadcast_per_day  INTEGER,
+    created_at         INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE ums_access_keys (
+    access_key   TEXT PRIMARY KEY,
+    secret_hash  BLOB NOT NULL,
+    enabled      INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE ums_credentials (
+    channel_key  TEXT NOT NULL,
+    channel      TEXT NOT NULL,
+    sealed       BLOB NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (channel_key, channel)
+  ) WITHOUT ROWID;
+  CREATE TABLE ums_users (
+    userid      TEXT PRIMARY KEY,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE ums_bindings (
+    userid   TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    bind_id  TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    PRIMARY KEY (userid, kind, bind_id, value)
+  ) WITHOUT ROWID;
+  CREATE INDEX ums_bindings_by_value ON ums_bindings (kind, value, bind_id);
+  CREATE TABLE ums_lists (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    userids     TEXT NOT NULL
+  );
+  CREATE TABLE ums_segments (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    definition  TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE ums_policies (
+    rule_id     INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    enabled     INTEGER NOT NULL,
+    steps       TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+  );
+  CREATE TABLE ums_messages (
+    msgid         TEXT PRIMARY KEY,
+    channel_key   TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    retracted_at  INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX ums_messages_broadcasts ON ums_messages (channel_key, created_at) WHERE kind = 'broadcast';
+  CREATE TABLE ums_jobs (
+    msgid         TEXT NOT NULL,
+    step          INTEGER NOT NULL,
+    target        TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    priority      INTEGER NOT NULL,
+    due_at        INTEGER NOT NULL,
+    state         TEXT NOT NULL,
+    addresses     TEXT NOT NULL,
+    push_msg_id   TEXT,
+    note          TEXT,
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    done_at       INTEGER,
+    delivered_at  INTEGER,
+    clicked_at    INTEGER,
+    PRIMARY KEY (msgid, step, target)
+  ) WITHOUT ROWID;
+  CREATE INDEX ums_jobs_due ON ums_jobs (priority, due_at) WHERE state = 'pending';
+  CREATE INDEX ums_jobs_by_push ON ums_jobs (push_msg_id, target) WHERE push_msg_id IS NOT NULL;
+  CREATE TABLE ums_app_pushes (
+    push_msg_id  TEXT PRIMARY KEY,
+    msgid        TEXT NOT NULL,
+    step         INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX ums_app_pushes_by_message ON ums_app_pushes (msgid);
+  CREATE TABLE ums_callback_urls (
+    channel_key  TEXT NOT NULL,
+    url          TEXT NOT NULL,
+    is_default   INTEGER NOT NULL,
+    types        INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (channel_key, url)
+  ) WITHOUT ROWID;
+  CREATE TABLE ums_callback_queue (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    url          TEXT NOT NULL,
+    channel_key  TEXT NOT NULL,
+    record       TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_at      INTEGER NOT NULL
+  );
+  CREATE INDEX ums_callback_queue_due ON ums_callback_queue (next_at);
+  CREATE TABLE ums_materials (
+    id            TEXT PRIMARY KEY,
+    channel_key   TEXT NOT NULL,
+    filename      TEXT NOT NULL,
+    content_type  TEXT NOT NULL,
+    data          BLOB NOT NULL,
+    expires_at    INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -41,6 +41,8 @@ import { sqliteActivityStore } from './activity-store.js';
 import type { ActivityStore } from '../activity-types.js';
 import { sqliteSmsStore } from './sms-store.js';
 import type { SmsStore } from '../sms-types.js';
+import type { UmsStore } from '../ums-types.js';
+import { sqliteUmsStore } from './ums-store.js';
 import type { LiveActivityTokenStore } from '../live-activity-types.js';
 import { sqliteLiveActivityStore } from './live-activity-store.js';
 import { sqliteFileStore } from './file-store.js';
@@ -149,6 +151,7 @@ export class SqliteStore implements Store {
   readonly segments: SegmentStore;
   readonly activity: ActivityStore;
   readonly sms: SmsStore;
+  readonly ums: UmsStore;
   readonly liveActivities: LiveActivityTokenStore;
   readonly vendors: VendorStore;
   readonly retention: RetentionStore;
@@ -411,6 +414,7 @@ export class SqliteStore implements Store {
     this.segments = sqliteSegmentStore(db);
     this.activity = sqliteActivityStore(db);
     this.sms = sqliteSmsStore(db);
+    this.ums = sqliteUmsStore(db);
     this.liveActivities = sqliteLiveActivityStore(db);
     this.vendors = sqliteVendorStore(db);
     this.retention = sqliteRetention(db, options.path);
