@@ -18,6 +18,18 @@ export interface Config {
   dataDir: string;
   /** Node number 0..15, unique per node in a cluster; part of every msg_id. */
   nodeId: number;
+  /**
+   * What this node runs: `all` (the default), `api` (the HTTP APIs, no device connections, no
+   * background work), `gateway` (device connections too), `worker` (vendor relays, callbacks,
+   * schedules, SMS, retention; no device connections).
+   */
+  role: NodeRole;
+  bus: {
+    /** Empty: this node alone. `nats://host:port[,nats://...]`: nodes of a cluster talk over NATS. */
+    url: string;
+    /** Subject prefix on the bus, so several clusters can share one NATS. */
+    subjectPrefix: string;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Serve HTTPS with HTTP/2 (HTTP/1.1 still accepted) when both are set: PEM file paths. */
   tls: { cert: string; key: string } | null;
@@ -211,12 +223,17 @@ export interface Config {
   };
 }
 
+export const NODE_ROLES = ['all', 'api', 'gateway', 'worker'] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
+
 export const DEFAULT_CONFIG: Config = {
   host: '127.0.0.1',
   port: 8080,
   listenBacklog: 4096,
   dataDir: 'data',
   nodeId: 0,
+  role: 'all',
+  bus: { url: '', subjectPrefix: 'borealis' },
   logLevel: 'info',
   tls: null,
   store: { sqlitePath: 'borealis.db', synchronous: 'full' },
@@ -327,6 +344,7 @@ export interface ConfigOverrides {
   host?: string;
   port?: string;
   dataDir?: string;
+  role?: string;
 }
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -348,6 +366,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (env.BOREALIS_LOG_LEVEL) config.logLevel = env.BOREALIS_LOG_LEVEL as Config['logLevel'];
   if (env.BOREALIS_CORS_ORIGINS !== undefined) config.cors.origins = env.BOREALIS_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   if (env.BOREALIS_NODE_ID) config.nodeId = intFrom('BOREALIS_NODE_ID', env.BOREALIS_NODE_ID, 0, 15);
+  if (env.BOREALIS_ROLE) config.role = env.BOREALIS_ROLE as NodeRole;
+  if (env.BOREALIS_BUS_URL !== undefined) config.bus.url = env.BOREALIS_BUS_URL;
+  if (overrides.role) config.role = overrides.role as NodeRole;
   if (overrides.host) config.host = overrides.host;
   if (overrides.port !== undefined) config.port = intFrom('--port', overrides.port, 0, 65535);
   if (overrides.dataDir) config.dataDir = overrides.dataDir;
@@ -356,6 +377,13 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (!levels.includes(config.logLevel)) throw new ConfigError(`logLevel must be one of ${levels.join(', ')}`);
   if (!['full', 'normal'].includes(config.store.synchronous)) throw new ConfigError('store.synchronous must be full or normal');
   if (!Number.isInteger(config.nodeId) || config.nodeId < 0 || config.nodeId > 15) throw new ConfigError('nodeId must be 0..15');
+  if (!(NODE_ROLES as readonly string[]).includes(config.role)) throw new ConfigError(`role must be one of ${NODE_ROLES.join(', ')}`);
+  if (typeof config.bus.url !== 'string' || (config.bus.url !== '' && !/^(nats|tls):\/\/[^/\s]+$/.test(config.bus.url.split(',')[0]!.trim()))) {
+    throw new ConfigError('bus.url must be empty or nats://host:port');
+  }
+  if (typeof config.bus.subjectPrefix !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(config.bus.subjectPrefix)) {
+    throw new ConfigError('bus.subjectPrefix must be 1..64 letters, digits, _ or -');
+  }
   for (const [k, v] of Object.entries(config.limits)) {
     if (!Number.isInteger(v) || v < 0) throw new ConfigError(`limits.${k} must be a non-negative integer`);
   }

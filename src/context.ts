@@ -18,6 +18,14 @@ import type { FileAudience } from './files/file-audience.js';
 import type { ScheduleService } from './schedules/schedule-service.js';
 import type { Scheduler } from './schedules/scheduler.js';
 
+/** This node in its cluster: who it is and whether it should get traffic (GET /readyz). */
+export interface NodeStatus {
+  id: number;
+  role: string;
+  /** Why the node should get no traffic now, or undefined when it is ready. */
+  notReady(): Promise<string | undefined>;
+}
+
 /** The services one running node wires together; handed to every API surface. */
 export interface ServerContext {
   config: Config;
@@ -41,4 +49,5 @@ export interface ServerContext {
   schedules: ScheduleService;
   scheduler: Scheduler;
   files: FileAudience;
+  node: NodeStatus;
 }

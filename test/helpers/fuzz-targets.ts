@@ -70,6 +70,7 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     [pick(['GET', 'DELETE']), () => `/v3/abtests/${pick(['0123456789abcdef', 'x', '%00', '1'])}`],
     ['GET', () => `/v3/users?time_unit=${pick(['DAY', 'HOUR', nasty()])}&start=${nasty()}&duration=${nasty()}`],
     ['GET', () => `/healthz?${nasty()}`],
+    ['GET', () => `/readyz?${nasty()}`],
     ['GET', () => `/metrics?${nasty()}`],
     ['GET', () => `/openapi.json?${nasty()}`],
     ['GET', () => `/docs?${nasty()}`],

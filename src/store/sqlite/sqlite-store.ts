@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import roaring from 'roaring';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DevicePlatform } from '../../domain/device.js';
@@ -28,6 +29,7 @@ import type { RelayQueue } from '../relay-types.js';
 import { sqliteSealedCredentialStore } from './channel-credential-store.js';
 import { relayEnqueuer, sqliteRelayQueue } from './relay-store.js';
 import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
+import type { ClusterStore } from '../cluster-types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { sqliteEmasStore } from './emas-store.js';
@@ -61,6 +63,25 @@ export interface SqliteOptions {
 }
 
 type Row = Record<string, unknown>;
+
+const { RoaringBitmap32 } = roaring;
+type StoredReceipts = { sent: Buffer; acked: Buffer; clicked: Buffer; withdrawn: Buffer | null };
+
+/** The union of a push's new receipt bitmaps with those already stored (bitmap OR, field by field). */
+function mergeReceipts(row: ReceiptRow, stored: StoredReceipts | undefined): StoredReceipts {
+  if (!stored) return row;
+  const or = (mine: Buffer, theirs: Buffer): Buffer => {
+    if (mine.equals(theirs)) return mine;
+    const u = RoaringBitmap32.or(RoaringBitmap32.deserialize(mine, 'portable'), RoaringBitmap32.deserialize(theirs, 'portable')).serialize('portable');
+    return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+  };
+  return {
+    sent: or(row.sent, stored.sent),
+    acked: or(row.acked, stored.acked),
+    clicked: or(row.clicked, stored.clicked),
+    withdrawn: row.withdrawn && stored.withdrawn ? or(row.withdrawn, stored.withdrawn) : (row.withdrawn ?? stored.withdrawn),
+  };
+}
 
 function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
@@ -153,6 +174,7 @@ export class SqliteStore implements Store {
   readonly schedules: ScheduleStore;
   readonly files: FileStore;
   readonly groups: GroupStore;
+  readonly cluster: ClusterStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
   private readonly statsReader: SqliteStoreStats;
@@ -226,6 +248,7 @@ export class SqliteStore implements Store {
          ON CONFLICT (msg_id) DO UPDATE SET sent = excluded.sent, acked = excluded.acked,
            clicked = excluded.clicked, withdrawn = excluded.withdrawn`,
       ),
+      receiptBitmaps: db.prepare('SELECT sent, acked, clicked, withdrawn FROM push_receipts WHERE msg_id = ?'),
       receiptGet: db
         .prepare(
           `SELECT p.msg_id, p.app_key, p.created_at, p.expires_at, p.revoked_at, p.targets,
@@ -282,7 +305,12 @@ export class SqliteStore implements Store {
     this.pushCommits = new GroupCommit((items) => insertPushes.immediate(items));
     const saveReceipts = db.transaction(
       (rows: readonly ReceiptRow[], callbacks: readonly CallbackBatch[], done: readonly InboxEntry[]) => {
-        for (const r of rows) s.receiptUpsert.run(toBigInt(r.msgId), r.sent, r.acked, r.clicked, r.withdrawn);
+        for (const r of rows) {
+          const id = toBigInt(r.msgId);
+          // Receipts only grow, and several nodes may save the same push: what is stored is kept.
+          const m = mergeReceipts(r, s.receiptBitmaps.get(id) as StoredReceipts | undefined);
+          s.receiptUpsert.run(id, m.sent, m.acked, m.clicked, m.withdrawn);
+        }
         for (const c of callbacks) s.callbackInsert.run(c.appKey, c.url, c.body, c.createdAt, c.createdAt);
         for (const d of done) s.inboxDelete.run(d.appKey, d.num, toBigInt(d.msgId));
       },
@@ -404,6 +432,12 @@ export class SqliteStore implements Store {
     this.schedules = sqliteScheduleStore(db);
     this.files = sqliteFileStore(db);
     this.groups = sqliteGroupStore(db);
+    const pushIdsAfter = db.prepare('SELECT msg_id FROM pushes WHERE msg_id > ? ORDER BY msg_id LIMIT ?').pluck().safeIntegers(true);
+    this.cluster = {
+      async pushIdsAfter(after, limit) {
+        return (pushIdsAfter.all(toBigInt(after), limit) as bigint[]).map(String);
+      },
+    };
     this.pingStatement = db.prepare('SELECT 1');
     this.statsReader = new SqliteStoreStats(db, options.path);
     this.cids = {
