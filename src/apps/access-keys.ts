@@ -26,18 +26,35 @@ export interface IssuedAccessKey {
   emasAppKey: number;
 }
 
-export async function createAccessKey(store: Store, appKey: string): Promise<IssuedAccessKey | undefined> {
+/** Seals secrets for storage (the channel credentials service does, with the credentials key). */
+export interface SecretSealer {
+  sealSecret(appKey: string, purpose: string, secret: string): string;
+  openSecret(appKey: string, purpose: string, stored: string): string;
+}
+
+/** The sealing purpose of one AccessKey's secret: a sealed secret opens only for its own key id and app. */
+const purposeOf = (accessKeyId: string) => `emas-accesskey:${accessKeyId}`;
+
+/** Creates a pair; the secret is stored sealed (AES-256-GCM with the credentials key) and shown only here. */
+export async function createAccessKey(store: Store, sealer: SecretSealer, appKey: string): Promise<IssuedAccessKey | undefined> {
   if (!(await store.apps.get(appKey))) return undefined;
   const emasAppKey = (await store.emas.emasAppKey(appKey, true))!;
+  const accessKeyId = 'LTAI' + randomText(20);
+  const secret = randomText(30);
   const key: AccessKeyRecord = {
-    accessKeyId: 'LTAI' + randomText(20),
+    accessKeyId,
     appKey,
-    secret: randomText(30),
+    secret: sealer.sealSecret(appKey, purposeOf(accessKeyId), secret),
     createdAt: Date.now(),
     disabledAt: null,
   };
   await store.emas.createAccessKey(key);
-  return { accessKeyId: key.accessKeyId, accessKeySecret: key.secret, appKey, emasAppKey };
+  return { accessKeyId, accessKeySecret: secret, appKey, emasAppKey };
+}
+
+/** The secret of a stored pair, for checking signatures (pairs created before sealing are plain text). */
+export function accessKeySecret(sealer: SecretSealer, key: AccessKeyRecord): string {
+  return sealer.openSecret(key.appKey, purposeOf(key.accessKeyId), key.secret);
 }
 
 export interface AccessKeyInfo {

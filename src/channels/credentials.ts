@@ -1,10 +1,12 @@
 import type { SealedCredentialStore } from '../store/types.js';
 import { checkCredentials, describeCredentials } from './credential-shapes.js';
-import { seal, unseal } from './sealing.js';
+import { seal, SealingError, unseal } from './sealing.js';
 import type { ChannelCredentials } from './types.js';
 
 /** How long a credential lookup is cached: CLI changes on the same database show within this. */
 const CACHE_MS = 2000;
+/** Marks a stored secret as sealed (versus plain text written by earlier versions). */
+const SEALED_PREFIX = 'sealed:';
 
 /**
  * Per-app credentials of each vendor channel: checked, sealed and stored; opened on use and
@@ -28,6 +30,22 @@ export class ChannelCredentialService {
     await this.store.put(appKey, channel, seal(this.key, appKey, channel, value), Date.now());
     this.cache.delete(`${appKey}\0${channel}`);
     this.mark(appKey, channel, true);
+    return value;
+  }
+
+  /**
+   * A secret other than channel credentials (an EMAS AccessKeySecret, ...) sealed for storage as
+   * text, bound to the app and `purpose` like credentials are to their channel.
+   */
+  sealSecret(appKey: string, purpose: string, secret: string): string {
+    return SEALED_PREFIX + seal(this.key, appKey, purpose, secret).toString('base64');
+  }
+
+  /** The secret `sealSecret` stored; text stored before secrets were sealed is returned as it is. */
+  openSecret(appKey: string, purpose: string, stored: string): string {
+    if (!stored.startsWith(SEALED_PREFIX)) return stored;
+    const value = unseal(this.key, appKey, purpose, Buffer.from(stored.slice(SEALED_PREFIX.length), 'base64'));
+    if (typeof value !== 'string') throw new SealingError('sealed secret is not text');
     return value;
   }
 

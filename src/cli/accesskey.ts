@@ -1,4 +1,4 @@
-import { createAccessKey, disableAccessKey, listAccessKeys } from '../apps/access-keys.js';
+import { createAccessKey, disableAccessKey, listAccessKeys, type SecretSealer } from '../apps/access-keys.js';
 import type { Store } from '../store/types.js';
 import { UsageError } from './args.js';
 
@@ -6,7 +6,7 @@ export const ACCESSKEY_USAGE = `borealis app accesskey APP_KEY create | list | d
   (AccessKey pairs for the EMAS OpenAPI; the first one gives the app its numeric EMAS AppKey)`;
 
 /** `borealis app accesskey APP_KEY create | list | disable ACCESS_KEY_ID`. */
-export async function accessKeyCommand(store: Store, positionals: string[], json: boolean): Promise<number> {
+export async function accessKeyCommand(store: Store, sealer: () => SecretSealer, positionals: string[], json: boolean): Promise<number> {
   const [appKey, action, accessKeyId] = positionals;
   if (!appKey || !action) throw new UsageError(ACCESSKEY_USAGE);
   if (!(await store.apps.get(appKey))) {
@@ -15,7 +15,7 @@ export async function accessKeyCommand(store: Store, positionals: string[], json
   }
   switch (action) {
     case 'create': {
-      const issued = (await createAccessKey(store, appKey))!;
+      const issued = (await createAccessKey(store, sealer(), appKey))!;
       if (json) console.log(JSON.stringify(issued));
       else {
         console.log(`accessKeyId:     ${issued.accessKeyId}\naccessKeySecret: ${issued.accessKeySecret}\nEMAS AppKey:     ${issued.emasAppKey}`);

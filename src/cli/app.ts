@@ -1,5 +1,5 @@
 import { createApp, rotateSecret } from '../apps/app-directory.js';
-import { openStore } from '../node.js';
+import { openCredentials, openStore } from '../node.js';
 import { ALL_RECEIPT_TYPES, normalizeCallbackUrl } from '../receipts/callbacks.js';
 import type { Store } from '../store/types.js';
 import type { AppLimitsPatch } from '../store/types.js';
@@ -101,7 +101,7 @@ export async function appCommand(args: string[]): Promise<number> {
       case 'callback':
         return await callbackCommand(store, positionals[0], values);
       case 'accesskey':
-        return await accessKeyCommand(store, positionals, values.json === true);
+        return await accessKeyCommand(store, () => openCredentials(config, store), positionals, values.json === true);
       case 'sms':
         return await appSmsCommand(store, config, positionals[0], values);
       default:

@@ -43,6 +43,8 @@ export interface PushOptions {
   /** Minutes over which delivery is spread (fixed-speed push); 0 = as fast as possible. */
   bigPushDuration: number;
   classification?: number;
+  /** Vendor channels the push may be relayed through (EMAS SendChannels); absent = any the router picks. */
+  relayChannels?: string[];
   /** The request's `options` object as sent, for channel-specific rendering. */
   raw: JsonObject;
 }

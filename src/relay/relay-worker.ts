@@ -163,6 +163,7 @@ export class RelayWorker {
     const byChannel = new Map<VendorTokenKey, RelayDevice[]>();
     for (const d of devices) {
       for (const ch of relayChannels(push, d, this.online(work.appKey, d.num), configured)) {
+        if (push.options.relayChannels && !push.options.relayChannels.includes(ch)) continue;
         let list = byChannel.get(ch);
         if (!list) byChannel.set(ch, (list = []));
         list.push(d);

@@ -59,6 +59,24 @@ describe('EMAS gateway: signature, timestamp, nonce, keys, versions', () => {
     await expectError(get(q.replace(/&Signature=[^&]*/, '&Signature=' + 'A'.repeat(28))), 400, 'SignatureDoesNotMatch');
   });
 
+  test('secrets are stored sealed; a sealed secret opens only for its own key; plain-text pairs of earlier versions still work', async () => {
+    const store = server.node.ctx.store.emas;
+    const row = (await store.accessKey(e.key.accessKeyId))!;
+    assert.ok(row.secret.startsWith('sealed:'), 'stored sealed');
+    assert.ok(!row.secret.includes(e.key.accessKeySecret), 'the secret is not in the row');
+
+    // a pair written by an earlier version: its secret in plain text
+    const legacyId = 'LTAI' + 'L'.repeat(20);
+    await store.createAccessKey({ accessKeyId: legacyId, appKey: server.app.appKey, secret: 'plain-secret-of-an-older-pair', createdAt: Date.now(), disabledAt: null });
+    const legacy = await get(signedQuery('GET', 'plain-secret-of-an-older-pair', { ...base(), AccessKeyId: legacyId }));
+    assert.equal(legacy.status, 200, legacy.text);
+
+    // another key's sealed secret copied into a row: it does not open, so the key is unusable
+    const copiedId = 'LTAI' + 'C'.repeat(20);
+    await store.createAccessKey({ accessKeyId: copiedId, appKey: server.app.appKey, secret: row.secret, createdAt: Date.now(), disabledAt: null });
+    await expectError(get(signedQuery('GET', e.key.accessKeySecret, { ...base(), AccessKeyId: copiedId })), 404, 'InvalidAccessKeyId.NotFound');
+  });
+
   test('Timestamp: outside 15 minutes is InvalidTimeStamp.Expired, malformed is InvalidTimeStamp.Format', async () => {
     for (const skew of [-16 * 60_000, 16 * 60_000]) {
       await expectError(get(signedQuery('GET', e.key.accessKeySecret, { ...base(), Timestamp: popTimestamp(Date.now() + skew) })), 400, 'InvalidTimeStamp.Expired');

@@ -154,7 +154,7 @@ describe('borealis app accesskey', () => {
         const keys = await node.ctx.store.emas.accessKeys(created.appKey);
         assert.equal(keys.length, 1);
         assert.notEqual(keys[0]!.disabledAt, null);
-        const second = await createAccessKey(node.ctx.store, created.appKey);
+        const second = await createAccessKey(node.ctx.store, node.ctx.credentials, created.appKey);
         assert.equal(second!.emasAppKey, key.emasAppKey, 'one EMAS AppKey per app');
         const client = new RPCClient({ endpoint: node.url, apiVersion: '2016-08-01', accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret });
         await assert.rejects(client.request('ListSummaryApps', {}, { method: 'POST' }), code('InvalidAccessKeyId.Inactive'));

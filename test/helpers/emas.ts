@@ -13,7 +13,7 @@ export interface EmasTestClient {
 }
 
 export async function emasClient(server: TestServer, app: Credentials = server.app, endpoint = server.url): Promise<EmasTestClient> {
-  const key = (await createAccessKey(server.node.ctx.store, app.appKey))!;
+  const key = (await createAccessKey(server.node.ctx.store, server.node.ctx.credentials, app.appKey))!;
   const client = new RPCClient({ endpoint, apiVersion: '2016-08-01', accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret });
   return {
     key,

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { ACCESS_KEY_ID_PATTERN } from '../../apps/access-keys.js';
+import { ACCESS_KEY_ID_PATTERN, accessKeySecret } from '../../apps/access-keys.js';
 import type { ServerContext } from '../../context.js';
 import type { AccessKeyRecord, AppRecord } from '../../store/types.js';
 import { emas } from './errors.js';
@@ -43,7 +43,14 @@ class KeyDirectory {
     const key = await this.ctx.store.emas.accessKey(accessKeyId);
     const emasAppKey = key ? await this.ctx.store.emas.emasAppKey(key.appKey, false) : undefined;
     if (this.cache.size > 10_000) this.cache.clear();
-    const entry = { key, emasAppKey, hmacKey: key && signingKey(key.secret), at: Date.now() };
+    // a secret that does not open (the credentials key changed, or a row tampered with) leaves the key unusable
+    let hmacKey: KeyObject | undefined;
+    try {
+      hmacKey = key && signingKey(accessKeySecret(this.ctx.credentials, key));
+    } catch {
+      hmacKey = undefined;
+    }
+    const entry = { key, emasAppKey, hmacKey, at: Date.now() };
     this.cache.set(accessKeyId, entry);
     return entry;
   }

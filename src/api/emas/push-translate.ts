@@ -3,6 +3,7 @@ import type { Audience, JsonObject, Platform, Push, TagExpression } from '../../
 import { emas } from './errors.js';
 import type { Params } from './params.js';
 import { translateContent, translateSms, type DeviceType, type PushType } from './push-content.js';
+import { VENDOR_OPTION_PARAMS, vendorOptions } from './vendor-options.js';
 
 export type Target = 'DEVICE' | 'ACCOUNT' | 'ALIAS' | 'TAG' | 'ALL' | 'TBD';
 
@@ -39,7 +40,8 @@ const NOT_RAW = new Set([
   'HarmonyCategory', 'HarmonyNotifyId', 'HarmonyActionType', 'HarmonyAction', 'HarmonyUri', 'HarmonyImageUrl',
   'HarmonyRenderStyle', 'HarmonyInboxContent', 'HarmonyBadgeAddNum', 'HarmonyBadgeSetNum', 'HarmonyTestMessage',
   'HarmonyReceiptId', 'HarmonyExtensionExtraData', 'HarmonyExtParameters',
-  'SmsTemplateName', 'SmsSignName', 'SmsParams', 'SmsDelaySecs', 'SmsSendPolicy',
+  'SmsTemplateName', 'SmsSignName', 'SmsParams', 'SmsDelaySecs', 'SmsSendPolicy', 'iOSLiveActivityId',
+  ...VENDOR_OPTION_PARAMS,
 ]);
 
 export interface TranslatedPush {
@@ -140,7 +142,7 @@ export function translatePush(p: Params, appKey: string, now: number, batch = fa
     const v = p.need('TargetValue');
     if (v !== target) throw emas.format('TargetValue', `Use ${target} with Target=${target}.`);
   }
-  const audience = audienceOf(p, target);
+  let audience = audienceOf(p, target);
 
   let pushTime = p.time('PushTime');
   if (pushTime !== undefined) {
@@ -166,6 +168,14 @@ export function translatePush(p: Params, appKey: string, now: number, batch = fa
   const idempotentToken = p.str('IdempotentToken', { pattern: IDEMPOTENT_TOKEN }) || undefined;
 
   const content = translateContent(p, pushType, deviceType);
+  const liveEvent = (content.liveActivity?.ios as JsonObject | undefined)?.event;
+  const liveActivityId = p.str('iOSLiveActivityId', { maxBytes: 128 }) || undefined;
+  if (liveEvent === 'update' || liveEvent === 'end') {
+    // An update or end addresses the activity: its holders' activity tokens, whatever the Target
+    if (liveActivityId === undefined) throw emas.missing('iOSLiveActivityId');
+    audience = { liveActivityId };
+  }
+  const vendor = vendorOptions(p, channels);
   const sms = batch ? undefined : translateSms(p);
   if (batch && p.names().some((n) => n.startsWith('Sms'))) throw emas.parameter('Sms parameters are not supported by MassPush');
 
@@ -179,9 +189,10 @@ export function translatePush(p: Params, appKey: string, now: number, batch = fa
       timeToLive,
       apnsProduction: apnsEnv === 'PRODUCT',
       bigPushDuration: 0,
-      raw: { emas: rawOf(p) },
+      raw: vendor.thirdPartyChannel ? { emas: rawOf(p), third_party_channel: vendor.thirdPartyChannel } : { emas: rawOf(p) },
     },
   };
+  if (vendor.relayChannels) push.options.relayChannels = vendor.relayChannels;
   if (content.notification) push.notification = content.notification;
   if (content.message) push.message = content.message;
   if (content.liveActivity) push.liveActivity = content.liveActivity;
