@@ -20,8 +20,16 @@ export interface PresenceOptions {
 const DEFAULTS: PresenceOptions = { aliveMs: 5000, expireMs: 15_000, batchMs: 50 };
 /** Devices per snapshot event, so no message gets near NATS's 1 MB default limit. */
 const SNAPSHOT_CHUNK = 5000;
-/** WebSocket close code for a connection another node took over (the gateway's `replaced`). */
-const REPLACED = 4003;
+/**
+ * A connection here is closed for a newer one of the same device on another node only when
+ * that one is newer by this much: the two times come from two clocks.
+ */
+const TAKEOVER_MARGIN_MS = 1000;
+/**
+ * Close code for it: "going away, reconnect" rather than the gateway's final `replaced`, so
+ * that a wrong call (clocks far apart) costs the device one reconnect, never its connection.
+ */
+const GOING_AWAY = 1001;
 
 interface RemoteConnection {
   instance: string;
@@ -61,7 +69,6 @@ export class ClusterPresence {
   }
 
   start(): void {
-    if (!this.bus.clustered) return;
     this.bus.publish({ type: 'node.alive', role: this.role, connections: this.localCount() });
     this.bus.publish({ type: 'presence.sync' });
     this.aliveTimer = setInterval(() => {
@@ -172,7 +179,7 @@ export class ClusterPresence {
     if (!r || r.connectedAt <= connectedAt) app.set(num, { instance, connectedAt });
     // the newer connection wins: an older one of the same device here is a leftover
     const mine = this.local.get(appKey)?.get(num);
-    if (mine && mine.connectedAt < connectedAt) mine.close(REPLACED, 'replaced by a newer connection on another node');
+    if (mine && mine.connectedAt + TAKEOVER_MARGIN_MS < connectedAt) mine.close(GOING_AWAY, 'replaced by a newer connection on another node');
   }
 
   private sendSnapshot(): void {

@@ -23,7 +23,6 @@ export class SharedCounters {
   }
 
   start(): void {
-    if (!this.bus.clustered) return;
     this.timer = setInterval(() => this.report(), this.reportMs);
     this.timer.unref();
   }
