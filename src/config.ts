@@ -22,6 +22,18 @@ export interface Config {
   dataDir: string;
   /** Node number 0..15, unique per node in a cluster; part of every msg_id. */
   nodeId: number;
+  /**
+   * What this node runs: `all` (the default), `api` (the HTTP APIs, no device connections, no
+   * background work), `gateway` (device connections too), `worker` (vendor relays, callbacks,
+   * schedules, SMS, retention; no device connections).
+   */
+  role: NodeRole;
+  bus: {
+    /** Empty: this node alone. `nats://host:port[,nats://...]`: nodes of a cluster talk over NATS. */
+    url: string;
+    /** Subject prefix on the bus, so several clusters can share one NATS. */
+    subjectPrefix: string;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Serve HTTPS with HTTP/2 (HTTP/1.1 still accepted) when both are set: PEM file paths. */
   tls: { cert: string; key: string } | null;
@@ -312,6 +324,8 @@ export interface MessagingVendorConfig {
   timeoutMs: number;
   concurrency: number;
 }
+export const NODE_ROLES = ['all', 'api', 'gateway', 'worker'] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
 
 export const DEFAULT_CONFIG: Config = {
   host: '127.0.0.1',
@@ -319,6 +333,8 @@ export const DEFAULT_CONFIG: Config = {
   listenBacklog: 4096,
   dataDir: 'data',
   nodeId: 0,
+  role: 'all',
+  bus: { url: '', subjectPrefix: 'borealis' },
   logLevel: 'info',
   tls: null,
   store: { url: '', poolSize: 10, sqlitePath: 'borealis.db', synchronous: 'full' },
@@ -463,6 +479,7 @@ export interface ConfigOverrides {
   host?: string;
   port?: string;
   dataDir?: string;
+  role?: string;
 }
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -485,6 +502,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   if (env.BOREALIS_CORS_ORIGINS !== undefined) config.cors.origins = env.BOREALIS_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   if (env.BOREALIS_STORE_URL !== undefined) config.store.url = env.BOREALIS_STORE_URL;
   if (env.BOREALIS_NODE_ID) config.nodeId = intFrom('BOREALIS_NODE_ID', env.BOREALIS_NODE_ID, 0, 15);
+  if (env.BOREALIS_ROLE) config.role = env.BOREALIS_ROLE as NodeRole;
+  if (env.BOREALIS_BUS_URL !== undefined) config.bus.url = env.BOREALIS_BUS_URL;
+  if (overrides.role) config.role = overrides.role as NodeRole;
   if (overrides.host) config.host = overrides.host;
   if (overrides.port !== undefined) config.port = intFrom('--port', overrides.port, 0, 65535);
   if (overrides.dataDir) config.dataDir = overrides.dataDir;
@@ -499,6 +519,13 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     throw new ConfigError('store.poolSize must be an integer 1..1000');
   }
   if (!Number.isInteger(config.nodeId) || config.nodeId < 0 || config.nodeId > 15) throw new ConfigError('nodeId must be 0..15');
+  if (!(NODE_ROLES as readonly string[]).includes(config.role)) throw new ConfigError(`role must be one of ${NODE_ROLES.join(', ')}`);
+  if (typeof config.bus.url !== 'string' || (config.bus.url !== '' && !/^(nats|tls):\/\/[^/\s]+$/.test(config.bus.url.split(',')[0]!.trim()))) {
+    throw new ConfigError('bus.url must be empty or nats://host:port');
+  }
+  if (typeof config.bus.subjectPrefix !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(config.bus.subjectPrefix)) {
+    throw new ConfigError('bus.subjectPrefix must be 1..64 letters, digits, _ or -');
+  }
   for (const [k, v] of Object.entries(config.limits)) {
     if (!Number.isInteger(v) || v < 0) throw new ConfigError(`limits.${k} must be a non-negative integer`);
   }

@@ -22,6 +22,14 @@ import type { ScheduleService } from './schedules/schedule-service.js';
 import type { Scheduler } from './schedules/scheduler.js';
 import type { UmsRuntime } from './ums/runtime.js';
 
+/** This node in its cluster: who it is and whether it should get traffic (GET /readyz). */
+export interface NodeStatus {
+  id: number;
+  role: string;
+  /** Why the node should get no traffic now, or undefined when it is ready. */
+  notReady(): Promise<string | undefined>;
+}
+
 /** The services one running node wires together; handed to every API surface. */
 export interface ServerContext {
   config: Config;
@@ -53,4 +61,5 @@ export interface ServerContext {
   files: FileAudience;
   /** Unified messaging (UMS v1): users, messages over app / SMS / email / IM, policies, callbacks. */
   ums: UmsRuntime;
+  node: NodeStatus;
 }

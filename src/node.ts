@@ -40,6 +40,12 @@ import type { Store } from './store/types.js';
 import { ApiError } from './domain/errors.js';
 import { createUms } from './ums/runtime.js';
 import { parseJPushPush } from './api/jpush/validate-push.js';
+import type { Bus } from './bus/types.js';
+import { openBus } from './bus/open-bus.js';
+import { ClusterPresence } from './bus/cluster-presence.js';
+import { SharedCounters } from './bus/shared-counters.js';
+import { BusBridge } from './cluster/bus-bridge.js';
+import type { GatewayHooks } from './gateway/types.js';
 
 /**
  * The configured store: PostgreSQL when `store.url` is set, else the SQLite file in the data
@@ -67,6 +73,9 @@ export interface RunningNode {
   url: string;
   /** Deletes old rows on a timer; `run()` sweeps now. */
   retention: RetentionSweeper;
+  /** Which node holds which device, cluster-wide. */
+  presence: ClusterPresence;
+  bus: Bus;
   stop(): Promise<void>;
 }
 
@@ -74,9 +83,16 @@ export interface RunningNode {
 export interface NodeOptions {
   /** Further vendor channels (or replacements, by id) besides the built-in ones: embedders and tests. */
   channels?: readonly Channel[];
+  /** A bus to use instead of the one `bus.url` names (tests start several nodes in one process). */
+  bus?: Bus;
 }
 
 export async function startNode(config: Config, logger: Logger = createLogger(config), options: NodeOptions = {}): Promise<RunningNode> {
+  const bus = options.bus ?? (await openBus(config.bus, config.nodeId, logger));
+  // several nodes on one store: counts and receipts of the others matter
+  const shared = options.bus !== undefined || config.bus.url !== '';
+  const runsGateway = config.role === 'all' || config.role === 'gateway';
+  const runsWorkers = config.role === 'all' || config.role === 'worker';
   const store = openStore(config, { server: true });
   const ids = new MsgIdGenerator(config.nodeId, await store.pushes.maxMsgId());
   const index = await AudienceIndex.load(store.devices);
@@ -96,6 +112,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
       broadcastsPerDay: config.limits.broadcastsPerDay,
       inboxTargets: config.delivery.narrowTargets,
       pacingMinuteMs: config.delivery.pacingMinuteMs,
+      sharedStore: shared,
     },
     {
       callbackCheck: callbackUrlCheck(store),
@@ -114,6 +131,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     narrowTargets: config.delivery.narrowTargets,
     residentMs: config.delivery.residentSeconds * 1000,
     backlogWindowBytes: Math.min(128 * 1024, Math.floor(config.gateway.maxBufferedBytes / 4)),
+    mergeStoredReceipts: shared,
   });
   const activity = new ActivityRecorder(store.activity, logger);
   delivery.onSeen((appKey, num) => activity.seen(appKey, num));
@@ -125,15 +143,41 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const pacer = new Pacer(store.pacing, delivery, logger, { minuteMs: config.delivery.pacingMinuteMs, tickMs: 200 });
   // after delivery's: the push is held before its first slice is released
   accept.onAccepted((push, targets) => effectivePlatforms(push).length > 0 && pacer.accepted(push, targets));
-  const gateway = new Gateway(registry, delivery, logger, config.gateway);
-  const metrics = new Metrics();
+  const presence = new ClusterPresence(bus, config.role);
+  const counters = new SharedCounters(bus);
+  const bridge = new BusBridge(bus, { store, delivery, index, registry, logger });
+  bridge.start();
+  // last: every other node hears of a push once this node has taken it
+  accept.onAccepted((push, _targets, how) => bridge.accepted(push, how));
+  // the gateway's hooks: delivery, and presence for the cluster
+  const hooks: GatewayHooks = {
+    online: (session) => {
+      presence.connected(session);
+      delivery.online(session);
+    },
+    offline: (session) => {
+      presence.disconnected(session);
+      delivery.offline(session);
+    },
+    ack: (session, msgIds) => delivery.ack(session, msgIds),
+    click: (session, msgId) => delivery.click(session, msgId),
+    update: (session, update) => delivery.update(session, update),
+  };
+  let nodeIdConflict = false;
+  bus.subscribe(({ node }) => {
+    if (node !== config.nodeId || nodeIdConflict) return;
+    nodeIdConflict = true;
+    logger.error({ nodeId: node }, 'another node uses this node id: msg_ids could collide; give each node its own nodeId');
+  });
+  const gateway = new Gateway(registry, hooks, logger, config.gateway);
+  const metrics = new Metrics({ node: String(config.nodeId), role: config.role });
   const quotas = new QuotaLedger(store.vendors, config.channels.quotas, logger);
   await quotas.load();
   const relay = new RelayWorker(
     store,
     channels,
     credentials,
-    (appKey, num) => gateway.session(appKey, num) !== undefined,
+    (appKey, num) => presence.isConnected(appKey, num),
     config.channels.relay,
     logger,
     quotas,
@@ -188,7 +232,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     store,
     apps,
     accept,
-    rateLimiter: new RateLimiter(),
+    rateLimiter: new RateLimiter(Date.now, counters),
     metrics,
     index,
     definitions,
@@ -206,19 +250,39 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     scheduler,
     files,
     ums,
+    node: {
+      id: config.nodeId,
+      role: config.role,
+      notReady: async () => {
+        if (stopping) return 'stopping';
+        if (!started) return 'starting';
+        if (nodeIdConflict) return 'another node has the same node id';
+        if (!bus.connected) return 'bus unreachable';
+        try {
+          await store.ping();
+        } catch {
+          return 'store unreachable';
+        }
+        return undefined;
+      },
+    },
   };
   metrics.watch({
     connectedDevices: () => gateway.connectionCount,
     livePushes: () => delivery.liveCount(),
     storeStats: () => store.stats(),
   });
+  let started = false;
+  let stopping: Promise<void> | undefined;
   const http = buildHttpServer(ctx);
-  gateway.attach(http.server);
+  if (runsGateway) gateway.attach(http.server);
   await delivery.start(gateway, ums.receipts.tee(callbacks));
   await pacer.start();
   activity.start();
+  presence.start();
+  counters.start();
   const sms = new SmsSupplement(store, delivery, callbacks, logger, config.sms);
-  sms.start();
+  if (runsWorkers) sms.start();
   try {
     await http.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
   } catch (err) {
@@ -227,6 +291,9 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     await pacer.stop();
     await delivery.stop();
     await activity.stop();
+    presence.stop();
+    counters.stop();
+    await bus.close();
     await store.close();
     throw err;
   }
@@ -235,25 +302,29 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
   const sender = new CallbackSender(store, logger, config.callbacks, metrics.registry);
-  sender.start();
-  relay.start();
+  if (runsWorkers) {
+    sender.start();
+    relay.start();
+  }
   const r = config.retention;
   const retention = new RetentionSweeper(
     store,
     { pushMs: r.pushSeconds * 1000, cidMs: r.cidSeconds * 1000, callbackMs: r.callbackSeconds * 1000, intervalMs: r.intervalSeconds * 1000, batchRows: r.batchRows },
     logger,
   );
-  retention.start();
+  if (runsWorkers) retention.start();
   const space = await store.retention.space();
   if (!space.reclaimable) {
     logger.warn({ bytes: space.bytes }, 'the database file does not give freed space back (no incremental auto-vacuum); see docs/deployment.md');
   }
   const janitor = new FileJanitor(store, logger);
-  janitor.start();
-  await scheduler.start();
-  ums.start();
+  if (runsWorkers) {
+    janitor.start();
+    await scheduler.start();
+    ums.start();
+  }
+  started = true;
 
-  let stopping: Promise<void> | undefined;
   const stop = () => {
     // Close device connections (1001: reconnect elsewhere), stop taking requests, let the ones
     // in flight finish (their pushes commit), save acknowledgements, then close the store.
@@ -272,9 +343,12 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
       await activity.stop();
       await sender.stop();
       await retention.stop();
+      presence.stop();
+      counters.stop();
+      await bus.close();
       await store.close();
     })();
     return stopping;
   };
-  return { ctx, http, url, retention, stop };
+  return { ctx, http, url, retention, presence, bus, stop };
 }

@@ -470,6 +470,18 @@ export const OPERATIONS: Operation[] = [
   },
   {
     method: 'GET',
+    url: '/readyz',
+    tag: 'Operations',
+    summary: 'Readiness: this node has started, reaches its store and (in a cluster) its bus',
+    description: 'Answers 503 with the reason while the node starts, stops, has lost its bus or shares its node id with another node; load balancers send traffic only to ready nodes.',
+    auth: false,
+    responses: {
+      ...ok('ready', obj({ status: { const: 'ready' }, node: { type: 'integer' }, role: str }, ['status', 'node', 'role'])),
+      '503': { description: 'not ready: {"status":"unavailable","node":..,"role":..,"reason":..}' },
+    },
+  },
+  {
+    method: 'GET',
     url: '/metrics',
     tag: 'Operations',
     summary: 'Prometheus metrics (text format)',

@@ -63,7 +63,7 @@ export interface AudienceLookups {
  * The store stays the source of truth; the index is rebuilt from it at start.
  */
 export class AudienceIndex {
-  private readonly apps = new Map<string, AppIndex>();
+  private apps = new Map<string, AppIndex>();
 
   constructor(private readonly lookups: AudienceLookups) {}
 
@@ -74,16 +74,31 @@ export class AudienceIndex {
       numsByAccounts: (appKey, accounts) => store.numsByAccounts(appKey, accounts),
       numsByRegistrationIds: (appKey, ids) => rids.numsByRegistrationIds(appKey, ids),
     });
-    await store.scanIndex({
-      devices: (appKey, platform, nums) => index.app(appKey).addDevices(nums, platform),
-      tagged: (appKey, tag, nums) => index.app(appKey).addTagged(tag, nums),
-    });
-    for (const app of index.apps.values()) {
-      app.all.runOptimize();
-      for (const b of app.platforms.values()) b.runOptimize();
-      for (const b of app.tags.values()) b.runOptimize();
-    }
+    await index.reload(store);
     return index;
+  }
+
+  /**
+   * Rebuilds every bitmap from the store and then swaps them in at once (start, and a cluster
+   * node catching up on device changes it missed).
+   */
+  async reload(store: DeviceStore): Promise<void> {
+    const apps = new Map<string, AppIndex>();
+    const app = (appKey: string) => {
+      let a = apps.get(appKey);
+      if (!a) apps.set(appKey, (a = new AppIndex()));
+      return a;
+    };
+    await store.scanIndex({
+      devices: (appKey, platform, nums) => app(appKey).addDevices(nums, platform),
+      tagged: (appKey, tag, nums) => app(appKey).addTagged(tag, nums),
+    });
+    for (const a of apps.values()) {
+      a.all.runOptimize();
+      for (const b of a.platforms.values()) b.runOptimize();
+      for (const b of a.tags.values()) b.runOptimize();
+    }
+    this.apps = apps;
   }
 
   private app(appKey: string): AppIndex {

@@ -40,5 +40,6 @@ export function configFrom(values: ParsedArgs['values']): Config {
     dataDir: stringFlag(values, 'data'),
     host: stringFlag(values, 'host'),
     port: stringFlag(values, 'port'),
+    role: stringFlag(values, 'role'),
   });
 }

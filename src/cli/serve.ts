@@ -2,11 +2,13 @@ import { createApp } from '../apps/app-directory.js';
 import { createLogger, startNode } from '../node.js';
 import { configFrom, parse } from './args.js';
 
-export const SERVE_USAGE = `borealis serve [--port P] [--host H] [--data DIR] [--config FILE]
-  Runs the HTTP API (loopback, port 8080 by default) on the SQLite store in DIR (./data).`;
+export const SERVE_USAGE = `borealis serve [--port P] [--host H] [--data DIR] [--config FILE] [--role all|api|gateway|worker]
+  Runs the HTTP API (loopback, port 8080 by default) on the SQLite store in DIR (./data).
+  --role splits a cluster's work: api (HTTP APIs only), gateway (device connections too),
+  worker (vendor relays, callbacks, schedules, SMS, retention); all (the default) runs everything.`;
 
 export async function serveCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' } });
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, role: { type: 'string' } });
   if (values.help) {
     console.log(SERVE_USAGE);
     return 0;
@@ -14,9 +16,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   const config = configFrom(values);
   const logger = createLogger(config);
   const node = await startNode(config, logger);
-  logger.info({ url: node.url, data: config.dataDir, tls: config.tls !== null }, 'borealis listening');
+  logger.info({ url: node.url, data: config.dataDir, tls: config.tls !== null, role: config.role, bus: config.bus.url || 'local' }, 'borealis listening');
 
-  if ((await node.ctx.store.apps.count()) === 0) {
+  // in a cluster the first app is made with `borealis app create`, not by whichever node starts first
+  if (config.bus.url === '' && (await node.ctx.store.apps.count()) === 0) {
     const creds = await createApp(node.ctx.store, 'default');
     logger.info({ appKey: creds.appKey }, 'created the first app');
     printWelcome(node.url, creds.appKey, creds.masterSecret);

@@ -22,6 +22,11 @@ export interface AcceptLimits {
   inboxTargets: number;
   /** Milliseconds one minute of big_push_duration lasts (60,000 but in tests). */
   pacingMinuteMs?: number;
+  /**
+   * Other nodes accept pushes into the same store: the daily broadcast allowance is counted
+   * from the store at every broadcast (plus this node's own not yet committed), not cached.
+   */
+  sharedStore?: boolean;
 }
 
 export interface AcceptChecks {
@@ -54,6 +59,8 @@ function utcDayStart(ms: number): number {
 export class AcceptService {
   private readonly inflightCids = new Map<string, Promise<AcceptResult>>();
   private readonly broadcastDays = new Map<string, { day: number; used: number }>();
+  /** Shared store: broadcasts counted against the allowance and not yet committed, per app. */
+  private readonly uncommittedBroadcasts = new Map<string, number>();
   private readonly listeners: AcceptedListener[] = [];
 
   constructor(
@@ -137,6 +144,8 @@ export class AcceptService {
     } catch (err) {
       if (broadcast) this.releaseBroadcast(app.appKey);
       throw err;
+    } finally {
+      if (broadcast && this.defaults.sharedStore) this.uncommittedBroadcasts.set(app.appKey, Math.max(0, (this.uncommittedBroadcasts.get(app.appKey) ?? 0) - 1));
     }
     const how = { inboxed };
     for (const listener of this.listeners) listener(accepted, targets, how);
@@ -165,6 +174,13 @@ export class AcceptService {
     const limit = app.broadcastPerDay ?? this.defaults.broadcastsPerDay;
     if (limit === 0) return;
     const day = utcDayStart(Date.now());
+    if (this.defaults.sharedStore) {
+      const pending = this.uncommittedBroadcasts.get(app.appKey) ?? 0;
+      const used = (await this.store.pushes.countBroadcastsSince(app.appKey, day)) + pending;
+      if (used >= limit) throw errors.broadcastLimited(`Broadcast push exceeds the limit of ${limit} per day`);
+      if (take) this.uncommittedBroadcasts.set(app.appKey, (this.uncommittedBroadcasts.get(app.appKey) ?? 0) + 1);
+      return;
+    }
     let entry = this.broadcastDays.get(app.appKey);
     if (!entry || entry.day !== day) {
       const used = await this.store.pushes.countBroadcastsSince(app.appKey, day);

@@ -40,6 +40,18 @@ export interface DeliveryOptions {
    * it waits in the store only. Inboxed pushes no connected device is sent are never held.
    */
   residentMs: number;
+  /**
+   * Other nodes save receipts of the same pushes (a cluster): reports of a push held here add
+   * the stored bitmaps to this node's.
+   */
+  mergeStoredReceipts: boolean;
+}
+
+/** Hears what this node did that other nodes must repeat for their own connections (the bus). */
+export interface DeliveryAnnouncements {
+  revoked(appKey: string, msgId: string): void;
+  /** A paced push released its targets numbered (after, through]. */
+  released(appKey: string, msgId: string, after: number, through: number): void;
 }
 
 /**
@@ -80,6 +92,7 @@ const DEFAULTS: DeliveryOptions = {
   narrowTargets: NARROW_TARGETS,
   backlogWindowBytes: 128 * 1024,
   residentMs: 60_000,
+  mergeStoredReceipts: false,
 };
 
 function bytes(b: Bitmap): Buffer {
@@ -115,6 +128,7 @@ export class DeliveryService implements GatewayHooks {
   private readonly seenListeners: ((appKey: string, num: number) => void)[] = [];
   /** Acks and clicks recorded for the next save, by the connection that sent them (told once saved). */
   private readonly confirmations = new SaveConfirmations();
+  private announcements: DeliveryAnnouncements | null = null;
 
   constructor(
     private readonly store: Store,
@@ -142,6 +156,57 @@ export class DeliveryService implements GatewayHooks {
     if (this.flushTimer) clearInterval(this.flushTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.flush();
+  }
+
+  /** Tells the bus what other nodes must repeat for their connections. */
+  announceTo(announcements: DeliveryAnnouncements): void {
+    this.announcements = announcements;
+  }
+
+  /** Whether the push is held in memory here. */
+  holds(appKey: string, msgId: string): boolean {
+    return this.apps.get(appKey)?.byId.has(msgId) ?? false;
+  }
+
+  /**
+   * A push another node accepted (from the bus, or found when catching up): held and sent to
+   * this node's connections among its targets, as if accepted here. Nothing when already held.
+   */
+  acceptedElsewhere(row: LivePushRow, inboxed: boolean): void {
+    const app = this.app(row.push.appKey);
+    if (app.byId.has(row.push.msgId)) return;
+    if (row.revokedAt !== null || row.overriddenBy !== null) {
+      app.add(this.fromRow(row)); // holders that reconnect here are told to withdraw it
+      return;
+    }
+    const bitmap = RoaringBitmap32.deserialize(row.targets, 'portable');
+    this.accepted(row.push, { bitmap, serialized: row.targets, count: bitmap.size }, { inboxed });
+  }
+
+  /** A push another node revoked: this node's holders are told to withdraw it. */
+  async revokedElsewhere(appKey: string, msgId: string): Promise<void> {
+    let lp = this.apps.get(appKey)?.byId.get(msgId);
+    if (lp?.revoked) return;
+    if (lp) {
+      this.app(appKey).revoked(lp);
+    } else {
+      const row = await this.store.pushes.liveOne(msgId);
+      if (!row || row.push.appKey !== appKey || row.push.expiresAt <= Date.now()) return;
+      if (this.holds(appKey, msgId)) return; // loaded meanwhile: the event that loaded it handles it
+      lp = this.adopt(row);
+      if (!lp.revoked) this.app(appKey).revoked(lp);
+      lp.withdrawn ??= new RoaringBitmap32();
+    }
+    this.withdrawFromHolders(appKey, lp);
+    this.changed.add(lp);
+  }
+
+  /** A paced push another node released further: sent to this node's connections among the slice. */
+  releasedElsewhere(appKey: string, msgId: string, after: number, through: number): void {
+    const lp = this.apps.get(appKey)?.byId.get(msgId);
+    if (!lp || !(through > after)) return;
+    const slice = RoaringBitmap32.and(lp.targets, new RoaringBitmap32().addRange(after + 1, through + 1)).toArray();
+    this.release(appKey, msgId, slice, false);
   }
 
   private fromRow(row: LivePushRow): LivePush {
@@ -246,11 +311,13 @@ export class DeliveryService implements GatewayHooks {
    * it from now on, and those of `nums` connected here are sent it. False when the push is no
    * longer held or deliverable (expired, revoked, overridden): nothing more to release.
    */
-  release(appKey: string, msgId: string, nums: ArrayLike<number>): boolean {
+  release(appKey: string, msgId: string, nums: ArrayLike<number>, announce = true): boolean {
     const lp = this.apps.get(appKey)?.byId.get(msgId);
     if (!lp || !lp.deliverable(Date.now())) return false;
     if (nums.length === 0) return true;
+    const before = lp.releasedThrough;
     lp.releasedThrough = Math.max(lp.releasedThrough, nums[nums.length - 1]!);
+    if (announce && lp.releasedThrough > before) this.announcements?.released(appKey, msgId, before, lp.releasedThrough);
     const sessions = this.presence?.sessions(appKey);
     if (!sessions || sessions.size === 0) return true;
     const recipients: DeviceSession[] = [];
@@ -305,18 +372,23 @@ export class DeliveryService implements GatewayHooks {
     const lp = head.expiresAt > Date.now() ? await this.resident(appKey, msgId) : this.apps.get(appKey)?.byId.get(msgId);
     if (lp?.revoked) return; // a concurrent revoke got here first
     await this.store.pushes.markRevoked(msgId, Date.now());
+    this.announcements?.revoked(appKey, msgId);
     const app = this.apps.get(appKey);
     if (!app || !lp) return;
     app.revoked(lp);
-    const sessions = this.presence?.sessions(appKey);
-    if (sessions) {
-      const frame = encodeWithdrawFrame(msgId);
-      for (const num of lp.acked) {
-        const s = sessions.get(num);
-        if (s && s.send(frame)) lp.withdrawn!.add(num);
-      }
-    }
+    this.withdrawFromHolders(appKey, lp);
     this.changed.add(lp);
+  }
+
+  /** Tells this node's connected holders of a revoked push to withdraw it. */
+  private withdrawFromHolders(appKey: string, lp: LivePush): void {
+    const sessions = this.presence?.sessions(appKey);
+    if (!sessions) return;
+    const frame = encodeWithdrawFrame(lp.msgId);
+    for (const num of lp.acked) {
+      const s = sessions.get(num);
+      if (s && s.send(frame)) lp.withdrawn!.add(num);
+    }
   }
 
   /**
@@ -325,6 +397,22 @@ export class DeliveryService implements GatewayHooks {
    */
   async receiptsOf(appKey: string, msgId: string): Promise<PushReceipts | undefined> {
     const lp = this.apps.get(appKey)?.byId.get(msgId);
+    if (lp && this.options.mergeStoredReceipts) {
+      // other nodes' receipts are in the store, this node's latest in memory: both count
+      const stored = await this.store.pushes.receipts(msgId);
+      const from = (b: Buffer | undefined, mine: Bitmap) => (b ? RoaringBitmap32.or(mine, RoaringBitmap32.deserialize(b, 'portable')) : mine);
+      return {
+        msgId,
+        appKey,
+        createdAt: lp.push.createdAt,
+        expiresAt: lp.push.expiresAt,
+        revoked: lp.revoked || (stored?.head.revokedAt ?? null) !== null,
+        targets: lp.targets,
+        sent: from(stored?.receipts?.sent, lp.sent),
+        received: from(stored?.receipts?.acked, lp.acked),
+        clicked: from(stored?.receipts?.clicked, lp.clicked),
+      };
+    }
     if (lp) {
       return {
         msgId,

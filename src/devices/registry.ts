@@ -22,6 +22,12 @@ export interface RegisterInput {
   tokens?: unknown;
 }
 
+/** A change the audience index took, for other nodes' indexes (the bus). */
+export type DeviceChange =
+  | { kind: 'registered'; appKey: string; num: number; platform: DevicePlatform }
+  /** [device number, tags added, tags removed] */
+  | { kind: 'tags'; appKey: string; changes: [number, string[], string[]][] };
+
 export interface DeviceCredentials {
   registrationId: string;
   deviceSecret: string;
@@ -33,11 +39,22 @@ export interface DeviceCredentials {
  * holds what the store does not.
  */
 export class DeviceRegistry implements DeviceCredentialsCheck {
+  private readonly changeListeners: ((change: DeviceChange) => void)[] = [];
+
   constructor(
     private readonly store: Store,
     private readonly index: AudienceIndex,
     private readonly limits: RegistryLimits,
   ) {}
+
+  /** Hears every change made to the audience index through this registry. */
+  onChange(listener: (change: DeviceChange) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(change: DeviceChange): void {
+    for (const listener of this.changeListeners) listener(change);
+  }
 
   async register(appKey: string, input: RegisterInput, existing?: DeviceCredentials): Promise<DeviceCredentials> {
     const platform = input.platform;
@@ -68,6 +85,7 @@ export class DeviceRegistry implements DeviceCredentialsCheck {
           createdAt: Date.now(),
         });
         this.index.addDevice(appKey, device.num, device.platform);
+        this.changed({ kind: 'registered', appKey, num: device.num, platform: device.platform });
         return { registrationId, deviceSecret };
       } catch (err) {
         // A registration id collision (76 random bits) is retried; anything else is not.
@@ -119,12 +137,10 @@ export class DeviceRegistry implements DeviceCredentialsCheck {
     }
     const had = new Set(before);
     const has = new Set(after);
-    this.index.changeTags(
-      device.appKey,
-      device.num,
-      after.filter((t) => !had.has(t)),
-      before.filter((t) => !has.has(t)),
-    );
+    const added = after.filter((t) => !had.has(t));
+    const removed = before.filter((t) => !has.has(t));
+    this.index.changeTags(device.appKey, device.num, added, removed);
+    if (added.length > 0 || removed.length > 0) this.changed({ kind: 'tags', appKey: device.appKey, changes: [[device.num, added, removed]] });
     return after;
   }
 
@@ -176,6 +192,8 @@ export class DeviceRegistry implements DeviceCredentialsCheck {
     await this.store.devices.changeTagMembers(appKey, tag, addNums, removeNums);
     for (const n of removeNums) this.index.changeTags(appKey, n, [], [tag]);
     for (const n of addNums) this.index.changeTags(appKey, n, [tag], []);
+    const changes: [number, string[], string[]][] = [...removeNums.map((n): [number, string[], string[]] => [n, [], [tag]]), ...addNums.map((n): [number, string[], string[]] => [n, [tag], []])];
+    if (changes.length > 0) this.changed({ kind: 'tags', appKey, changes });
     return illegal;
   }
 
@@ -188,6 +206,7 @@ export class DeviceRegistry implements DeviceCredentialsCheck {
     }
     const removed = await this.store.devices.deleteTag(appKey, tag, nums);
     for (const n of removed) this.index.changeTags(appKey, n, [], [tag]);
+    if (removed.length > 0) this.changed({ kind: 'tags', appKey, changes: removed.map((n) => [n, [], [tag]]) });
   }
 
   async aliasDevices(appKey: string, alias: string, platforms?: readonly DevicePlatform[]): Promise<DeviceRecord[]> {

@@ -49,3 +49,8 @@ export class MsgIdGenerator {
 export function msgIdTime(msgId: string): number {
   return (Math.floor(Number(msgId) / TIME_UNIT) + EPOCH_S) * 1000;
 }
+
+/** The lowest msg_id any node can issue in the second of `ms` (catching up on pushes since then). */
+export function firstMsgIdAt(ms: number): string {
+  return String(Math.max(0, Math.floor(ms / 1000) - EPOCH_S) * TIME_UNIT);
+}

@@ -1,7 +1,8 @@
 /**
  * Per-app request allowance over fixed windows, as JPush reports it in the
  * X-Rate-Limit-Limit / -Remaining / -Reset headers. Counts live in this process; in a
- * cluster each node enforces its own share.
+ * cluster, `shared` adds what the other nodes counted in the same window, so the limit holds
+ * for the cluster (give or take what the others took since their last report).
  */
 export interface RateDecision {
   allowed: boolean;
@@ -9,6 +10,12 @@ export interface RateDecision {
   remaining: number;
   /** Seconds until the current window ends. */
   resetSeconds: number;
+}
+
+/** Counts of the other nodes of a cluster (the bus's shared counters). */
+export interface SharedCounts {
+  othersCount(key: string, windowStart: number): number;
+  add(key: string, windowStart: number, amount?: number): void;
 }
 
 interface Window {
@@ -20,7 +27,10 @@ export class RateLimiter {
   private readonly windows = new Map<string, Window>();
   private lastSweep = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly shared?: SharedCounts,
+  ) {}
 
   /** Counts one request of `key` against `limit` per `windowSeconds`; limit 0 = unlimited. */
   hit(key: string, limit: number, windowSeconds: number): RateDecision {
@@ -34,9 +44,11 @@ export class RateLimiter {
       this.windows.set(key, w);
     }
     const resetSeconds = Math.max(1, Math.ceil((w.start + windowMs - now) / 1000));
-    if (w.count >= limit) return { allowed: false, limit, remaining: 0, resetSeconds };
+    const others = this.shared?.othersCount(key, w.start) ?? 0;
+    if (w.count + others >= limit) return { allowed: false, limit, remaining: 0, resetSeconds };
     w.count++;
-    return { allowed: true, limit, remaining: limit - w.count, resetSeconds };
+    this.shared?.add(key, w.start);
+    return { allowed: true, limit, remaining: limit - w.count - others, resetSeconds };
   }
 
   /** Drops windows that ended long ago so idle apps do not accumulate. */

@@ -23,7 +23,9 @@ export class Metrics {
   readonly relayResults: Counter<'channel' | 'result'>;
   private watching = false;
 
-  constructor() {
+  /** `labels` go on every series (node id and role), so a cluster's nodes are told apart. */
+  constructor(labels: Record<string, string> = {}) {
+    this.registry.setDefaultLabels(labels);
     collectDefaultMetrics({ register: this.registry, prefix: 'borealis_' });
     this.httpRequests = new Counter({
       name: 'borealis_http_requests_total',

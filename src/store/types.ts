@@ -9,6 +9,7 @@ import type { SmsStore } from './sms-types.js';
 import type { UmsStore } from './ums-types.js';
 import type { LiveActivityTokenStore } from './live-activity-types.js';
 import type { FileStore, GroupStore, ScheduleStore } from './advanced-types.js';
+import type { ClusterStore } from './cluster-types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
 export interface AppRecord {
@@ -368,6 +369,8 @@ export interface Store {
   readonly schedules: ScheduleStore;
   readonly files: FileStore;
   readonly groups: GroupStore;
+  /** Catching up after missed bus events (several nodes on one store). */
+  readonly cluster: ClusterStore;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   /** Sizes for the metrics (read at each scrape). */

@@ -447,7 +447,7 @@ describe('giving up and registering from the command line', () => {
     while ((await store.callbacks.queued()) > 0 && Date.now() < deadline) await settle(50);
     assert.equal(await store.callbacks.queued(), 0);
     const metrics = await call(server, 'GET', '/metrics', { auth: null });
-    const m = /borealis_callback_batches_dropped_total ([0-9]+)/.exec(metrics.text);
+    const m = /borealis_callback_batches_dropped_total\{node="0",role="all"\} ([0-9]+)/.exec(metrics.text);
     assert.ok(m && Number(m[1]) >= 1, metrics.text.split('\n').filter((l) => l.includes('callback')).join('\n'));
   });
 

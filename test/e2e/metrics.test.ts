@@ -4,9 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import { BorealisClient } from '../../sdk/src/node.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 
-/** The value of one unlabelled sample in Prometheus text. */
+/** The value of one sample in Prometheus text that has only the node's own labels. */
 function sample(text: string, name: string): number {
-  const m = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
+  const m = new RegExp(`^${name}\\{node="0",role="all"\\} ([0-9.e+-]+)$`, 'm').exec(text);
   assert.ok(m, `${name} missing`);
   return Number(m[1]);
 }

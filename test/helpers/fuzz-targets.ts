@@ -79,6 +79,7 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     ['GET', () => `/v1/rules?${nasty()}`],
     [pick(['PUT', 'DELETE']), () => `/v1/rules/${nasty()}`],
     ['GET', () => `/healthz?${nasty()}`],
+    ['GET', () => `/readyz?${nasty()}`],
     ['GET', () => `/metrics?${nasty()}`],
     ['GET', () => `/openapi.json?${nasty()}`],
     ['GET', () => `/docs?${nasty()}`],

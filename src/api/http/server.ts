@@ -79,6 +79,12 @@ export function buildHttpServer(ctx: ServerContext): FastifyInstance {
     await ctx.store.ping();
     return reply.send({ status: 'ok' });
   });
+  app.get('/readyz', async (_request, reply) => {
+    const reason = await ctx.node.notReady();
+    const who = { node: ctx.node.id, role: ctx.node.role };
+    if (reason !== undefined) return reply.code(503).send({ status: 'unavailable', ...who, reason });
+    return reply.send({ status: 'ready', ...who });
+  });
   app.get('/metrics', async (_request, reply) => {
     const body = await ctx.metrics.registry.metrics();
     return reply.type(ctx.metrics.registry.contentType).send(body);

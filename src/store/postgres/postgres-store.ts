@@ -1,3 +1,4 @@
+import type { ClusterStore } from '../cluster-types.js';
 import type { UmsStore } from '../ums-types.js';
 import type { VendorStore } from '../vendor-types.js';
 import { notImplemented } from './not-implemented.js';
@@ -19,7 +20,7 @@ import type { ActivityStore } from '../activity-types.js';
 import type { SmsStore } from '../sms-types.js';
 import type { LiveActivityTokenStore } from '../live-activity-types.js';
 import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
-import { Db, num } from './db.js';
+import { Db, msgIdParam, num } from './db.js';
 import { migrateUp } from './migrate.js';
 import { postgresAppStore } from './app-store.js';
 import { postgresCidStore } from './cid-store.js';
@@ -72,6 +73,12 @@ export class PostgresStore implements Store {
   readonly groups: GroupStore;
   readonly vendors: VendorStore = notImplemented<VendorStore>('vendors');
   readonly ums: UmsStore = notImplemented<UmsStore>('ums');
+  readonly cluster: ClusterStore = {
+    pushIdsAfter: async (after, limit) => {
+      const { rows } = await this.db.query<{ msg_id: string }>('SELECT msg_id::text AS msg_id FROM pushes WHERE msg_id > $1 ORDER BY msg_id LIMIT $2', [msgIdParam(after), limit]);
+      return rows.map((r) => r.msg_id);
+    },
+  };
   /** Writes of other features made in an accepted push's transaction. */
   readonly pushSideWrites = PUSH_SIDE_WRITES;
 

@@ -30,6 +30,7 @@ import { relayEnqueuer, sqliteRelayQueue } from './relay-store.js';
 import { sqliteVendorStore } from './vendor-store.js';
 import type { VendorStore } from '../vendor-types.js';
 import type { FileStore, GroupStore, ScheduleStore } from '../advanced-types.js';
+import type { ClusterStore } from '../cluster-types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { sqliteEmasStore } from './emas-store.js';
@@ -160,6 +161,7 @@ export class SqliteStore implements Store {
   readonly schedules: ScheduleStore;
   readonly files: FileStore;
   readonly groups: GroupStore;
+  readonly cluster: ClusterStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
   private readonly statsReader: SqliteStoreStats;
@@ -421,6 +423,12 @@ export class SqliteStore implements Store {
     this.schedules = sqliteScheduleStore(db);
     this.files = sqliteFileStore(db);
     this.groups = sqliteGroupStore(db);
+    const pushIdsAfter = db.prepare('SELECT msg_id FROM pushes WHERE msg_id > ? ORDER BY msg_id LIMIT ?').pluck().safeIntegers(true);
+    this.cluster = {
+      async pushIdsAfter(after, limit) {
+        return (pushIdsAfter.all(toBigInt(after), limit) as bigint[]).map(String);
+      },
+    };
     this.pingStatement = db.prepare('SELECT 1');
     this.statsReader = new SqliteStoreStats(db, options.path);
     this.cids = {
