@@ -18,7 +18,9 @@ import { BENCH_VENDORS, type BenchVendor, type RunningVendorFake } from './vendo
 async function seed(dir: string, configFile: string, appKey: string, n: number, vendors: readonly BenchVendor[]): Promise<void> {
   const store = openStore(loadConfig({ dataDir: dir, configFile }));
   const secret = hashSecret('bench');
+  const started = now();
   for (let i = 0; i < n; i++) {
+    if (i > 0 && i % 20_000 === 0) progress(`seeded ${fmt(i)} of ${fmt(n)} devices`);
     const v = vendors[i % vendors.length]!;
     await store.devices.insert({
       appKey,
@@ -32,6 +34,15 @@ async function seed(dir: string, configFile: string, appKey: string, n: number, 
     });
   }
   await store.close();
+  progress(`seeded ${fmt(n)} devices in ${fmt((now() - started) / 1000, 1)} s`);
+}
+
+/**
+ * The figures are printed when the run is over; a run cut off before that (a timeout) would
+ * otherwise say nothing of where it was: each stage is told on stderr as it happens.
+ */
+function progress(line: string): void {
+  process.stderr.write(`[vendor-broadcast] ${line}\n`);
 }
 
 export async function benchVendorBroadcast(): Promise<string[]> {
@@ -39,12 +50,16 @@ export async function benchVendorBroadcast(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'borealis-bench-vendors-'));
   const fakes: { vendor: BenchVendor; fake: RunningVendorFake }[] = [];
   for (const vendor of BENCH_VENDORS) fakes.push({ vendor, fake: await vendor.start(dir) });
-  const channels: Record<string, unknown> = { relay: { concurrency: 8, sliceDevices: 1000, pollMs: 50 } };
+  // Devices are spread round-robin over the vendors, so a slice of 1,000 per vendor lets every
+  // channel send full batches (most vendors take 1,000 tokens per request) instead of 1000/8.
+  const sliceDevices = 1000 * BENCH_VENDORS.length;
+  const channels: Record<string, unknown> = { relay: { concurrency: 8, sliceDevices, pollMs: 50 } };
   for (const { fake } of fakes) Object.assign(channels, fake.channels);
   const server = await startBenchServer({ store: { synchronous: 'normal' }, channels }, [], async (dataDir, configFile, appKey) => {
     for (const { fake } of fakes) fake.setCredentials(dataDir, configFile, appKey);
     await seed(dataDir, configFile, appKey, n, BENCH_VENDORS);
   });
+  progress(`server up at ${server.url}`);
   try {
     const agent = new Agent({ keepAlive: true });
     const auth = 'Basic ' + Buffer.from(`${server.appKey}:${server.masterSecret}`).toString('base64');
@@ -57,17 +72,38 @@ export async function benchVendorBroadcast(): Promise<string[]> {
     if (platforms.includes('hmos')) notification.hmos = { alert: 'bench', title: 't', category: 'MARKETING' };
     const res = await post(agent, server.url + '/v3/push', JSON.stringify({ platform: platforms, audience: 'all', notification }), { authorization: auth });
     if (res.status !== 200) throw new Error(res.body);
+    const accepted = now() - t0;
+    progress(`push accepted in ${fmt(accepted)} ms; relaying`);
     const deadline = t0 + 300_000;
+    let told = now();
+    // when each fake had its whole share (devices go round-robin over the vendors)
+    const share = (k: number) => Math.floor(n / fakes.length) + (k < n % fakes.length ? 1 : 0);
+    const doneAt = fakes.map(() => NaN);
     while (taken() < n && now() < deadline) {
+      fakes.forEach((f, k) => {
+        if (Number.isNaN(doneAt[k]) && f.fake.notifications() >= share(k)) doneAt[k] = now() - t0;
+      });
       rssPeak = Math.max(rssPeak, rssOf(server.child.pid!));
+      if (now() - told >= 5000) {
+        told = now();
+        progress(`${fmt(taken())} of ${fmt(n)} notifications at the fakes after ${fmt((told - t0) / 1000, 1)} s`);
+      }
       await sleep(20);
     }
     const elapsed = now() - t0;
+    fakes.forEach((f, k) => {
+      if (Number.isNaN(doneAt[k]) && f.fake.notifications() >= share(k)) doneAt[k] = elapsed;
+    });
     const got = taken();
     agent.destroy();
     const lines = [
       `Broadcast to ${fmt(n)} offline devices spread over ${BENCH_VENDORS.map((v) => v.channel).join(', ')} (the vendors whose fakes exist), relayed to the fakes on this machine: ${fmt(got)} notifications in ${fmt(elapsed / 1000, 1)} s = **${fmt((got / elapsed) * 1000)} notifications/s** (target 20,000).`,
-      ...fakes.map(({ vendor, fake }) => `- ${vendor.channel}: ${fmt(fake.notifications())} notifications in ${fmt(fake.requests())} requests (at most ${vendor.batch} per request).`),
+      ...fakes.map(
+        ({ vendor, fake }, k) =>
+          `- ${vendor.channel}: ${fmt(fake.notifications())} notifications in ${fmt(fake.requests())} requests (at most ${vendor.batch} per request)` +
+          (Number.isNaN(doneAt[k]) ? ', never complete.' : `, all in by ${fmt(doneAt[k]! / 1000, 2)} s.`),
+      ),
+      `- POST /v3/push answered in ${fmt(accepted)} ms; relay slices of ${fmt(sliceDevices)} devices, 8 at once.`,
       `- Server RSS ${mib(rssBefore)} MiB before the push, ${mib(rssPeak)} MiB at its highest while relaying.`,
     ];
     if (got < n) lines.push(`- Incomplete: ${fmt(n - got)} notifications had not reached the fakes after 300 s.`);
