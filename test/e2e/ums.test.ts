@@ -169,7 +169,7 @@ describe('UMS v1 API: users, sends over app + SMS + email, policies, retract, ca
     assert.equal(r1.status, 200, r1.text);
     assert.equal(r1.body.code, 0);
     const pushId = online.pushes.at(-1)!.msgId;
-    await online.waitForWithdraw(pushId, 5000);
+    await online.waitForWithdraw(pushId, 15_000);
     const jobs = await trace(msgid);
     assert.equal(jobs.find((j) => j.step === 1)?.state, 'retracted');
     const r2 = await ums('POST', `/v1/retract/${msgid}`, undefined);
@@ -225,9 +225,9 @@ describe('UMS v1 API: users, sends over app + SMS + email, policies, retract, ca
     const disabled = json<{ rule_id: number }>(await cli('policy', 'create', '--name', 'off', '--step', 'app', '--disabled', '--json'));
     await expect(400, 1015026, '/v1/sent', { aud_userid: ['u1'], msg_app: app, rule_id: disabled.rule_id });
     for (const [ch, code, msg] of [
-      ['wechatoa', 1015008, { type: 0, template_id: 't', data: {} }],
-      ['wechatmp', 1015009, { template_id: 't', data: {} }],
-      ['alipay_life', 1015011, { template_id: 't', context: {} }],
+      ['wechatoa', 1015008, { type: 0, template_id: 't', data: { first: { value: 'x' } } }],
+      ['wechatmp', 1015009, { template_id: 't', data: { number01: { value: '1' } } }],
+      ['alipay_life', 1015011, { template_id: 't', context: { head_color: '#85be53', url: 'http://example.com', action_name: 'go', keyword1: { color: '#85be53', value: 'x' } } }],
       ['dingtalk_cc', 1015012, { msg: { msgtype: 'text', text: { content: 'x' } } }],
     ] as const) {
       await expect(400, code, '/v1/sent', { aud_userid: ['u1'], [`msg_${ch}`]: [msg] });

@@ -68,7 +68,8 @@ export function startServe(args: string[], options: { bareFlags?: boolean } = {}
           stdout: () => out,
           stop(signal = 'SIGTERM') {
             return new Promise((res) => {
-              if (child.exitCode !== null) return res(child.exitCode);
+              // exited already (a process killed by a signal has a signalCode and no exitCode)
+              if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
               child.once('exit', (code) => res(code));
               child.kill(signal);
             });
