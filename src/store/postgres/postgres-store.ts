@@ -31,6 +31,7 @@ import { postgresDeviceStore } from './device-store.js';
 import { postgresCallbackStore } from './callback-store.js';
 import { postgresRelayQueue } from './relay-store.js';
 import { postgresEmasStore } from './emas-store.js';
+import { postgresVendorStore } from './vendor-store.js';
 import { postgresPacingStore } from './pacing-store.js';
 import { postgresSegmentStore } from './segment-store.js';
 import { postgresActivityStore } from './activity-store.js';
@@ -71,7 +72,7 @@ export class PostgresStore implements Store {
   readonly schedules: ScheduleStore;
   readonly files: FileStore;
   readonly groups: GroupStore;
-  readonly vendors: VendorStore = notImplemented<VendorStore>('vendors');
+  readonly vendors: VendorStore;
   readonly ums: UmsStore = notImplemented<UmsStore>('ums');
   readonly cluster: ClusterStore = {
     pushIdsAfter: async (after, limit) => {
@@ -94,6 +95,7 @@ export class PostgresStore implements Store {
     this.callbacks = postgresCallbackStore(db);
     this.relay = postgresRelayQueue(db);
     this.emas = postgresEmasStore(db);
+    this.vendors = postgresVendorStore(db);
     this.pacing = postgresPacingStore(db);
     this.segments = postgresSegmentStore(db);
     this.activity = postgresActivityStore(db);

@@ -3,6 +3,7 @@ import { addAll, parseTokens, retrySlice, tokenOf } from '../relay-helpers.js';
 import type { RelayDevice, RelayOutcome, RelayQueue, RelayReceiptRow, RelayWork } from '../relay-types.js';
 import { msgIdParam, type Row, type Db, type Queryable } from './db.js';
 import { countOf } from './query-helpers.js';
+import { addQuotaUse } from './vendor-store.js';
 
 function toWork(row: Row): RelayWork {
   return {
@@ -116,6 +117,7 @@ export function postgresRelayQueue(db: Db): RelayQueue {
             [work.appKey, b.num, b.badge],
           );
         }
+        await addQuotaUse(c, (o.quotaUse ?? []).map((q) => ({ ...q, appKey: work.appKey })));
         return held;
       });
     },
@@ -145,9 +147,17 @@ export function postgresRelayQueue(db: Db): RelayQueue {
       return out;
     },
     async receipts(msgId): Promise<RelayReceiptRow[]> {
-      const { rows } = await db.query('SELECT channel, sent, failed, dead FROM relay_receipts WHERE msg_id = $1 ORDER BY channel', [msgIdParam(msgId)]);
-      // vendor receipts (received / clicked per channel) are not kept on PostgreSQL yet
-      return (rows as Row[]).map((r) => ({ channel: r.channel as string, sent: r.sent as Buffer, failed: r.failed as Buffer, dead: r.dead as Buffer, received: null, clicked: null }));
+      const { rows } = await db.query('SELECT channel, sent, failed, dead, received, clicked FROM relay_receipts WHERE msg_id = $1 ORDER BY channel', [
+        msgIdParam(msgId),
+      ]);
+      return (rows as Row[]).map((r) => ({
+        channel: r.channel as string,
+        sent: r.sent as Buffer,
+        failed: r.failed as Buffer,
+        dead: r.dead as Buffer,
+        received: (r.received as Buffer | null) ?? null,
+        clicked: (r.clicked as Buffer | null) ?? null,
+      }));
     },
   };
 }
