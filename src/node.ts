@@ -172,8 +172,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const gateway = new Gateway(registry, hooks, logger, config.gateway);
   const metrics = new Metrics({ node: String(config.nodeId), role: config.role });
   const quotas = new QuotaLedger(store.vendors, config.channels.quotas, logger);
-  // a store without vendor quota tables (PostgreSQL, for now) counts quotas in memory only
-  await quotas.load().catch((err: unknown) => logger.warn({ err }, 'vendor quota use could not be loaded; counting from zero in memory'));
+  await quotas.load();
   const relay = new RelayWorker(
     store,
     channels,

@@ -275,6 +275,13 @@ export interface EmasStore {
   /** The answer remembered for an IdempotentToken since `since`, if any. */
   idempotent(appKey: string, token: string, since: number): Promise<string | undefined>;
   rememberIdempotent(appKey: string, token: string, result: string, at: number): Promise<void>;
+  /**
+   * Uses up an AccessKey's SignatureNonce until `expiresAt`, atomically for every node on the
+   * store: true when it was free (never seen, or expired by `now`), false for a replay.
+   */
+  claimNonce(accessKeyId: string, nonce: string, now: number, expiresAt: number): Promise<boolean>;
+  /** Forgets nonces expired by `now`; returns how many. */
+  pruneNonces(now: number): Promise<number>;
   /** An app's pushes accepted in [from, to), newest first, with the total. */
   pushRecords(appKey: string, from: number, to: number, offset: number, limit: number): Promise<{ total: number; rows: PushRecordRow[] }>;
   /** msg_ids of an app's pushes accepted in [from, to) (at most `limit`). */

@@ -124,6 +124,21 @@ contract('EMAS', (kind) => {
     assert.equal(await emas.idempotent('k', 't1', 0), 'r2');
   });
 
+  it('uses up a SignatureNonce once across nodes until it expires, and prunes expired ones', async () => {
+    const { emas } = db.store;
+    const other = await db.another();
+    // two nodes claim the same nonce at once: exactly one wins
+    const both = await Promise.all([emas.claimNonce('AK1', 'n-1', 1_000, 5_000), other.emas.claimNonce('AK1', 'n-1', 1_000, 5_000)]);
+    assert.deepEqual(both.sort(), [false, true]);
+    assert.equal(await emas.claimNonce('AK1', 'n-1', 4_999, 9_000), false, 'still live');
+    assert.equal(await emas.claimNonce('AK2', 'n-1', 1_000, 5_000), true, 'nonces are per AccessKey');
+    assert.equal(await emas.claimNonce('AK1', 'n\u0000\u00e9', 1_000, 5_000), true, 'any text');
+    assert.equal(await other.emas.claimNonce('AK1', 'n-1', 5_000, 9_000), true, 'expired: free again');
+    assert.equal(await emas.claimNonce('AK1', 'n-1', 6_000, 9_000), false);
+    assert.equal(await emas.pruneNonces(5_000), 2);
+    assert.equal(await emas.claimNonce('AK2', 'n-1', 5_000, 9_000), true);
+  });
+
   it('lists an app\'s pushes and counts its devices', async () => {
     const opened = await kind.open();
     try {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { disableAccessKey } from '../../src/apps/access-keys.js';
+import { startNode } from '../../src/node.js';
 import { emasClient, emasFetch, popTimestamp, signedQuery, type EmasTestClient } from '../helpers/emas.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -96,6 +97,21 @@ describe('EMAS gateway: signature, timestamp, nonce, keys, versions', () => {
     await expectError(get(q), 400, 'SignatureNonceUsed');
     // the same nonce under another AccessKey is another nonce
     assert.equal((await get(signedQuery('GET', other.key.accessKeySecret, { ...base(), AccessKeyId: other.key.accessKeyId, SignatureNonce: nonce }))).status, 200);
+  });
+
+  test('SignatureNonce: a request replayed to another node on the same store is refused there too', async () => {
+    const second = await startNode({ ...server.config, nodeId: server.config.nodeId + 1, port: 0 });
+    try {
+      const q = signedQuery('GET', e.key.accessKeySecret, base());
+      assert.equal((await get(q)).status, 200);
+      await expectError(emasFetch(`${second.url}/?${q}`), 400, 'SignatureNonceUsed');
+      // and the other way round, two requests at once: one passes, one is a replay
+      const r = signedQuery('GET', e.key.accessKeySecret, base());
+      const both = await Promise.all([emasFetch(`${second.url}/?${r}`), get(r)]);
+      assert.deepEqual(both.map((res) => (res.status === 200 ? 'ok' : String(res.body.Code))).sort(), ['SignatureNonceUsed', 'ok']);
+    } finally {
+      await second.stop();
+    }
   });
 
   test('AccessKeys: unknown is NotFound (404), disabled is Inactive, another app\'s AppKey is PermissionDenied', async () => {

@@ -10,6 +10,8 @@ import { signatureMatches, sign, signingKey, stringToSign, stringToSignOfPairs }
 /** How far a request's Timestamp may be from the server's clock (POP's window). */
 export const TIMESTAMP_WINDOW_MS = 15 * 60_000;
 const MAX_NONCE_LENGTH = 128;
+/** A request can be replayed only while its Timestamp is in the window, either side of now. */
+const NONCE_LIFETIME_MS = 2 * TIMESTAMP_WINDOW_MS;
 
 /** The caller of an authenticated request: its app and the app's numeric EMAS AppKey. */
 export interface EmasCaller {
@@ -59,7 +61,8 @@ class KeyDirectory {
 /** Checks the common parameters, the Timestamp window, the signature and the nonce, in POP's order. */
 export class EmasAuthenticator {
   private readonly keys: KeyDirectory;
-  private readonly nonces = new NonceCache(2 * TIMESTAMP_WINDOW_MS);
+  private readonly nonces = new NonceCache(NONCE_LIFETIME_MS);
+  private nextPruneAt = 0;
 
   constructor(private readonly ctx: ServerContext) {
     this.keys = new KeyDirectory(ctx);
@@ -97,13 +100,23 @@ export class EmasAuthenticator {
     }
     if (!signatureMatches(signature, sign(hmacKey, text))) throw emas.signatureMismatch(text);
     // Only a correctly signed request uses up its nonce: nobody else can burn a caller's nonces.
+    // This node's memory answers its own replays; the store answers replays sent to other nodes.
     const claim = this.nonces.claim(accessKeyId, nonce, now);
     if (claim === 'used') throw emas.nonceUsed();
     if (claim === 'full') throw emas.throttled();
+    this.pruneNonces(now);
+    if (!(await this.ctx.store.emas.claimNonce(accessKeyId, nonce, now, now + NONCE_LIFETIME_MS))) throw emas.nonceUsed();
 
     const app = await this.ctx.apps.get(key.appKey);
     if (!app || emasAppKey === undefined) throw emas.accessKeyNotFound();
     return { app, accessKeyId, emasAppKey };
+  }
+
+  /** Deletes expired nonces from the store, at most once a minute per node, in the background. */
+  private pruneNonces(now: number): void {
+    if (now < this.nextPruneAt) return;
+    this.nextPruneAt = now + 60_000;
+    this.ctx.store.emas.pruneNonces(now).catch((err: unknown) => this.ctx.logger.warn({ err }, 'deleting expired EMAS nonces failed'));
   }
 
   /** The app's request allowance, shared with its JPush requests. */

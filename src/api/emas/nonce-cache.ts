@@ -2,8 +2,8 @@
  * SignatureNonces seen recently, per AccessKey: a signed request can be replayed only while
  * its Timestamp is inside the window, so a nonce is remembered for twice the window and then
  * forgotten. Entries expire in insertion order (one constant lifetime), so sweeping is a walk
- * from the oldest. Per node: behind a load balancer, replays to another node are caught only
- * by the Timestamp window.
+ * from the oldest. It answers this node's replays without a store round trip and bounds what
+ * one node takes in; the store's nonce table answers replays sent to other nodes.
  */
 export class NonceCache {
   private readonly seen = new Map<string, number>();

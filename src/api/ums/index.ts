@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
+import { StoreFeatureUnavailable } from '../../store/feature-unavailable.js';
 import type { UmsChannelRecord } from '../../store/ums-types.js';
 import { CHANNEL_UNUSABLE, UMS_CODES, UmsError, illegal, umsError } from '../../ums/errors.js';
 import { parsePolicySteps, policyToWire } from '../../ums/policies.js';
@@ -22,6 +23,7 @@ interface TokenSource {
 
 function toUmsError(err: unknown): UmsError | undefined {
   if (err instanceof UmsError) return err;
+  if (err instanceof StoreFeatureUnavailable) return new UmsError(UMS_CODES.serverError, err.message, err.status);
   const fe = err as FastifyError;
   if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe?.code === 'FST_REQ_FILE_TOO_LARGE') return illegal('the request body is too large');
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return illegal(String(fe.message).slice(0, 200));

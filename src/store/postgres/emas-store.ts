@@ -133,6 +133,19 @@ export function postgresEmasStore(db: Db): EmasStore {
         [appKey, token, result, at],
       );
     },
+    async claimNonce(accessKeyId, nonce, now, expiresAt) {
+      // inserted, or an expired row taken over: one row; a live row: none
+      const r = await db.query(
+        `INSERT INTO emas_nonces (access_key_id, nonce, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE emas_nonces.expires_at <= $4`,
+        [accessKeyId, Buffer.from(nonce, 'utf8'), expiresAt, now],
+      );
+      return r.rowCount === 1;
+    },
+    async pruneNonces(now) {
+      const r = await db.query('DELETE FROM emas_nonces WHERE expires_at <= $1', [now]);
+      return r.rowCount ?? 0;
+    },
     async pushRecords(appKey, from, to, offset, limit) {
       const total = Number((await one('SELECT count(*) AS n FROM pushes WHERE app_key = $1 AND created_at >= $2 AND created_at < $3', [appKey, from, to]))!.n);
       const { rows } = await db.query(

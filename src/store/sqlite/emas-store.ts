@@ -61,6 +61,11 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
        ON CONFLICT (app_key, token) DO UPDATE SET result = excluded.result, created_at = excluded.created_at`,
     ),
     idemPrune: db.prepare('DELETE FROM emas_idempotency WHERE created_at < ?'),
+    nonceClaim: db.prepare(
+      `INSERT INTO emas_nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE emas_nonces.expires_at <= ?`,
+    ),
+    noncePrune: db.prepare('DELETE FROM emas_nonces WHERE expires_at <= ?'),
     recordCount: db.prepare('SELECT count(*) FROM pushes WHERE app_key = ? AND created_at >= ? AND created_at < ?').pluck(),
     records: db
       .prepare(
@@ -131,6 +136,13 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
       // tokens only matter for 15 minutes: old ones go as new ones come
       s.idemPrune.run(at - 24 * 3600_000);
       s.idemPut.run(appKey, token, result, at);
+    },
+    async claimNonce(accessKeyId, nonce, now, expiresAt) {
+      // inserted, or an expired row taken over: one change; a live row: none
+      return s.nonceClaim.run(accessKeyId, nonce, expiresAt, now).changes === 1;
+    },
+    async pruneNonces(now) {
+      return s.noncePrune.run(now).changes;
     },
     async pushRecords(appKey, from, to, offset, limit) {
       const total = Number(s.recordCount.get(appKey, from, to));

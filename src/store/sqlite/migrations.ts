@@ -531,4 +531,19 @@ export const MIGRATIONS: readonly string[] = [
     expires_at    INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Pushes of an app by time (EMAS push records and stats, reports by period).
+  `
+  CREATE INDEX pushes_by_app_created ON pushes (app_key, created_at);
+  `,
+  // EMAS SignatureNonces, shared by every node on the database: a nonce is used up by the first
+  // correctly signed request that carries it, until it expires (twice the Timestamp window).
+  `
+  CREATE TABLE emas_nonces (
+    access_key_id  TEXT NOT NULL,
+    nonce          TEXT NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    PRIMARY KEY (access_key_id, nonce)
+  ) WITHOUT ROWID;
+  CREATE INDEX emas_nonces_by_expiry ON emas_nonces (expires_at);
+  `,
 ];
