@@ -56,9 +56,9 @@ export class AppDirectory {
   }
 }
 
-export async function createApp(store: Store, name: string): Promise<Credentials> {
+function newApp(name: string): { creds: Credentials; record: AppRecord } {
   const creds = { appKey: newAppKey(), masterSecret: newMasterSecret() };
-  await store.apps.create({
+  const record: AppRecord = {
     appKey: creds.appKey,
     name,
     secretHash: hashSecret(creds.masterSecret),
@@ -66,8 +66,21 @@ export async function createApp(store: Store, name: string): Promise<Credentials
     rateLimit: null,
     rateWindow: null,
     broadcastPerDay: null,
-  });
+  };
+  return { creds, record };
+}
+
+export async function createApp(store: Store, name: string): Promise<Credentials> {
+  const { creds, record } = newApp(name);
+  await store.apps.create(record);
   return creds;
+}
+
+/** Creates an app when the store has none; of nodes starting together on one store, one does. */
+export async function createFirstApp(store: Store, name: string): Promise<Credentials | undefined> {
+  if ((await store.apps.count()) > 0) return undefined;
+  const { creds, record } = newApp(name);
+  return (await store.apps.createFirst(record)) ? creds : undefined;
 }
 
 export async function rotateSecret(store: Store, appKey: string): Promise<Credentials | undefined> {

@@ -1,4 +1,4 @@
-import { createApp } from '../apps/app-directory.js';
+import { createFirstApp } from '../apps/app-directory.js';
 import { createLogger, startNode } from '../node.js';
 import { configFrom, parse } from './args.js';
 
@@ -18,9 +18,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   const node = await startNode(config, logger);
   logger.info({ url: node.url, data: config.dataDir, tls: config.tls !== null, role: config.role, bus: config.bus.url || 'local' }, 'borealis listening');
 
-  // in a cluster the first app is made with `borealis app create`, not by whichever node starts first
-  if (config.bus.url === '' && (await node.ctx.store.apps.count()) === 0) {
-    const creds = await createApp(node.ctx.store, 'default');
+  // a fresh store gets its first app from whichever node starts first (one only, on any store)
+  const creds = await createFirstApp(node.ctx.store, 'default');
+  if (creds) {
     logger.info({ appKey: creds.appKey }, 'created the first app');
     printWelcome(node.url, creds.appKey, creds.masterSecret);
   }

@@ -108,6 +108,8 @@ export interface InboxPageEntry {
 
 export interface AppStore {
   create(app: AppRecord): Promise<void>;
+  /** Creates `app` only while the store has no app at all (atomic across nodes); false if one exists. */
+  createFirst(app: AppRecord): Promise<boolean>;
   get(appKey: string): Promise<AppRecord | undefined>;
   list(): Promise<AppRecord[]>;
   count(): Promise<number>;

@@ -27,6 +27,19 @@ contract('apps, cids and channel credentials', (kind) => {
     await assert.rejects(apps.create(app('a0000000000000000000000a', 3000)), 'an app key is unique');
   });
 
+  it('creates the first app once, whichever of several nodes asks at the same time', async () => {
+    const fresh = await kind.open();
+    try {
+      const nodes = [fresh.store, await fresh.another(), await fresh.another()];
+      const made = await Promise.all(nodes.map((s, i) => s.apps.createFirst(app(`first${i}`.padEnd(24, '0'), 1))));
+      assert.deepEqual(made.filter(Boolean), [true]);
+      assert.equal(await fresh.store.apps.count(), 1);
+      assert.equal(await nodes[1]!.apps.createFirst(app('later'.padEnd(24, '0'), 2)), false);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('updates secrets and limits, and says when the app is unknown', async () => {
     const { apps } = db.store;
     await apps.create(app('limits00000000000000000a', 1));

@@ -3,25 +3,25 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createApp } from '../../src/apps/app-directory.js';
 import type { Credentials } from '../../src/apps/credentials.js';
-import { DEFAULT_CONFIG } from '../../src/config.js';
-import { openStore } from '../../src/node.js';
 import { startServe, type ServeProcess } from '../helpers/cli.js';
 import { NatsProcess, RoundRobinProxy } from '../helpers/cluster.js';
 import { startClient, type TestClient } from '../helpers/devices.js';
-import { basic, type TestServer } from '../helpers/server.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { basic, TEST_STORE, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const DEVICES = 30;
 
 /**
  * Three `borealis serve` processes on one store, joined by a NATS bus, behind a round-robin
- * TCP balancer that SDK devices connect through. The store is the shared SQLite file (WAL lets
- * processes of one machine share it); PostgreSQL is the store for nodes on several machines.
+ * TCP balancer that SDK devices connect through. The store is the test run's: a shared SQLite
+ * file (WAL lets processes of one machine share it), or a PostgreSQL database of its own
+ * (BOREALIS_TEST_STORE=postgres), the store for nodes on several machines.
  */
-describe('cluster: three node processes, one store, a NATS bus, devices behind a balancer', () => {
+describe(`cluster: three node processes, one store (${TEST_STORE}), a NATS bus, devices behind a balancer`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'borealis-cluster-'));
+  let database: TestDatabase | undefined;
   let nats: NatsProcess;
   let proxy: RoundRobinProxy;
   const nodes: ServeProcess[] = [];
@@ -53,17 +53,22 @@ describe('cluster: three node processes, one store, a NATS bus, devices behind a
   before(async () => {
     nats = await NatsProcess.start();
     proxy = await RoundRobinProxy.start();
-    const store = openStore({ ...DEFAULT_CONFIG, dataDir });
-    app = await createApp(store, 'cluster');
-    await store.close();
+    if (TEST_STORE === 'postgres') database = await createTestDatabase();
+    const store = database ? { url: database.url } : { synchronous: 'normal' };
     for (const nodeId of [1, 2, 3]) {
       const file = join(dataDir, `node-${nodeId}.json`);
       // narrowTargets 10: a push to every device is held in memory (wide), one to a few waits in inboxes
-      writeFileSync(file, JSON.stringify({ nodeId, bus: { url: nats.url }, logLevel: 'info', store: { synchronous: 'normal' }, delivery: { narrowTargets: 10 } }));
+      writeFileSync(file, JSON.stringify({ nodeId, bus: { url: nats.url }, logLevel: 'info', store, delivery: { narrowTargets: 10 } }));
       const node = await startServe(['--data', dataDir, '--config', file]);
       nodes.push(node);
       proxy.add(node.url);
     }
+    // the first node to start on the fresh store made its first app, as a lone `borealis serve` does
+    await waitFor(() => /masterSecret:/.test(nodes[0]!.stdout()), 5000, 'the first app on node 1');
+    const appKey = /appKey:\s+(\S+)/.exec(nodes[0]!.stdout())![1]!;
+    const masterSecret = /masterSecret:\s+(\S+)/.exec(nodes[0]!.stdout())![1]!;
+    app = { appKey, masterSecret };
+    assert.ok(nodes.slice(1).every((n) => !/masterSecret:/.test(n.stdout())), 'one first app only');
     for (let i = 0; i < DEVICES; i++) clients.push(await startClient({ url: proxy.url } as TestServer, app, { tags: ['news'] }));
   });
   after(async () => {
@@ -72,6 +77,7 @@ describe('cluster: three node processes, one store, a NATS bus, devices behind a
     await proxy?.close();
     await nats?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    await database?.drop();
   });
 
   test('devices are spread over the three nodes', async () => {

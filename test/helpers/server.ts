@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,12 @@ import { createTestDatabase, type TestDatabase } from './postgres.js';
  * of its own on the local PostgreSQL (dropped when the server closes); anything else, SQLite.
  */
 export const TEST_STORE: 'sqlite' | 'postgres' = process.env.BOREALIS_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * `BOREALIS_TEST_BUS_URL=nats://...` joins every test server to that NATS server, each on a
+ * subject prefix of its own (so parallel tests never hear each other); unset, the local bus.
+ */
+export const TEST_BUS_URL = process.env.BOREALIS_TEST_BUS_URL ?? '';
 
 export interface TestDevice {
   appKey: string;
@@ -63,7 +70,7 @@ export type ConfigPatch = Partial<Omit<Config, 'limits' | 'store' | 'delivery' |
   gateway?: Partial<Config['gateway']>;
 };
 
-/** A real node on a real SQLite file in a fresh directory, listening on a free loopback port. */
+/** A real node on a real store (see TEST_STORE) in a fresh directory, listening on a free loopback port. */
 export async function startTestServer(patch: ConfigPatch = {}, options: NodeOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'borealis-test-'));
   const config: Config = {
@@ -80,6 +87,7 @@ export async function startTestServer(patch: ConfigPatch = {}, options: NodeOpti
     schedules: { ...DEFAULT_CONFIG.schedules, ...patch.schedules },
     files: { ...DEFAULT_CONFIG.files, ...patch.files },
   };
+  if (TEST_BUS_URL !== '' && patch.bus === undefined && options.bus === undefined) config.bus = { url: TEST_BUS_URL, subjectPrefix: `test_${randomBytes(6).toString('hex')}` };
   let database: TestDatabase | undefined;
   if (TEST_STORE === 'postgres' && patch.store?.url === undefined) {
     database = await createTestDatabase();

@@ -28,6 +28,18 @@ export function postgresAppStore(db: Db): AppStore {
         [app.appKey, app.name, app.secretHash, app.createdAt, app.rateLimit, app.rateWindow, app.broadcastPerDay],
       );
     },
+    async createFirst(app) {
+      return db.tx(async (c) => {
+        // nodes starting together on a fresh database: the lock lets exactly one of them see no app
+        await c.query('LOCK TABLE apps IN SHARE ROW EXCLUSIVE MODE');
+        const r = await c.query(
+          `INSERT INTO apps (app_key, name, secret_hash, created_at, rate_limit, rate_window, broadcast_per_day)
+           SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM apps)`,
+          [app.appKey, app.name, app.secretHash, app.createdAt, app.rateLimit, app.rateWindow, app.broadcastPerDay],
+        );
+        return r.rowCount === 1;
+      });
+    },
     async get(appKey) {
       const { rows } = await db.query('SELECT * FROM apps WHERE app_key = $1', [appKey]);
       return rows[0] ? toApp(rows[0]) : undefined;

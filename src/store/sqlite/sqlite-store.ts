@@ -184,6 +184,10 @@ export class SqliteStore implements Store {
         `INSERT INTO apps (app_key, name, secret_hash, created_at, rate_limit, rate_window, broadcast_per_day)
          VALUES (@appKey, @name, @secretHash, @createdAt, @rateLimit, @rateWindow, @broadcastPerDay)`,
       ),
+      appInsertFirst: db.prepare(
+        `INSERT INTO apps (app_key, name, secret_hash, created_at, rate_limit, rate_window, broadcast_per_day)
+         SELECT @appKey, @name, @secretHash, @createdAt, @rateLimit, @rateWindow, @broadcastPerDay WHERE NOT EXISTS (SELECT 1 FROM apps)`,
+      ),
       appGet: db.prepare('SELECT * FROM apps WHERE app_key = ?'),
       appList: db.prepare('SELECT * FROM apps ORDER BY created_at, app_key'),
       appCount: db.prepare('SELECT count(*) AS n FROM apps').pluck(),
@@ -309,6 +313,10 @@ export class SqliteStore implements Store {
     this.apps = {
       async create(app) {
         s.appInsert.run(app);
+      },
+      async createFirst(app) {
+        // one statement: SQLite's single writer makes the check and the insert one step
+        return s.appInsertFirst.run(app).changes === 1;
       },
       async get(appKey) {
         const row = s.appGet.get(appKey) as Row | undefined;
