@@ -46,6 +46,7 @@ import { ClusterPresence } from './bus/cluster-presence.js';
 import { SharedCounters } from './bus/shared-counters.js';
 import { BusBridge } from './cluster/bus-bridge.js';
 import type { GatewayHooks } from './gateway/types.js';
+import { isUnavailable } from './store/feature-unavailable.js';
 
 /**
  * The configured store: PostgreSQL when `store.url` is set, else the SQLite file in the data
@@ -321,7 +322,8 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   if (runsWorkers) {
     janitor.start();
     await scheduler.start();
-    ums.start();
+    // a store without the UMS tables (PostgreSQL, for now): its API answers 501, nothing to poll
+    if (!isUnavailable(store.ums)) ums.start();
   }
   started = true;
 

@@ -10,6 +10,7 @@ import { REPORT_USAGE, reportCommand } from './report.js';
 import { SEGMENT_USAGE, segmentCommand } from './segment.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
 import { UMS_USAGE, umsCommand } from './ums.js';
+import { StoreFeatureUnavailable } from '../store/feature-unavailable.js';
 
 const USAGE = `Borealis: self-hosted push notifications, wire-compatible with JPush v3.
 
@@ -77,6 +78,9 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError || err instanceof ConfigError) {
       console.error(`borealis: ${err.message}`);
       process.exitCode = 2;
+    } else if (err instanceof StoreFeatureUnavailable) {
+      console.error(`borealis: ${err.message}`);
+      process.exitCode = 1;
     } else {
       console.error(err);
       process.exitCode = 1;

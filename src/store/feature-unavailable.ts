@@ -12,3 +12,16 @@ export class StoreFeatureUnavailable extends Error {
     super(`${feature} is not available on the ${store} store in this version; run this feature on SQLite`);
   }
 }
+
+const unavailable = new WeakSet<object>();
+
+/** Marks a sub-store as one the store does not have (see `isUnavailable`). */
+export function markUnavailable<T extends object>(subStore: T): T {
+  unavailable.add(subStore);
+  return subStore;
+}
+
+/** True for a sub-store every call of which rejects with `StoreFeatureUnavailable`: its background work is not started. */
+export function isUnavailable(subStore: object): boolean {
+  return unavailable.has(subStore);
+}

@@ -39,8 +39,8 @@ contract('relay queue', (kind) => {
     const stale = await relay.complete({ work: first[1]!, retry: { nums: [4], nextAt: 2_000, attempts: 1 }, results: [{ channel: 'apns', sent: [3], failed: [], dead: [] }], deadTokens: [], badges: [] });
     assert.equal(stale, false);
     assert.equal(await relay.pendingFor('500'), 2);
-    // b confirms it with a retry of device 4
-    assert.equal(await other.relay.complete({ work: taken[0]!, retry: { nums: [4], nextAt: 3_000, attempts: 1 }, results: [{ channel: 'apns', sent: [], failed: [], dead: [] }], deadTokens: [], badges: [] }), true);
+    // b confirms it with a retry of device 4 (a jittered delay: not a whole millisecond)
+    assert.equal(await other.relay.complete({ work: taken[0]!, retry: { nums: [4], nextAt: 2_999.25, attempts: 1 }, results: [{ channel: 'apns', sent: [], failed: [], dead: [] }], deadTokens: [], badges: [] }), true);
     assert.equal(await relay.complete({ work: first[0]!, results: [{ channel: 'apns', sent: [0, 1], failed: [2], dead: [] }], deadTokens: [], badges: [] }), true);
     assert.equal(await relay.pendingFor('500'), 1);
     assert.deepEqual(await relay.claim(2_999, 10, lease('a')), []);

@@ -1,4 +1,4 @@
-import { StoreFeatureUnavailable } from '../feature-unavailable.js';
+import { StoreFeatureUnavailable, markUnavailable } from '../feature-unavailable.js';
 
 /**
  * A sub-store the PostgreSQL store does not have yet: every method call rejects with
@@ -6,11 +6,11 @@ import { StoreFeatureUnavailable } from '../feature-unavailable.js';
  * that needs it fails loudly (never silently, never as a 500).
  */
 export function notImplemented<T extends object>(name: string): T {
-  return new Proxy({} as T, {
+  return markUnavailable(new Proxy({} as T, {
     get(_target, prop) {
       // not a thenable: awaiting the sub-store itself must not call anything
       if (prop === 'then' || typeof prop === 'symbol') return undefined;
       return () => Promise.reject(new StoreFeatureUnavailable(name, 'PostgreSQL'));
     },
-  });
+  }));
 }

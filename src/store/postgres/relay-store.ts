@@ -52,7 +52,7 @@ export function postgresRelayQueue(db: Db): RelayQueue {
                ORDER BY next_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due
          WHERE q.id = due.id
          RETURNING q.*`,
-        [now, limit, lease.node, now + lease.ms, [...skip]],
+        [Math.floor(now), limit, lease.node, Math.ceil(now + lease.ms), [...skip]],
       );
       // RETURNING keeps no order: oldest due first, as the contract says
       return (rows as Row[]).sort((a, b) => Number(a.next_at) - Number(b.next_at) || Number(a.id) - Number(b.id)).map(toWork);
@@ -62,12 +62,12 @@ export function postgresRelayQueue(db: Db): RelayQueue {
       const { rows } = await db.query('UPDATE relay_queue SET lease_until = $3 WHERE id = ANY($1::bigint[]) AND claimed_by = $2 RETURNING id', [
         [...ids],
         node,
-        until,
+        Math.ceil(until),
       ]);
       return (rows as Row[]).map((r) => Number(r.id));
     },
     async postpone(id, node, nextAt) {
-      await db.query('UPDATE relay_queue SET claimed_by = NULL, lease_until = NULL, next_at = $3 WHERE id = $1 AND claimed_by = $2', [id, node, nextAt]);
+      await db.query('UPDATE relay_queue SET claimed_by = NULL, lease_until = NULL, next_at = $3 WHERE id = $1 AND claimed_by = $2', [id, node, Math.ceil(nextAt)]);
     },
     async releaseAll(node) {
       const r = await db.query('UPDATE relay_queue SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = $1', [node]);
@@ -89,7 +89,8 @@ export function postgresRelayQueue(db: Db): RelayQueue {
             slice.hi,
             slice.bitmap,
             o.retry.attempts,
-            o.retry.nextAt,
+            // BIGINT takes no fraction: a jittered delay is rounded up to the next millisecond
+            Math.ceil(o.retry.nextAt),
           ]);
         }
         // rows are locked in one order (channel, then device) so two confirmations never deadlock
