@@ -9,7 +9,7 @@ import type { FakeApns } from '../fakes/apns-server.js';
 import { CallbackReceiver } from '../fakes/callback-receiver.js';
 import { apnsToken, startFakeApns, until } from '../helpers/apns.js';
 import { runCli } from '../helpers/cli.js';
-import { call, errorCode, startTestServer, type TestServer } from '../helpers/server.js';
+import { call, errorCode, startTestServer, storedBytes, type TestServer } from '../helpers/server.js';
 import { hasOpenssl, makeCertificate } from '../helpers/tls.js';
 
 const TOPIC = 'com.example.cert';
@@ -70,7 +70,8 @@ describe('APNs channel: certificates, sessions, limits, callbacks, CLI', { skip:
     assert.equal(fields.auth, 'certificate');
     assert.equal(fields.topic, TOPIC);
     assert.doesNotMatch(shown.stdout, /PRIVATE KEY|BEGIN/);
-    const db = readFileSync(join(server.dataDir, 'borealis.db'));
+    const db = await storedBytes(server);
+    assert.ok(db.length > 0);
     assert.equal(db.includes('PRIVATE KEY'), false);
     assert.ok(readFileSync(join(server.dataDir, 'credentials.key'), 'utf8').trim().length === 64);
     const bad = runCli(['app', 'channel', server.app.appKey, 'apns', '--p8', join(dir, 'test.crt'), '--key-id', 'ABCDEFGHIJ', '--team-id', 'ABCDEFGHIJ', '--topic', TOPIC, '--data', server.dataDir]);
@@ -141,7 +142,8 @@ describe('APNs channel: certificates, sessions, limits, callbacks, CLI', { skip:
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     try {
-      await until(() => /connected/.test(err), 'the simulated device connected', 30_000);
+      // the summary line comes once the device also set its alias (its own line comes on connecting)
+      await until(() => /device\(s\) connected/.test(err), 'the simulated device connected', 30_000);
       assert.match(err, /APNs token registered/);
       await push({ audience: { alias: ['sim'] }, notification: { alert: 'both ways' } });
       await until(() => fake.to(token).length === 1 && /both ways/.test(out), 'APNs and the connection', 30_000);

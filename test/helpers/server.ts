@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { createApp } from '../../src/apps/app-directory.js';
 import type { Credentials } from '../../src/apps/credentials.js';
 import { DEFAULT_CONFIG, type Config } from '../../src/config.js';
@@ -146,6 +147,31 @@ export async function startTestServer(patch: ConfigPatch = {}, options: NodeOpti
   };
   for (const spec of DEFAULT_DEVICES) server.devices.push(await server.registerDevice(app, spec));
   return server;
+}
+
+/**
+ * Everything the test server's store holds, as bytes to search (tests that check no secret is
+ * stored readable): the SQLite file and its write-ahead log, or every value of every table of
+ * the PostgreSQL database (BYTEA columns as their raw bytes).
+ */
+export async function storedBytes(server: TestServer): Promise<Buffer> {
+  if (!server.config.store.url) {
+    const path = resolve(server.dataDir, server.config.store.sqlitePath);
+    return Buffer.concat([path, `${path}-wal`].filter((p) => existsSync(p)).map((p) => readFileSync(p)));
+  }
+  const client = new pg.Client({ connectionString: server.config.store.url });
+  await client.connect();
+  try {
+    const parts: Buffer[] = [];
+    const tables = await client.query<{ name: string }>(`SELECT quote_ident(table_name) AS name FROM information_schema.tables WHERE table_schema = 'public'`);
+    for (const { name } of tables.rows) {
+      const { rows } = await client.query<Record<string, unknown>>(`SELECT * FROM ${name}`);
+      for (const row of rows) for (const v of Object.values(row)) parts.push(Buffer.isBuffer(v) ? v : Buffer.from(String(v)));
+    }
+    return Buffer.concat(parts);
+  } finally {
+    await client.end();
+  }
 }
 
 export function basic(creds: Credentials): string {
