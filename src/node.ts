@@ -46,7 +46,7 @@ import { ClusterPresence } from './bus/cluster-presence.js';
 import { SharedCounters } from './bus/shared-counters.js';
 import { BusBridge } from './cluster/bus-bridge.js';
 import type { GatewayHooks } from './gateway/types.js';
-import { isUnavailable } from './store/feature-unavailable.js';
+import { isUnavailable } from './store/store-errors.js';
 
 /**
  * The configured store: PostgreSQL when `store.url` is set, else the SQLite file in the data

@@ -10,7 +10,7 @@ import { REPORT_USAGE, reportCommand } from './report.js';
 import { SEGMENT_USAGE, segmentCommand } from './segment.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
 import { UMS_USAGE, umsCommand } from './ums.js';
-import { StoreFeatureUnavailable } from '../store/feature-unavailable.js';
+import { StoreFeatureUnavailable } from '../store/store-errors.js';
 
 const USAGE = `Borealis: self-hosted push notifications, wire-compatible with JPush v3.
 

@@ -5,12 +5,13 @@ import type { ErrorObject } from 'ajv';
 import { ApiError, errors } from '../../domain/errors.js';
 import type { ServerContext } from '../../context.js';
 import { describeSchemaError } from './schema-errors.js';
-import { StoreFeatureUnavailable } from '../../store/feature-unavailable.js';
+import { StoreFeatureUnavailable, StoreInputRejected } from '../../store/store-errors.js';
 
 /** Maps every failure to JPush's error body; nothing leaves as a bare 500 page. */
 export function toApiError(err: FastifyError | Error, bodyLimit: number): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof StoreFeatureUnavailable) return new ApiError(1000, err.message, err.status);
+  if (err instanceof StoreInputRejected) return errors.invalid(err.message);
   const fe = err as FastifyError;
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

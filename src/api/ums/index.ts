@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { ServerContext } from '../../context.js';
-import { StoreFeatureUnavailable } from '../../store/feature-unavailable.js';
+import { StoreFeatureUnavailable } from '../../store/store-errors.js';
 import type { UmsChannelRecord } from '../../store/ums-types.js';
 import { CHANNEL_UNUSABLE, UMS_CODES, UmsError, illegal, umsError } from '../../ums/errors.js';
 import { parsePolicySteps, policyToWire } from '../../ums/policies.js';

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { StoreInputRejected } from '../store-errors.js';
 
 /** Anything that runs a query: the pool, or one client inside a transaction. */
 export interface Queryable {
@@ -34,16 +35,20 @@ export class Db implements Queryable {
 
   async query<R extends pg.QueryResultRow = Row>(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult<R>> {
     await this.ready;
-    return this.pool.query<R>(sql, params as unknown[] | undefined);
+    return this.pool.query<R>(sql, params as unknown[] | undefined).catch(rejectedInput);
   }
 
   /** Runs `work` in one transaction on one connection; rolled back if it throws. */
   async tx<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
     await this.ready;
     const client = await this.pool.connect();
+    const queryable: Queryable = {
+      query: <R extends pg.QueryResultRow = Row>(sql: string, params?: readonly unknown[]) =>
+        client.query<R>(sql, params as unknown[] | undefined).catch(rejectedInput),
+    };
     try {
       await client.query('BEGIN');
-      const result = await work(client as Queryable);
+      const result = await work(queryable);
       await client.query('COMMIT');
       return result;
     } catch (err) {
@@ -73,4 +78,14 @@ const INT64_MAX = 2n ** 63n - 1n;
 export function msgIdParam(msgId: string): string {
   if (!/^[1-9][0-9]{0,18}$/.test(msgId)) return '-1';
   return BigInt(msgId) <= INT64_MAX ? msgId : '-1';
+}
+
+/**
+ * PostgreSQL text cannot hold NUL (SQLite's can): a value with one, from any client input,
+ * becomes `StoreInputRejected`, which the APIs answer as invalid input rather than a 500.
+ */
+function rejectedInput(err: unknown): never {
+  const code = (err as { code?: unknown })?.code;
+  if (code === '22021' || code === '22P05') throw new StoreInputRejected((err as Error).message);
+  throw err;
 }

@@ -1,4 +1,4 @@
-import { StoreFeatureUnavailable, markUnavailable } from '../feature-unavailable.js';
+import { StoreFeatureUnavailable, markUnavailable } from '../store-errors.js';
 
 /**
  * A sub-store the PostgreSQL store does not have yet: every method call rejects with
