@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { waitFor } from '../helpers/gateway.js';
-import { call, startTestServer, type TestDevice, type TestServer } from '../helpers/server.js';
+import { call, startTestServer, storeNumber, type TestDevice, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A device on a bare WebSocket that acknowledges only when told to. */
 class Device {
@@ -48,20 +46,17 @@ class Device {
 
 describe('inboxes: pushes to offline devices wait in the store, not in memory', () => {
   let server: TestServer;
-  let db: Database.Database;
   let device: TestDevice;
 
   before(async () => {
     server = await startTestServer({ delivery: { residentSeconds: 0 } });
     device = server.devices[0]!;
-    db = new Database(join(server.dataDir, 'borealis.db'), { readonly: true });
   });
   after(async () => {
-    db.close();
     await server.close();
   });
 
-  const inboxRows = () => (db.prepare('SELECT count(*) FROM inbox WHERE num = (SELECT num FROM devices WHERE registration_id = ?)').pluck().get(device.registrationId) as number);
+  const inboxRows = () => storeNumber(server, 'SELECT count(*) FROM inbox WHERE num = (SELECT num FROM devices WHERE registration_id = ?)', device.registrationId);
   const push = async (alert: string): Promise<string> => {
     const res = await call(server, 'POST', '/v3/push', {
       body: { platform: 'all', audience: { registration_id: [device.registrationId] }, notification: { alert } },
@@ -80,14 +75,14 @@ describe('inboxes: pushes to offline devices wait in the store, not in memory', 
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push(await push(`offline ${i}`));
     assert.equal(delivery.liveCount(), before, 'no push to an offline device is held in memory');
-    assert.equal(inboxRows(), 30);
+    assert.equal(await inboxRows(), 30);
 
     const d = await Device.connect(server, device);
     try {
       await waitFor(() => d.pushes.length >= 30, 3000, 'the backlog');
       assert.deepEqual(d.pushes, ids);
       d.ack(ids);
-      await waitFor(() => inboxRows() === 0, 3000, 'acknowledged entries to leave the inbox');
+      await waitFor(async () => (await inboxRows()) === 0, 3000, 'acknowledged entries to leave the inbox');
       assert.equal(await received(ids[0]!), 1);
     } finally {
       await d.close();
@@ -105,7 +100,7 @@ describe('inboxes: pushes to offline devices wait in the store, not in memory', 
       delivery.sweep(); // residentSeconds 0: its time in memory is up
       assert.equal(delivery.liveCount(), 0);
       d.ack([id]);
-      await waitFor(() => inboxRows() === 0, 3000, 'the inbox entry to go');
+      await waitFor(async () => (await inboxRows()) === 0, 3000, 'the inbox entry to go');
       assert.equal(await received(id), 1);
     } finally {
       await d.close();
@@ -148,7 +143,7 @@ describe('inboxes: pushes to offline devices wait in the store, not in memory', 
       await waitFor(() => d.pushes.includes(keep), 3000, 'the kept push');
       assert.ok(!d.pushes.includes(id));
       d.ack([keep]);
-      await waitFor(() => inboxRows() === 0, 3000, 'both entries to go');
+      await waitFor(async () => (await inboxRows()) === 0, 3000, 'both entries to go');
     } finally {
       await d.close();
     }
@@ -157,15 +152,13 @@ describe('inboxes: pushes to offline devices wait in the store, not in memory', 
   test('after a restart the inbox is still there', async () => {
     const id = await push('before restart');
     await server.restart();
-    db.close();
-    db = new Database(join(server.dataDir, 'borealis.db'), { readonly: true });
     // only the push revoked in the test before is loaded (its holders must be told)
     assert.equal(server.node.ctx.delivery.liveCount(), 1);
     const d = await Device.connect(server, device);
     try {
       await waitFor(() => d.pushes.includes(id), 3000, 'the push from before the restart');
       d.ack([id]);
-      await waitFor(() => inboxRows() === 0, 3000, 'the entry to go');
+      await waitFor(async () => (await inboxRows()) === 0, 3000, 'the entry to go');
     } finally {
       await d.close();
     }

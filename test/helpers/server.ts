@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createApp } from '../../src/apps/app-directory.js';
 import type { Credentials } from '../../src/apps/credentials.js';
@@ -169,6 +170,30 @@ export async function storedBytes(server: TestServer): Promise<Buffer> {
       for (const row of rows) for (const v of Object.values(row)) parts.push(Buffer.isBuffer(v) ? v : Buffer.from(String(v)));
     }
     return Buffer.concat(parts);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * One number from the test server's database: `sql` (portable SQL, `?` placeholders) runs on
+ * the SQLite file read-only or on the PostgreSQL database, whichever the server uses.
+ */
+export async function storeNumber(server: TestServer, sql: string, ...params: unknown[]): Promise<number> {
+  if (!server.config.store.url) {
+    const db = new Database(resolve(server.dataDir, server.config.store.sqlitePath), { readonly: true });
+    try {
+      return Number(db.prepare(sql).pluck().get(...params));
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: server.config.store.url });
+  await client.connect();
+  try {
+    let n = 0;
+    const { rows } = await client.query({ text: sql.replace(/\?/g, () => `$${++n}`), values: params, rowMode: 'array' });
+    return Number((rows[0] as unknown[] | undefined)?.[0]);
   } finally {
     await client.end();
   }
