@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { formatLocalDateTime } from '../../src/schedules/trigger.js';
 import { Scheduler } from '../../src/schedules/scheduler.js';
-import { call, errorCode, startTestServer, type TestServer } from '../helpers/server.js';
+import { call, errorCode, startTestServer, storeQuery, type TestServer } from '../helpers/server.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
 const ZONE = 480;
@@ -257,12 +257,8 @@ describe('Schedules claimed once', () => {
       const port = Number(new URL(server.url).port);
       await server.node.stop();
       // what a crash right after the claim transaction leaves: a claimed run, the schedule moved on
-      const { SqliteStore } = await import('../../src/store/sqlite/sqlite-store.js');
-      const { sqliteFile } = await import('../../src/config.js');
-      const store = new SqliteStore({ path: sqliteFile(server.config), synchronous: 'normal' });
-      store.db.prepare('INSERT INTO schedule_runs (schedule_id, fire_at, claimed_at) VALUES (?, ?, ?)').run(id, record!.nextAt, Date.now());
-      store.db.prepare('UPDATE schedules SET next_at = NULL WHERE schedule_id = ?').run(id);
-      await store.close();
+      await storeQuery(server, 'INSERT INTO schedule_runs (schedule_id, fire_at, claimed_at) VALUES (?, ?, ?)', id, record!.nextAt, Date.now());
+      await storeQuery(server, 'UPDATE schedules SET next_at = NULL WHERE schedule_id = ?', id);
       const { startNode } = await import('../../src/node.js');
       server.node = await startNode({ ...server.config, port });
       const runs = await msgIds(server, id);

@@ -176,14 +176,19 @@ export async function storedBytes(server: TestServer): Promise<Buffer> {
 }
 
 /**
- * One number from the test server's database: `sql` (portable SQL, `?` placeholders) runs on
- * the SQLite file read-only or on the PostgreSQL database, whichever the server uses.
+ * Runs `sql` (portable SQL, `?` placeholders) on the test server's database, the SQLite file
+ * or the PostgreSQL database, whichever the server uses; returns the rows as arrays.
  */
-export async function storeNumber(server: TestServer, sql: string, ...params: unknown[]): Promise<number> {
+export async function storeQuery(server: TestServer, sql: string, ...params: unknown[]): Promise<unknown[][]> {
   if (!server.config.store.url) {
-    const db = new Database(resolve(server.dataDir, server.config.store.sqlitePath), { readonly: true });
+    const db = new Database(resolve(server.dataDir, server.config.store.sqlitePath));
     try {
-      return Number(db.prepare(sql).pluck().get(...params));
+      const statement = db.prepare(sql);
+      if (!statement.reader) {
+        statement.run(...params);
+        return [];
+      }
+      return statement.raw().all(...params) as unknown[][];
     } finally {
       db.close();
     }
@@ -193,10 +198,15 @@ export async function storeNumber(server: TestServer, sql: string, ...params: un
   try {
     let n = 0;
     const { rows } = await client.query({ text: sql.replace(/\?/g, () => `$${++n}`), values: params, rowMode: 'array' });
-    return Number((rows[0] as unknown[] | undefined)?.[0]);
+    return rows as unknown[][];
   } finally {
     await client.end();
   }
+}
+
+/** The first column of the first row of `sql` as a number (see `storeQuery`). */
+export async function storeNumber(server: TestServer, sql: string, ...params: unknown[]): Promise<number> {
+  return Number((await storeQuery(server, sql, ...params))[0]?.[0]);
 }
 
 export function basic(creds: Credentials): string {
