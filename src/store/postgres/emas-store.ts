@@ -134,9 +134,13 @@ export function postgresEmasStore(db: Db): EmasStore {
       );
     },
     async claimNonce(accessKeyId, nonce, now, expiresAt) {
-      // inserted, or an expired row taken over: one row; a live row: none
+      // A nonce need not survive a crash of the database server (it only guards a replay
+      // inside the Timestamp window): the statement's own transaction commits without waiting
+      // for the WAL flush (set_config local to it, in the same round trip).
+      // Inserted, or an expired row taken over: one row; a live row: none.
       const r = await db.query(
-        `INSERT INTO emas_nonces (access_key_id, nonce, expires_at) VALUES ($1, $2, $3)
+        `INSERT INTO emas_nonces (access_key_id, nonce, expires_at)
+         SELECT $1, $2, $3 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unsynced
          ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE emas_nonces.expires_at <= $4`,
         [accessKeyId, Buffer.from(nonce, 'utf8'), expiresAt, now],
       );

@@ -138,8 +138,17 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
       s.idemPut.run(appKey, token, result, at);
     },
     async claimNonce(accessKeyId, nonce, now, expiresAt) {
-      // inserted, or an expired row taken over: one change; a live row: none
-      return s.nonceClaim.run(accessKeyId, nonce, expiresAt, now).changes === 1;
+      // A nonce need not survive a power loss (it only guards a replay inside the Timestamp
+      // window), so its commit skips the fsync that `synchronous = FULL` makes of every commit:
+      // in WAL mode NORMAL keeps the file consistent, and the next FULL commit syncs it anyway.
+      const synchronous = db.pragma('synchronous', { simple: true }) as number;
+      if (synchronous > 1) db.pragma('synchronous = NORMAL');
+      try {
+        // inserted, or an expired row taken over: one change; a live row: none
+        return s.nonceClaim.run(accessKeyId, nonce, expiresAt, now).changes === 1;
+      } finally {
+        if (synchronous > 1) db.pragma(`synchronous = ${synchronous}`);
+      }
     },
     async pruneNonces(now) {
       return s.noncePrune.run(now).changes;
