@@ -130,12 +130,14 @@ contract('EMAS', (kind) => {
     // two nodes claim the same nonce at once: exactly one wins
     const both = await Promise.all([emas.claimNonce('AK1', 'n-1', 1_000, 5_000), other.emas.claimNonce('AK1', 'n-1', 1_000, 5_000)]);
     assert.deepEqual(both.sort(), [false, true]);
+    const same = await Promise.all([emas.claimNonce('AK1', 'n-2', 1_000, 5_000), emas.claimNonce('AK1', 'n-2', 1_000, 5_000), emas.claimNonce('AK1', 'n-3', 1_000, 5_000)]);
+    assert.deepEqual(same, [true, false, true], 'one node, the same nonce twice at once');
     assert.equal(await emas.claimNonce('AK1', 'n-1', 4_999, 9_000), false, 'still live');
     assert.equal(await emas.claimNonce('AK2', 'n-1', 1_000, 5_000), true, 'nonces are per AccessKey');
     assert.equal(await emas.claimNonce('AK1', 'n\u0000\u00e9', 1_000, 5_000), true, 'any text');
     assert.equal(await other.emas.claimNonce('AK1', 'n-1', 5_000, 9_000), true, 'expired: free again');
     assert.equal(await emas.claimNonce('AK1', 'n-1', 6_000, 9_000), false);
-    assert.equal(await emas.pruneNonces(5_000), 2);
+    assert.equal(await emas.pruneNonces(5_000), 4);
     assert.equal(await emas.claimNonce('AK2', 'n-1', 5_000, 9_000), true);
   });
 

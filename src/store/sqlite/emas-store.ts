@@ -79,6 +79,27 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
     seen: db.prepare('SELECT count(*) FROM devices WHERE app_key = ? AND last_online_at >= ? AND last_online_at < ?').pluck(),
   };
 
+  // SignatureNonce claims of one event-loop turn (concurrent signed requests) share one commit.
+  const nonceClaims: { args: [string, string, number, number]; resolve: (fresh: boolean) => void; reject: (err: unknown) => void }[] = [];
+  // inserted, or an expired row taken over: one change; a live row (also one claimed earlier in the batch): none
+  const claimAll = db.transaction((batch: typeof nonceClaims) => batch.map((c) => s.nonceClaim.run(...c.args).changes === 1));
+  const flushNonceClaims = () => {
+    const batch = nonceClaims.splice(0);
+    // A nonce need not survive a power loss (it only guards a replay inside the Timestamp
+    // window), so its commit skips the fsync that `synchronous = FULL` makes of every commit:
+    // in WAL mode NORMAL keeps the file consistent, and the next FULL commit syncs it anyway.
+    const synchronous = db.pragma('synchronous', { simple: true }) as number;
+    if (synchronous > 1) db.pragma('synchronous = NORMAL');
+    try {
+      const fresh = claimAll.immediate(batch);
+      batch.forEach((c, i) => c.resolve(fresh[i]!));
+    } catch (err) {
+      for (const c of batch) c.reject(err);
+    } finally {
+      if (synchronous > 1) db.pragma(`synchronous = ${synchronous}`);
+    }
+  };
+
   // Assigning a number reads the highest one and inserts the next: one write transaction.
   const assignKey = db.transaction((appKey: string): number => {
     const existing = s.emasKeyGet.get(appKey) as number | undefined;
@@ -137,18 +158,11 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
       s.idemPrune.run(at - 24 * 3600_000);
       s.idemPut.run(appKey, token, result, at);
     },
-    async claimNonce(accessKeyId, nonce, now, expiresAt) {
-      // A nonce need not survive a power loss (it only guards a replay inside the Timestamp
-      // window), so its commit skips the fsync that `synchronous = FULL` makes of every commit:
-      // in WAL mode NORMAL keeps the file consistent, and the next FULL commit syncs it anyway.
-      const synchronous = db.pragma('synchronous', { simple: true }) as number;
-      if (synchronous > 1) db.pragma('synchronous = NORMAL');
-      try {
-        // inserted, or an expired row taken over: one change; a live row: none
-        return s.nonceClaim.run(accessKeyId, nonce, expiresAt, now).changes === 1;
-      } finally {
-        if (synchronous > 1) db.pragma(`synchronous = ${synchronous}`);
-      }
+    claimNonce(accessKeyId, nonce, now, expiresAt) {
+      return new Promise((resolve, reject) => {
+        nonceClaims.push({ args: [accessKeyId, nonce, expiresAt, now], resolve, reject });
+        if (nonceClaims.length === 1) setImmediate(flushNonceClaims);
+      });
     },
     async pruneNonces(now) {
       return s.noncePrune.run(now).changes;
