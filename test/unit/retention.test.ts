@@ -211,7 +211,8 @@ describe('retention', () => {
     assert.equal(run.pushes, 199);
     assert.ok(run.reclaimedBytes > 3_000_000, `reclaimed ${run.reclaimedBytes}`);
     const afterSpace = await store.retention.space();
-    assert.ok(afterSpace.fileBytes < before.fileBytes / 3, `${before.fileBytes} -> ${afterSpace.fileBytes}`);
+    // what stays is one push and the schema's own pages (a page or more per table and index)
+    assert.ok(before.fileBytes - afterSpace.fileBytes > 3_000_000, `${before.fileBytes} -> ${afterSpace.fileBytes}`);
     assert.equal(statSync(path).size, afterSpace.fileBytes, 'the file itself shrank');
     assert.equal(afterSpace.walBytes, 0, 'the write-ahead log was truncated');
     await store.close();
