@@ -1,0 +1,95 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * What the Huawei-family fakes (HMS Push Kit, HarmonyOS Push Kit, Honor) share: a loopback
+ * server that hands each request with its whole body to the fake, JSON answers, and the
+ * OAuth2 client-credentials token endpoint of HMS and Honor with expiry on demand.
+ */
+
+export interface RawRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export class LoopbackServer {
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(handle: (req: RawRequest, res: ServerResponse) => void | Promise<void>): Promise<LoopbackServer> {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => void handle({ method: req.method ?? 'GET', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }, res));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return new LoopbackServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+export function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(body));
+}
+
+/** How a vendor's token endpoint words its refusals and its tokens. */
+export interface IssuerStyle {
+  /** Answer to a grant type other than client_credentials. */
+  unsupportedGrant: unknown;
+  /** Status and body for an unknown client or a wrong secret. */
+  refused: { status: number; body: unknown };
+  newToken(): string;
+}
+
+export interface Grant {
+  appId: string;
+  expiresAt: number;
+}
+
+/** The OAuth2 client-credentials grant: form POST of id and secret, a bearer with a lifetime. */
+export class ClientCredentialsIssuer {
+  readonly requests: { clientId: string }[] = [];
+  /** Lifetime of issued access tokens, seconds. */
+  lifetime = 3600;
+  private readonly clients = new Map<string, { secret: string; appId: string }>();
+  private readonly grants = new Map<string, Grant>();
+
+  constructor(private readonly style: IssuerStyle) {}
+
+  /** Registers a client; its tokens are good for `appId`. */
+  addClient(clientId: string, secret: string, appId: string): void {
+    this.clients.set(clientId, { secret, appId });
+  }
+
+  /** Answers a token request (the form body as sent). */
+  issue(form: string, res: ServerResponse): void {
+    const params = new URLSearchParams(form);
+    if (params.get('grant_type') !== 'client_credentials') return json(res, 400, this.style.unsupportedGrant);
+    const clientId = params.get('client_id') ?? '';
+    const client = this.clients.get(clientId);
+    if (!client || client.secret !== params.get('client_secret')) return json(res, this.style.refused.status, this.style.refused.body);
+    this.requests.push({ clientId });
+    const accessToken = this.style.newToken();
+    this.grants.set(accessToken, { appId: client.appId, expiresAt: Date.now() + this.lifetime * 1000 });
+    json(res, 200, { access_token: accessToken, expires_in: this.lifetime, token_type: 'Bearer' });
+  }
+
+  /** The grant behind an `authorization: Bearer` header, if it is one this issuer gave. */
+  grantOf(headers: IncomingHttpHeaders): Grant | undefined {
+    const bearer = /^Bearer (\S+)$/.exec(headers.authorization ?? '')?.[1];
+    return bearer ? this.grants.get(bearer) : undefined;
+  }
+
+  /** Every token issued so far is expired from now on. */
+  expireAll(): void {
+    for (const grant of this.grants.values()) grant.expiresAt = 0;
+  }
+}
