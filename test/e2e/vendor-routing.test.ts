@@ -164,6 +164,11 @@ describe('vendor routing, quotas and receipts', () => {
     assert.deepEqual(q.data.xiaomi_quota, { operation: { total: 2, used: 2 } });
     assert.deepEqual(q.data.oppo_quota, { operation: { total: -1, used: 0 } });
     assert.deepEqual(Object.keys(q.data.vivo_quota!).sort(), ['operation', 'system']);
+    // the report counts the devices over the cap apart: neither sent nor failed
+    const detail = await call(server, 'GET', `/v3/messages/detail?msg_ids=${msgId}`);
+    assert.equal(detail.status, 200, detail.text);
+    const mi = (detail.body as { details: { notification: { sub_android: { xiaomi: Record<string, number> } } } }[])[0]!.details.notification.sub_android.xiaomi;
+    assert.deepEqual([mi.sent, mi.failed, mi.quota_fallback], [2 - usedBefore, 0, 1 + usedBefore], detail.text);
 
     // the ones left over get it over the own connection when they connect
     for (const c of clients) await c.client.connect();
@@ -174,6 +179,7 @@ describe('vendor routing, quotas and receipts', () => {
       assert.equal(trace.status, 200, trace.text);
       const answers = (trace.body as { vendor_answers?: { channel: string; result: string }[] }).vendor_answers ?? [];
       assert.ok(answers.some((a) => a.channel === 'xiaomi' && a.result === 'fallback'), trace.text);
+      assert.equal((trace.body as { vendors?: Record<string, string> }).vendors?.xiaomi, 'quota_fallback', trace.text);
     } finally {
       for (const c of clients) await c.close();
     }

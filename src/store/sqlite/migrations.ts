@@ -531,4 +531,8 @@ export const MIGRATIONS: readonly string[] = [
     expires_at    INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // devices a vendor's quota sent back to the own connection, per push and channel
+  `
+  ALTER TABLE relay_receipts ADD COLUMN fallback BLOB;
+  `,
 ];
