@@ -7,6 +7,7 @@ import { FakeFcm } from '../fakes/fcm-server.js';
 import { setTestCredentials, signReceipt, TestVendorChannel } from '../fakes/test-vendor-channel.js';
 import { until } from '../helpers/apns.js';
 import { startClient } from '../helpers/devices.js';
+import { pushOk, registerWithTokens, relayDone as settled } from '../helpers/relay-e2e.js';
 import { call, errorCode, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -22,20 +23,12 @@ describe('vendor routing, quotas and receipts', () => {
   const hmos = new TestVendorChannel('hmos');
   const SECRET = 'receipt-secret';
 
-  async function device(platform: string, tokens: Record<string, unknown>): Promise<string> {
-    const res = await call(server, 'POST', '/v1/devices/register', { body: { app_key: server.app.appKey, platform, tokens }, auth: null });
-    assert.equal(res.status, 200, res.text);
-    return (res.body as { registration_id: string }).registration_id;
-  }
+  const device = (platform: string, tokens: Record<string, unknown>) => registerWithTokens(server, platform, tokens);
 
-  async function push(body: Record<string, unknown>): Promise<string> {
-    const res = await call(server, 'POST', '/v3/push', { body: { platform: 'all', ...body } });
-    assert.equal(res.status, 200, res.text);
-    return (res.body as { msg_id: string }).msg_id;
-  }
+  const push = (body: Record<string, unknown>) => pushOk(server, body);
 
   const sentTo = (channel: TestVendorChannel, msgId: string) => channel.sends.filter((s) => s.msgId === msgId).flatMap((s) => s.tokens);
-  const relayDone = (msgId: string) => until(async () => (await server.node.ctx.store.relay.pendingFor(msgId)) === 0, `relay of ${msgId}`);
+  const relayDone = (msgId: string) => settled(server, msgId);
   const fcmSentTo = (token: string) => fcm.sends.filter((s) => s.body.message.token === token && s.status === 200);
 
   before(async () => {
