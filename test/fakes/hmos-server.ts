@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'no
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { signCallbackId, type CallbackAuth } from '../../src/channels/huawei/receipts.js';
-import { LoopbackServer, json, type RawRequest } from './huawei-family-fake.js';
+import { LoopbackFake, json, type RawRequest } from './huawei-family-fake.js';
 
 /**
  * A fake HarmonyOS Push Kit (v3 scenario API) on a loopback port: `POST /v3/{projectId}/messages:send`
@@ -38,7 +38,7 @@ export interface HmosSend {
 
 const AUDIENCE = 'https://oauth-login.cloud.huawei.com/oauth2/v3/token';
 
-export class FakeHmos {
+export class FakeHmos extends LoopbackFake {
   readonly sends: HmosSend[] = [];
   readonly tokenModes = new Map<string, HmosTokenMode>();
   /** JWTs whose requests answer 80200005 (expired), as if their time had run out. */
@@ -46,16 +46,11 @@ export class FakeHmos {
   readonly seenJwts = new Set<string>();
   private readonly keys = new Map<string, { publicKey: KeyObject; subAccount: string; projectId: string }>();
   private readonly attempts = new Map<string, number>();
-  private server!: LoopbackServer;
 
   static async start(): Promise<FakeHmos> {
     const fake = new FakeHmos();
-    fake.server = await LoopbackServer.start((req, res) => fake.handle(req, res));
+    await fake.listen();
     return fake;
-  }
-
-  get url(): string {
-    return this.server.url;
   }
 
   /** A service-account key file as AppGallery Connect hands it out, trusted by this fake. */
@@ -89,11 +84,7 @@ export class FakeHmos {
     return { status: res.status, body: await res.text() };
   }
 
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  private async handle(req: RawRequest, res: ServerResponse): Promise<void> {
+  protected async handle(req: RawRequest, res: ServerResponse): Promise<void> {
     const m = /^\/v3\/([^/]+)\/messages:send$/.exec(req.path);
     if (req.method !== 'POST' || !m) return json(res, 404, { code: '80100001', msg: 'no such path' });
     await this.send(decodeURIComponent(m[1]!), req.headers, req.body, res);

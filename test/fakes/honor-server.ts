@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { signCallbackId, type CallbackAuth } from '../../src/channels/huawei/receipts.js';
-import { ClientCredentialsIssuer, LoopbackServer, json, type RawRequest } from './huawei-family-fake.js';
+import { ClientCredentialsFake, ClientCredentialsIssuer, json, type RawRequest } from './huawei-family-fake.js';
 
 /**
  * A fake Honor push service on a loopback port: Honor IAM's client-credentials token endpoint
@@ -28,36 +28,20 @@ export interface HonorSend {
   code: number;
 }
 
-export class FakeHonor {
+export class FakeHonor extends ClientCredentialsFake {
   readonly sends: HonorSend[] = [];
   readonly tokenModes = new Map<string, HonorTokenMode>();
-  private readonly issuer = new ClientCredentialsIssuer({
+  protected readonly issuer = new ClientCredentialsIssuer({
     unsupportedGrant: { error: 'unsupported_grant_type' },
     refused: { status: 401, body: { error: 'invalid_client', error_description: 'Invalid client credentials' } },
     newToken: () => randomBytes(32).toString('base64'),
   });
-  /** Token requests answered with a token. */
-  readonly tokenRequests = this.issuer.requests;
   private readonly attempts = new Map<string, number>();
-  private server!: LoopbackServer;
 
   static async start(): Promise<FakeHonor> {
     const fake = new FakeHonor();
-    fake.server = await LoopbackServer.start((req, res) => fake.handle(req, res));
+    await fake.listen();
     return fake;
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  /** Lifetime of issued access tokens, seconds. */
-  get tokenLifetime(): number {
-    return this.issuer.lifetime;
-  }
-
-  set tokenLifetime(seconds: number) {
-    this.issuer.lifetime = seconds;
   }
 
   get tokenEndpoint(): string {
@@ -72,10 +56,6 @@ export class FakeHonor {
     return { appId, clientId, clientSecret };
   }
 
-  expireAccessTokens(): void {
-    this.issuer.expireAll();
-  }
-
   async postReceipts(url: string, statuses: { token: string; biTag: string; result: number }[], auth?: CallbackAuth): Promise<{ status: number; body: string }> {
     const body = { statuses: statuses.map((s) => ({ token: s.token, biTag: s.biTag, status: s.result, timestamp: Date.now(), requestId: randomBytes(6).toString('hex') })) };
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -84,11 +64,7 @@ export class FakeHonor {
     return { status: res.status, body: await res.text() };
   }
 
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  private handle(req: RawRequest, res: ServerResponse): void {
+  protected handle(req: RawRequest, res: ServerResponse): void {
     if (req.method === 'POST' && req.path === '/auth/token') return this.issuer.issue(req.body, res);
     const m = /^\/api\/v1\/([^/]+)\/sendMessage$/.exec(req.path);
     if (req.method === 'POST' && m) return this.send(decodeURIComponent(m[1]!), req.headers, req.body, res);

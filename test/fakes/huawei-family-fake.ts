@@ -93,3 +93,46 @@ export class ClientCredentialsIssuer {
     for (const grant of this.grants.values()) grant.expiresAt = 0;
   }
 }
+
+/** A fake on a LoopbackServer: `listen` starts it with the fake's own request handler. */
+export abstract class LoopbackFake {
+  private server: LoopbackServer | undefined;
+
+  protected async listen(): Promise<void> {
+    this.server = await LoopbackServer.start((req, res) => this.handle(req, res));
+  }
+
+  protected abstract handle(req: RawRequest, res: ServerResponse): void | Promise<void>;
+
+  get url(): string {
+    return this.server!.url;
+  }
+
+  close(): Promise<void> {
+    return this.server!.close();
+  }
+}
+
+/** A fake of a vendor that issues OAuth2 client-credentials tokens (HMS, Honor). */
+export abstract class ClientCredentialsFake extends LoopbackFake {
+  protected abstract readonly issuer: ClientCredentialsIssuer;
+
+  /** Token requests answered with a token. */
+  get tokenRequests(): { clientId: string }[] {
+    return this.issuer.requests;
+  }
+
+  /** Lifetime of issued access tokens, seconds. */
+  get tokenLifetime(): number {
+    return this.issuer.lifetime;
+  }
+
+  set tokenLifetime(seconds: number) {
+    this.issuer.lifetime = seconds;
+  }
+
+  /** Expires every access token issued so far (the vendor then answers "token expired"). */
+  expireAccessTokens(): void {
+    this.issuer.expireAll();
+  }
+}

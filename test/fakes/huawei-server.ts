@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { signCallbackId, type CallbackAuth } from '../../src/channels/huawei/receipts.js';
-import { ClientCredentialsIssuer, LoopbackServer, json, type RawRequest } from './huawei-family-fake.js';
+import { ClientCredentialsFake, ClientCredentialsIssuer, json, type RawRequest } from './huawei-family-fake.js';
 
 /**
  * A fake HMS Push Kit on a loopback port: the OAuth2 client-credentials token endpoint
@@ -31,37 +31,21 @@ export interface HmsSend {
   code: string;
 }
 
-export class FakeHms {
+export class FakeHms extends ClientCredentialsFake {
   readonly sends: HmsSend[] = [];
   readonly tokenModes = new Map<string, HmsTokenMode>();
   // Huawei answers a wrong id or secret with HTTP 400 and an OAuth error number
-  private readonly issuer = new ClientCredentialsIssuer({
+  protected readonly issuer = new ClientCredentialsIssuer({
     unsupportedGrant: { error: 1102, error_description: 'unsupported grant type' },
     refused: { status: 400, body: { error: 1101, error_description: 'invalid client' } },
     newToken: () => `CV${randomBytes(24).toString('base64url')}`,
   });
-  /** Token requests answered with a token. */
-  readonly tokenRequests = this.issuer.requests;
   private readonly attempts = new Map<string, number>();
-  private server!: LoopbackServer;
 
   static async start(): Promise<FakeHms> {
     const fake = new FakeHms();
-    fake.server = await LoopbackServer.start((req, res) => fake.handle(req, res));
+    await fake.listen();
     return fake;
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  /** Lifetime of issued access tokens, seconds (Huawei gives 3600). */
-  get tokenLifetime(): number {
-    return this.issuer.lifetime;
-  }
-
-  set tokenLifetime(seconds: number) {
-    this.issuer.lifetime = seconds;
   }
 
   get tokenEndpoint(): string {
@@ -74,11 +58,6 @@ export class FakeHms {
     const appSecret = randomBytes(32).toString('hex');
     this.issuer.addClient(appId, appSecret, appId);
     return { appId, appSecret };
-  }
-
-  /** Expires every access token issued so far (Push Kit then answers 80200003). */
-  expireAccessTokens(): void {
-    this.issuer.expireAll();
   }
 
   /**
@@ -111,11 +90,7 @@ export class FakeHms {
     return { status: res.status, body: await res.text() };
   }
 
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  private handle(req: RawRequest, res: ServerResponse): void {
+  protected handle(req: RawRequest, res: ServerResponse): void {
     if (req.method === 'POST' && req.path === '/oauth2/v3/token') return this.issuer.issue(req.body, res);
     const m = /^\/v1\/([^/]+)\/messages:send$/.exec(req.path);
     if (req.method === 'POST' && m) return this.send(decodeURIComponent(m[1]!), req.headers, req.body, res);
