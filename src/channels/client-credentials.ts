@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { BearerSource } from './token-batches.js';
+import type { TargetResult } from './types.js';
 import { networkReason, parseJsonSafe, readCapped, retryAfterMs } from './vendor-http.js';
 
 /**
@@ -58,6 +60,11 @@ export class ClientCredentialsTokens {
     return request;
   }
 
+  /** The bearer source of one client, for sendWithBearer (channels/token-batches.ts). */
+  bearer(client: ClientCredentials): BearerSource {
+    return { get: () => this.get(client), invalidate: (token) => this.invalidate(client, token), failure: tokenFailure };
+  }
+
   /** Forgets `token` (the vendor called it expired or invalid) unless a newer one replaced it. */
   invalidate(client: ClientCredentials, token: string): void {
     const id = this.cacheKey(client);
@@ -101,4 +108,11 @@ export class ClientCredentialsTokens {
     this.tokens.set(id, { token, renewAt: Date.now() + lifetimeMs - Math.min(RENEW_EARLY_MS, lifetimeMs / 2) });
     return token;
   }
+}
+
+/** The result for every token when no access token could be had. */
+export function tokenFailure(err: unknown): TargetResult {
+  if (!(err instanceof AccessTokenError)) return { kind: 'retry', reason: `token endpoint: ${networkReason(err)}` };
+  if (!err.retryable) return { kind: 'rejected', reason: err.message, code: 'auth' };
+  return err.afterMs === undefined ? { kind: 'retry', reason: err.message } : { kind: 'retry', afterMs: err.afterMs, reason: err.message };
 }

@@ -106,9 +106,9 @@ function table(rows: [string, string, Figures][]): string {
   return [line(head), ...body.map(line)].join('\n');
 }
 
-function vendorTable(rows: [string, { sent: number; failed: number; tokenDead: number }][]): string {
-  const head = ['vendor', 'sent', 'failed', 'token dead'];
-  const body = rows.map(([ch, f]) => [ch, String(f.sent), String(f.failed), String(f.tokenDead)]);
+function vendorTable(rows: [string, { sent: number; failed: number; tokenDead: number; quotaFallback: number }][]): string {
+  const head = ['vendor', 'sent', 'failed', 'token dead', 'quota fallback'];
+  const body = rows.map(([ch, f]) => [ch, String(f.sent), String(f.failed), String(f.tokenDead), String(f.quotaFallback)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(head), ...body.map(line)].join('\n');

@@ -6,6 +6,8 @@ export interface RelayFigures {
   sent: number;
   failed: number;
   tokenDead: number;
+  /** Devices left to the own connection because the vendor's quota was used up. */
+  quotaFallback: number;
   /** Devices the vendor's own receipts reported (null: the vendor sent none for this push). */
   received: number | null;
   clicked: number | null;
@@ -20,6 +22,7 @@ export async function relayFigures(relay: RelayQueue, msgId: string): Promise<Re
       sent: size(r.sent),
       failed: size(r.failed),
       tokenDead: size(r.dead),
+      quotaFallback: r.fallback ? size(r.fallback) : 0,
       received: r.received ? size(r.received) : null,
       clicked: r.clicked ? size(r.clicked) : null,
     };
@@ -27,7 +30,7 @@ export async function relayFigures(relay: RelayQueue, msgId: string): Promise<Re
   return out;
 }
 
-/** One device's relay outcome per channel: 'sent', 'failed', 'token_dead', or absent. */
+/** One device's relay outcome per channel: 'sent', 'failed', 'token_dead', 'quota_fallback', or absent. */
 export async function relayTrace(relay: RelayQueue, msgId: string, num: number): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const r of await relay.receipts(msgId)) {
@@ -35,6 +38,7 @@ export async function relayTrace(relay: RelayQueue, msgId: string, num: number):
     if (has(r.sent)) out[r.channel] = 'sent';
     else if (has(r.dead)) out[r.channel] = 'token_dead';
     else if (has(r.failed)) out[r.channel] = 'failed';
+    else if (r.fallback && has(r.fallback)) out[r.channel] = 'quota_fallback';
   }
   return out;
 }

@@ -225,7 +225,7 @@ export class RelayWorker {
         const channel = this.channels.get(id);
         // credentials that do not open (the sealing key changed) fail the devices, not the slice
         const creds = channel ? await this.credentials.get(work.appKey, id).catch(() => undefined) : undefined;
-        const r = { channel: id, sent: [] as number[], failed: [] as number[], dead: [] as number[] };
+        const r = { channel: id, sent: [] as number[], failed: [] as number[], dead: [] as number[], fallback: [] as number[] };
         results.push(r);
         if (!channel || !creds) {
           r.failed.push(...list.map((d) => d.num));
@@ -242,7 +242,10 @@ export class RelayWorker {
           const reserved = counted ? this.quotas!.reserve(work.appKey, id, options.category, picked.length) : undefined;
           const targets = reserved ? picked.slice(0, reserved.allowed) : picked;
           const over: TargetResult = { kind: 'quotaExceeded', reason: `daily ${id} quota (${options.category}) used up`, category: options.category };
-          for (const t of picked.slice(targets.length)) for (const l of this.listeners) l(push, t.device, id, over, 'fallback');
+          for (const t of picked.slice(targets.length)) {
+            r.fallback.push(t.device.num);
+            for (const l of this.listeners) l(push, t.device, id, over, 'fallback');
+          }
           if (targets.length === 0) continue;
           await this.gate(id).take(targets.length, this.abort.signal);
           const answers = await channel.send(push, targets.map((t) => t.target), creds);
@@ -255,6 +258,7 @@ export class RelayWorker {
             if (res.kind === 'delivered' && res.quota && counted) this.quotas!.learn(work.appKey, id, res.quota, options.category);
             if (res.kind === 'quotaExceeded') {
               disposition = 'fallback';
+              r.fallback.push(num);
               refused = res.category;
             } else if (res.kind === 'delivered') {
               accepted++;

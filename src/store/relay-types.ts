@@ -46,6 +46,8 @@ export interface RelayChannelResult {
   sent: readonly number[];
   failed: readonly number[];
   dead: readonly number[];
+  /** Devices left to the own connection because the vendor's quota was used up (absent: none). */
+  fallback?: readonly number[];
 }
 
 /** Everything a finished slice changes, applied at once. */
@@ -68,6 +70,8 @@ export interface RelayReceiptRow {
   sent: Buffer;
   failed: Buffer;
   dead: Buffer;
+  /** Devices that fell back to the own connection over the vendor's quota (absent: the store keeps none). */
+  fallback?: Buffer | null;
   /** Devices the vendor's own receipts said received / clicked the push (absent: none yet). */
   received: Buffer | null;
   clicked: Buffer | null;

@@ -8,6 +8,7 @@ import { FakeOppo } from '../fakes/oppo-server.js';
 import { FakeVivo } from '../fakes/vivo-server.js';
 import { FakeXiaomi } from '../fakes/xiaomi-server.js';
 import { until } from '../helpers/apns.js';
+import { pushOk, registerWithTokens, relayDone as settled } from '../helpers/relay-e2e.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -24,19 +25,11 @@ describe('Xiaomi, OPPO, vivo and Meizu through the relay (server, fakes, receipt
   let meizu: FakeMeizu;
   let forwarder: Server;
 
-  async function device(tokens: Record<string, string>): Promise<string> {
-    const res = await call(server, 'POST', '/v1/devices/register', { body: { app_key: server.app.appKey, platform: 'android', tokens }, auth: null });
-    assert.equal(res.status, 200, res.text);
-    return (res.body as { registration_id: string }).registration_id;
-  }
+  const device = (tokens: Record<string, string>) => registerWithTokens(server, 'android', tokens);
 
-  async function push(body: Record<string, unknown>): Promise<string> {
-    const res = await call(server, 'POST', '/v3/push', { body: { platform: 'all', ...body } });
-    assert.equal(res.status, 200, res.text);
-    return (res.body as { msg_id: string }).msg_id;
-  }
+  const push = (body: Record<string, unknown>) => pushOk(server, body);
 
-  const relayDone = (msgId: string) => until(async () => (await server.node.ctx.store.relay.pendingFor(msgId)) === 0, `relay of ${msgId}`);
+  const relayDone = (msgId: string) => settled(server, msgId);
 
   before(async () => {
     [xiaomi, oppo, vivo, meizu] = await Promise.all([FakeXiaomi.start(), FakeOppo.start(), FakeVivo.start(), FakeMeizu.start()]);

@@ -5,6 +5,7 @@ import { FakeHmos } from '../fakes/hmos-server.js';
 import { FakeHonor } from '../fakes/honor-server.js';
 import { FakeHms } from '../fakes/huawei-server.js';
 import { until } from '../helpers/apns.js';
+import { pushOk, registerWithTokens } from '../helpers/relay-e2e.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Accept -> relay queue -> router -> Huawei / HarmonyOS / Honor channel -> fake, and the vendors' receipts back. */
@@ -15,17 +16,9 @@ describe('relay to Huawei HMS, HarmonyOS and Honor, with receipts', () => {
   let honor: FakeHonor;
   const auth = { user: 'cb-user', key: 'cb-key-of-the-app' };
 
-  async function device(platform: string, tokens: Record<string, unknown>): Promise<string> {
-    const res = await call(server, 'POST', '/v1/devices/register', { body: { app_key: server.app.appKey, platform, tokens }, auth: null });
-    assert.equal(res.status, 200, res.text);
-    return (res.body as { registration_id: string }).registration_id;
-  }
+  const device = (platform: string, tokens: Record<string, unknown>) => registerWithTokens(server, platform, tokens);
 
-  async function push(body: Record<string, unknown>): Promise<string> {
-    const res = await call(server, 'POST', '/v3/push', { body: { platform: 'all', ...body } });
-    assert.equal(res.status, 200, res.text);
-    return (res.body as { msg_id: string }).msg_id;
-  }
+  const push = (body: Record<string, unknown>) => pushOk(server, body);
 
   async function detail(msgId: string): Promise<Record<string, Record<string, Record<string, Record<string, unknown>>>>> {
     const res = await call(server, 'GET', `/v3/messages/detail?msg_ids=${msgId}`);

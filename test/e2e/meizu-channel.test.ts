@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createMeizuChannel } from '../../src/channels/meizu/index.js';
 import { meizuSign } from '../../src/channels/meizu/render.js';
 import type { Channel, ChannelCredentials } from '../../src/channels/types.js';
 import { FakeMeizu } from '../fakes/meizu-server.js';
 import { acceptedPush, relayTarget } from '../helpers/pushes.js';
-import { ReceiptSink } from '../helpers/vendor-receipt-sink.js';
+import { cnVendorChannelTest } from '../helpers/cn-vendor-channel-test.js';
+import type { ReceiptSink } from '../helpers/vendor-receipt-sink.js';
 
 const CREDS: ChannelCredentials = { appId: '110000', appSecret: 'mz-secret' };
 
@@ -15,20 +16,18 @@ describe('Meizu channel against the fake Flyme push (real HTTP)', () => {
   let sink: ReceiptSink;
   let channel: Channel;
 
-  before(async () => {
-    fake = await FakeMeizu.start();
-    fake.addApp('110000', 'mz-secret');
-    sink = await ReceiptSink.start(() => channel, (appKey) => (appKey === 'a'.repeat(24) ? CREDS : undefined));
-  });
-  after(async () => {
-    await fake.close();
-    await sink.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-    sink.answers.length = 0;
-    channel = createMeizuChannel({ endpoint: fake.url, receiptBaseUrl: sink.url });
-  });
+  cnVendorChannelTest(
+    {
+      start: async () => {
+        const started = await FakeMeizu.start();
+        started.addApp('110000', 'mz-secret');
+        return started;
+      },
+      creds: CREDS,
+      create: (endpoint, receiptBaseUrl) => createMeizuChannel({ endpoint, receiptBaseUrl }),
+    },
+    (s) => ({ fake, sink, channel } = s),
+  );
 
   test('the signature is Meizu\'s documented example', () => {
     const params = { appId: '10000', pushIds: 'RA50c6348036344485d01776773577c64740465480a6b', messageJson: '{"title": "title","content": "content","pushTimeInfo": {"offLine": 1,"validTime": 24}}' };

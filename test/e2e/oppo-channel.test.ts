@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createOppoChannel } from '../../src/channels/oppo/index.js';
 import type { Channel, ChannelCredentials } from '../../src/channels/types.js';
 import { FakeOppo } from '../fakes/oppo-server.js';
 import { acceptedPush, relayTarget } from '../helpers/pushes.js';
-import { ReceiptSink } from '../helpers/vendor-receipt-sink.js';
+import { cnVendorChannelTest } from '../helpers/cn-vendor-channel-test.js';
+import type { ReceiptSink } from '../helpers/vendor-receipt-sink.js';
 
 const CREDS: ChannelCredentials = { appKey: 'oppo-key-1', masterSecret: 'oppo-master-1' };
 
@@ -13,20 +14,18 @@ describe('OPPO channel against the fake OPPO PUSH (real HTTP)', () => {
   let sink: ReceiptSink;
   let channel: Channel;
 
-  before(async () => {
-    fake = await FakeOppo.start();
-    fake.addApp('oppo-key-1', 'oppo-master-1');
-    sink = await ReceiptSink.start(() => channel, (appKey) => (appKey === 'a'.repeat(24) ? CREDS : undefined));
-  });
-  after(async () => {
-    await fake.close();
-    await sink.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-    sink.answers.length = 0;
-    channel = createOppoChannel({ endpoint: fake.url, receiptBaseUrl: sink.url });
-  });
+  cnVendorChannelTest(
+    {
+      start: async () => {
+        const started = await FakeOppo.start();
+        started.addApp('oppo-key-1', 'oppo-master-1');
+        return started;
+      },
+      creds: CREDS,
+      create: (endpoint, receiptBaseUrl) => createOppoChannel({ endpoint, receiptBaseUrl }),
+    },
+    (s) => ({ fake, sink, channel } = s),
+  );
 
   test('signed auth, then one unicast per regId with the OPPO fields; uncarried fields noted', async () => {
     const push = acceptedPush({

@@ -6,6 +6,7 @@ import { FakeFcm } from '../fakes/fcm-server.js';
 import { FakeWebPush } from '../fakes/webpush-server.js';
 import { until } from '../helpers/apns.js';
 import { startClient } from '../helpers/devices.js';
+import { pushOk, registerWithTokens } from '../helpers/relay-e2e.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Routing through FCM and Web Push end to end: accept -> relay queue -> router -> channel -> fake. */
@@ -14,17 +15,9 @@ describe('relay to FCM and Web Push, routed per device', () => {
   let fcm: FakeFcm;
   let webpush: FakeWebPush;
 
-  async function device(platform: string, tokens: Record<string, unknown>): Promise<string> {
-    const res = await call(server, 'POST', '/v1/devices/register', { body: { app_key: server.app.appKey, platform, tokens }, auth: null });
-    assert.equal(res.status, 200, res.text);
-    return (res.body as { registration_id: string }).registration_id;
-  }
+  const device = (platform: string, tokens: Record<string, unknown>) => registerWithTokens(server, platform, tokens);
 
-  async function push(body: Record<string, unknown>): Promise<string> {
-    const res = await call(server, 'POST', '/v3/push', { body: { platform: 'all', ...body } });
-    assert.equal(res.status, 200, res.text);
-    return (res.body as { msg_id: string }).msg_id;
-  }
+  const push = (body: Record<string, unknown>) => pushOk(server, body);
 
   const sentTo = (token: string) => fcm.sends.filter((s) => s.body.message.token === token && s.status === 200);
 

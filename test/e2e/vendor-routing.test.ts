@@ -7,6 +7,7 @@ import { FakeFcm } from '../fakes/fcm-server.js';
 import { setTestCredentials, signReceipt, TestVendorChannel } from '../fakes/test-vendor-channel.js';
 import { until } from '../helpers/apns.js';
 import { startClient } from '../helpers/devices.js';
+import { pushOk, registerWithTokens, relayDone as settled } from '../helpers/relay-e2e.js';
 import { call, errorCode, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -22,20 +23,12 @@ describe('vendor routing, quotas and receipts', () => {
   const hmos = new TestVendorChannel('hmos');
   const SECRET = 'receipt-secret';
 
-  async function device(platform: string, tokens: Record<string, unknown>): Promise<string> {
-    const res = await call(server, 'POST', '/v1/devices/register', { body: { app_key: server.app.appKey, platform, tokens }, auth: null });
-    assert.equal(res.status, 200, res.text);
-    return (res.body as { registration_id: string }).registration_id;
-  }
+  const device = (platform: string, tokens: Record<string, unknown>) => registerWithTokens(server, platform, tokens);
 
-  async function push(body: Record<string, unknown>): Promise<string> {
-    const res = await call(server, 'POST', '/v3/push', { body: { platform: 'all', ...body } });
-    assert.equal(res.status, 200, res.text);
-    return (res.body as { msg_id: string }).msg_id;
-  }
+  const push = (body: Record<string, unknown>) => pushOk(server, body);
 
   const sentTo = (channel: TestVendorChannel, msgId: string) => channel.sends.filter((s) => s.msgId === msgId).flatMap((s) => s.tokens);
-  const relayDone = (msgId: string) => until(async () => (await server.node.ctx.store.relay.pendingFor(msgId)) === 0, `relay of ${msgId}`);
+  const relayDone = (msgId: string) => settled(server, msgId);
   const fcmSentTo = (token: string) => fcm.sends.filter((s) => s.body.message.token === token && s.status === 200);
 
   before(async () => {
@@ -164,6 +157,11 @@ describe('vendor routing, quotas and receipts', () => {
     assert.deepEqual(q.data.xiaomi_quota, { operation: { total: 2, used: 2 } });
     assert.deepEqual(q.data.oppo_quota, { operation: { total: -1, used: 0 } });
     assert.deepEqual(Object.keys(q.data.vivo_quota!).sort(), ['operation', 'system']);
+    // the report counts the devices over the cap apart: neither sent nor failed
+    const detail = await call(server, 'GET', `/v3/messages/detail?msg_ids=${msgId}`);
+    assert.equal(detail.status, 200, detail.text);
+    const mi = (detail.body as { details: { notification: { sub_android: { xiaomi: Record<string, number> } } } }[])[0]!.details.notification.sub_android.xiaomi;
+    assert.deepEqual([mi.sent, mi.failed, mi.quota_fallback], [2 - usedBefore, 0, 1 + usedBefore], detail.text);
 
     // the ones left over get it over the own connection when they connect
     for (const c of clients) await c.client.connect();
@@ -174,6 +172,7 @@ describe('vendor routing, quotas and receipts', () => {
       assert.equal(trace.status, 200, trace.text);
       const answers = (trace.body as { vendor_answers?: { channel: string; result: string }[] }).vendor_answers ?? [];
       assert.ok(answers.some((a) => a.channel === 'xiaomi' && a.result === 'fallback'), trace.text);
+      assert.equal((trace.body as { vendors?: Record<string, string> }).vendors?.xiaomi, 'quota_fallback', trace.text);
     } finally {
       for (const c of clients) await c.close();
     }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Channel, ChannelCredentials } from '../../src/channels/types.js';
 import { createVivoChannel } from '../../src/channels/vivo/index.js';
 import { FakeVivo } from '../fakes/vivo-server.js';
 import { acceptedPush, relayTarget } from '../helpers/pushes.js';
-import { ReceiptSink } from '../helpers/vendor-receipt-sink.js';
+import { cnVendorChannelTest } from '../helpers/cn-vendor-channel-test.js';
+import type { ReceiptSink } from '../helpers/vendor-receipt-sink.js';
 
 const CREDS: ChannelCredentials = { appId: '10004', appKey: 'vivo-key', appSecret: 'vivo-secret' };
 
@@ -13,20 +14,18 @@ describe('vivo channel against the fake vivo push (real HTTP)', () => {
   let sink: ReceiptSink;
   let channel: Channel;
 
-  before(async () => {
-    fake = await FakeVivo.start();
-    fake.addApp('10004', 'vivo-key', 'vivo-secret');
-    sink = await ReceiptSink.start(() => channel, (appKey) => (appKey === 'a'.repeat(24) ? CREDS : undefined));
-  });
-  after(async () => {
-    await fake.close();
-    await sink.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-    sink.answers.length = 0;
-    channel = createVivoChannel({ endpoint: fake.url, receiptBaseUrl: sink.url });
-  });
+  cnVendorChannelTest(
+    {
+      start: async () => {
+        const started = await FakeVivo.start();
+        started.addApp('10004', 'vivo-key', 'vivo-secret');
+        return started;
+      },
+      creds: CREDS,
+      create: (endpoint, receiptBaseUrl) => createVivoChannel({ endpoint, receiptBaseUrl }),
+    },
+    (s) => ({ fake, sink, channel } = s),
+  );
 
   test('one device: /message/send with the vivo fields, classification from options, a receipt URL', async () => {
     const push = acceptedPush({

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Channel, ChannelCredentials, VendorReceipt } from '../../src/channels/types.js';
 import { createXiaomiChannel } from '../../src/channels/xiaomi/index.js';
 import { FakeXiaomi } from '../fakes/xiaomi-server.js';
 import { acceptedPush, relayTarget } from '../helpers/pushes.js';
-import { ReceiptSink } from '../helpers/vendor-receipt-sink.js';
+import { cnVendorChannelTest } from '../helpers/cn-vendor-channel-test.js';
+import type { ReceiptSink } from '../helpers/vendor-receipt-sink.js';
 
 const CREDS: ChannelCredentials = { appSecret: 'mi-secret-1', package: 'com.example.news' };
 
@@ -13,20 +14,18 @@ describe('Xiaomi channel against the fake Mi Push (real HTTP)', () => {
   let sink: ReceiptSink;
   let channel: Channel;
 
-  before(async () => {
-    fake = await FakeXiaomi.start();
-    fake.addApp('mi-secret-1', 'com.example.news');
-    sink = await ReceiptSink.start(() => channel, (appKey) => (appKey === 'a'.repeat(24) ? CREDS : undefined));
-  });
-  after(async () => {
-    await fake.close();
-    await sink.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-    sink.answers.length = 0;
-    channel = createXiaomiChannel({ endpoint: fake.url, receiptBaseUrl: sink.url });
-  });
+  cnVendorChannelTest(
+    {
+      start: async () => {
+        const started = await FakeXiaomi.start();
+        started.addApp('mi-secret-1', 'com.example.news');
+        return started;
+      },
+      creds: CREDS,
+      create: (endpoint, receiptBaseUrl) => createXiaomiChannel({ endpoint, receiptBaseUrl }),
+    },
+    (s) => ({ fake, sink, channel } = s),
+  );
 
   test('a notification arrives with its Xiaomi fields; fields Xiaomi cannot carry are noted', async () => {
     const push = acceptedPush({

@@ -1,13 +1,29 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import http2, { type Http2Server, type Http2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
 
 /**
- * A fake FCM on a loopback port: the OAuth2 token endpoint (JWT-bearer grant, assertion
- * signature checked against the service account's public key) and HTTP v1 `messages:send`,
- * answering with Google's documented error bodies on demand, per device token.
+ * A fake FCM on loopback: HTTP v1 `messages:send` over HTTP/2 without TLS (as FCM serves it over
+ * HTTP/2), answering with Google's documented error bodies on demand, per device token; and on
+ * a port of its own, as Google's is a host of its own, the OAuth2 token endpoint over HTTP/1.1
+ * (JWT-bearer grant, assertion signature checked against the service account's public key).
  */
+
+/** The part of a request (HTTP/1.1 or HTTP/2 compatibility API) the fake reads. */
+interface Incoming extends AsyncIterable<unknown> {
+  method?: string;
+  url?: string;
+  headers: IncomingHttpHeaders;
+}
+
+/** The part of a response the fake writes. */
+interface Outgoing {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: string): unknown;
+  end(body: string): unknown;
+}
 
 export type FcmTokenMode =
   | { kind: 'ok' }
@@ -63,18 +79,31 @@ export class FakeFcm {
   private readonly accessTokens = new Map<string, { projectId: string; expiresAt: number }>();
   private readonly attempts = new Map<string, number>();
 
-  private constructor(private readonly server: Server, readonly url: string) {}
+  private readonly sessions = new Set<Http2Session>();
+
+  private constructor(
+    private readonly server: Http2Server,
+    private readonly oauth: Server,
+    /** Origin of the HTTP/2 messages API. */
+    readonly url: string,
+    /** The OAuth2 token endpoint (HTTP/1.1). */
+    readonly tokenUri: string,
+  ) {}
 
   static async start(): Promise<FakeFcm> {
-    const server = createServer();
+    const server = http2.createServer();
+    const oauth = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const fake = new FakeFcm(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    await new Promise<void>((resolve) => oauth.listen(0, '127.0.0.1', resolve));
+    const port = (s: Http2Server | Server) => (s.address() as AddressInfo).port;
+    const fake = new FakeFcm(server, oauth, `http://127.0.0.1:${port(server)}`, `http://127.0.0.1:${port(oauth)}/token`);
+    server.on('session', (s) => {
+      fake.sessions.add(s);
+      s.on('close', () => fake.sessions.delete(s));
+    });
     server.on('request', (req, res) => void fake.handle(req, res));
+    oauth.on('request', (req, res) => void fake.handle(req, res));
     return fake;
-  }
-
-  get tokenUri(): string {
-    return `${this.url}/token`;
   }
 
   /** A new service account whose public key this fake trusts. */
@@ -97,12 +126,14 @@ export class FakeFcm {
     this.accessTokens.clear();
   }
 
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  async close(): Promise<void> {
+    for (const s of this.sessions) s.destroy();
+    this.oauth.closeAllConnections();
+    await new Promise<void>((resolve) => this.oauth.close(() => resolve()));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: Incoming, res: Outgoing): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
@@ -113,7 +144,7 @@ export class FakeFcm {
     json(res, 404, error(404, 'NOT_FOUND', 'no such method'));
   }
 
-  private async token(raw: string, res: ServerResponse): Promise<void> {
+  private async token(raw: string, res: Outgoing): Promise<void> {
     if (this.tokenEndpointFailure !== null) {
       return json(res, this.tokenEndpointFailure, { error: this.tokenEndpointFailure < 500 ? 'invalid_grant' : 'backend_error' });
     }
@@ -143,7 +174,7 @@ export class FakeFcm {
     json(res, 200, { access_token: accessToken, expires_in: this.tokenLifetime, token_type: 'Bearer' });
   }
 
-  private send(projectId: string, headers: IncomingHttpHeaders, raw: string, res: ServerResponse): void {
+  private send(projectId: string, headers: IncomingHttpHeaders, raw: string, res: Outgoing): void {
     const bearer = /^Bearer (\S+)$/.exec(headers.authorization ?? '')?.[1];
     const grant = bearer ? this.accessTokens.get(bearer) : undefined;
     if (!grant || grant.expiresAt < Date.now()) {
@@ -194,7 +225,8 @@ export class FakeFcm {
         return answer(500, error(500, 'INTERNAL', 'Internal error encountered.', [{ '@type': FCM_ERROR, errorCode: 'INTERNAL' }]));
       case 'garbage':
         this.sends.push({ projectId, headers, body, status: 500 });
-        res.writeHead(500, { 'content-type': 'text/html' }).end('<html>oops</html>');
+        res.writeHead(500, { 'content-type': 'text/html' });
+        res.end('<html>oops</html>');
         return;
       case 'hang':
         this.sends.push({ projectId, headers, body, status: 0 });
@@ -242,6 +274,7 @@ function error(code: number, status: string, message: string, details?: unknown[
   return { error: details ? { code, message, status, details } : { code, message, status } };
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers }).end(JSON.stringify(body));
+function json(res: Outgoing, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
+  res.end(JSON.stringify(body));
 }

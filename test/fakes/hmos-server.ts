@@ -1,8 +1,8 @@
 import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { signCallbackId, type CallbackAuth } from '../../src/channels/huawei/receipts.js';
+import { LoopbackFake, json, type RawRequest } from './huawei-family-fake.js';
 
 /**
  * A fake HarmonyOS Push Kit (v3 scenario API) on a loopback port: `POST /v3/{projectId}/messages:send`
@@ -38,7 +38,7 @@ export interface HmosSend {
 
 const AUDIENCE = 'https://oauth-login.cloud.huawei.com/oauth2/v3/token';
 
-export class FakeHmos {
+export class FakeHmos extends LoopbackFake {
   readonly sends: HmosSend[] = [];
   readonly tokenModes = new Map<string, HmosTokenMode>();
   /** JWTs whose requests answer 80200005 (expired), as if their time had run out. */
@@ -47,16 +47,9 @@ export class FakeHmos {
   private readonly keys = new Map<string, { publicKey: KeyObject; subAccount: string; projectId: string }>();
   private readonly attempts = new Map<string, number>();
 
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
-
   static async start(): Promise<FakeHmos> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const fake = new FakeHmos(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    server.on('request', (req, res) => void fake.handle(req, res));
+    const fake = new FakeHmos();
+    await fake.listen();
     return fake;
   }
 
@@ -91,18 +84,10 @@ export class FakeHmos {
     return { status: res.status, body: await res.text() };
   }
 
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const m = /^\/v3\/([^/]+)\/messages:send$/.exec(req.url ?? '');
+  protected async handle(req: RawRequest, res: ServerResponse): Promise<void> {
+    const m = /^\/v3\/([^/]+)\/messages:send$/.exec(req.path);
     if (req.method !== 'POST' || !m) return json(res, 404, { code: '80100001', msg: 'no such path' });
-    await this.send(decodeURIComponent(m[1]!), req.headers, raw, res);
+    await this.send(decodeURIComponent(m[1]!), req.headers, req.body, res);
   }
 
   private async send(projectId: string, headers: IncomingHttpHeaders, raw: string, res: ServerResponse): Promise<void> {
@@ -205,8 +190,4 @@ function checkPayload(pushType: number, payload: Record<string, unknown> | undef
     if (typeof payload.extraData !== 'string') return 'extraData is required';
   }
   return undefined;
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(body));
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { signCallbackId, type CallbackAuth } from '../../src/channels/huawei/receipts.js';
+import { ClientCredentialsFake, ClientCredentialsIssuer, json, type RawRequest } from './huawei-family-fake.js';
 
 /**
  * A fake Honor push service on a loopback port: Honor IAM's client-credentials token endpoint
@@ -28,25 +28,19 @@ export interface HonorSend {
   code: number;
 }
 
-export class FakeHonor {
+export class FakeHonor extends ClientCredentialsFake {
   readonly sends: HonorSend[] = [];
-  readonly tokenRequests: { clientId: string }[] = [];
   readonly tokenModes = new Map<string, HonorTokenMode>();
-  tokenLifetime = 3600;
-  private readonly clients = new Map<string, { secret: string; appId: string }>();
-  private readonly accessTokens = new Map<string, { appId: string; expiresAt: number }>();
+  protected readonly issuer = new ClientCredentialsIssuer({
+    unsupportedGrant: { error: 'unsupported_grant_type' },
+    refused: { status: 401, body: { error: 'invalid_client', error_description: 'Invalid client credentials' } },
+    newToken: () => randomBytes(32).toString('base64'),
+  });
   private readonly attempts = new Map<string, number>();
 
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
-
   static async start(): Promise<FakeHonor> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const fake = new FakeHonor(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    server.on('request', (req, res) => void fake.handle(req, res));
+    const fake = new FakeHonor();
+    await fake.listen();
     return fake;
   }
 
@@ -58,12 +52,8 @@ export class FakeHonor {
     const appId = String(104_000_000 + Math.floor(Math.random() * 800_000));
     const clientId = randomBytes(12).toString('hex');
     const clientSecret = randomBytes(24).toString('hex');
-    this.clients.set(clientId, { secret: clientSecret, appId });
+    this.issuer.addClient(clientId, clientSecret, appId);
     return { appId, clientId, clientSecret };
-  }
-
-  expireAccessTokens(): void {
-    for (const grant of this.accessTokens.values()) grant.expiresAt = 0;
   }
 
   async postReceipts(url: string, statuses: { token: string; biTag: string; result: number }[], auth?: CallbackAuth): Promise<{ status: number; body: string }> {
@@ -74,37 +64,15 @@ export class FakeHonor {
     return { status: res.status, body: await res.text() };
   }
 
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const path = req.url ?? '';
-    if (req.method === 'POST' && path === '/auth/token') return this.token(raw, res);
-    const m = /^\/api\/v1\/([^/]+)\/sendMessage$/.exec(path);
-    if (req.method === 'POST' && m) return this.send(decodeURIComponent(m[1]!), req.headers, raw, res);
+  protected handle(req: RawRequest, res: ServerResponse): void {
+    if (req.method === 'POST' && req.path === '/auth/token') return this.issuer.issue(req.body, res);
+    const m = /^\/api\/v1\/([^/]+)\/sendMessage$/.exec(req.path);
+    if (req.method === 'POST' && m) return this.send(decodeURIComponent(m[1]!), req.headers, req.body, res);
     json(res, 404, { code: 404, message: 'not found' });
   }
 
-  private token(raw: string, res: ServerResponse): void {
-    const form = new URLSearchParams(raw);
-    if (form.get('grant_type') !== 'client_credentials') return json(res, 400, { error: 'unsupported_grant_type' });
-    const clientId = form.get('client_id') ?? '';
-    const client = this.clients.get(clientId);
-    if (!client || client.secret !== form.get('client_secret')) return json(res, 401, { error: 'invalid_client', error_description: 'Invalid client credentials' });
-    this.tokenRequests.push({ clientId });
-    const accessToken = randomBytes(32).toString('base64');
-    this.accessTokens.set(accessToken, { appId: client.appId, expiresAt: Date.now() + this.tokenLifetime * 1000 });
-    json(res, 200, { access_token: accessToken, expires_in: this.tokenLifetime, token_type: 'Bearer' });
-  }
-
   private send(appId: string, headers: IncomingHttpHeaders, raw: string, res: ServerResponse): void {
-    const bearer = /^Bearer (\S+)$/.exec(headers.authorization ?? '')?.[1];
-    const grant = bearer ? this.accessTokens.get(bearer) : undefined;
+    const grant = this.issuer.grantOf(headers);
     if (!grant || grant.appId !== appId) return json(res, 401, { code: 80200001, message: 'Oauth authentication error' });
     if (grant.expiresAt < Date.now()) return json(res, 401, { code: 80200003, message: 'Oauth Token expired' });
     if (!/^\d{13}$/.test(String(headers.timestamp ?? ''))) return json(res, 400, { code: 80100001, message: 'timestamp header is required' });
@@ -152,8 +120,4 @@ export class FakeHonor {
     const pick = (kind: string) => tokens.filter((_, i) => modes[i]!.kind === kind || (kind === 'expired' && modes[i]!.kind === 'invalid'));
     json(res, 200, { code: 200, message: 'success', data: { sendResult: true, requestId: `${Date.now()}${randomBytes(3).toString('hex')}`, failTokens: pick('failed'), expireTokens: pick('expired') } });
   }
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(body));
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { signCallbackId, type CallbackAuth } from '../../src/channels/huawei/receipts.js';
+import { ClientCredentialsFake, ClientCredentialsIssuer, json, type RawRequest } from './huawei-family-fake.js';
 
 /**
  * A fake HMS Push Kit on a loopback port: the OAuth2 client-credentials token endpoint
@@ -31,30 +31,20 @@ export interface HmsSend {
   code: string;
 }
 
-interface App {
-  secret: string;
-}
-
-export class FakeHms {
+export class FakeHms extends ClientCredentialsFake {
   readonly sends: HmsSend[] = [];
-  readonly tokenRequests: { clientId: string }[] = [];
   readonly tokenModes = new Map<string, HmsTokenMode>();
-  /** Lifetime of issued access tokens, seconds (Huawei gives 3600). */
-  tokenLifetime = 3600;
-  private readonly apps = new Map<string, App>();
-  private readonly accessTokens = new Map<string, { appId: string; expiresAt: number }>();
+  // Huawei answers a wrong id or secret with HTTP 400 and an OAuth error number
+  protected readonly issuer = new ClientCredentialsIssuer({
+    unsupportedGrant: { error: 1102, error_description: 'unsupported grant type' },
+    refused: { status: 400, body: { error: 1101, error_description: 'invalid client' } },
+    newToken: () => `CV${randomBytes(24).toString('base64url')}`,
+  });
   private readonly attempts = new Map<string, number>();
 
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
-
   static async start(): Promise<FakeHms> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const fake = new FakeHms(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    server.on('request', (req, res) => void fake.handle(req, res));
+    const fake = new FakeHms();
+    await fake.listen();
     return fake;
   }
 
@@ -66,13 +56,8 @@ export class FakeHms {
   createApp(): { appId: string; appSecret: string } {
     const appId = String(100_000_000 + Math.floor(Math.random() * 800_000_000));
     const appSecret = randomBytes(32).toString('hex');
-    this.apps.set(appId, { secret: appSecret });
+    this.issuer.addClient(appId, appSecret, appId);
     return { appId, appSecret };
-  }
-
-  /** Expires every access token issued so far (Push Kit then answers 80200003). */
-  expireAccessTokens(): void {
-    for (const grant of this.accessTokens.values()) grant.expiresAt = 0;
   }
 
   /**
@@ -105,39 +90,16 @@ export class FakeHms {
     return { status: res.status, body: await res.text() };
   }
 
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const path = req.url ?? '';
-    if (req.method === 'POST' && path === '/oauth2/v3/token') return this.token(raw, res);
-    const m = /^\/v1\/([^/]+)\/messages:send$/.exec(path);
-    if (req.method === 'POST' && m) return this.send(decodeURIComponent(m[1]!), req.headers, raw, res);
+  protected handle(req: RawRequest, res: ServerResponse): void {
+    if (req.method === 'POST' && req.path === '/oauth2/v3/token') return this.issuer.issue(req.body, res);
+    const m = /^\/v1\/([^/]+)\/messages:send$/.exec(req.path);
+    if (req.method === 'POST' && m) return this.send(decodeURIComponent(m[1]!), req.headers, req.body, res);
     json(res, 404, { code: '80100001', msg: 'no such path' });
-  }
-
-  private token(raw: string, res: ServerResponse): void {
-    const form = new URLSearchParams(raw);
-    if (form.get('grant_type') !== 'client_credentials') return json(res, 400, { error: 1102, error_description: 'unsupported grant type' });
-    const clientId = form.get('client_id') ?? '';
-    const app = this.apps.get(clientId);
-    // Huawei answers a wrong id or secret with HTTP 400 and an OAuth error number
-    if (!app || app.secret !== form.get('client_secret')) return json(res, 400, { error: 1101, error_description: 'invalid client' });
-    this.tokenRequests.push({ clientId });
-    const accessToken = `CV${randomBytes(24).toString('base64url')}`;
-    this.accessTokens.set(accessToken, { appId: clientId, expiresAt: Date.now() + this.tokenLifetime * 1000 });
-    json(res, 200, { access_token: accessToken, expires_in: this.tokenLifetime, token_type: 'Bearer' });
   }
 
   private send(appId: string, headers: IncomingHttpHeaders, raw: string, res: ServerResponse): void {
     const requestId = `${Date.now()}${randomBytes(4).toString('hex')}`;
-    const bearer = /^Bearer (\S+)$/.exec(headers.authorization ?? '')?.[1];
-    const grant = bearer ? this.accessTokens.get(bearer) : undefined;
+    const grant = this.issuer.grantOf(headers);
     if (!grant) return json(res, 401, { code: '80200001', msg: 'Oauth authentication error', requestId });
     if (grant.expiresAt < Date.now()) return json(res, 401, { code: '80200003', msg: 'Oauth Token expired.', requestId });
     // an access token of another app: the same authentication error
@@ -216,8 +178,4 @@ function checkMessage(m: Record<string, unknown>): string | undefined {
     if (Array.isArray(n.buttons) && n.buttons.length > 3) return 'more than 3 buttons';
   }
   return undefined;
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(body));
 }

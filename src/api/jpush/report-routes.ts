@@ -302,7 +302,17 @@ async function details(ctx: ServerContext, f: PushFigures): Promise<Record<strin
   const relays = await relayFigures(ctx.store.relay, f.msgId);
   // Vendor channels report what the vendor accepted, and received / click from the vendor's own
   // receipts (POST /v1/vendors/{channel}/receipts/{appKey}) where it sends them.
-  const vendor = (r: RelayFigures) => ({ target: null, sent: r.sent, received: r.received, display: null, click: r.clicked, failed: r.failed, token_dead: r.tokenDead });
+  const vendor = (r: RelayFigures) => ({
+    target: null,
+    sent: r.sent,
+    received: r.received,
+    display: null,
+    click: r.clicked,
+    failed: r.failed,
+    token_dead: r.tokenDead,
+    // over the vendor's quota: left to the own connection, so counted under jg_* when received
+    quota_fallback: r.quotaFallback,
+  });
   const vendorsOf: Record<Platform, [string, string][]> = {
     ios: [['apns', 'apns']],
     android: [['xiaomi', 'xiaomi'], ['huawei', 'huawei'], ['honor', 'honor'], ['meizu', 'meizu'], ['oppo', 'oppo'], ['vivo', 'vivo'], ['fcm', 'fcm']],

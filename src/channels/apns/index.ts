@@ -3,7 +3,7 @@ import type { VendorTokens } from '../../domain/device.js';
 import type { AcceptedPush } from '../../domain/push.js';
 import type { ApnsCredentials } from '../credential-shapes.js';
 import type { Channel, ChannelCredentials, RelayTarget, TargetResult } from '../types.js';
-import { Http2Pool, type Http2Answer } from './http2-pool.js';
+import { Http2Pool, type Http2Answer } from '../http2-pool.js';
 import { credentialId, ProviderTokens } from './provider-token.js';
 import { payloadLimit, renderApns, type ApnsMessage } from './render.js';
 

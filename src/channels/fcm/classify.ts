@@ -49,7 +49,8 @@ export function parseFcmError(text: string): FcmError {
   return out;
 }
 
-export function classifyFcmAnswer(status: number, headers: Headers, text: string): TargetResult {
+/** `retryAfter` is the answer's Retry-After header, if any. */
+export function classifyFcmAnswer(status: number, retryAfter: string | null, text: string): TargetResult {
   if (status === 200) {
     const name = (parseJsonSafe(text) as { name?: unknown } | undefined)?.name;
     return typeof name === 'string' ? { kind: 'delivered', vendorMessageId: name.slice(0, 300) } : { kind: 'delivered' };
@@ -60,7 +61,7 @@ export function classifyFcmAnswer(status: number, headers: Headers, text: string
   if (status === 404 || err.errorCode === 'UNREGISTERED') return { kind: 'tokenDead', reason };
   if (status === 400 && (err.badToken || /registration token/i.test(err.message ?? ''))) return { kind: 'tokenDead', reason };
   if (status === 429 || status === 500 || status === 502 || status === 503 || status === 504) {
-    const afterMs = retryAfterMs(headers.get('retry-after'));
+    const afterMs = retryAfterMs(retryAfter);
     return afterMs === undefined ? { kind: 'retry', reason } : { kind: 'retry', afterMs, reason };
   }
   return code ? { kind: 'rejected', reason, status, code } : { kind: 'rejected', reason, status };

@@ -1,10 +1,11 @@
 import type { AcceptedPush } from '../../domain/push.js';
-import { classifyPushKitAnswer, type PartialReport, type PushKitAnswer } from '../huawei/classify.js';
+import { classifyPushKitAnswer, type PartialReport } from '../huawei/classify.js';
 import { pushKitReceipts } from '../huawei/receipts.js';
 import type { Channel, ChannelCredentials, ReceiptAnswer, ReceiptRequest, RelayTarget, TargetResult } from '../types.js';
-import { mapBounded, networkReason, parseJsonSafe, readCapped } from '../vendor-http.js';
+import { postWithBearer, sendInChunks, sendWithBearer, type BearerSource } from '../token-batches.js';
+import { parseJsonSafe } from '../vendor-http.js';
 import { renderHmosMessage } from './render.js';
-import { HmosJwtSigner, parseHmosServiceAccount, type HmosServiceAccount } from './service-account.js';
+import { HmosJwtSigner, parseHmosServiceAccount } from './service-account.js';
 
 /**
  * HarmonyOS Push Kit (HarmonyOS NEXT / 5+): `POST /v3/{projectId}/messages:send` with the
@@ -57,38 +58,6 @@ export function createHmosChannel(opts: HmosChannelOptions = {}): Channel & { re
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const signer = new HmosJwtSigner(opts.jwtLifetimeSeconds);
 
-  async function post(url: string, jwt: string, pushType: number, body: string): Promise<PushKitAnswer> {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', 'push-type': String(pushType) },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return { status: res.status, headers: res.headers, text: await readCapped(res) };
-  }
-
-  async function sendChunk(account: HmosServiceAccount, url: string, pushType: number, body: object, chunk: string[]): Promise<TargetResult[]> {
-    const text = JSON.stringify({ ...body, target: { token: chunk } });
-    const all = (r: TargetResult) => chunk.map(() => r);
-    let jwt: string;
-    try {
-      jwt = await signer.get(account);
-    } catch (err) {
-      return all({ kind: 'rejected', reason: `HarmonyOS service account cannot sign: ${(err as Error).message}`, code: 'bad_credentials' });
-    }
-    try {
-      for (let attempt = 0; ; attempt++) {
-        const outcome = classifyPushKitAnswer('HarmonyOS', await post(url, jwt, pushType, text), chunk, hmosPartial, AUTH_CODES);
-        if (outcome.kind === 'results') return outcome.results;
-        if (attempt > 0) return all({ kind: 'rejected', reason: outcome.reason, code: 'auth' });
-        signer.invalidate(account, jwt);
-        jwt = await signer.get(account);
-      }
-    } catch (err) {
-      return all({ kind: 'retry', reason: networkReason(err) });
-    }
-  }
-
   return {
     id: 'hmos',
     maxBatch: 1000,
@@ -98,24 +67,21 @@ export function createHmosChannel(opts: HmosChannelOptions = {}): Channel & { re
       if (typeof account === 'string') return targets.map(() => ({ kind: 'rejected', reason: `HarmonyOS credentials: ${account}`, code: 'bad_credentials' }));
       const rendered = renderHmosMessage(push);
       if ('error' in rendered) return targets.map(() => ({ kind: 'rejected', reason: rendered.error, code: rendered.code }));
-      const results = new Array<TargetResult>(targets.length);
-      const valid: number[] = [];
-      targets.forEach((t, i) => {
-        if (typeof t.token === 'string' && t.token.length > 0 && t.token.length <= 4096) valid.push(i);
-        else results[i] = { kind: 'tokenDead', reason: 'no HarmonyOS token string' };
-      });
       const url = `${endpoint}/v3/${encodeURIComponent(account.projectId)}/messages:send`;
-      const chunks: number[][] = [];
-      for (let start = 0; start < valid.length; start += rendered.maxTokens) chunks.push(valid.slice(start, start + rendered.maxTokens));
+      const bearer: BearerSource = {
+        get: () => signer.get(account),
+        invalidate: (jwt) => signer.invalidate(account, jwt),
+        failure: (err) => ({ kind: 'rejected', reason: `HarmonyOS service account cannot sign: ${(err as Error).message}`, code: 'bad_credentials' }),
+      };
+      const headers = { 'content-type': 'application/json', 'push-type': String(rendered.pushType) };
       // card refreshes go one token per request: a few requests in flight keep a batch quick
-      await mapBounded(chunks, CHUNK_CONCURRENCY, async (slice) => {
-        const chunkResults = await sendChunk(account, url, rendered.pushType, rendered.body, slice.map((i) => targets[i]!.token as string));
-        slice.forEach((i, k) => {
-          const r = chunkResults[k]!;
-          results[i] = r.kind === 'delivered' && rendered.notes.length > 0 ? { ...r, notes: rendered.notes } : r;
-        });
+      const chunking = { vendor: 'HarmonyOS', size: rendered.maxTokens, concurrency: CHUNK_CONCURRENCY, notes: rendered.notes };
+      return sendInChunks(targets, chunking, (chunk) => {
+        const body = JSON.stringify({ ...rendered.body, target: { token: chunk } });
+        return sendWithBearer(chunk, bearer, async (jwt) =>
+          classifyPushKitAnswer('HarmonyOS', await postWithBearer(url, jwt, body, timeoutMs, headers), chunk, hmosPartial, AUTH_CODES),
+        );
       });
-      return results;
     },
     receipts(request: ReceiptRequest, credentials: ChannelCredentials): ReceiptAnswer {
       return pushKitReceipts(request, credentials, 'x-huawei-callback-id');

@@ -1,11 +1,11 @@
 import type { AcceptedPush } from '../../domain/push.js';
-import { AccessTokenError, ClientCredentialsTokens, type ClientCredentials } from '../client-credentials.js';
+import { ClientCredentialsTokens } from '../client-credentials.js';
 import { PUSH_KIT_QUOTA_CODES, nextChinaMidnight } from '../huawei/classify.js';
 import { parseHonorCredentials } from '../huawei/credentials.js';
-import { tokenFailure } from '../huawei/index.js';
 import { callbackAuthOf, parseStatuses, verifyCallbackId } from '../huawei/receipts.js';
 import type { Channel, ChannelCredentials, ReceiptAnswer, ReceiptRequest, RelayTarget, TargetResult } from '../types.js';
-import { networkReason, parseJsonSafe, readCapped, retryAfterMs } from '../vendor-http.js';
+import { postWithBearer, sendInChunks, sendWithBearer, type BearerAnswer, type ChunkOutcome } from '../token-batches.js';
+import { parseJsonSafe, retryAfterMs } from '../vendor-http.js';
 import { HONOR_MAX_BODY_BYTES, renderHonorMessage } from './render.js';
 
 /**
@@ -28,25 +28,18 @@ export interface HonorChannelOptions {
   timeoutMs?: number;
 }
 
-interface HonorAnswer {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-type Classified = { kind: 'results'; results: TargetResult[] } | { kind: 'renewAuth'; reason: string };
 
 function stringList(v: unknown): Set<string> {
   return new Set(Array.isArray(v) ? (v as unknown[]).filter((t): t is string => typeof t === 'string') : []);
 }
 
 /** Maps an Honor answer to one result per token. */
-export function classifyHonorAnswer(answer: HonorAnswer, tokens: readonly string[]): Classified {
+export function classifyHonorAnswer(answer: BearerAnswer, tokens: readonly string[]): ChunkOutcome {
   const body = parseJsonSafe(answer.text) as { code?: unknown; message?: unknown; data?: unknown } | undefined;
   const code = typeof body?.code === 'number' || typeof body?.code === 'string' ? String(body.code) : undefined;
   const message = typeof body?.message === 'string' ? `: ${body.message.slice(0, 200)}` : '';
   const reason = `Honor ${answer.status}${code ? ` ${code}` : ''}${message}`;
-  const all = (r: TargetResult): Classified => ({ kind: 'results', results: tokens.map(() => r) });
+  const all = (r: TargetResult): ChunkOutcome => ({ kind: 'results', results: tokens.map(() => r) });
   if (answer.status === 200 && code === '200') {
     const data = (typeof body?.data === 'object' && body.data !== null ? body.data : {}) as Record<string, unknown>;
     const expired = stringList(data.expireTokens);
@@ -76,34 +69,6 @@ export function createHonorChannel(opts: HonorChannelOptions = {}): Channel & { 
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const tokens = new ClientCredentialsTokens(opts.tokenEndpoint ?? HONOR_TOKEN_ENDPOINT);
 
-  async function post(url: string, accessToken: string, body: string): Promise<HonorAnswer> {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json; charset=UTF-8', timestamp: String(Date.now()) },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return { status: res.status, headers: res.headers, text: await readCapped(res) };
-  }
-
-  async function sendChunk(client: ClientCredentials, url: string, body: object, chunk: string[]): Promise<TargetResult[]> {
-    const text = JSON.stringify({ ...body, token: chunk });
-    const all = (r: TargetResult) => chunk.map(() => r);
-    try {
-      let accessToken = await tokens.get(client);
-      for (let attempt = 0; ; attempt++) {
-        const outcome = classifyHonorAnswer(await post(url, accessToken, text), chunk);
-        if (outcome.kind === 'results') return outcome.results;
-        if (attempt > 0) return all({ kind: 'rejected', reason: outcome.reason, code: 'auth' });
-        tokens.invalidate(client, accessToken);
-        accessToken = await tokens.get(client);
-      }
-    } catch (err) {
-      if (err instanceof AccessTokenError) return all(tokenFailure(err));
-      return all({ kind: 'retry', reason: networkReason(err) });
-    }
-  }
-
   return {
     id: 'honor',
     maxBatch: HONOR_MAX_TOKENS,
@@ -116,23 +81,14 @@ export function createHonorChannel(opts: HonorChannelOptions = {}): Channel & { 
         const reason = `Honor message is ${rendered.bytes} bytes, over its ${HONOR_MAX_BODY_BYTES}-byte limit (set options.auto_truncation to shorten it)`;
         return targets.map(() => ({ kind: 'rejected', reason, code: 'payload_too_large' }));
       }
-      const results = new Array<TargetResult>(targets.length);
-      const valid: number[] = [];
-      targets.forEach((t, i) => {
-        if (typeof t.token === 'string' && t.token.length > 0 && t.token.length <= 4096) valid.push(i);
-        else results[i] = { kind: 'tokenDead', reason: 'no Honor token string' };
-      });
-      const client = { clientId: creds.clientId, clientSecret: creds.clientSecret };
+      const bearer = tokens.bearer({ clientId: creds.clientId, clientSecret: creds.clientSecret });
       const url = `${endpoint}/api/v1/${encodeURIComponent(creds.appId)}/sendMessage`;
-      for (let start = 0; start < valid.length; start += HONOR_MAX_TOKENS) {
-        const slice = valid.slice(start, start + HONOR_MAX_TOKENS);
-        const chunkResults = await sendChunk(client, url, rendered.body, slice.map((i) => targets[i]!.token as string));
-        slice.forEach((i, k) => {
-          const r = chunkResults[k]!;
-          results[i] = r.kind === 'delivered' && rendered.notes.length > 0 ? { ...r, notes: rendered.notes } : r;
-        });
-      }
-      return results;
+      return sendInChunks(targets, { vendor: 'Honor', size: HONOR_MAX_TOKENS, notes: rendered.notes }, (chunk) => {
+        const body = JSON.stringify({ ...rendered.body, token: chunk });
+        return sendWithBearer(chunk, bearer, async (accessToken) =>
+          classifyHonorAnswer(await postWithBearer(url, accessToken, body, timeoutMs, { timestamp: String(Date.now()) }), chunk),
+        );
+      });
     },
     receipts(request: ReceiptRequest, credentials: ChannelCredentials): ReceiptAnswer {
       // Honor's console signs receipts like Push Kit does; its header name varies between its documents

@@ -1,4 +1,5 @@
 import type { AcceptedPush, JsonObject } from '../../domain/push.js';
+import { pushKitClickAction } from '../huawei/render.js';
 import { vendorOptions } from '../vendor-options.js';
 import { customMessageData, int, jsonBytes, notification3rdFor, obj, shorten, str, ttlSeconds, rawVendorOptions } from '../huawei/push-fields.js';
 
@@ -16,16 +17,6 @@ export interface RenderedHonor {
   notes: string[];
 }
 
-function clickAction(n: JsonObject, notes: string[]): JsonObject {
-  const url = str(obj(n.intent)?.url);
-  if (url && /^https?:\/\//i.test(url)) return { type: 2, url };
-  if (url) return { type: 1, intent: url };
-  const action = str(n.uri_action);
-  if (action) return { type: 1, action };
-  if (str(n.uri_activity)) notes.push('uri_activity: Honor opens a page by intent URI or action only; the app opens instead');
-  return { type: 3 };
-}
-
 export function renderHonorMessage(push: AcceptedPush, now = Date.now()): RenderedHonor | { tooLarge: true; bytes: number } {
   const notes: string[] = [];
   const vendor = rawVendorOptions(push, 'honor');
@@ -37,7 +28,7 @@ export function renderHonorMessage(push: AcceptedPush, now = Date.now()): Render
 
   if (shown && !voip) {
     const n: JsonObject = { title: str(shown.title) ?? '', body: str(shown.alert) ?? '' };
-    n.clickAction = clickAction(shown, notes);
+    n.clickAction = pushKitClickAction(shown, notes, 'Honor');
     const largeIcon = str(vendor.large_icon) ?? str(shown.large_icon);
     if (largeIcon && /^https:\/\//i.test(largeIcon)) n.image = largeIcon;
     else if (largeIcon) notes.push('large_icon: Honor takes an https URL only');

@@ -24,13 +24,17 @@ export interface RenderedHms {
 
 export type RenderError = { tooLarge: true; bytes: number };
 
-function clickAction(n: JsonObject, notes: string[]): JsonObject {
+/**
+ * Push Kit's click action (HMS and Honor read it alike): an http(s) `intent.url` opens the web
+ * page (2), another intent URI or `uri_action` opens an app page (1), else the app (3).
+ */
+export function pushKitClickAction(n: JsonObject, notes: string[], vendor = 'HMS'): JsonObject {
   const url = str(obj(n.intent)?.url);
   if (url && /^https?:\/\//i.test(url)) return { type: 2, url };
   if (url) return { type: 1, intent: url };
   const action = str(n.uri_action);
   if (action) return { type: 1, action };
-  if (str(n.uri_activity)) notes.push('uri_activity: HMS opens a page by intent URI or action only; the app opens instead');
+  if (str(n.uri_activity)) notes.push(`uri_activity: ${vendor} opens a page by intent URI or action only; the app opens instead`);
   return { type: 3 };
 }
 
@@ -61,7 +65,7 @@ export function renderHmsMessage(push: AcceptedPush, now = Date.now()): Rendered
   if (shown) {
     const n: JsonObject = { body: str(shown.alert) ?? '' };
     if (str(shown.title)) n.title = shown.title!;
-    n.click_action = clickAction(shown, notes);
+    n.click_action = pushKitClickAction(shown, notes);
     const channelId = str(vendor.channel_id) ?? str(shown.channel_id);
     if (channelId) n.channel_id = channelId;
     const sound = str(vendor.sound) ?? str(shown.sound);

@@ -1,9 +1,9 @@
 import type { AcceptedPush } from '../../domain/push.js';
+import { answerRemaining } from '../cn-vendors/batch-answer.js';
 import { field } from '../cn-vendors/credentials.js';
 import { postForm } from '../cn-vendors/http.js';
 import { receiptUrl } from '../cn-vendors/receipt-link.js';
 import type { Channel, ChannelCredentials, ReceiptAnswer, ReceiptRequest, RelayTarget, TargetResult } from '../types.js';
-import { networkReason } from '../vendor-http.js';
 import { classifyMeizuAnswer } from './classify.js';
 import { readMeizuReceipts } from './receipts.js';
 import { MEIZU_CALLBACK_URL_MAX, meizuSign, renderMeizu } from './render.js';
@@ -48,19 +48,10 @@ export function createMeizuChannel(opts: MeizuChannelOptions = {}): Channel {
       });
       if (pushIds.length === 0) return results;
       const params = { appId, pushIds: [...new Set(pushIds)].join(','), messageJson: rendered.messageJson };
-      try {
-        const answer = await postForm(`${endpoint}/garcia/api/server/push/${rendered.kind}/pushByPushId`, { ...params, sign: meizuSign(params, secret) }, {}, timeoutMs);
-        const classify = classifyMeizuAnswer(answer, rendered.notes);
-        targets.forEach((t, i) => {
-          results[i] ??= classify(t.token as string);
-        });
-      } catch (err) {
-        const r: TargetResult = { kind: 'retry', reason: networkReason(err) };
-        targets.forEach((_, i) => {
-          results[i] ??= r;
-        });
-      }
-      return results;
+      const url = `${endpoint}/garcia/api/server/push/${rendered.kind}/pushByPushId`;
+      return answerRemaining(targets, results, async () =>
+        classifyMeizuAnswer(await postForm(url, { ...params, sign: meizuSign(params, secret) }, {}, timeoutMs), rendered.notes),
+      );
     },
     receipts(request: ReceiptRequest, credentials: ChannelCredentials): ReceiptAnswer {
       return readMeizuReceipts(request, credentials);

@@ -1,11 +1,11 @@
 import type { AcceptedPush } from '../../domain/push.js';
 import { quotaCategory } from '../cn-vendors/android-view.js';
+import { answerRemaining } from '../cn-vendors/batch-answer.js';
 import { field } from '../cn-vendors/credentials.js';
 import { postForm } from '../cn-vendors/http.js';
 import { receiptUrl } from '../cn-vendors/receipt-link.js';
-import { AuthError, AuthTokenCache, authFailure } from '../cn-vendors/token-cache.js';
+import { AuthTokenCache } from '../cn-vendors/token-cache.js';
 import type { Channel, ChannelCredentials, ReceiptAnswer, ReceiptRequest, RelayTarget, TargetResult } from '../types.js';
-import { networkReason } from '../vendor-http.js';
 import { fetchOppoToken } from './auth.js';
 import { classifyOppoAnswer } from './classify.js';
 import { readOppoReceipts } from './receipts.js';
@@ -62,27 +62,19 @@ export function createOppoChannel(opts: OppoChannelOptions = {}): Channel {
       const messages = [...new Set(regIds)].map((reg) => ({ target_type: 2, target_value: reg, notification: rendered.notification }));
       const form = { messages: JSON.stringify(messages) };
       const category = quotaCategory(push);
-      try {
+      const url = `${endpoint}/server/v1/message/notification/unicast_batch`;
+      return answerRemaining(targets, results, async () => {
         const key = cacheKey(appKey, secret);
         let auth = await token(appKey, secret);
-        let outcome = classifyOppoAnswer(await postForm(`${endpoint}/server/v1/message/notification/unicast_batch`, form, { auth_token: auth }, timeoutMs), rendered.notes, category);
+        let outcome = classifyOppoAnswer(await postForm(url, form, { auth_token: auth }, timeoutMs), rendered.notes, category);
         if (outcome.kind === 'authExpired') {
           // OPPO revoked the token early: fetch a new one and send once more
           tokens.invalidate(key, auth);
           auth = await token(appKey, secret);
-          outcome = classifyOppoAnswer(await postForm(`${endpoint}/server/v1/message/notification/unicast_batch`, form, { auth_token: auth }, timeoutMs), rendered.notes, category);
+          outcome = classifyOppoAnswer(await postForm(url, form, { auth_token: auth }, timeoutMs), rendered.notes, category);
         }
-        const classify = outcome.kind === 'perTarget' ? outcome.result : () => ({ kind: 'retry', reason: 'OPPO refused a fresh auth_token' }) as TargetResult;
-        targets.forEach((t, i) => {
-          results[i] ??= classify(t.token as string);
-        });
-      } catch (err) {
-        const r: TargetResult = err instanceof AuthError ? authFailure(err) : { kind: 'retry', reason: networkReason(err) };
-        targets.forEach((_, i) => {
-          results[i] ??= r;
-        });
-      }
-      return results;
+        return outcome.kind === 'perTarget' ? outcome.result : () => ({ kind: 'retry', reason: 'OPPO refused a fresh auth_token' });
+      });
     },
     receipts(request: ReceiptRequest, credentials: ChannelCredentials): ReceiptAnswer {
       return readOppoReceipts(request, credentials);

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { AcceptedPush } from '../../domain/push.js';
+import { answerRemaining } from '../cn-vendors/batch-answer.js';
 import { field } from '../cn-vendors/credentials.js';
 import { postJson } from '../cn-vendors/http.js';
 import { receiptUrl } from '../cn-vendors/receipt-link.js';
-import { AuthError, AuthTokenCache, authFailure } from '../cn-vendors/token-cache.js';
+import { AuthTokenCache } from '../cn-vendors/token-cache.js';
 import type { Channel, ChannelCredentials, ReceiptAnswer, ReceiptRequest, RelayTarget, TargetResult } from '../types.js';
-import { networkReason } from '../vendor-http.js';
 import { fetchVivoToken } from './auth.js';
 import { classifyVivoAnswer, type VivoOutcome } from './classify.js';
 import { readVivoReceipts } from './receipts.js';
@@ -79,8 +79,8 @@ export function createVivoChannel(opts: VivoChannelOptions = {}): Channel {
       if ('refused' in rendered) return all({ kind: 'rejected', reason: rendered.refused, code: 'unsupported' });
       const classification = rendered.body.classification as number;
       const key = `${appId}\0${appKey}\0${secret}`;
-      let outcome: VivoOutcome;
-      try {
+      return answerRemaining(targets, results, async () => {
+        let outcome: VivoOutcome;
         if (single) {
           outcome = await call(key, '/message/send', { ...rendered.body, regId: unique[0], requestId: requestId(push.msgId, 's', unique) }, rendered.notes, classification);
         } else {
@@ -93,18 +93,8 @@ export function createVivoChannel(opts: VivoChannelOptions = {}): Channel {
           } else outcome = saved;
         }
         const done = outcome;
-        const classify: (token: string) => TargetResult =
-          done.kind === 'ok' ? done.result : done.kind === 'failed' ? () => done.result : () => ({ kind: 'retry', reason: 'vivo refused a fresh authToken' });
-        targets.forEach((t, i) => {
-          results[i] ??= classify(t.token as string);
-        });
-      } catch (err) {
-        const r: TargetResult = err instanceof AuthError ? authFailure(err) : { kind: 'retry', reason: networkReason(err) };
-        targets.forEach((_, i) => {
-          results[i] ??= r;
-        });
-      }
-      return results;
+        return done.kind === 'ok' ? done.result : done.kind === 'failed' ? () => done.result : () => ({ kind: 'retry', reason: 'vivo refused a fresh authToken' });
+      });
     },
     receipts(request: ReceiptRequest, credentials: ChannelCredentials): ReceiptAnswer {
       return readVivoReceipts(request, credentials);

@@ -1,9 +1,9 @@
 import type { AcceptedPush } from '../../domain/push.js';
 import { quotaCategory } from '../cn-vendors/android-view.js';
+import { answerRemaining } from '../cn-vendors/batch-answer.js';
 import { field } from '../cn-vendors/credentials.js';
 import { postForm } from '../cn-vendors/http.js';
 import type { Channel, ChannelCredentials, ReceiptAnswer, ReceiptRequest, RelayTarget, TargetResult } from '../types.js';
-import { networkReason } from '../vendor-http.js';
 import { classifyXiaomiAnswer } from './classify.js';
 import { readXiaomiReceipts } from './receipts.js';
 import { renderXiaomi, XIAOMI_CALLBACK_URL_MAX } from './render.js';
@@ -51,19 +51,9 @@ export function createXiaomiChannel(opts: XiaomiChannelOptions = {}): Channel {
       });
       if (valid.size === 0) return results;
       const form = { ...rendered.form, registration_id: [...valid].join(',') };
-      try {
-        const answer = await postForm(`${endpoint}/v3/message/regid`, form, { authorization: `key=${secret}` }, timeoutMs);
-        const classified = classifyXiaomiAnswer(answer, notes, quotaCategory(push));
-        tokens.forEach((t, i) => {
-          results[i] ??= classified(t);
-        });
-      } catch (err) {
-        const retry: TargetResult = { kind: 'retry', reason: networkReason(err) };
-        tokens.forEach((_, i) => {
-          results[i] ??= retry;
-        });
-      }
-      return results;
+      return answerRemaining(targets, results, async () =>
+        classifyXiaomiAnswer(await postForm(`${endpoint}/v3/message/regid`, form, { authorization: `key=${secret}` }, timeoutMs), notes, quotaCategory(push)),
+      );
     },
     receipts(request: ReceiptRequest, credentials: ChannelCredentials): ReceiptAnswer {
       return readXiaomiReceipts(request, credentials);

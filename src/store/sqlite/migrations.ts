@@ -546,4 +546,8 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX emas_nonces_by_expiry ON emas_nonces (expires_at);
   `,
+  // devices a vendor's quota sent back to the own connection, per push and channel
+  `
+  ALTER TABLE relay_receipts ADD COLUMN fallback BLOB;
+  `,
 ];

@@ -35,12 +35,12 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
     insert: db.prepare('INSERT INTO relay_queue (msg_id, app_key, lo, hi, nums, attempts, next_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     count: db.prepare('SELECT count(*) FROM relay_queue').pluck(),
     countFor: db.prepare('SELECT count(*) FROM relay_queue WHERE msg_id = ?').pluck(),
-    receipt: db.prepare('SELECT sent, failed, dead FROM relay_receipts WHERE msg_id = ? AND channel = ?'),
+    receipt: db.prepare('SELECT sent, failed, dead, fallback FROM relay_receipts WHERE msg_id = ? AND channel = ?'),
     receiptUpsert: db.prepare(
-      `INSERT INTO relay_receipts (msg_id, channel, sent, failed, dead) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (msg_id, channel) DO UPDATE SET sent = excluded.sent, failed = excluded.failed, dead = excluded.dead`,
+      `INSERT INTO relay_receipts (msg_id, channel, sent, failed, dead, fallback) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (msg_id, channel) DO UPDATE SET sent = excluded.sent, failed = excluded.failed, dead = excluded.dead, fallback = excluded.fallback`,
     ),
-    receipts: db.prepare('SELECT channel, sent, failed, dead, received, clicked FROM relay_receipts WHERE msg_id = ? ORDER BY channel'),
+    receipts: db.prepare('SELECT channel, sent, failed, dead, fallback, received, clicked FROM relay_receipts WHERE msg_id = ? ORDER BY channel'),
     quotaUse: db.prepare(
       `INSERT INTO vendor_quota_use (app_key, channel, category, day, used) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (app_key, channel, category, day) DO UPDATE SET used = used + excluded.used`,
@@ -83,7 +83,8 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
       s.insert.run(msgId, work.appKey, slice.lo, slice.hi, slice.bitmap, o.retry.attempts, o.retry.nextAt);
     }
     for (const r of o.results) {
-      if (r.sent.length + r.failed.length + r.dead.length === 0) continue;
+      const fallback = r.fallback ?? [];
+      if (r.sent.length + r.failed.length + r.dead.length + fallback.length === 0) continue;
       const old = s.receipt.get(msgId, r.channel) as Row | undefined;
       s.receiptUpsert.run(
         msgId,
@@ -91,6 +92,8 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
         addAll(old?.sent as Buffer | undefined, r.sent),
         addAll(old?.failed as Buffer | undefined, r.failed),
         addAll(old?.dead as Buffer | undefined, r.dead),
+        // a row without fallbacks keeps the column empty rather than an empty bitmap
+        fallback.length === 0 && !old?.fallback ? null : addAll(old?.fallback as Buffer | undefined, fallback),
       );
     }
     for (const d of o.deadTokens) {
@@ -171,6 +174,7 @@ export function sqliteRelayQueue(db: Database.Database): RelayQueue {
         sent: r.sent as Buffer,
         failed: r.failed as Buffer,
         dead: r.dead as Buffer,
+        fallback: (r.fallback as Buffer | null) ?? null,
         received: (r.received as Buffer | null) ?? null,
         clicked: (r.clicked as Buffer | null) ?? null,
       }));

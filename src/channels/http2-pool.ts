@@ -6,13 +6,22 @@ export interface Http2Answer {
   body: string;
 }
 
-/** Largest answer body read; APNs error bodies are tiny JSON. */
+/** Largest answer body read; vendor error bodies are tiny JSON. */
 const MAX_BODY = 64 * 1024;
+
+/** A request that had no answer in the pool's time (named like the Fetch API's timeout). */
+export class Http2TimeoutError extends Error {
+  override name = 'TimeoutError';
+  constructor() {
+    super('no answer in time');
+  }
+}
 
 /**
  * A few long-lived HTTP/2 sessions to one origin, many concurrent streams each. A session
  * that closes, errors or receives GOAWAY is dropped at once (after GOAWAY it refuses new
- * streams) and replaced on the next request.
+ * streams) and replaced on the next request. An `http:` origin speaks HTTP/2 without TLS
+ * (prior knowledge), which is what test fakes on loopback offer.
  */
 export class Http2Pool {
   private readonly sessions: (ClientHttp2Session | undefined)[];
@@ -74,7 +83,11 @@ export class Http2Pool {
       const chunks: Buffer[] = [];
       let size = 0;
       let answer: Http2Answer['headers'] = {};
-      stream.setTimeout(this.timeoutMs, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+      let timedOut = false;
+      stream.setTimeout(this.timeoutMs, () => {
+        timedOut = true;
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      });
       stream.on('response', (h) => (answer = h as Http2Answer['headers']));
       stream.on('data', (c: Buffer) => {
         size += c.length;
@@ -83,7 +96,7 @@ export class Http2Pool {
       stream.on('error', (err) => reject(err));
       stream.on('close', () => {
         const status = Number(answer[':status']);
-        if (!status) reject(new Error(stream.rstCode ? `stream reset (${stream.rstCode})` : 'no answer'));
+        if (!status) reject(timedOut ? new Http2TimeoutError() : new Error(stream.rstCode ? `stream reset (${stream.rstCode})` : 'no answer'));
         else resolve({ status, headers: answer, body: Buffer.concat(chunks).toString('utf8') });
       });
       stream.end(body);
