@@ -51,6 +51,24 @@ contract('relay queue', (kind) => {
     assert.deepEqual(await relay.receipts('nope'), []);
   });
 
+  it('keeps the devices a vendor quota sent back to the own connection, merged across slices', async () => {
+    const { relay, pushes } = db.store;
+    await pushes.insert(newPush('510', 'k'), { bitmap: bitmap([0, 1, 2, 3]), count: 4, relay: [[0, 2], [2, 4]] });
+    const slices = await relay.claim(1_000, 10, lease('a'));
+    assert.equal(slices.length, 2);
+    const [lo, hi] = slices;
+    assert.equal(await relay.complete({ work: lo!, results: [{ channel: 'xiaomi', sent: [0], failed: [], dead: [], fallback: [1] }], deadTokens: [], badges: [] }), true);
+    assert.equal(await relay.complete({ work: hi!, results: [{ channel: 'xiaomi', sent: [], failed: [], dead: [], fallback: [2, 3] }, { channel: 'oppo', sent: [2], failed: [], dead: [] }], deadTokens: [], badges: [] }), true);
+    const receipts = await relay.receipts('510');
+    assert.deepEqual(
+      receipts.map((r) => [r.channel, members(r.sent), r.fallback ? members(r.fallback) : null]),
+      [
+        ['oppo', [2], null],
+        ['xiaomi', [0], [1, 2, 3]],
+      ],
+    );
+  });
+
   it('postpones a failed slice for every node, and a restarting node releases what it held', async () => {
     const opened = await kind.open();
     try {

@@ -20,19 +20,23 @@ function toWork(row: Row): RelayWork {
 
 /** ORs a result into the stored row of (push, channel); the row is locked while merged. */
 async function mergeReceipt(c: Queryable, msgId: string, r: RelayOutcome['results'][number]): Promise<void> {
+  const fallback = r.fallback ?? [];
+  // a row without fallbacks keeps the column empty rather than an empty bitmap
   const inserted = await c.query(
-    `INSERT INTO relay_receipts (msg_id, channel, sent, failed, dead) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO relay_receipts (msg_id, channel, sent, failed, dead, fallback) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (msg_id, channel) DO NOTHING`,
-    [msgId, r.channel, addAll(undefined, r.sent), addAll(undefined, r.failed), addAll(undefined, r.dead)],
+    [msgId, r.channel, addAll(undefined, r.sent), addAll(undefined, r.failed), addAll(undefined, r.dead), fallback.length === 0 ? null : addAll(undefined, fallback)],
   );
   if (inserted.rowCount === 1) return;
-  const old = (await c.query('SELECT sent, failed, dead FROM relay_receipts WHERE msg_id = $1 AND channel = $2 FOR UPDATE', [msgId, r.channel])).rows[0] as Row;
-  await c.query('UPDATE relay_receipts SET sent = $3, failed = $4, dead = $5 WHERE msg_id = $1 AND channel = $2', [
+  const old = (await c.query('SELECT sent, failed, dead, fallback FROM relay_receipts WHERE msg_id = $1 AND channel = $2 FOR UPDATE', [msgId, r.channel])).rows[0] as Row;
+  const oldFallback = (old.fallback as Buffer | null) ?? undefined;
+  await c.query('UPDATE relay_receipts SET sent = $3, failed = $4, dead = $5, fallback = $6 WHERE msg_id = $1 AND channel = $2', [
     msgId,
     r.channel,
     addAll(old.sent as Buffer, r.sent),
     addAll(old.failed as Buffer, r.failed),
     addAll(old.dead as Buffer, r.dead),
+    fallback.length === 0 && !oldFallback ? null : addAll(oldFallback, fallback),
   ]);
 }
 
@@ -94,7 +98,7 @@ export function postgresRelayQueue(db: Db): RelayQueue {
           ]);
         }
         // rows are locked in one order (channel, then device) so two confirmations never deadlock
-        const results = [...o.results].filter((r) => r.sent.length + r.failed.length + r.dead.length > 0).sort((a, b) => (a.channel < b.channel ? -1 : 1));
+        const results = [...o.results].filter((r) => r.sent.length + r.failed.length + r.dead.length + (r.fallback?.length ?? 0) > 0).sort((a, b) => (a.channel < b.channel ? -1 : 1));
         for (const r of results) await mergeReceipt(c, msgId, r);
         const dead = [...o.deadTokens].sort((a, b) => a.num - b.num);
         for (const d of dead) {
@@ -148,7 +152,7 @@ export function postgresRelayQueue(db: Db): RelayQueue {
       return out;
     },
     async receipts(msgId): Promise<RelayReceiptRow[]> {
-      const { rows } = await db.query('SELECT channel, sent, failed, dead, received, clicked FROM relay_receipts WHERE msg_id = $1 ORDER BY channel', [
+      const { rows } = await db.query('SELECT channel, sent, failed, dead, fallback, received, clicked FROM relay_receipts WHERE msg_id = $1 ORDER BY channel', [
         msgIdParam(msgId),
       ]);
       return (rows as Row[]).map((r) => ({
@@ -156,6 +160,7 @@ export function postgresRelayQueue(db: Db): RelayQueue {
         sent: r.sent as Buffer,
         failed: r.failed as Buffer,
         dead: r.dead as Buffer,
+        fallback: (r.fallback as Buffer | null) ?? null,
         received: (r.received as Buffer | null) ?? null,
         clicked: (r.clicked as Buffer | null) ?? null,
       }));
