@@ -161,6 +161,40 @@ export interface UmsMaterial {
   expiresAt: number;
 }
 
+/**
+ * A message template for `/v1/template/sent` and `/v1/template/broadcast`: `msg_<channel>`
+ * objects whose strings may hold `{{name}}` placeholders filled from `template_para`. Only a
+ * general template (several channels, UMS's 通用模板) may be sent by id (1015032).
+ */
+export interface UmsTemplate {
+  templateId: number;
+  name: string;
+  general: boolean;
+  enabled: boolean;
+  /** Channel id (`app`, `sms`...) → its message object. */
+  content: Record<string, Record<string, unknown>>;
+  createdAt: number;
+}
+
+/** A quiet window in minutes of the day at a UTC offset; `from` > `to` wraps past midnight. */
+export interface UmsQuietHours {
+  fromMinute: number;
+  toMinute: number;
+  utcOffsetMinutes: number;
+}
+
+/** What a UMS channel may send: refused words, a do-not-disturb window, VIP features. */
+export interface UmsChannelSettings {
+  /** Sends whose text holds any of these (case-insensitive) are refused (1015034). */
+  sensitiveWords: string[];
+  /** Sends inside this window are refused (1015038). */
+  quietHours: UmsQuietHours | null;
+  /** Without VIP: no templates (1015073), black lists (1015074) or white lists (1015075). */
+  vip: boolean;
+}
+
+export const DEFAULT_UMS_SETTINGS: UmsChannelSettings = { sensitiveWords: [], quietHours: null, vip: true };
+
 export interface UmsStore {
   // channels and keys
   putChannel(c: UmsChannelRecord): Promise<void>;
@@ -237,6 +271,16 @@ export interface UmsStore {
   removeRecords(ids: readonly number[]): Promise<void>;
   /** Failed: tried again at `nextAt`, or removed when `attempts` reached `maxAttempts`; ids dropped. */
   failRecords(ids: readonly number[], nextAt: number, maxAttempts: number): Promise<number>;
+
+  // templates and channel settings
+  putTemplate(t: UmsTemplate): Promise<void>;
+  getTemplate(templateId: number): Promise<UmsTemplate | undefined>;
+  listTemplates(): Promise<UmsTemplate[]>;
+  deleteTemplate(templateId: number): Promise<boolean>;
+  nextTemplateId(): Promise<number>;
+  putSettings(channelKey: string, s: UmsChannelSettings): Promise<void>;
+  /** The channel's settings, or the defaults. */
+  getSettings(channelKey: string): Promise<UmsChannelSettings>;
 
   // materials
   putMaterial(m: UmsMaterial): Promise<void>;

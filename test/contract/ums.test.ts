@@ -207,10 +207,10 @@ contract('UMS store', (kind) => {
       deliveredAt: null,
       clickedAt: null,
     });
-    const [a, b] = await Promise.all([ums.claimJobs('100', 0, ['u1', 'u2']), other.ums.claimJobs('100', 0, ['u2', 'u1'])]);
+    const [a, b] = await Promise.all([ums.claimJobs('100', 0, ['u1', 'u2'], 1_000), other.ums.claimJobs('100', 0, ['u2', 'u1'], 1_000)]);
     assert.deepEqual([...a, ...b].sort(), ['u1', 'u2']);
-    assert.deepEqual(await ums.claimJobs('100', 0, ['u1']), []);
-    assert.deepEqual(await ums.claimJobs('100', 0, []), []);
+    assert.deepEqual(await ums.claimJobs('100', 0, ['u1'], 1_000), []);
+    assert.deepEqual(await ums.claimJobs('100', 0, [], 1_000), []);
     assert.deepEqual((await ums.dueJobs(2_000, 10)).map((j) => j.target), ['u9']);
 
     await ums.finishJob('100', 0, 'u1', 'submitted', 'ok', null, 1_500);
@@ -355,5 +355,36 @@ contract('UMS store', (kind) => {
     await ums.putMaterial({ ...m, id: 'mat2', expiresAt: now - 1 });
     assert.equal(await ums.getMaterial('mat2'), undefined);
     assert.equal(await ums.getMaterial('none'), undefined);
+  });
+});
+
+contract('UMS store: templates and channel settings', (kind) => {
+  let db: OpenedStore;
+  before(async () => {
+    db = await kind.open();
+  });
+  after(() => db.close());
+
+  it('keeps templates numbered from 1001', async () => {
+    const { ums } = db.store;
+    assert.equal(await ums.nextTemplateId(), 1001);
+    const t = { templateId: 1001, name: 'welcome', general: true, enabled: true, content: { sms: { temp_id: '{{tid}}' }, email: { subject: 'Hi {{name}}', text: 'x' } }, createdAt: 3 };
+    await ums.putTemplate(t);
+    assert.deepEqual(await ums.getTemplate(1001), t);
+    assert.equal(await ums.nextTemplateId(), 1002);
+    await ums.putTemplate({ ...t, enabled: false, general: false, name: 'renamed' });
+    assert.deepEqual(await ums.listTemplates(), [{ ...t, enabled: false, general: false, name: 'renamed' }]);
+    assert.equal(await ums.getTemplate(7), undefined);
+    assert.equal(await ums.deleteTemplate(1001), true);
+    assert.equal(await ums.deleteTemplate(1001), false);
+  });
+
+  it('answers the default settings of a channel until some are stored', async () => {
+    const { ums } = db.store;
+    assert.deepEqual(await ums.getSettings('ck'), { sensitiveWords: [], quietHours: null, vip: true });
+    const settings = { sensitiveWords: ['spam'], quietHours: { fromMinute: 1320, toMinute: 480, utcOffsetMinutes: 480 }, vip: false };
+    await ums.putSettings('ck', settings);
+    assert.deepEqual(await ums.getSettings('ck'), settings);
+    assert.deepEqual(await ums.getSettings('other'), { sensitiveWords: [], quietHours: null, vip: true });
   });
 });

@@ -10,7 +10,9 @@ import type {
   UmsPolicyStep,
   UmsSegment,
   UmsStore,
+  UmsTemplate,
 } from '../ums-types.js';
+import { DEFAULT_UMS_SETTINGS } from '../ums-types.js';
 import { numOrNull, type Db, type Row } from './db.js';
 
 /** Job rows go to the server in batches of this many (one unnest insert each). */
@@ -60,6 +62,17 @@ function toChannel(r: Row): UmsChannelRecord {
 
 function toKey(r: Row): UmsAccessKeyRecord {
   return { accessKey: r.access_key as string, secretHash: r.secret_hash as Buffer, enabled: r.enabled as boolean, createdAt: Number(r.created_at) };
+}
+
+function toTemplate(r: Row): UmsTemplate {
+  return {
+    templateId: Number(r.template_id),
+    name: r.name as string,
+    general: r.general as boolean,
+    enabled: r.enabled as boolean,
+    content: JSON.parse(r.content as string) as UmsTemplate['content'],
+    createdAt: Number(r.created_at),
+  };
 }
 
 /** The message row keeps everything but its id, kind and times in one JSON body. */
@@ -424,6 +437,40 @@ export function postgresUmsStore(db: Db): UmsStore {
         const dropped = await q.query('DELETE FROM ums_callback_queue WHERE id = ANY($1::bigint[]) AND attempts >= $2', [[...ids], maxAttempts]);
         return dropped.rowCount ?? 0;
       });
+    },
+
+    async putTemplate(t) {
+      await db.query(
+        `INSERT INTO ums_templates (template_id, name, general, enabled, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (template_id) DO UPDATE SET name = excluded.name, general = excluded.general, enabled = excluded.enabled, content = excluded.content`,
+        [t.templateId, t.name, t.general, t.enabled, JSON.stringify(t.content), t.createdAt],
+      );
+    },
+    async getTemplate(templateId) {
+      if (!Number.isSafeInteger(templateId)) return undefined;
+      const r = (await db.query('SELECT * FROM ums_templates WHERE template_id = $1', [templateId])).rows[0];
+      return r ? toTemplate(r) : undefined;
+    },
+    async listTemplates() {
+      return (await db.query('SELECT * FROM ums_templates ORDER BY template_id')).rows.map(toTemplate);
+    },
+    async deleteTemplate(templateId) {
+      if (!Number.isSafeInteger(templateId)) return false;
+      return (await db.query('DELETE FROM ums_templates WHERE template_id = $1', [templateId])).rowCount === 1;
+    },
+    async nextTemplateId() {
+      const { rows } = await db.query<{ m: string | null }>('SELECT max(template_id) AS m FROM ums_templates');
+      return Math.max(1000, Number(rows[0]?.m ?? 0)) + 1;
+    },
+    async putSettings(channelKey, settings) {
+      await db.query('INSERT INTO ums_channel_settings (channel_key, settings) VALUES ($1, $2) ON CONFLICT (channel_key) DO UPDATE SET settings = excluded.settings', [
+        channelKey,
+        JSON.stringify(settings),
+      ]);
+    },
+    async getSettings(channelKey) {
+      const r = (await db.query<{ settings: string }>('SELECT settings FROM ums_channel_settings WHERE channel_key = $1', [channelKey])).rows[0];
+      return r === undefined ? { ...DEFAULT_UMS_SETTINGS } : { ...DEFAULT_UMS_SETTINGS, ...(JSON.parse(r.settings) as object) };
     },
 
     async putMaterial(m) {
