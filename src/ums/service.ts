@@ -4,6 +4,7 @@ import type { UmsCallbackQueue } from './callbacks.js';
 import { RECORD, type RecordFact } from './callbacks.js';
 import { CHANNEL_UNUSABLE, UMS_CODES, illegal, umsError } from './errors.js';
 import { messagingCredentials } from './secrets.js';
+import { checkSendSettings } from './settings.js';
 import { GLOBAL_BIND } from './users.js';
 
 /** A send request after its wire shape was checked (api/ums parses it). */
@@ -92,6 +93,10 @@ export class UmsService {
     const channels = Object.keys(req.content);
     if (channels.length === 0) throw illegal('at least one msg_xxx is required');
     for (const ch of channels) await this.checkUsable(c, ch);
+    const settings = await this.store.getSettings(c.channelKey);
+    checkSendSettings(settings, req.content, Date.now());
+    if (!settings.vip && req.blackId !== undefined) throw umsError(UMS_CODES.blackListVip, 'user blacklists are a VIP feature this channel lacks');
+    if (!settings.vip && req.whiteId !== undefined) throw umsError(UMS_CODES.whiteListVip, 'user whitelists are a VIP feature this channel lacks');
     const steps = await this.stepsOf(req, channels);
     let callbackUrl: string | null = null;
     if (req.callback?.url !== undefined) {

@@ -64,6 +64,9 @@ export function parseSendRequest(body: unknown, kind: 'sent' | 'broadcast', mess
       const m = value[0];
       if (ch === 'app') content.app = checkMsgApp(m, appKey);
       else {
+        if (ch === 'sms' && m.content === undefined && (!Number.isSafeInteger(m.temp_id) || (m.temp_id as number) < 1)) {
+          throw umsError(UMS_CODES.smsTemplateId, 'msg_sms.temp_id is not a JSMS template id (a positive integer)');
+        }
         const impl = messaging.get(ch as never);
         // a channel this build lacks is refused when the send is checked (its channel code)
         const problem = impl?.validate(m);
