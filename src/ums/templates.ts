@@ -1,11 +1,10 @@
+import { PLACEHOLDER, mapStrings } from '../messaging/recipient-params.js';
 import type { UmsTemplate } from '../store/ums-types.js';
 import { POLICY_CHANNELS } from './policies.js';
 import { UMS_CODES, illegal, umsError } from './errors.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `{{name}}`: a placeholder filled from `template_para`. */
-const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]{1,64})\s*\}\}/g;
 const WHOLE_PLACEHOLDER = /^\{\{\s*([A-Za-z0-9_.-]{1,64})\s*\}\}$/;
 const MAX_PARAS = 100;
 const MAX_PARA_CHARS = 1000;
@@ -53,17 +52,10 @@ export function renderTemplate<T>(value: T, para: Readonly<Record<string, Para>>
     if (!Object.hasOwn(para, name)) throw illegal(`template_para.${name} is missing`);
     return para[name]!;
   };
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') {
-      const whole = WHOLE_PLACEHOLDER.exec(v);
-      if (whole) return lookup(whole[1]!);
-      return v.replace(PLACEHOLDER, (_m, name: string) => String(lookup(name)));
-    }
-    if (Array.isArray(v)) return v.map(walk);
-    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
-  };
-  return walk(value) as T;
+  return mapStrings(value, (s) => {
+    const whole = WHOLE_PLACEHOLDER.exec(s);
+    return whole ? lookup(whole[1]!) : s.replace(PLACEHOLDER, (_m, name: string) => String(lookup(name)));
+  }) as T;
 }
 
 function parseTemplatePara(raw: unknown): Record<string, Para> {
