@@ -27,9 +27,10 @@ export interface TokenChannelSpec<C> {
  * is sent (refusals that no retry fixes), tokens are cached per credential and handed out for
  * `GET /v1/token`.
  */
-export function tokenChannel<C>(spec: TokenChannelSpec<C>): MessagingChannel & IssuesAccessTokens {
+export function tokenChannel<C>(spec: TokenChannelSpec<C>): MessagingChannel & IssuesAccessTokens & { readonly tokens: AccessTokenCache } {
   const tokens = new AccessTokenCache();
   return {
+    tokens,
     id: spec.id,
     maxBatch: spec.maxBatch,
     validate: spec.validate,

@@ -4,7 +4,7 @@ import { classifyErrcode, errcodeOf, issueErrcodeToken, postWithToken, type Errc
 import { checkString, isObject, type Obj } from '../message-checks.js';
 import { fillParams } from '../recipient-params.js';
 import { sendBatched, tokenChannel, type TokenSource } from '../token-channel.js';
-import type { MessagingChannel, MessagingCredentials, MessagingResult } from '../types.js';
+import type { DeliveryReport, MessagingChannel, MessagingCredentials, MessagingResult, ReportsDelivery } from '../types.js';
 import type { VendorHttpOptions } from '../vendor-call.js';
 
 /**
@@ -64,7 +64,15 @@ function tokenSource(options: VendorHttpOptions, cred: DingTalkCredentials): Tok
   return { key: AccessTokenCache.keyOf('dingtalk', options.endpoint, cred.appkey, cred.appsecret), issue: () => issueErrcodeToken(DINGTALK_RULES, url, options.timeoutMs) };
 }
 
-export function createDingTalkChannel(options: VendorHttpOptions): MessagingChannel & IssuesAccessTokens {
+const FAILED_LISTS: readonly [string, string][] = [
+  ['invalid_user_id_list', 'DingTalk: not a member of the organization'],
+  ['forbidden_user_id_list', 'DingTalk: over the per-user notice limit'],
+  ['failed_user_id_list', 'DingTalk: delivery failed'],
+];
+
+const idsIn = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.length <= 64) : []);
+
+export function createDingTalkChannel(options: VendorHttpOptions): MessagingChannel & IssuesAccessTokens & ReportsDelivery {
   async function sendRequest(msg: unknown, users: string[], cred: DingTalkCredentials, tokens: AccessTokenCache): Promise<MessagingResult[]> {
     const source = tokenSource(options, cred);
     const reply = await postWithToken(DINGTALK_RULES, {
@@ -89,7 +97,7 @@ export function createDingTalkChannel(options: VendorHttpOptions): MessagingChan
     return users.map(() => (vendorMessageId ? { kind: 'submitted', vendorMessageId } : { kind: 'submitted' }));
   }
 
-  return tokenChannel<DingTalkCredentials>({
+  const channel = tokenChannel<DingTalkCredentials>({
     id: 'dingtalk_cc',
     maxBatch: USERS_PER_REQUEST,
     validate: validateDingTalkMessage,
@@ -102,4 +110,31 @@ export function createDingTalkChannel(options: VendorHttpOptions): MessagingChan
         (params, _lane, users) => sendRequest(fillParams(message.msg, params), users, cred, tokens),
       ),
   });
+
+  /** `getsendresult` of a task (the vendor message id of a send): who read, who did not yet, who cannot get it. */
+  async function deliveryReport(taskId: string, raw: MessagingCredentials): Promise<DeliveryReport> {
+    const cred = parseCredentials(raw);
+    if (typeof cred === 'string') throw new Error(`credentials: ${cred}`);
+    if (!/^\d{1,19}$/.test(taskId)) throw new Error('not a DingTalk task id');
+    const source = tokenSource(options, cred);
+    const reply = await postWithToken(DINGTALK_RULES, {
+      tokens: channel.tokens,
+      tokenKey: source.key,
+      issue: source.issue,
+      url: (token) => `${options.endpoint}/topapi/message/corpconversation/getsendresult?access_token=${encodeURIComponent(token)}`,
+      body: { agent_id: cred.agentId, task_id: Number(taskId) },
+      timeoutMs: options.timeoutMs,
+    });
+    if (reply.kind === 'failed') throw new Error(reply.result.kind === 'failed' ? reply.result.reason : 'DingTalk: no answer');
+    if (reply.code !== 0) throw new Error(`DingTalk errcode ${reply.code}`);
+    const result = isObject(reply.body.send_result) ? reply.body.send_result : {};
+    const read = idsIn(result.read_user_id_list);
+    return {
+      delivered: [...read, ...idsIn(result.unread_user_id_list)],
+      read,
+      failed: FAILED_LISTS.flatMap(([field, reason]) => idsIn(result[field]).map((address) => ({ address, reason }))),
+    };
+  }
+
+  return Object.assign(channel, { deliveryReport });
 }
