@@ -254,6 +254,11 @@ export interface UmsStore {
   jobsOf(msgid: string, target?: string): Promise<UmsJob[]>;
   /** Earlier steps of these targets of a message (for a later step's condition). */
   earlierJobs(msgid: string, step: number, targets: readonly string[]): Promise<UmsJob[]>;
+  /**
+   * Submitted jobs of these channels whose vendor message id (`pushMsgId`, `<channel>:<id>`)
+   * awaits a delivery report: not delivered yet, finished at or after `since`, oldest first.
+   */
+  awaitingDelivery(channels: readonly string[], since: number, limit: number): Promise<UmsJob[]>;
   /** Records app receipts on the jobs of the push that carried them. */
   markReceipts(marks: readonly { pushMsgId: string; target: string; delivered?: number; clicked?: number }[]): Promise<void>;
   /** The message and step a push carried, if it was a UMS app step. */

@@ -268,6 +268,25 @@ contract('UMS store', (kind) => {
     );
   });
 
+  it('lists submitted jobs awaiting a vendor delivery report, oldest first, until delivered', async () => {
+    const { ums } = db.store;
+    await ums.insertMessage(message('250', { steps: [{ channel: 'dingtalk_cc', delaySeconds: 0, condition: 'always' }] }), [
+      { step: 0, target: 'a', channel: 'dingtalk_cc', dueAt: 1_000, addresses: ['dt-a'] },
+      { step: 0, target: 'b', channel: 'dingtalk_cc', dueAt: 1_000, addresses: ['dt-b'] },
+      { step: 0, target: 'c', channel: 'dingtalk_cc', dueAt: 1_000, addresses: ['dt-c'] },
+    ], 0, 0);
+    await ums.claimJobs('250', 0, ['a', 'b', 'c'], 1_000);
+    await ums.finishJob('250', 0, 'b', 'submitted', null, 'dingtalk_cc:7', 2_000);
+    await ums.finishJob('250', 0, 'a', 'submitted', null, 'dingtalk_cc:7', 3_000);
+    await ums.finishJob('250', 0, 'c', 'submitted', null, null, 3_000);
+    assert.deepEqual((await ums.awaitingDelivery(['dingtalk_cc'], 0, 10)).map((j) => j.target), ['b', 'a']);
+    assert.deepEqual((await ums.awaitingDelivery(['dingtalk_cc'], 2_500, 10)).map((j) => j.target), ['a']);
+    assert.deepEqual(await ums.awaitingDelivery(['sms'], 0, 10), []);
+    assert.deepEqual(await ums.awaitingDelivery([], 0, 10), []);
+    await ums.markReceipts([{ pushMsgId: 'dingtalk_cc:7', target: 'b', delivered: 4_000 }]);
+    assert.deepEqual((await ums.awaitingDelivery(['dingtalk_cc'], 0, 10)).map((j) => j.target), ['a']);
+  });
+
   it('retracts a message once, stopping only its pending jobs', async () => {
     const { ums } = db.store;
     await ums.insertMessage(message('300'), [

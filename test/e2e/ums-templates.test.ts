@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_CONFIG } from '../../src/config.js';
+import { FakeDingTalk } from '../fakes/dingtalk-server.js';
 import { FakeSmsServer } from '../fakes/sms-server.js';
 import { FakeSmtpServer } from '../fakes/smtp-server.js';
 import { runCliAsync } from '../helpers/cli.js';
@@ -25,6 +26,7 @@ describe('UMS templates, channel settings, traces and the rest of the error code
   let sms: FakeSmsServer;
   let smtp: FakeSmtpServer;
   let device: TestClient;
+  let dingtalk: FakeDingTalk;
   let chAuth: string;
   let akAuth: string;
   let channelKey: string;
@@ -51,7 +53,12 @@ describe('UMS templates, channel settings, traces and the rest of the error code
   before(async () => {
     sms = await FakeSmsServer.start();
     smtp = await FakeSmtpServer.start({ user: 'mailer', pass: 'mailpass' });
-    server = await startTestServer({ ums: { ...DEFAULT_CONFIG.ums, pollMs: 50, secondMs: 20, broadcastsPerDay: 1, requestsPerMinute: 0 } });
+    dingtalk = await FakeDingTalk.start();
+    dingtalk.addApp('dingbench0123456789', 'Yr2_abcdefghijklmnopqrstuvwxyz0123456789', 2244668800, ['dt-ann']);
+    server = await startTestServer({
+      ums: { ...DEFAULT_CONFIG.ums, pollMs: 50, secondMs: 20, broadcastsPerDay: 1, requestsPerMinute: 0 },
+      messaging: { ...DEFAULT_CONFIG.messaging, dingtalk_cc: { endpoint: dingtalk.url, timeoutMs: 5000, concurrency: 2 } },
+    });
     const channel = await newChannel('main', '--app', server.app.appKey);
     channelKey = channel.channelKey;
     chAuth = channel.auth;
@@ -76,6 +83,7 @@ describe('UMS templates, channel settings, traces and the rest of the error code
     await server.close();
     await sms.close();
     await smtp.close();
+    await dingtalk.close();
   });
 
   let general: number;
@@ -222,6 +230,36 @@ describe('UMS templates, channel settings, traces and the rest of the error code
     await expectCode(400, 1015025, 'POST', '/v1/sent', { aud_userid: ['ann'], msg_wechatwk: [{ msgtype: 'text', text: { content: 'hi' } }] });
     await expectCode(400, 1015095, 'POST', '/v1/sent', { aud_userid: ['ann'], msg_sms: [{ temp_id: 0 }] });
     await expectCode(400, 1015095, 'POST', '/v1/sent', { aud_userid: ['ann'], msg_sms: [{ temp_id: '7' }] });
+  });
+
+  test('DingTalk delivery reports (getsendresult): read is delivered and clicked, an unknown member fails delivery and gets the SMS step', async () => {
+    json(await runCliWithFile(['credentials', channelKey, 'dingtalk_cc'], { appkey: 'dingbench0123456789', appsecret: 'Yr2_abcdefghijklmnopqrstuvwxyz0123456789', agent_id: 2244668800 }));
+    const opt = await ums('POST', '/v1/user/opt', [{ userid: 'ann', set: { dingtalkcc: 'dt-ann' } }, { userid: 'bob', set: { dingtalkcc: 'dt-stranger' } }], akAuth);
+    assert.deepEqual((opt.body.data as { success: string[] }).success, ['ann', 'bob']);
+    const rule = json<{ rule_id: number }>(await cli('policy', 'create', '--name', 'ding then sms', '--step', 'dingtalk_cc', '--step', 'sms:150:not_delivered', '--json'));
+    dingtalk.read.add('dt-ann');
+    const sent = await expectCode(200, 0, 'POST', '/v1/sent', {
+      aud_userid: ['ann', 'bob'],
+      rule_id: rule.rule_id,
+      msg_dingtalk_cc: [{ msg: { msgtype: 'text', text: { content: 'Your order shipped' } } }],
+      msg_sms: [{ temp_id: 77 }],
+    });
+    const done = (t: Trace) => t.jobs.length === 4 && t.jobs.every((j) => j.state !== 'pending' && j.state !== 'claimed');
+    let trace: Trace | undefined;
+    for (let i = 0; i < 200 && !(trace && done(trace)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      trace = (await expectCode(200, 0, 'GET', `/v1/trace/${sent.body.msgid}`, undefined)).body.data as Trace;
+    }
+    const row = (target: string, channel: string) => trace!.jobs.find((j) => j.target === target && j.channel === channel) as unknown as { state: string; delivered: string | null; clicked: string | null; note: string | null; push: string | null };
+    assert.equal(row('ann', 'dingtalk_cc').state, 'submitted', JSON.stringify(trace));
+    assert.ok(row('ann', 'dingtalk_cc').delivered && row('ann', 'dingtalk_cc').clicked, JSON.stringify(trace));
+    assert.match(row('ann', 'dingtalk_cc').push ?? '', /^dingtalk_cc:\d+$/);
+    assert.equal(row('ann', 'sms').state, 'skipped');
+    assert.equal(row('bob', 'dingtalk_cc').state, 'failed');
+    assert.match(row('bob', 'dingtalk_cc').note ?? '', /delivery failed/);
+    assert.equal(row('bob', 'sms').state, 'submitted');
+    assert.ok(sms.messages.some((m) => m.mobile === '13800000012' && m.temp_id === 77));
+    assert.ok(!sms.messages.some((m) => m.mobile === '13800000011' && m.temp_id === 77));
   });
 
   test('hostile template sends and template bodies never answer 5xx', async () => {

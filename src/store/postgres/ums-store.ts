@@ -361,6 +361,15 @@ export function postgresUmsStore(db: Db): UmsStore {
       const { rows } = await db.query('SELECT * FROM ums_jobs WHERE msgid = $1 AND step < $2 AND target = ANY($3::text[])', [msgid, step, [...targets]]);
       return rows.map(toJob);
     },
+    async awaitingDelivery(channels, since, limit) {
+      if (channels.length === 0) return [];
+      const { rows } = await db.query(
+        `SELECT * FROM ums_jobs WHERE state = 'submitted' AND push_msg_id IS NOT NULL AND delivered_at IS NULL
+         AND channel = ANY($1::text[]) AND done_at >= $2 ORDER BY done_at LIMIT $3`,
+        [[...channels], since, limit],
+      );
+      return rows.map(toJob);
+    },
     async markReceipts(marks) {
       if (marks.length === 0) return;
       // the first receipt of each kind counts; a click implies delivery

@@ -376,6 +376,12 @@ export function sqliteUmsStore(db: Database.Database): UmsStore {
       }
       return out;
     },
+    async awaitingDelivery(channels, since, limit) {
+      if (channels.length === 0) return [];
+      const sql = `SELECT * FROM ums_jobs WHERE state = 'submitted' AND push_msg_id IS NOT NULL AND delivered_at IS NULL
+                   AND channel IN (${marks(channels.length)}) AND done_at >= ? ORDER BY done_at LIMIT ?`;
+      return (db.prepare(sql).all(...channels, since, limit) as Row[]).map(toJob);
+    },
     async markReceipts(rows) {
       mark.immediate(rows);
     },
