@@ -15,6 +15,7 @@ import { CLIENT_PROCESSES, GATEWAY_BENCH_CONFIG, gatewayUrl } from './setup.js';
  */
 
 const USERS_PER_OPT = 1000;
+const SMTP_CONNECTIONS = 8;
 
 function progress(line: string): void {
   process.stderr.write(`[ums-sent] ${line}\n`);
@@ -31,7 +32,7 @@ const basicOf = (user: string, secret: string) => 'Basic ' + Buffer.from(`${user
 export async function benchUmsSent(): Promise<string[]> {
   const n = Number(process.env.BENCH_UMS_USERS ?? 10_000);
   const smtp = await FakeSmtpServer.start({ user: 'bench', pass: 'bench' });
-  const server = await startBenchServer({ ...GATEWAY_BENCH_CONFIG, limits: { registrationsPerWindow: 0, registrationsPerAddress: 0 }, ums: { pollMs: 50, smtpConnections: 8, concurrency: 32 } });
+  const server = await startBenchServer({ ...GATEWAY_BENCH_CONFIG, limits: { registrationsPerWindow: 0, registrationsPerAddress: 0 }, ums: { pollMs: 50, smtpConnections: SMTP_CONNECTIONS, concurrency: 32 } });
   const fleet = Fleet.start(CLIENT_PROCESSES);
   const agent = new Agent({ keepAlive: true });
   try {
@@ -95,7 +96,7 @@ export async function benchUmsSent(): Promise<string[]> {
       `One /v1/sent by tag to ${fmt(n)} users, each with one connected device and one email address (app + email at once):`,
       `- HTTP 200 after ${fmt(accepted)} ms (audience resolved, ${fmt(2 * n)} jobs stored).`,
       `- Every device acknowledged: ${r.finished ? `${fmt(lastAck / 1000, 2)} s` : `no, ${fmt(r.complete)} of ${fmt(n)} after 600 s`} (first push received at ${fmt(since(t0, r.firstRecv) / 1000, 2)} s).`,
-      `- Every mail accepted by the local SMTP server: ${mailsDone > 0 ? `${fmt(mailsDone / 1000, 2)} s (${fmt((n / mailsDone) * 1000)} mails/s over ${8} SMTP connections)` : `no, ${fmt(smtp.mails.length)} of ${fmt(n)} after 600 s`}.`,
+      `- Every mail accepted by the local SMTP server: ${mailsDone > 0 ? `${fmt(mailsDone / 1000, 2)} s (${fmt((n / mailsDone) * 1000)} mails/s over ${SMTP_CONNECTIONS} SMTP connections)` : `no, ${fmt(smtp.mails.length)} of ${fmt(n)} after 600 s`}.`,
       `- **All done after ${fmt(all / 1000, 2)} s.** Server RSS ${mib(rssBefore)} MiB before, ${mib(rssPeak)} MiB at its highest.`,
       `- Setup (not timed above): ${fmt(n)} users added with /v1/user/opt in ${fmt(optSeconds, 1)} s (${USERS_PER_OPT} per request).`,
     ];
