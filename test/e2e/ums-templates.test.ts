@@ -262,6 +262,16 @@ describe('UMS templates, channel settings, traces and the rest of the error code
     assert.ok(!sms.messages.some((m) => m.mobile === '13800000011' && m.temp_id === 77));
   });
 
+  test('control characters (NUL) in names, ids and raw addresses are refused with 4004, on either store', async () => {
+    await expectCode(400, 4004, 'POST', '/v1/templates', { name: 'a\u0000b', content: { msg_sms: [{ temp_id: 1 }] } }, akAuth);
+    await expectCode(400, 4004, 'POST', '/v1/rules', { name: 'a\u0000b', steps: [{ channel: 'sms' }] }, akAuth);
+    await expectCode(400, 4004, 'GET', `/v1/trace/${msgid}?userid=%00`, undefined);
+    await expectCode(400, 4004, 'POST', '/v1/sent', { aud_email: [{ data: ['x\u0000@example.com'] }], msg_email: [{ subject: 's', text: 't' }] });
+    await expectCode(400, 4004, 'POST', '/v1/sent', { aud_segment: ['seg\u0000'], msg_sms: [{ temp_id: 1 }] });
+    const opt = await ums('POST', '/v1/user/opt', [{ userid: 'nul', set: { phone: { 'a\u0000': '13800000099' } } }], akAuth);
+    assert.equal((opt.body.data as { fail: unknown[] }).fail.length, 1, opt.text);
+  });
+
   test('hostile template sends and template bodies never answer 5xx', async () => {
     const rnd = mulberry32(13);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;

@@ -7,7 +7,7 @@ import { CHANNEL_UNUSABLE, UMS_CODES, UmsError, illegal, umsError } from '../../
 import { parsePolicySteps, policyToWire } from '../../ums/policies.js';
 import { authenticate, messagingCredentials, type UmsCaller } from '../../ums/secrets.js';
 import { parseUserOpt } from '../../ums/users.js';
-import { USERID } from '../../ums/users.js';
+import { USERID, hasControlChars } from '../../ums/users.js';
 import { parseSendRequest } from './parse-send.js';
 import { expandTemplateSend, parseTemplateContent, templateToWire } from '../../ums/templates.js';
 import { traceOf } from '../../ums/trace.js';
@@ -33,6 +33,15 @@ function toUmsError(err: unknown): UmsError | undefined {
 }
 
 const callers = new WeakMap<FastifyRequest, UmsCaller>();
+
+/** `name` of a policy or template body: 1..128 characters without control characters. */
+function readName(b: Record<string, unknown>, partial: boolean): string | undefined {
+  if (b.name !== undefined && (typeof b.name !== 'string' || b.name === '' || b.name.length > 128 || hasControlChars(b.name))) {
+    throw illegal('name must be a string of 1..128 characters without control characters');
+  }
+  if (!partial && b.name === undefined) throw illegal('name is required');
+  return b.name as string | undefined;
+}
 
 /**
  * The Jiguang UMS v1 API: sending to users over app, SMS, email and IM channels, user
@@ -94,7 +103,7 @@ export const umsApi: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { 
   app.get('/v1/trace/:msgid', { preHandler: channelOnly }, async (request, reply) => {
     const { msgid } = request.params as { msgid: string };
     const userid = (request.query as Record<string, unknown>).userid;
-    if (userid !== undefined && (typeof userid !== 'string' || userid.length > 256)) throw illegal('userid must be one user id (or raw address)');
+    if (userid !== undefined && (typeof userid !== 'string' || userid.length > 256 || hasControlChars(userid))) throw illegal('userid must be one user id (or raw address)');
     const m = /^[0-9]{1,20}$/.test(msgid) ? await ums.store.getMessage(msgid) : undefined;
     if (!m || m.channelKey !== channelOf(request).channelKey) throw illegal(`no message ${msgid.slice(0, 64)} of this channel`);
     const { channelKey: _c, ...trace } = traceOf(m, await ums.store.jobsOf(msgid, userid));
@@ -164,8 +173,7 @@ export const umsApi: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { 
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw illegal('the body must be a JSON object');
     const b = body as Record<string, unknown>;
     for (const k of Object.keys(b)) if (!['name', 'enabled', 'steps'].includes(k)) throw illegal(`unknown field ${k.slice(0, 60)}`);
-    if (b.name !== undefined && (typeof b.name !== 'string' || b.name === '' || b.name.length > 128)) throw illegal('name must be a string of 1..128 characters');
-    if (!partial && b.name === undefined) throw illegal('name is required');
+    const name = readName(b, partial);
     if (b.enabled !== undefined && typeof b.enabled !== 'boolean') throw illegal('enabled must be a boolean');
     let steps;
     if (b.steps !== undefined || !partial) {
@@ -175,7 +183,7 @@ export const umsApi: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { 
         throw illegal((err as Error).message);
       }
     }
-    return { name: b.name as string | undefined, enabled: b.enabled as boolean | undefined, steps };
+    return { name, enabled: b.enabled as boolean | undefined, steps };
   };
   app.post('/v1/rules', { preHandler: accessKeyOnly }, async (request, reply) => {
     const p = readPolicy(request.body, false);
@@ -210,8 +218,7 @@ export const umsApi: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { 
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw illegal('the body must be a JSON object');
     const b = body as Record<string, unknown>;
     for (const k of Object.keys(b)) if (!['name', 'general', 'enabled', 'content'].includes(k)) throw illegal(`unknown field ${k.slice(0, 60)}`);
-    if (b.name !== undefined && (typeof b.name !== 'string' || b.name === '' || b.name.length > 128)) throw illegal('name must be a string of 1..128 characters');
-    if (!partial && b.name === undefined) throw illegal('name is required');
+    const name = readName(b, partial);
     for (const k of ['general', 'enabled'] as const) if (b[k] !== undefined && typeof b[k] !== 'boolean') throw illegal(`${k} must be a boolean`);
     let content;
     if (b.content !== undefined || !partial) {
@@ -221,7 +228,7 @@ export const umsApi: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { 
         throw illegal((err as Error).message);
       }
     }
-    return { name: b.name as string | undefined, general: b.general as boolean | undefined, enabled: b.enabled as boolean | undefined, content };
+    return { name, general: b.general as boolean | undefined, enabled: b.enabled as boolean | undefined, content };
   };
   app.post('/v1/templates', { preHandler: accessKeyOnly }, async (request, reply) => {
     const t = readTemplate(request.body, false);
@@ -259,7 +266,8 @@ export const umsApi: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { 
       for await (const part of request.parts()) {
         if (part.type === 'file') {
           if (part.fieldname !== 'file' || file) throw illegal('one file, in the field "file"');
-          file = { filename: part.filename.slice(0, 255) || 'attachment', mimetype: part.mimetype, data: await part.toBuffer() };
+          const filename = [...part.filename].filter((ch) => !hasControlChars(ch)).join('').slice(0, 255) || 'attachment';
+          file = { filename, mimetype: hasControlChars(part.mimetype) ? 'application/octet-stream' : part.mimetype.slice(0, 255), data: await part.toBuffer() };
         } else fields[part.fieldname] = String(part.value).slice(0, 100);
       }
       if ((fields.type ?? 'attachment') !== 'attachment') throw illegal('type must be attachment');
