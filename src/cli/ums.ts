@@ -7,6 +7,7 @@ import type { Store } from '../store/types.js';
 import { ALL_RECORD_TYPES, verifyCallbackUrl } from '../ums/callbacks.js';
 import { parsePolicySteps, parseStepFlag, policyToWire } from '../ums/policies.js';
 import { traceOf } from '../ums/trace.js';
+import { approveMessage, heldForReview, rejectMessage } from '../ums/review.js';
 import { parseQuietHours, parseSensitiveWords } from '../ums/settings.js';
 import { parseTemplateContent, templateToWire } from '../ums/templates.js';
 import { channelBasic, createAccessKey, createChannel, setMessagingCredentials } from '../ums/secrets.js';
@@ -28,6 +29,7 @@ borealis ums policy create --name NAME --step CHANNEL[:DELAY_S[:CONDITION]].. [-
 borealis ums policy list [--json] | enable RULE_ID | disable RULE_ID | delete RULE_ID
 borealis ums list create --kind black|white --name NAME --users U1,U2.. [--json]
 borealis ums segment create --id ID --name NAME [--tag T].. [--tag-and T].. [--tag-not T]..
+borealis ums review list [--json] | approve MSGID | reject MSGID      (channels with --owner-required)
 borealis ums trace MSGID [--user USERID] [--json]
   (UMS v1 API: channels authenticate sends with ChannelKey:MasterSecret, the AccessKey manages
    users and policies; see docs/ums.md. Each takes --data DIR and --config FILE)`;
@@ -96,6 +98,8 @@ export async function umsCommand(args: string[]): Promise<number> {
         return await policyCmd(store, sub, positionals, values, asJson);
       case 'template':
         return await templateCmd(store, sub, positionals, values, asJson);
+      case 'review':
+        return await reviewCmd(store, sub, positionals, asJson);
       case 'list':
         return await listCmd(store, sub, values);
       case 'segment':
@@ -160,6 +164,27 @@ async function channelCmd(store: Store, config: Config, sub: string | undefined,
     return 0;
   }
   throw new UsageError(`unknown ums channel command: ${sub}`);
+}
+
+async function reviewCmd(store: Store, sub: string | undefined, pos: string[], asJson: boolean): Promise<number> {
+  if (sub === 'list') {
+    const held = await heldForReview(store.ums);
+    const rows = [];
+    for (const msgid of held) {
+      const m = await store.ums.getMessage(msgid);
+      if (m) rows.push({ msgid, channelKey: m.channelKey, owner: m.owner, kind: m.kind, channels: Object.keys(m.content), createdAt: new Date(m.createdAt).toISOString() });
+    }
+    if (asJson) console.log(JSON.stringify(rows));
+    else console.log(rows.map((r) => `${r.msgid}  ${r.createdAt}  channel ${r.channelKey}  owner ${r.owner ?? '-'}  ${r.kind} ${r.channels.join(',')}`).join('\n') || 'nothing to review');
+    return 0;
+  }
+  if ((sub === 'approve' || sub === 'reject') && pos[0]) {
+    const done = sub === 'approve' ? await approveMessage(store.ums, pos[0], Date.now()) : await rejectMessage(store.ums, pos[0], Date.now());
+    if (!done) throw new UsageError(`message ${pos[0]} is not waiting for review`);
+    console.log(JSON.stringify({ msgid: pos[0], [sub === 'approve' ? 'approved' : 'rejected']: true }));
+    return 0;
+  }
+  throw new UsageError('ums review list | approve MSGID | reject MSGID');
 }
 
 async function templateCmd(store: Store, sub: string | undefined, pos: string[], v: Values, asJson: boolean): Promise<number> {

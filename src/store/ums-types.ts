@@ -243,6 +243,13 @@ export interface UmsStore {
   getMessage(msgid: string): Promise<UmsMessageRecord | undefined>;
   /** Marks a message retracted and its pending jobs `retracted`; the jobs that were stopped. */
   retract(msgid: string, at: number): Promise<UmsJob[] | undefined>;
+  /**
+   * Messages held for review: those with pending jobs due at or after `holdMs` (a held
+   * message's jobs are stored `holdMs` later than they would run), oldest first.
+   */
+  heldMessages(holdMs: number, limit: number): Promise<string[]>;
+  /** Moves a held message's pending jobs `holdMs` earlier plus `shiftMs`; how many moved. */
+  releaseHeld(msgid: string, holdMs: number, shiftMs: number): Promise<number>;
   /** Pending jobs due at `now`, by priority then due time. */
   dueJobs(now: number, limit: number): Promise<UmsJob[]>;
   /** Claims pending jobs durably; the ones this call claimed (never the same job twice). */

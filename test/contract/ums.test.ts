@@ -287,6 +287,21 @@ contract('UMS store', (kind) => {
     assert.deepEqual((await ums.awaitingDelivery(['dingtalk_cc'], 0, 10)).map((j) => j.target), ['a']);
   });
 
+  it('holds a message for review far in the future and releases it once', async () => {
+    const { ums } = db.store;
+    const hold = 1e12;
+    await ums.insertMessage(message('270'), [
+      { step: 0, target: 'a', channel: 'sms', dueAt: hold + 1_000, addresses: [] },
+      { step: 1, target: 'a', channel: 'email', dueAt: hold + 31_000, addresses: [] },
+    ], 0, 0);
+    assert.deepEqual(await ums.heldMessages(hold, 10), ['270']);
+    assert.deepEqual((await ums.dueJobs(10_000_000, 100)).filter((j) => j.msgid === '270'), []);
+    assert.equal(await ums.releaseHeld('270', hold, 5_000), 2);
+    assert.deepEqual((await ums.jobsOf('270')).map((j) => j.dueAt), [6_000, 36_000]);
+    assert.equal(await ums.releaseHeld('270', hold, 5_000), 0);
+    assert.deepEqual(await ums.heldMessages(hold, 10), []);
+  });
+
   it('retracts a message once, stopping only its pending jobs', async () => {
     const { ums } = db.store;
     await ums.insertMessage(message('300'), [

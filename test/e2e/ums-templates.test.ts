@@ -272,6 +272,31 @@ describe('UMS templates, channel settings, traces and the rest of the error code
     assert.equal((opt.body.data as { fail: unknown[] }).fail.length, 1, opt.text);
   });
 
+  test('API review: a channel with --owner-required holds its messages until approved; a rejected one never goes out', async () => {
+    const c = await newChannel('reviewed', '--owner-required');
+    json(await cli('credentials', c.channelKey, 'sms', '--endpoint', sms.url, '--key', sms.key, '--secret', sms.secret));
+    const send = (temp: number) => expectCode(200, 0, 'POST', '/v1/sent', { aud_userid: ['bob'], msg_sms: [{ temp_id: temp }], option: { owner: 'editor' } }, c.auth);
+    const held = (await send(501)).body.msgid!;
+    const refused = (await send(502)).body.msgid!;
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(!sms.messages.some((m) => m.temp_id === 501 || m.temp_id === 502), 'nothing goes out before review');
+    const waiting = json<{ msgid: string; owner: string }[]>(await cli('review', 'list', '--json'));
+    assert.deepEqual(waiting.map((w) => [w.msgid, w.owner]), [
+      [held, 'editor'],
+      [refused, 'editor'],
+    ]);
+    json(await cli('review', 'approve', held));
+    json(await cli('review', 'reject', refused));
+    await until(() => sms.messages.some((m) => m.temp_id === 501 && m.mobile === '13800000012'), 5000, 'the approved SMS');
+    const trace = (await expectCode(200, 0, 'GET', `/v1/trace/${refused}`, undefined, c.auth)).body.data as Trace;
+    assert.equal(trace.retracted, true);
+    assert.deepEqual(trace.jobs.map((j) => j.state), ['retracted']);
+    assert.ok(!sms.messages.some((m) => m.temp_id === 502));
+    assert.deepEqual(json<unknown[]>(await cli('review', 'list', '--json')), []);
+    const again = await cli('review', 'approve', held);
+    assert.equal(again.status, 2, again.stderr);
+  });
+
   test('hostile template sends and template bodies never answer 5xx', async () => {
     const rnd = mulberry32(13);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;

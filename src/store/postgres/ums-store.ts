@@ -319,6 +319,17 @@ export function postgresUmsStore(db: Db): UmsStore {
         return rows.map(toJob);
       });
     },
+    async heldMessages(holdMs, limit) {
+      const { rows } = await db.query<{ msgid: string }>(
+        `SELECT msgid FROM ums_jobs WHERE state = 'pending' AND due_at >= $1 GROUP BY msgid ORDER BY min(due_at) LIMIT $2`,
+        [holdMs, limit],
+      );
+      return rows.map((r) => r.msgid);
+    },
+    async releaseHeld(msgid, holdMs, shiftMs) {
+      const r = await db.query(`UPDATE ums_jobs SET due_at = due_at - $1 + $2 WHERE msgid = $3 AND state = 'pending' AND due_at >= $1`, [holdMs, shiftMs, msgid]);
+      return r.rowCount ?? 0;
+    },
     async dueJobs(now, limit) {
       const { rows } = await db.query(`SELECT * FROM ums_jobs WHERE state = 'pending' AND due_at <= $1 ORDER BY priority, due_at LIMIT $2`, [now, limit]);
       return rows.map(toJob);

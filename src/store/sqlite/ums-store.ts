@@ -352,6 +352,14 @@ export function sqliteUmsStore(db: Database.Database): UmsStore {
     async retract(msgid, at) {
       return retract.immediate(msgid, at);
     },
+    async heldMessages(holdMs, limit) {
+      const sql = `SELECT msgid FROM ums_jobs WHERE state = 'pending' AND due_at >= ? GROUP BY msgid ORDER BY min(due_at) LIMIT ?`;
+      return db.prepare(sql).pluck().all(holdMs, limit) as string[];
+    },
+    async releaseHeld(msgid, holdMs, shiftMs) {
+      const sql = `UPDATE ums_jobs SET due_at = due_at - ? + ? WHERE msgid = ? AND state = 'pending' AND due_at >= ?`;
+      return db.prepare(sql).run(holdMs, shiftMs, msgid, holdMs).changes;
+    },
     async dueJobs(now, limit) {
       return (s.due.all(now, limit) as Row[]).map(toJob);
     },
