@@ -7,6 +7,7 @@ import { benchSoak } from './soak.js';
 import { benchStorm } from './storm.js';
 import { benchRelay } from './relay.js';
 import { benchVendorBroadcast } from './vendor-broadcast.js';
+import { benchUmsSent } from './ums-sent.js';
 import { benchFilePush, benchSchedules } from './schedules-files.js';
 import { CpuWatch, waitForQuiet } from './cpu-watch.js';
 import { fmt, machine } from './lib.js';
@@ -21,6 +22,7 @@ const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   audience: benchAudience,
   relay: benchRelay,
   'vendor-broadcast': benchVendorBroadcast,
+  'ums-sent': benchUmsSent,
   soak: benchSoak,
   schedules: benchSchedules,
   'file-push': benchFilePush,

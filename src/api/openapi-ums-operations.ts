@@ -39,6 +39,30 @@ const policyBody: JsonSchema = {
   },
 };
 
+const templateSendBody: JsonSchema = {
+  type: 'object',
+  description: 'aud_xxx, rule_id, option and callback as /v1/sent; the message comes from the template (msg_xxx: 1015094)',
+  properties: {
+    template_id: { type: 'integer', description: 'a general template (1015031 unknown, 1015032 not general, 1015073 disabled)' },
+    template_para: { type: 'object', description: 'values of the template\'s {{name}} placeholders' },
+    app_para: {
+      type: 'object',
+      properties: { platform: {}, time_to_live: { type: 'integer', description: 'seconds, at most 10 days' }, apns_production: { type: 'boolean' } },
+    },
+  },
+  required: ['template_id'],
+  additionalProperties: true,
+};
+const templateBody: JsonSchema = {
+  type: 'object',
+  properties: {
+    name: str,
+    general: { type: 'boolean', description: 'only general templates may be sent by id (default true)' },
+    enabled: { type: 'boolean' },
+    content: { type: 'object', description: 'msg_<channel>: [message object] with {{name}} placeholders', additionalProperties: true },
+  },
+};
+
 export const UMS_OPERATIONS: Operation[] = [
   {
     method: 'POST',
@@ -60,6 +84,36 @@ export const UMS_OPERATIONS: Operation[] = [
     authNote: CHANNEL,
     body: sendBody,
     responses: ok('accepted', { msgid: str, sendno: str }),
+  },
+  {
+    method: 'POST',
+    url: '/v1/template/sent',
+    tag: 'UMS',
+    summary: 'Send a general template, filled from template_para, to users or raw channel ids',
+    auth: false,
+    authNote: CHANNEL,
+    body: templateSendBody,
+    responses: ok('accepted', { msgid: str, sendno: str }),
+  },
+  {
+    method: 'POST',
+    url: '/v1/template/broadcast',
+    tag: 'UMS',
+    summary: 'Broadcast a general template to every user (daily quota: 1015029)',
+    auth: false,
+    authNote: CHANNEL,
+    body: templateSendBody,
+    responses: ok('accepted', { msgid: str, sendno: str }),
+  },
+  {
+    method: 'GET',
+    url: '/v1/trace/:msgid',
+    tag: 'UMS',
+    summary: "A message's trace: which policy step went to which user over which channel, and its outcome",
+    auth: false,
+    authNote: CHANNEL,
+    query: [{ name: 'userid', description: 'one user id (or raw address) only', required: false, schema: str }],
+    responses: ok('the trace', { data: { type: 'object', properties: { msgid: str, ruleId: { type: 'integer' }, retracted: { type: 'boolean' }, jobs: { type: 'array' } } } }),
   },
   {
     method: 'POST',
@@ -116,4 +170,8 @@ export const UMS_OPERATIONS: Operation[] = [
   { method: 'POST', url: '/v1/rules', tag: 'UMS', summary: 'Create a send policy (rule_id)', auth: false, authNote: ACCESS, body: policyBody, responses: ok('created', { data: { type: 'object' } }) },
   { method: 'PUT', url: '/v1/rules/:rule_id', tag: 'UMS', summary: 'Change, enable or disable a send policy', auth: false, authNote: ACCESS, body: policyBody, responses: ok('changed', { data: { type: 'object' } }) },
   { method: 'DELETE', url: '/v1/rules/:rule_id', tag: 'UMS', summary: 'Delete a send policy', auth: false, authNote: ACCESS, responses: ok('deleted') },
+  { method: 'GET', url: '/v1/templates', tag: 'UMS', summary: 'List message templates', auth: false, authNote: ACCESS, responses: ok('the templates', { data: { type: 'array' } }) },
+  { method: 'POST', url: '/v1/templates', tag: 'UMS', summary: 'Create a message template', auth: false, authNote: ACCESS, body: templateBody, responses: ok('created', { data: { type: 'object' } }) },
+  { method: 'PUT', url: '/v1/templates/:template_id', tag: 'UMS', summary: 'Change, enable or disable a message template', auth: false, authNote: ACCESS, body: templateBody, responses: ok('changed', { data: { type: 'object' } }) },
+  { method: 'DELETE', url: '/v1/templates/:template_id', tag: 'UMS', summary: 'Delete a message template', auth: false, authNote: ACCESS, responses: ok('deleted') },
 ];

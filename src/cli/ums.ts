@@ -6,12 +6,19 @@ import { openStore } from '../node.js';
 import type { Store } from '../store/types.js';
 import { ALL_RECORD_TYPES, verifyCallbackUrl } from '../ums/callbacks.js';
 import { parsePolicySteps, parseStepFlag, policyToWire } from '../ums/policies.js';
+import { traceOf } from '../ums/trace.js';
+import { approveMessage, heldForReview, rejectMessage } from '../ums/review.js';
+import { parseQuietHours, parseSensitiveWords } from '../ums/settings.js';
+import { parseTemplateContent, templateToWire } from '../ums/templates.js';
 import { channelBasic, createAccessKey, createChannel, setMessagingCredentials } from '../ums/secrets.js';
 import { USERID, validTag } from '../ums/users.js';
 import { UsageError, configFrom, parse } from './args.js';
 
 export const UMS_USAGE = `borealis ums channel create --name NAME [--app APP_KEY] [--owner-required] [--broadcasts-per-day N] [--json]
 borealis ums channel list [--json] | enable CHANNEL_KEY | disable CHANNEL_KEY
+borealis ums channel settings CHANNEL_KEY [--sensitive-words W1,W2..] [--quiet-hours HH:MM-HH:MM[+HH:MM]|off] [--vip|--no-vip]
+borealis ums template create --name NAME --file CONTENT.json [--single] [--disabled] [--json]
+borealis ums template list [--json] | enable TEMPLATE_ID | disable TEMPLATE_ID | delete TEMPLATE_ID
 borealis ums accesskey create [--json] | list [--json] | disable ACCESS_KEY
 borealis ums credentials CHANNEL_KEY sms --key K --secret S [--endpoint URL] [--sign-id N]
 borealis ums credentials CHANNEL_KEY email --host H [--port P] [--secure] [--user U --pass P] --from ADDRESS [--allow-self-signed]
@@ -22,6 +29,7 @@ borealis ums policy create --name NAME --step CHANNEL[:DELAY_S[:CONDITION]].. [-
 borealis ums policy list [--json] | enable RULE_ID | disable RULE_ID | delete RULE_ID
 borealis ums list create --kind black|white --name NAME --users U1,U2.. [--json]
 borealis ums segment create --id ID --name NAME [--tag T].. [--tag-and T].. [--tag-not T]..
+borealis ums review list [--json] | approve MSGID | reject MSGID      (channels with --owner-required)
 borealis ums trace MSGID [--user USERID] [--json]
   (UMS v1 API: channels authenticate sends with ChannelKey:MasterSecret, the AccessKey manages
    users and policies; see docs/ums.md. Each takes --data DIR and --config FILE)`;
@@ -63,6 +71,11 @@ export async function umsCommand(args: string[]): Promise<number> {
     'tag-and': { type: 'string', multiple: true },
     'tag-not': { type: 'string', multiple: true },
     out: { type: 'string' },
+    'sensitive-words': { type: 'string' },
+    'quiet-hours': { type: 'string' },
+    vip: { type: 'boolean' },
+    'no-vip': { type: 'boolean' },
+    single: { type: 'boolean' },
   });
   if (values.help || area === undefined || area === 'help') {
     console.log(UMS_USAGE);
@@ -83,6 +96,10 @@ export async function umsCommand(args: string[]): Promise<number> {
         return await callbackCmd(store, config, sub, values);
       case 'policy':
         return await policyCmd(store, sub, positionals, values, asJson);
+      case 'template':
+        return await templateCmd(store, sub, positionals, values, asJson);
+      case 'review':
+        return await reviewCmd(store, sub, positionals, asJson);
       case 'list':
         return await listCmd(store, sub, values);
       case 'segment':
@@ -128,7 +145,77 @@ async function channelCmd(store: Store, config: Config, sub: string | undefined,
     console.log(JSON.stringify({ channelKey: c.channelKey, enabled: sub === 'enable' }));
     return 0;
   }
+  if (sub === 'settings') {
+    const c = pos[0] ? await store.ums.getChannel(pos[0]) : undefined;
+    if (!c) throw new UsageError('ums channel settings needs an existing CHANNEL_KEY');
+    const next = await store.ums.getSettings(c.channelKey);
+    try {
+      const words = str(v, 'sensitive-words');
+      if (words !== undefined) next.sensitiveWords = parseSensitiveWords(words.split(','));
+      const quiet = str(v, 'quiet-hours');
+      if (quiet !== undefined) next.quietHours = quiet === 'off' ? null : parseQuietHours(quiet);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (v.vip === true) next.vip = true;
+    if (v['no-vip'] === true) next.vip = false;
+    await store.ums.putSettings(c.channelKey, next);
+    console.log(JSON.stringify({ channelKey: c.channelKey, ...next }));
+    return 0;
+  }
   throw new UsageError(`unknown ums channel command: ${sub}`);
+}
+
+async function reviewCmd(store: Store, sub: string | undefined, pos: string[], asJson: boolean): Promise<number> {
+  if (sub === 'list') {
+    const held = await heldForReview(store.ums);
+    const rows = [];
+    for (const msgid of held) {
+      const m = await store.ums.getMessage(msgid);
+      if (m) rows.push({ msgid, channelKey: m.channelKey, owner: m.owner, kind: m.kind, channels: Object.keys(m.content), createdAt: new Date(m.createdAt).toISOString() });
+    }
+    if (asJson) console.log(JSON.stringify(rows));
+    else console.log(rows.map((r) => `${r.msgid}  ${r.createdAt}  channel ${r.channelKey}  owner ${r.owner ?? '-'}  ${r.kind} ${r.channels.join(',')}`).join('\n') || 'nothing to review');
+    return 0;
+  }
+  if ((sub === 'approve' || sub === 'reject') && pos[0]) {
+    const done = sub === 'approve' ? await approveMessage(store.ums, pos[0], Date.now()) : await rejectMessage(store.ums, pos[0], Date.now());
+    if (!done) throw new UsageError(`message ${pos[0]} is not waiting for review`);
+    console.log(JSON.stringify({ msgid: pos[0], [sub === 'approve' ? 'approved' : 'rejected']: true }));
+    return 0;
+  }
+  throw new UsageError('ums review list | approve MSGID | reject MSGID');
+}
+
+async function templateCmd(store: Store, sub: string | undefined, pos: string[], v: Values, asJson: boolean): Promise<number> {
+  if (sub === 'create') {
+    const name = str(v, 'name');
+    const file = str(v, 'file');
+    if (!name || name.length > 128 || !file) throw new UsageError('ums template create needs --name NAME --file CONTENT.json');
+    let content;
+    try {
+      content = parseTemplateContent(JSON.parse(readFileSync(file, 'utf8')));
+    } catch (err) {
+      throw new UsageError(`--file: ${(err as Error).message}`);
+    }
+    const t = { templateId: await store.ums.nextTemplateId(), name, general: v.single !== true, enabled: v.disabled !== true, content, createdAt: Date.now() };
+    await store.ums.putTemplate(t);
+    console.log(asJson ? JSON.stringify(templateToWire(t)) : `template_id: ${t.templateId}`);
+    return 0;
+  }
+  if (sub === 'list') {
+    const rows = (await store.ums.listTemplates()).map(templateToWire);
+    console.log(asJson ? JSON.stringify(rows) : rows.map((t) => `${t.template_id}  ${t.enabled ? 'enabled ' : 'disabled'}  ${t.general ? 'general' : 'single '}  ${t.name}  ${Object.keys(t.content).join(',')}`).join('\n') || 'no templates');
+    return 0;
+  }
+  const id = Number(pos[0]);
+  const t = Number.isSafeInteger(id) ? await store.ums.getTemplate(id) : undefined;
+  if (!t) throw new UsageError(`ums template ${sub ?? ''} needs an existing TEMPLATE_ID`);
+  if (sub === 'enable' || sub === 'disable') await store.ums.putTemplate({ ...t, enabled: sub === 'enable' });
+  else if (sub === 'delete') await store.ums.deleteTemplate(id);
+  else throw new UsageError(`unknown ums template command: ${sub}`);
+  console.log(JSON.stringify({ template_id: id, [sub === 'delete' ? 'deleted' : 'enabled']: sub !== 'disable' }));
+  return 0;
 }
 
 async function accessKeyCmd(store: Store, sub: string | undefined, pos: string[], asJson: boolean): Promise<number> {
@@ -280,22 +367,9 @@ async function traceCmd(store: Store, msgid: string | undefined, v: Values, asJs
     console.error(`no message ${msgid ?? ''}`);
     return 1;
   }
-  const jobs = await store.ums.jobsOf(m.msgid, str(v, 'user'));
-  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-  const rows = jobs.map((j) => ({
-    target: j.target,
-    step: j.step,
-    channel: j.channel,
-    state: j.state,
-    addresses: j.addresses,
-    due: iso(j.dueAt),
-    done: iso(j.doneAt),
-    delivered: iso(j.deliveredAt),
-    clicked: iso(j.clickedAt),
-    push: j.pushMsgId,
-    note: j.note,
-  }));
-  if (asJson) console.log(JSON.stringify({ msgid: m.msgid, channelKey: m.channelKey, ruleId: m.ruleId, retracted: m.retractedAt !== null, jobs: rows }));
+  const trace = traceOf(m, await store.ums.jobsOf(m.msgid, str(v, 'user')));
+  const rows = trace.jobs;
+  if (asJson) console.log(JSON.stringify(trace));
   else {
     console.log(`message ${m.msgid}  channel ${m.channelKey}  rule ${m.ruleId}${m.retractedAt !== null ? '  retracted' : ''}`);
     for (const r of rows) console.log(`${r.target}  step ${r.step} ${r.channel}  ${r.state}  ${r.addresses.join(',') || '-'}${r.delivered ? '  delivered' : ''}${r.clicked ? '  clicked' : ''}${r.note ? `  (${r.note})` : ''}`);

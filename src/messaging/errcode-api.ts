@@ -41,11 +41,11 @@ export function classifyErrcode(rules: ErrcodeRules, code: number, body: Record<
 }
 
 /**
- * Fetches an access token with a GET (all three vendors issue tokens that way) and reads
+ * Fetches an access token (a GET by default; WeChat's stable_token is a POST) and reads
  * `{access_token, expires_in}`; a failure becomes a TokenError classified by `rules`.
  */
-export async function issueErrcodeToken(rules: ErrcodeRules, url: string, timeoutMs: number): Promise<IssuedToken> {
-  const reply = await callVendor(url, { method: 'GET' }, timeoutMs);
+export async function issueErrcodeToken(rules: ErrcodeRules, url: string, timeoutMs: number, init: Parameters<typeof callVendor>[1] = { method: 'GET' }): Promise<IssuedToken> {
+  const reply = await callVendor(url, init, timeoutMs);
   if (!reply.ok) throw new TokenError(`token endpoint: ${reply.reason}`, true);
   const body = asObject(reply.json);
   if (!body) throw new TokenError(`token endpoint answered HTTP ${reply.status} without JSON: ${excerpt(reply.text)}`, true);

@@ -7,19 +7,25 @@ import type { MessagingRecipient } from './types.js';
  * send one request for many people.
  */
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]{1,64})\s*\}\}/g;
+/** `{{name}}` in a string of a message (UMS templates fill the same placeholders). */
+export const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]{1,64})\s*\}\}/g;
+
+/** A deep copy of `value` with each of its strings replaced by `fn(string)`. */
+export function mapStrings(value: unknown, fn: (s: string) => unknown): unknown {
+  if (typeof value === 'string') return fn(value);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = mapStrings(v, fn);
+    return out;
+  }
+  return value;
+}
 
 /** A deep copy of `value` with the placeholders of its strings filled from `params`. */
 export function fillParams(value: unknown, params: Readonly<Record<string, string>> | undefined): unknown {
   if (!params) return value;
-  if (typeof value === 'string') return value.replace(PLACEHOLDER, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
-  if (Array.isArray(value)) return value.map((v) => fillParams(v, params));
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = fillParams(v, params);
-    return out;
-  }
-  return value;
+  return mapStrings(value, (s) => s.replace(PLACEHOLDER, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole)));
 }
 
 /** Groups recipient indexes by identical variables (none at all is one group), order kept. */

@@ -44,3 +44,22 @@ export interface MessagingChannel {
   /** Releases connections and timers. */
   close(): Promise<void>;
 }
+
+/** What a vendor reports of a submitted message, per address, when asked later. */
+export interface DeliveryReport {
+  /** Reached the person (DingTalk: read or unread). */
+  delivered: string[];
+  /** Opened (DingTalk: read); a subset of `delivered`. */
+  read: string[];
+  /** Will not reach the person, with the vendor's reason. */
+  failed: { address: string; reason: string }[];
+}
+
+/** A channel whose vendor answers delivery results of a submitted message (its vendor message id). */
+export interface ReportsDelivery {
+  deliveryReport(vendorMessageId: string, credentials: MessagingCredentials): Promise<DeliveryReport>;
+}
+
+export function reportsDelivery(channel: object): channel is ReportsDelivery {
+  return typeof (channel as Partial<ReportsDelivery>).deliveryReport === 'function';
+}

@@ -1,7 +1,11 @@
-import { AccessTokenCache, type IssuedToken } from './access-tokens.js';
-import { issueErrcodeToken, type ErrcodeRules } from './errcode-api.js';
+import { mapBounded } from '../channels/vendor-http.js';
+import { AccessTokenCache, type IssuesAccessTokens } from './access-tokens.js';
+import { classifyErrcode, issueErrcodeToken, postWithToken, type ErrcodeRules } from './errcode-api.js';
 import { charCount, checkString, isObject, type Obj } from './message-checks.js';
-import type { MessagingCredentials } from './types.js';
+import { fillParams } from './recipient-params.js';
+import { tokenChannel, type TokenSource } from './token-channel.js';
+import type { MessagingChannel, MessagingCredentials, MessagingRecipient, MessagingResult } from './types.js';
+import type { VendorHttpOptions } from './vendor-call.js';
 
 /**
  * What WeChat official accounts and mini programs share: the `cgi-bin/token` credential grant,
@@ -25,19 +29,75 @@ export const OPENID = /^[A-Za-z0-9_-]{1,128}$/;
 export interface WechatCredentials {
   appid: string;
   secret: string;
+  /**
+   * `stable` (default): `POST cgi-bin/stable_token`, whose token stays valid when another
+   * client (another node, the application itself) fetches one; `classic`: `GET cgi-bin/token`,
+   * where each fetch ends the previous token within minutes.
+   */
+  tokenApi: 'stable' | 'classic';
 }
 
 export function parseWechatCredentials(raw: MessagingCredentials | Obj): WechatCredentials | string {
-  const { appid, secret } = raw;
+  const { appid, secret, token_api: tokenApi = 'stable' } = raw;
   if (typeof appid !== 'string' || !/^wx[0-9A-Za-z]{16}$/.test(appid)) return 'appid must be a WeChat AppID (wx followed by 16 letters or digits)';
   if (typeof secret !== 'string' || !/^[0-9A-Za-z]{16,64}$/.test(secret)) return 'secret must be the AppSecret (16-64 letters or digits)';
-  return { appid, secret };
+  if (tokenApi !== 'stable' && tokenApi !== 'classic') return 'token_api must be stable (cgi-bin/stable_token) or classic (cgi-bin/token)';
+  return { appid, secret, tokenApi };
 }
 
 /** Token cache key and issuer for one WeChat credential. */
-export function wechatTokenSource(endpoint: string, timeoutMs: number, cred: WechatCredentials): { key: string; issue: () => Promise<IssuedToken> } {
-  const url = `${endpoint}/cgi-bin/token?${new URLSearchParams({ grant_type: 'client_credential', appid: cred.appid, secret: cred.secret }).toString()}`;
-  return { key: AccessTokenCache.keyOf('wechat', endpoint, cred.appid, cred.secret), issue: () => issueErrcodeToken(WECHAT_RULES, url, timeoutMs) };
+export function wechatTokenSource(endpoint: string, timeoutMs: number, cred: WechatCredentials): TokenSource {
+  const key = AccessTokenCache.keyOf('wechat', cred.tokenApi, endpoint, cred.appid, cred.secret);
+  if (cred.tokenApi === 'classic') {
+    const url = `${endpoint}/cgi-bin/token?${new URLSearchParams({ grant_type: 'client_credential', appid: cred.appid, secret: cred.secret }).toString()}`;
+    return { key, issue: () => issueErrcodeToken(WECHAT_RULES, url, timeoutMs) };
+  }
+  // force_refresh false: the current token, shared with every other caller of the credential
+  const body = JSON.stringify({ grant_type: 'client_credential', appid: cred.appid, secret: cred.secret, force_refresh: false });
+  const init = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body };
+  return { key, issue: () => issueErrcodeToken(WECHAT_RULES, `${endpoint}/cgi-bin/stable_token`, timeoutMs, init) };
+}
+
+/** What one WeChat channel sends: the API path and the message fields for a message. */
+export interface WechatSendSpec {
+  id: 'wechatoa' | 'wechatmp';
+  validate(message: Obj): string | undefined;
+  request(message: Obj): { path: string; fields: readonly string[] };
+}
+
+/**
+ * A WeChat channel (official account or mini program): one request per recipient, the openid
+ * as `touser`, the message's fields (variables filled in) beside it; WeChat's `msgid` becomes
+ * the vendor message id. Credentials: the account's `appid` and `secret`.
+ */
+export function createWechatChannel(spec: WechatSendSpec, options: VendorHttpOptions): MessagingChannel & IssuesAccessTokens {
+  async function sendOne(message: Obj, recipient: MessagingRecipient, cred: WechatCredentials, tokens: AccessTokenCache): Promise<MessagingResult> {
+    if (!OPENID.test(recipient.address)) return { kind: 'invalidTarget', reason: 'not a WeChat openid' };
+    const { path, fields } = spec.request(message);
+    const body = { touser: recipient.address, ...(fillParams(pick(message, fields), recipient.params) as Record<string, unknown>) };
+    const source = wechatTokenSource(options.endpoint, options.timeoutMs, cred);
+    const reply = await postWithToken(WECHAT_RULES, {
+      tokens,
+      tokenKey: source.key,
+      issue: source.issue,
+      url: (token) => `${options.endpoint}${path}?access_token=${encodeURIComponent(token)}`,
+      body,
+      timeoutMs: options.timeoutMs,
+    });
+    if (reply.kind === 'failed') return reply.result;
+    if (reply.code !== 0) return classifyErrcode(WECHAT_RULES, reply.code, reply.body);
+    const msgid = reply.body.msgid;
+    return typeof msgid === 'number' || typeof msgid === 'string' ? { kind: 'submitted', vendorMessageId: String(msgid).slice(0, 64) } : { kind: 'submitted' };
+  }
+
+  return tokenChannel<WechatCredentials>({
+    id: spec.id,
+    maxBatch: 100,
+    validate: spec.validate,
+    parseCredentials: parseWechatCredentials,
+    tokenSource: (cred) => wechatTokenSource(options.endpoint, options.timeoutMs, cred),
+    send: (message, recipients, cred, tokens) => mapBounded(recipients, options.concurrency, (r) => sendOne(message, r, cred, tokens)),
+  });
 }
 
 /**

@@ -161,6 +161,40 @@ export interface UmsMaterial {
   expiresAt: number;
 }
 
+/**
+ * A message template for `/v1/template/sent` and `/v1/template/broadcast`: `msg_<channel>`
+ * objects whose strings may hold `{{name}}` placeholders filled from `template_para`. Only a
+ * general template (several channels, UMS's 通用模板) may be sent by id (1015032).
+ */
+export interface UmsTemplate {
+  templateId: number;
+  name: string;
+  general: boolean;
+  enabled: boolean;
+  /** Channel id (`app`, `sms`...) → its message object. */
+  content: Record<string, Record<string, unknown>>;
+  createdAt: number;
+}
+
+/** A quiet window in minutes of the day at a UTC offset; `from` > `to` wraps past midnight. */
+export interface UmsQuietHours {
+  fromMinute: number;
+  toMinute: number;
+  utcOffsetMinutes: number;
+}
+
+/** What a UMS channel may send: refused words, a do-not-disturb window, VIP features. */
+export interface UmsChannelSettings {
+  /** Sends whose text holds any of these (case-insensitive) are refused (1015034). */
+  sensitiveWords: string[];
+  /** Sends inside this window are refused (1015038). */
+  quietHours: UmsQuietHours | null;
+  /** Without VIP: no templates (1015073), black lists (1015074) or white lists (1015075). */
+  vip: boolean;
+}
+
+export const DEFAULT_UMS_SETTINGS: UmsChannelSettings = { sensitiveWords: [], quietHours: null, vip: true };
+
 export interface UmsStore {
   // channels and keys
   putChannel(c: UmsChannelRecord): Promise<void>;
@@ -209,6 +243,13 @@ export interface UmsStore {
   getMessage(msgid: string): Promise<UmsMessageRecord | undefined>;
   /** Marks a message retracted and its pending jobs `retracted`; the jobs that were stopped. */
   retract(msgid: string, at: number): Promise<UmsJob[] | undefined>;
+  /**
+   * Messages held for review: those with pending jobs due at or after `holdMs` (a held
+   * message's jobs are stored `holdMs` later than they would run), oldest first.
+   */
+  heldMessages(holdMs: number, limit: number): Promise<string[]>;
+  /** Moves a held message's pending jobs `holdMs` earlier plus `shiftMs`; how many moved. */
+  releaseHeld(msgid: string, holdMs: number, shiftMs: number): Promise<number>;
   /** Pending jobs due at `now`, by priority then due time. */
   dueJobs(now: number, limit: number): Promise<UmsJob[]>;
   /** Claims pending jobs durably; the ones this call claimed (never the same job twice). */
@@ -220,6 +261,11 @@ export interface UmsStore {
   jobsOf(msgid: string, target?: string): Promise<UmsJob[]>;
   /** Earlier steps of these targets of a message (for a later step's condition). */
   earlierJobs(msgid: string, step: number, targets: readonly string[]): Promise<UmsJob[]>;
+  /**
+   * Submitted jobs of these channels whose vendor message id (`pushMsgId`, `<channel>:<id>`)
+   * awaits a delivery report: not delivered yet, finished at or after `since`, oldest first.
+   */
+  awaitingDelivery(channels: readonly string[], since: number, limit: number): Promise<UmsJob[]>;
   /** Records app receipts on the jobs of the push that carried them. */
   markReceipts(marks: readonly { pushMsgId: string; target: string; delivered?: number; clicked?: number }[]): Promise<void>;
   /** The message and step a push carried, if it was a UMS app step. */
@@ -237,6 +283,16 @@ export interface UmsStore {
   removeRecords(ids: readonly number[]): Promise<void>;
   /** Failed: tried again at `nextAt`, or removed when `attempts` reached `maxAttempts`; ids dropped. */
   failRecords(ids: readonly number[], nextAt: number, maxAttempts: number): Promise<number>;
+
+  // templates and channel settings
+  putTemplate(t: UmsTemplate): Promise<void>;
+  getTemplate(templateId: number): Promise<UmsTemplate | undefined>;
+  listTemplates(): Promise<UmsTemplate[]>;
+  deleteTemplate(templateId: number): Promise<boolean>;
+  nextTemplateId(): Promise<number>;
+  putSettings(channelKey: string, s: UmsChannelSettings): Promise<void>;
+  /** The channel's settings, or the defaults. */
+  getSettings(channelKey: string): Promise<UmsChannelSettings>;
 
   // materials
   putMaterial(m: UmsMaterial): Promise<void>;

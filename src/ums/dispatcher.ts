@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { MessagingRegistry } from '../messaging/registry.js';
-import type { MessagingChannelId, MessagingResult } from '../messaging/types.js';
+import { reportsDelivery, type MessagingChannelId, type MessagingResult } from '../messaging/types.js';
 import type { UmsJob, UmsJobState, UmsMessageRecord, UmsStepCondition, UmsStore } from '../store/ums-types.js';
 import { RECORD, type RecordFact, type UmsCallbackQueue } from './callbacks.js';
 import { messagingCredentials } from './secrets.js';
@@ -232,7 +232,10 @@ export class UmsDispatcher {
         continue;
       }
       const state: UmsJobState = rs.some((r) => r.kind === 'submitted') ? 'submitted' : rs.every((r) => r.kind === 'invalidTarget') ? 'invalid' : 'failed';
-      await this.store.finishJob(m.msgid, step, j.target, state, state === 'submitted' ? null : reasonOf(rs), null, at);
+      // a vendor that reports delivery later is asked by this id (see delivery-reports.ts)
+      const vendorId = impl && reportsDelivery(impl) ? rs.find((r) => r.kind === 'submitted' && r.vendorMessageId !== undefined) : undefined;
+      const reportId = vendorId?.kind === 'submitted' && vendorId.vendorMessageId !== undefined ? `${channelId}:${vendorId.vendorMessageId}` : null;
+      await this.store.finishJob(m.msgid, step, j.target, state, state === 'submitted' ? null : reasonOf(rs), reportId, at);
       rs.forEach((r, k) => {
         const address = j.addresses[k]!;
         if (r.kind === 'submitted') facts.push({ type: RECORD.submitted, userid: j.target, address, channel: channelId });

@@ -4,6 +4,7 @@ import { closeMessaging, createMessagingRegistry, type MessagingRegistry } from 
 import type { UmsStore } from '../store/ums-types.js';
 import { UmsAppReceipts } from './app-receipts.js';
 import { UmsCallbackQueue, UmsCallbackSender } from './callbacks.js';
+import { UmsDeliveryReports } from './delivery-reports.js';
 import { UmsDispatcher, type AppPushSender } from './dispatcher.js';
 import { channelBasic } from './secrets.js';
 import { UmsService } from './service.js';
@@ -15,6 +16,7 @@ export interface UmsRuntime {
   messaging: MessagingRegistry;
   service: UmsService;
   dispatcher: UmsDispatcher;
+  deliveryReports: UmsDeliveryReports;
   receipts: UmsAppReceipts;
   callbackQueue: UmsCallbackQueue;
   callbackSender: UmsCallbackSender;
@@ -56,6 +58,8 @@ export function createUms(d: UmsDeps): UmsRuntime {
   });
   const dispatcher = new UmsDispatcher(d.store, d.sealingKey, messaging, d.sendAppPush, callbackQueue, d.logger, { pollMs: o.pollMs, secondMs: o.secondMs });
   service.onAccepted(() => void dispatcher.poll());
+  // vendors settle delivery in seconds to minutes: asked every minute (of policy time)
+  const deliveryReports = new UmsDeliveryReports(d.store, d.sealingKey, messaging, callbackQueue, d.logger, { intervalMs: 60 * o.secondMs });
   const receipts = new UmsAppReceipts(d.store, callbackQueue, d.logger);
   const callbackSender = new UmsCallbackSender(
     d.store,
@@ -72,16 +76,19 @@ export function createUms(d: UmsDeps): UmsRuntime {
     messaging,
     service,
     dispatcher,
+    deliveryReports,
     receipts,
     callbackQueue,
     callbackSender,
     start() {
       dispatcher.start();
+      deliveryReports.start();
       callbackSender.start();
       void dispatcher.poll();
     },
     async stop() {
       await dispatcher.stop();
+      await deliveryReports.stop();
       await receipts.stop();
       await callbackSender.stop();
       await closeMessaging(messaging);

@@ -4,6 +4,8 @@ import type { UmsCallbackQueue } from './callbacks.js';
 import { RECORD, type RecordFact } from './callbacks.js';
 import { CHANNEL_UNUSABLE, UMS_CODES, illegal, umsError } from './errors.js';
 import { messagingCredentials } from './secrets.js';
+import { REVIEW_HOLD_MS } from './review.js';
+import { checkSendSettings } from './settings.js';
 import { GLOBAL_BIND } from './users.js';
 
 /** A send request after its wire shape was checked (api/ums parses it). */
@@ -92,6 +94,10 @@ export class UmsService {
     const channels = Object.keys(req.content);
     if (channels.length === 0) throw illegal('at least one msg_xxx is required');
     for (const ch of channels) await this.checkUsable(c, ch);
+    const settings = await this.store.getSettings(c.channelKey);
+    checkSendSettings(settings, req.content, Date.now());
+    if (!settings.vip && req.blackId !== undefined) throw umsError(UMS_CODES.blackListVip, 'user blacklists are a VIP feature this channel lacks');
+    if (!settings.vip && req.whiteId !== undefined) throw umsError(UMS_CODES.whiteListVip, 'user whitelists are a VIP feature this channel lacks');
     const steps = await this.stepsOf(req, channels);
     let callbackUrl: string | null = null;
     if (req.callback?.url !== undefined) {
@@ -100,11 +106,13 @@ export class UmsService {
       }
       callbackUrl = req.callback.url;
     }
+    // with API review on, nothing runs before the message is approved (review.ts)
     const now = Date.now();
+    const start = c.ownerRequired ? now + REVIEW_HOLD_MS : now;
     const jobs: UmsJobInsert[] = [];
     if (req.raw) {
       steps.forEach((s, step) => {
-        for (const address of new Set(req.raw![s.channel] ?? [])) jobs.push({ step, target: address, channel: s.channel, dueAt: now, addresses: [address] });
+        for (const address of new Set(req.raw![s.channel] ?? [])) jobs.push({ step, target: address, channel: s.channel, dueAt: start, addresses: [address] });
       });
     } else {
       const userids = await this.usersOf(c, req);
@@ -114,7 +122,7 @@ export class UmsService {
         for (const u of page) {
           const mine = bindings.get(u) ?? [];
           steps.forEach((s, step) => {
-            jobs.push({ step, target: u, channel: s.channel, dueAt: now + s.delaySeconds * this.options.secondMs, addresses: addressesFor(s.channel, mine, c) });
+            jobs.push({ step, target: u, channel: s.channel, dueAt: start + s.delaySeconds * this.options.secondMs, addresses: addressesFor(s.channel, mine, c) });
           });
         }
       }

@@ -10,6 +10,15 @@ const MAX_VALUE = 256;
 const MAX_VALUES = 1000;
 export const GLOBAL_BIND = 'all';
 
+/** Control characters stay out of stored ids and names (PostgreSQL text refuses NUL). */
+export function hasControlChars(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 export function validTag(t: unknown): t is string {
   return typeof t === 'string' && TAG.test(t) && Buffer.byteLength(t) <= MAX_TAG_BYTES;
 }
@@ -30,7 +39,7 @@ function checkValue(kind: UmsBindKind, v: unknown): string {
     if (!validTag(v)) throw new Error(`tag ${JSON.stringify(v)} is not a valid tag`);
     return v;
   }
-  if (typeof v !== 'string' || v === '' || v.length > MAX_VALUE || /\s/.test(v) || [...v].some((ch) => ch.charCodeAt(0) < 0x20)) throw new Error(`${kind} values must be non-empty strings without spaces`);
+  if (typeof v !== 'string' || v === '' || v.length > MAX_VALUE || /\s/.test(v) || hasControlChars(v)) throw new Error(`${kind} values must be non-empty strings without spaces`);
   if (kind === 'phone' && !PHONE.test(v)) throw new Error(`phone ${JSON.stringify(v)} is not a mobile number`);
   if (kind === 'email' && !EMAIL.test(v)) throw new Error(`email ${JSON.stringify(v)} is not an email address`);
   if (kind === 'wechatwk_linkedcorp' && !/^[^/]+\/[^/]+$/.test(v)) throw new Error('wechatwk_linkedcorp values are CorpId/userid');
@@ -71,7 +80,7 @@ export function parseUserOpt(entry: unknown, mayBind: (bindId: string) => boolea
             })()
         : [[GLOBAL_BIND, raw]];
       for (const [bindId, values] of byBind) {
-        if (bindId === '' || bindId.length > 64) throw new Error(`bind id ${JSON.stringify(bindId)} is not valid`);
+        if (bindId === '' || bindId.length > 64 || /\s/.test(bindId) || hasControlChars(bindId)) throw new Error(`bind id ${JSON.stringify(bindId)} is not valid`);
         if (bindId === GLOBAL_BIND && !GLOBAL_OK.has(kind)) throw new Error(`${kind} must be bound under a channel code, not "all"`);
         if (!mayBind(bindId)) throw new Error(`bind id ${JSON.stringify(bindId)} is not this channel's`);
         const list = valuesOf(kind, values);

@@ -53,7 +53,7 @@ describe('fuzz: the other APIs never answer 5xx', () => {
           assert.ok(res.status < 500, `${method} ${url} ${body?.slice(0, 200)} -> ${res.status} ${text}`);
           if (res.status >= 400) {
             const parsed = JSON.parse(text) as { error?: { code?: unknown }; Code?: unknown; RequestId?: unknown };
-            if (/^\/v1\/(sent|broadcast|user\/|material|rules|retract|token)/.test(url)) {
+            if (/^\/v1\/(sent|broadcast|user\/|material|rules|retract|token|template|trace)/.test(url)) {
               // the UMS API answers {"code","message"}; a URL the router refuses (404, too long) gets the server's own body
               const code = (parsed as { code?: unknown }).code ?? parsed.error?.code;
               assert.equal(typeof code, 'number', `${method} ${url} -> ${text}`);

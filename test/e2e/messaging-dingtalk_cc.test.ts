@@ -119,4 +119,24 @@ describe('DingTalk work notice channel against the fake DingTalk API (real HTTP)
     ];
     for (const [msg, error] of bad) assert.match(channel.validate(msg as Record<string, unknown>) ?? 'accepted', error, JSON.stringify(msg).slice(0, 80));
   });
+
+  test('getsendresult: a task reports who read, who has not yet, and who cannot get the notice', async () => {
+    const reporting = createDingTalkChannel({ endpoint: fake.url, timeoutMs: 5000, concurrency: 2 });
+    try {
+      const results = await reporting.send(MESSAGE, [{ address: 'manager1' }, { address: 'manager2' }, { address: 'stranger' }], CREDENTIALS);
+      const taskId = (results[0] as { vendorMessageId?: string }).vendorMessageId!;
+      assert.match(taskId, /^\d+$/);
+      fake.read.add('manager1');
+      const report = await reporting.deliveryReport(taskId, CREDENTIALS);
+      assert.deepEqual(report.read, ['manager1']);
+      assert.deepEqual(report.delivered.sort(), ['manager1', 'manager2']);
+      assert.deepEqual(report.failed.map((f) => f.address), ['stranger']);
+      await assert.rejects(reporting.deliveryReport('999', CREDENTIALS), /40035/);
+      await assert.rejects(reporting.deliveryReport('not-a-task', CREDENTIALS), /task id/);
+      await assert.rejects(reporting.deliveryReport(taskId, { appkey: 'x' }), /credentials/);
+    } finally {
+      await reporting.close();
+      fake.read.clear();
+    }
+  });
 });

@@ -7,7 +7,8 @@ import { FakeWechat } from '../fakes/wechat-server.js';
 
 const APPID = 'wxfedcba0987654321';
 const SECRET = 'abcdef0123456789abcdef0123456789';
-const CREDENTIALS = { appid: APPID, secret: SECRET };
+// the token-cache tests count every fetch: the classic token API issues a new token each time
+const CREDENTIALS = { appid: APPID, secret: SECRET, token_api: 'classic' };
 
 // the reference's example
 const MESSAGE = {

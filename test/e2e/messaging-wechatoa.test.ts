@@ -6,7 +6,8 @@ import { FakeWechat } from '../fakes/wechat-server.js';
 
 const APPID = 'wx1234567890abcdef';
 const SECRET = '0123456789abcdef0123456789abcdef';
-const CREDENTIALS = { appid: APPID, secret: SECRET };
+// the token-cache tests count every fetch: the classic token API issues a new token each time
+const CREDENTIALS = { appid: APPID, secret: SECRET, token_api: 'classic' };
 const OPENID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o';
 
 // the reference's examples
@@ -188,5 +189,27 @@ describe('WeChat official account channel against the fake WeChat API (real HTTP
     for (const [msg, error] of bad) assert.match(channel.validate(msg as Record<string, unknown>) ?? 'accepted', error, JSON.stringify(msg));
     // a template message's values have no subscription limits
     assert.equal(channel.validate({ ...TEMPLATE, data: { thing1: { value: 'x'.repeat(100) } } }), undefined);
+  });
+
+  test('stable_token (the default): two nodes share one token, a new one only once it expired', async () => {
+    const stable = { appid: APPID, secret: SECRET };
+    const other = createWechatOaChannel({ endpoint: fake.url, timeoutMs: 5000, concurrency: 4 });
+    fake.stableTokenRequests.length = 0;
+    try {
+      const a = await channel.send(TEMPLATE, [{ address: 'o-a' }], stable);
+      const b = await other.send(TEMPLATE, [{ address: 'o-b' }], stable);
+      assert.deepEqual([...a, ...b].map((r) => r.kind), ['submitted', 'submitted']);
+      assert.equal(fake.tokens.issued.get(APPID), 1, 'the second node got the same token');
+      assert.deepEqual(fake.stableTokenRequests[0], { grant_type: 'client_credential', appid: APPID, secret: SECRET, force_refresh: false });
+      assert.equal((await other.accessToken(stable)).token, (await createWechatOaChannel({ endpoint: fake.url, timeoutMs: 5000, concurrency: 1 }).accessToken(stable)).token);
+      fake.tokens.expireAll();
+      const c = await other.send(TEMPLATE, [{ address: 'o-c' }], stable);
+      assert.equal(c[0]!.kind, 'submitted');
+      assert.equal(fake.tokens.issued.get(APPID), 2);
+      await assert.rejects(other.accessToken({ ...stable, secret: 'ffffffffffffffffffffffffffffffff' }), /40125/);
+      assert.match(channel.checkCredentials({ ...stable, token_api: 'other' })!, /token_api/);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -10,7 +10,8 @@ import { AddressModes, FakeHttpServer, FakeTokenIssuer, type FakeAnswer, type Fa
  * application's agent_id; more than 100 userids is 40035. Unknown userids are accepted and
  * left out of delivery (DingTalk reports them later), or, with `refuseUnknownUsers`, refuse the
  * request with 33012. Per userid a test can make it answer a call-frequency limit (90018),
- * busy (-1), or a hostile answer.
+ * busy (-1), or a hostile answer. `POST /topapi/message/corpconversation/getsendresult` reports
+ * a task's userids: read (those in `read`), unread, and invalid (the unknown ones).
  */
 
 export type DingTalkMode = 'rateLimit' | 'busy' | HostileAnswer;
@@ -61,6 +62,7 @@ export class FakeDingTalk {
   private handle(req: FakeRequest): FakeAnswer {
     if (req.method === 'GET' && req.path === '/gettoken') return this.token(req);
     if (req.method === 'POST' && req.path === '/topapi/message/corpconversation/asyncsend_v2') return this.send(req);
+    if (req.method === 'POST' && req.path === '/topapi/message/corpconversation/getsendresult') return this.sendResult(req);
     return { json: { errcode: 404, errmsg: '请求的URI地址不存在' }, status: 404 };
   }
 
@@ -69,6 +71,40 @@ export class FakeDingTalk {
     const app = this.apps.get(appkey);
     if (!app || req.query.get('appsecret') !== app.secret) return { json: { errcode: 40089, errmsg: '不合法的appkey或appsecret' } };
     return { json: { errcode: 0, errmsg: 'ok', ...this.tokens.issue(appkey) } };
+  }
+
+  /** Userids that have read their notice (the rest of the delivered ones are unread). */
+  readonly read = new Set<string>();
+
+  private sendResult(req: FakeRequest): FakeAnswer {
+    const owner = this.tokens.check(req.query.get('access_token'));
+    if (owner === 'invalid') return { json: { errcode: 88, sub_code: '40014', sub_msg: '不合法的access_token', errmsg: 'ding talk error[subcode=40014]' } };
+    if (owner === 'expired') return { json: { errcode: 42001, errmsg: 'access_token超时' } };
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(req.body) as Record<string, unknown>;
+    } catch {
+      return { json: { errcode: 40035, errmsg: '不合法的参数' } };
+    }
+    const task = this.tasks.find((t) => t.taskId === body.task_id && t.appkey === owner);
+    if (!task || body.agent_id !== this.apps.get(owner)!.agentId) return { json: { errcode: 40035, errmsg: '不合法的参数: task_id' } };
+    const asked = typeof task.body.userid_list === 'string' ? task.body.userid_list.split(',').filter(Boolean) : [];
+    return {
+      json: {
+        errcode: 0,
+        errmsg: 'ok',
+        send_result: {
+          invalid_user_id_list: asked.filter((u) => !task.delivered.includes(u)),
+          forbidden_user_id_list: [],
+          failed_user_id_list: [],
+          read_user_id_list: task.delivered.filter((u) => this.read.has(u)),
+          unread_user_id_list: task.delivered.filter((u) => !this.read.has(u)),
+          invalid_dept_id_list: [],
+          forbidden_list: [],
+        },
+        request_id: randomBytes(6).toString('hex'),
+      },
+    };
   }
 
   private send(req: FakeRequest): FakeAnswer {

@@ -2,8 +2,9 @@ import { AddressModes, FakeHttpServer, FakeTokenIssuer, type FakeAnswer, type Fa
 
 /**
  * A fake WeChat API (`api.weixin.qq.com`) for official accounts and mini programs:
- * `GET /cgi-bin/token` (client_credential grant: 40002 wrong grant, 40013 unknown appid,
- * 40125 wrong secret), and the sends `POST /cgi-bin/message/template/send`,
+ * `GET /cgi-bin/token` and `POST /cgi-bin/stable_token` (client_credential grant: 40002 wrong
+ * grant, 40013 unknown appid, 40125 wrong secret; a stable token is answered again until it
+ * expires or `force_refresh`), and the sends `POST /cgi-bin/message/template/send`,
  * `/cgi-bin/message/subscribe/bizsend` (official account) and `/cgi-bin/message/subscribe/send`
  * (mini program) with `?access_token=` (41001 missing, 40001 invalid, 42001 expired), answering
  * `{"errcode","errmsg"}` over HTTP 200 as WeChat does. Per openid a test can make it answer
@@ -55,6 +56,7 @@ export class FakeWechat {
 
   private handle(req: FakeRequest): FakeAnswer {
     if (req.method === 'GET' && req.path === '/cgi-bin/token') return this.token(req);
+    if (req.method === 'POST' && req.path === '/cgi-bin/stable_token') return this.stableToken(req);
     if (req.method === 'POST' && SEND_PATHS.includes(req.path)) return this.send(req);
     return { json: { errcode: 404, errmsg: 'invalid url' }, status: 404 };
   }
@@ -67,6 +69,34 @@ export class FakeWechat {
     if (secret === undefined) return { json: { errcode: 40013, errmsg: 'invalid appid' } };
     if (req.query.get('secret') !== secret) return { json: { errcode: 40125, errmsg: 'invalid appsecret' } };
     return { json: this.tokens.issue(appid) };
+  }
+
+  /** Tokens of `stable_token`, per appid: the same one until it expires or force_refresh. */
+  private readonly stable = new Map<string, string>();
+  /** Bodies of stable_token requests, as sent. */
+  readonly stableTokenRequests: Record<string, unknown>[] = [];
+
+  private stableToken(req: FakeRequest): FakeAnswer {
+    if (this.tokenEndpointBusy) return { json: { errcode: -1, errmsg: 'system error' } };
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(req.body) as Record<string, unknown>;
+    } catch {
+      return { json: { errcode: 47001, errmsg: 'data format error' } };
+    }
+    this.stableTokenRequests.push(body);
+    if (body.grant_type !== 'client_credential') return { json: { errcode: 40002, errmsg: 'invalid grant_type' } };
+    const appid = typeof body.appid === 'string' ? body.appid : '';
+    const secret = this.apps.get(appid);
+    if (secret === undefined) return { json: { errcode: 40013, errmsg: 'invalid appid' } };
+    if (body.secret !== secret) return { json: { errcode: 40125, errmsg: 'invalid appsecret' } };
+    const current = this.stable.get(appid);
+    if (current !== undefined && body.force_refresh !== true && this.tokens.check(current) === appid) {
+      return { json: { access_token: current, expires_in: this.tokens.lifetimeSeconds } };
+    }
+    const issued = this.tokens.issue(appid);
+    this.stable.set(appid, issued.access_token);
+    return { json: issued };
   }
 
   private send(req: FakeRequest): FakeAnswer {

@@ -73,6 +73,10 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     ['GET', () => `/v3/users?time_unit=${pick(['DAY', 'HOUR', nasty()])}&start=${nasty()}&duration=${nasty()}`],
     // the UMS v1 API (its own auth and {"code","message"} answers)
     ['POST', () => pick(['/v1/sent', '/v1/broadcast', '/v1/user/delete', '/v1/material', '/v1/rules'])],
+    ['POST', () => pick(['/v1/template/sent', '/v1/template/broadcast', '/v1/templates'])],
+    ['GET', () => `/v1/trace/${nasty()}?userid=${nasty()}`],
+    ['GET', () => `/v1/templates?${nasty()}`],
+    [pick(['PUT', 'DELETE']), () => `/v1/templates/${nasty()}`],
     ['POST', () => `/v1/user/opt${rnd() < 0.5 ? '' : `?${nasty()}`}`],
     ['POST', () => `/v1/retract/${nasty()}`],
     ['GET', () => `/v1/token?type=${pick(['wechatoa', 'dingtalkcc', nasty()])}`],

@@ -8,8 +8,10 @@ import { CHANNEL_UNUSABLE, UMS_CODES, UmsError, illegal, umsError } from '../../
 import { parsePolicySteps, policyToWire } from '../../ums/policies.js';
 import { authenticate, messagingCredentials, type UmsCaller } from '../../ums/secrets.js';
 import { parseUserOpt } from '../../ums/users.js';
-import { USERID } from '../../ums/users.js';
+import { USERID, hasControlChars } from '../../ums/users.js';
 import { parseSendRequest } from './parse-send.js';
+import { expandTemplateSend, parseTemplateContent, templateToWire } from '../../ums/templates.js';
+import { traceOf } from '../../ums/trace.js';
 
 /** Most entries one `/v1/user/opt` or `/v1/user/delete` takes. */
 const MAX_USER_ENTRIES = 1000;
@@ -33,6 +35,15 @@ function toUmsError(err: unknown): UmsError | undefined {
 }
 
 const callers = new WeakMap<FastifyRequest, UmsCaller>();
+
+/** `name` of a policy or template body: 1..128 characters without control characters. */
+function readName(b: Record<string, unknown>, partial: boolean): string | undefined {
+  if (b.name !== undefined && (typeof b.name !== 'string' || b.name === '' || b.name.length > 128 || hasControlChars(b.name))) {
+    throw illegal('name must be a string of 1..128 characters without control characters');
+  }
+  if (!partial && b.name === undefined) throw illegal('name is required');
+  return b.name as string | undefined;
+}
 
 /**
  * The Jiguang UMS v1 API: sending to users over app, SMS, email and IM channels, user
@@ -78,14 +89,28 @@ export const umsApi: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { 
   const either = auth({ channel: true, accessKey: true });
   const accessKeyOnly = auth({ channel: false, accessKey: true });
 
-  const send = (kind: 'sent' | 'broadcast') => async (request: FastifyRequest, reply: FastifyReply) => {
+  const send = (kind: 'sent' | 'broadcast', template: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     const c = channelOf(request);
-    const req = parseSendRequest(request.body, kind, ums.messaging, c.appKey ?? '');
+    const body = template ? await expandTemplateSend(request.body, (id) => ums.store.getTemplate(id), (await ums.store.getSettings(c.channelKey)).vip) : request.body;
+    const req = parseSendRequest(body, kind, ums.messaging, c.appKey ?? '');
     const result = await ums.service.send(c, req);
     return reply.send({ code: 0, message: 'success', msgid: result.msgid, ...(result.sendno !== undefined && { sendno: result.sendno }) });
   };
-  app.post('/v1/sent', { preHandler: sending }, send('sent'));
-  app.post('/v1/broadcast', { preHandler: sending }, send('broadcast'));
+  app.post('/v1/sent', { preHandler: sending }, send('sent', false));
+  app.post('/v1/broadcast', { preHandler: sending }, send('broadcast', false));
+  app.post('/v1/template/sent', { preHandler: sending }, send('sent', true));
+  app.post('/v1/template/broadcast', { preHandler: sending }, send('broadcast', true));
+
+  // which step of a message went to whom, and what came of it (one user's with ?userid=)
+  app.get('/v1/trace/:msgid', { preHandler: channelOnly }, async (request, reply) => {
+    const { msgid } = request.params as { msgid: string };
+    const userid = (request.query as Record<string, unknown>).userid;
+    if (userid !== undefined && (typeof userid !== 'string' || userid.length > 256 || hasControlChars(userid))) throw illegal('userid must be one user id (or raw address)');
+    const m = /^[0-9]{1,20}$/.test(msgid) ? await ums.store.getMessage(msgid) : undefined;
+    if (!m || m.channelKey !== channelOf(request).channelKey) throw illegal(`no message ${msgid.slice(0, 64)} of this channel`);
+    const { channelKey: _c, ...trace } = traceOf(m, await ums.store.jobsOf(msgid, userid));
+    return reply.send({ code: 0, message: 'success', data: trace });
+  });
 
   app.post('/v1/retract/:msgid', { preHandler: sending }, async (request, reply) => {
     const { msgid } = request.params as { msgid: string };
@@ -150,8 +175,7 @@ export const umsApi: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { 
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw illegal('the body must be a JSON object');
     const b = body as Record<string, unknown>;
     for (const k of Object.keys(b)) if (!['name', 'enabled', 'steps'].includes(k)) throw illegal(`unknown field ${k.slice(0, 60)}`);
-    if (b.name !== undefined && (typeof b.name !== 'string' || b.name === '' || b.name.length > 128)) throw illegal('name must be a string of 1..128 characters');
-    if (!partial && b.name === undefined) throw illegal('name is required');
+    const name = readName(b, partial);
     if (b.enabled !== undefined && typeof b.enabled !== 'boolean') throw illegal('enabled must be a boolean');
     let steps;
     if (b.steps !== undefined || !partial) {
@@ -161,7 +185,7 @@ export const umsApi: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { 
         throw illegal((err as Error).message);
       }
     }
-    return { name: b.name as string | undefined, enabled: b.enabled as boolean | undefined, steps };
+    return { name, enabled: b.enabled as boolean | undefined, steps };
   };
   app.post('/v1/rules', { preHandler: accessKeyOnly }, async (request, reply) => {
     const p = readPolicy(request.body, false);
@@ -188,6 +212,51 @@ export const umsApi: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { 
     return reply.send({ code: 0, message: 'success' });
   });
 
+  // message templates for /v1/template/*, managed with the AccessKey
+  app.get('/v1/templates', { preHandler: accessKeyOnly }, async (_request, reply) => {
+    return reply.send({ code: 0, message: 'success', data: (await ums.store.listTemplates()).map(templateToWire) });
+  });
+  const readTemplate = (body: unknown, partial: boolean) => {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw illegal('the body must be a JSON object');
+    const b = body as Record<string, unknown>;
+    for (const k of Object.keys(b)) if (!['name', 'general', 'enabled', 'content'].includes(k)) throw illegal(`unknown field ${k.slice(0, 60)}`);
+    const name = readName(b, partial);
+    for (const k of ['general', 'enabled'] as const) if (b[k] !== undefined && typeof b[k] !== 'boolean') throw illegal(`${k} must be a boolean`);
+    let content;
+    if (b.content !== undefined || !partial) {
+      try {
+        content = parseTemplateContent(b.content);
+      } catch (err) {
+        throw illegal((err as Error).message);
+      }
+    }
+    return { name, general: b.general as boolean | undefined, enabled: b.enabled as boolean | undefined, content };
+  };
+  app.post('/v1/templates', { preHandler: accessKeyOnly }, async (request, reply) => {
+    const t = readTemplate(request.body, false);
+    const template = { templateId: await ums.store.nextTemplateId(), name: t.name!, general: t.general ?? true, enabled: t.enabled ?? true, content: t.content!, createdAt: Date.now() };
+    await ums.store.putTemplate(template);
+    return reply.send({ code: 0, message: 'success', data: templateToWire(template) });
+  });
+  const templateOf = async (request: FastifyRequest) => {
+    const id = (request.params as { template_id: string }).template_id;
+    const existing = /^[1-9][0-9]{0,9}$/.test(id) ? await ums.store.getTemplate(Number(id)) : undefined;
+    if (!existing) throw umsError(UMS_CODES.templateNotFound, `template ${id.slice(0, 20)} does not exist`);
+    return existing;
+  };
+  app.put('/v1/templates/:template_id', { preHandler: accessKeyOnly }, async (request, reply) => {
+    const existing = await templateOf(request);
+    const t = readTemplate(request.body, true);
+    const template = { ...existing, name: t.name ?? existing.name, general: t.general ?? existing.general, enabled: t.enabled ?? existing.enabled, content: t.content ?? existing.content };
+    await ums.store.putTemplate(template);
+    return reply.send({ code: 0, message: 'success', data: templateToWire(template) });
+  });
+  app.delete('/v1/templates/:template_id', { preHandler: accessKeyOnly }, async (request, reply) => {
+    const existing = await templateOf(request);
+    await ums.store.deleteTemplate(existing.templateId);
+    return reply.send({ code: 0, message: 'success' });
+  });
+
   // materials: multipart only in this scope
   await app.register(async (scope: FastifyInstance) => {
     await scope.register(multipart, { throwFileSizeLimit: true, limits: { fileSize: ctx.config.ums.materialBytes, files: 1, fields: 10 } });
@@ -199,7 +268,8 @@ export const umsApi: FastifyPluginAsync<{ ctx: ServerContext }> = async (app, { 
       for await (const part of request.parts()) {
         if (part.type === 'file') {
           if (part.fieldname !== 'file' || file) throw illegal('one file, in the field "file"');
-          file = { filename: part.filename.slice(0, 255) || 'attachment', mimetype: part.mimetype, data: await part.toBuffer() };
+          const filename = [...part.filename].filter((ch) => !hasControlChars(ch)).join('').slice(0, 255) || 'attachment';
+          file = { filename, mimetype: hasControlChars(part.mimetype) ? 'application/octet-stream' : part.mimetype.slice(0, 255), data: await part.toBuffer() };
         } else fields[part.fieldname] = String(part.value).slice(0, 100);
       }
       if ((fields.type ?? 'attachment') !== 'attachment') throw illegal('type must be attachment');

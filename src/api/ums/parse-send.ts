@@ -2,7 +2,7 @@ import { ApiError } from '../../domain/errors.js';
 import type { MessagingRegistry } from '../../messaging/registry.js';
 import { UMS_CODES, illegal, umsError } from '../../ums/errors.js';
 import type { UmsSendRequest } from '../../ums/service.js';
-import { USERID, validTag } from '../../ums/users.js';
+import { USERID, hasControlChars, validTag } from '../../ums/users.js';
 import { parseJPushPush } from '../jpush/validate-push.js';
 
 /** Channels of `msg_<id>` / `aud_<id>`: the app and every messaging channel. */
@@ -45,7 +45,7 @@ export function checkMsgApp(m: Record<string, unknown>, appKey: string): Record<
 function stringList(v: unknown, what: string, max: number, tooMany: number = UMS_CODES.illegalParam): string[] {
   if (!Array.isArray(v) || v.length === 0) throw illegal(`${what} must be a non-empty array`);
   if (v.length > max) throw umsError(tooMany, `${what} takes at most ${max} values`);
-  for (const x of v) if (typeof x !== 'string' || x === '' || x.length > 256) throw illegal(`${what} must hold non-empty strings`);
+  for (const x of v) if (typeof x !== 'string' || x === '' || x.length > 256 || hasControlChars(x)) throw illegal(`${what} must hold non-empty strings without control characters`);
   return v as string[];
 }
 
@@ -64,6 +64,9 @@ export function parseSendRequest(body: unknown, kind: 'sent' | 'broadcast', mess
       const m = value[0];
       if (ch === 'app') content.app = checkMsgApp(m, appKey);
       else {
+        if (ch === 'sms' && m.content === undefined && (!Number.isSafeInteger(m.temp_id) || (m.temp_id as number) < 1)) {
+          throw umsError(UMS_CODES.smsTemplateId, 'msg_sms.temp_id is not a JSMS template id (a positive integer)');
+        }
         const impl = messaging.get(ch as never);
         // a channel this build lacks is refused when the send is checked (its channel code)
         const problem = impl?.validate(m);

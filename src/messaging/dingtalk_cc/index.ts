@@ -1,9 +1,10 @@
 import { mapBounded } from '../../channels/vendor-http.js';
-import { AccessTokenCache, type IssuedToken, type IssuesAccessTokens } from '../access-tokens.js';
+import { AccessTokenCache, type IssuesAccessTokens } from '../access-tokens.js';
 import { classifyErrcode, errcodeOf, issueErrcodeToken, postWithToken, type ErrcodeRules } from '../errcode-api.js';
 import { checkString, isObject, type Obj } from '../message-checks.js';
-import { fillParams, groupByParams } from '../recipient-params.js';
-import type { MessagingChannel, MessagingCredentials, MessagingRecipient, MessagingResult } from '../types.js';
+import { fillParams } from '../recipient-params.js';
+import { sendBatched, tokenChannel, type TokenSource } from '../token-channel.js';
+import type { DeliveryReport, MessagingChannel, MessagingCredentials, MessagingResult, ReportsDelivery } from '../types.js';
 import type { VendorHttpOptions } from '../vendor-call.js';
 
 /**
@@ -58,16 +59,22 @@ export function validateDingTalkMessage(message: Obj): string | undefined {
   return checkString(msg.text, 'content', { required: true, maxChars: MAX_CONTENT_CHARS }, 'msg.text.');
 }
 
-export function createDingTalkChannel(options: VendorHttpOptions): MessagingChannel & IssuesAccessTokens {
-  const tokens = new AccessTokenCache();
+function tokenSource(options: VendorHttpOptions, cred: DingTalkCredentials): TokenSource {
+  const url = `${options.endpoint}/gettoken?${new URLSearchParams({ appkey: cred.appkey, appsecret: cred.appsecret }).toString()}`;
+  return { key: AccessTokenCache.keyOf('dingtalk', options.endpoint, cred.appkey, cred.appsecret), issue: () => issueErrcodeToken(DINGTALK_RULES, url, options.timeoutMs) };
+}
 
-  function tokenSource(cred: DingTalkCredentials): { key: string; issue: () => Promise<IssuedToken> } {
-    const url = `${options.endpoint}/gettoken?${new URLSearchParams({ appkey: cred.appkey, appsecret: cred.appsecret }).toString()}`;
-    return { key: AccessTokenCache.keyOf('dingtalk', options.endpoint, cred.appkey, cred.appsecret), issue: () => issueErrcodeToken(DINGTALK_RULES, url, options.timeoutMs) };
-  }
+const FAILED_LISTS: readonly [string, string][] = [
+  ['invalid_user_id_list', 'DingTalk: not a member of the organization'],
+  ['forbidden_user_id_list', 'DingTalk: over the per-user notice limit'],
+  ['failed_user_id_list', 'DingTalk: delivery failed'],
+];
 
-  async function sendRequest(msg: unknown, users: string[], cred: DingTalkCredentials): Promise<MessagingResult[]> {
-    const source = tokenSource(cred);
+const idsIn = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.length <= 64) : []);
+
+export function createDingTalkChannel(options: VendorHttpOptions): MessagingChannel & IssuesAccessTokens & ReportsDelivery {
+  async function sendRequest(msg: unknown, users: string[], cred: DingTalkCredentials, tokens: AccessTokenCache): Promise<MessagingResult[]> {
+    const source = tokenSource(options, cred);
     const reply = await postWithToken(DINGTALK_RULES, {
       tokens,
       tokenKey: source.key,
@@ -81,7 +88,7 @@ export function createDingTalkChannel(options: VendorHttpOptions): MessagingChan
       const result = classifyErrcode(DINGTALK_RULES, reply.code, reply.body);
       // one bad userid refuses the whole request: find it by sending to each alone
       if (result.kind === 'invalidTarget' && users.length > 1) {
-        return (await mapBounded(users, options.concurrency, (u) => sendRequest(msg, [u], cred))).flat();
+        return (await mapBounded(users, options.concurrency, (u) => sendRequest(msg, [u], cred, tokens))).flat();
       }
       return users.map(() => result);
     }
@@ -90,48 +97,44 @@ export function createDingTalkChannel(options: VendorHttpOptions): MessagingChan
     return users.map(() => (vendorMessageId ? { kind: 'submitted', vendorMessageId } : { kind: 'submitted' }));
   }
 
-  async function send(message: Obj, recipients: readonly MessagingRecipient[], cred: DingTalkCredentials): Promise<MessagingResult[]> {
-    const results = new Array<MessagingResult>(recipients.length);
-    const requests: { msg: unknown; indexes: number[] }[] = [];
-    for (const group of groupByParams(recipients)) {
-      const msg = fillParams(message.msg, group.params);
-      const valid: number[] = [];
-      for (const i of group.indexes) {
-        if (USERID.test(recipients[i]!.address)) valid.push(i);
-        else results[i] = { kind: 'invalidTarget', reason: 'not a DingTalk userid' };
-      }
-      for (let k = 0; k < valid.length; k += USERS_PER_REQUEST) requests.push({ msg, indexes: valid.slice(k, k + USERS_PER_REQUEST) });
-    }
-    await mapBounded(requests, options.concurrency, async (req) => {
-      const answers = await sendRequest(req.msg, req.indexes.map((i) => recipients[i]!.address), cred);
-      req.indexes.forEach((i, k) => (results[i] = answers[k]!));
-    });
-    return results;
-  }
-
-  return {
+  const channel = tokenChannel<DingTalkCredentials>({
     id: 'dingtalk_cc',
     maxBatch: USERS_PER_REQUEST,
     validate: validateDingTalkMessage,
-    checkCredentials(raw) {
-      const cred = parseCredentials(raw);
-      return typeof cred === 'string' ? cred : undefined;
-    },
-    async send(message, recipients, credentials) {
-      const cred = parseCredentials(credentials);
-      if (typeof cred === 'string') return recipients.map(() => ({ kind: 'failed', reason: `credentials: ${cred}`, retry: false }));
-      const invalid = isObject(message) ? validateDingTalkMessage(message) : 'not an object';
-      if (invalid) return recipients.map(() => ({ kind: 'failed', reason: `message: ${invalid}`, retry: false }));
-      return send(message, recipients, cred);
-    },
-    async accessToken(raw) {
-      const cred = parseCredentials(raw);
-      if (typeof cred === 'string') throw new Error(`credentials: ${cred}`);
-      const source = tokenSource(cred);
-      return tokens.getWithExpiry(source.key, source.issue);
-    },
-    async close() {
-      tokens.clear();
-    },
-  };
+    parseCredentials,
+    tokenSource: (cred) => tokenSource(options, cred),
+    send: (message, recipients, cred, tokens) =>
+      sendBatched(
+        recipients,
+        { perRequest: USERS_PER_REQUEST, concurrency: options.concurrency, laneOf: (a) => (USERID.test(a) ? { lane: 'user' } : { invalid: 'not a DingTalk userid' }) },
+        (params, _lane, users) => sendRequest(fillParams(message.msg, params), users, cred, tokens),
+      ),
+  });
+
+  /** `getsendresult` of a task (the vendor message id of a send): who read, who did not yet, who cannot get it. */
+  async function deliveryReport(taskId: string, raw: MessagingCredentials): Promise<DeliveryReport> {
+    const cred = parseCredentials(raw);
+    if (typeof cred === 'string') throw new Error(`credentials: ${cred}`);
+    if (!/^\d{1,19}$/.test(taskId)) throw new Error('not a DingTalk task id');
+    const source = tokenSource(options, cred);
+    const reply = await postWithToken(DINGTALK_RULES, {
+      tokens: channel.tokens,
+      tokenKey: source.key,
+      issue: source.issue,
+      url: (token) => `${options.endpoint}/topapi/message/corpconversation/getsendresult?access_token=${encodeURIComponent(token)}`,
+      body: { agent_id: cred.agentId, task_id: Number(taskId) },
+      timeoutMs: options.timeoutMs,
+    });
+    if (reply.kind === 'failed') throw new Error(reply.result.kind === 'failed' ? reply.result.reason : 'DingTalk: no answer');
+    if (reply.code !== 0) throw new Error(`DingTalk errcode ${reply.code}`);
+    const result = isObject(reply.body.send_result) ? reply.body.send_result : {};
+    const read = idsIn(result.read_user_id_list);
+    return {
+      delivered: [...read, ...idsIn(result.unread_user_id_list)],
+      read,
+      failed: FAILED_LISTS.flatMap(([field, reason]) => idsIn(result[field]).map((address) => ({ address, reason }))),
+    };
+  }
+
+  return Object.assign(channel, { deliveryReport });
 }

@@ -1,11 +1,8 @@
-import { mapBounded } from '../../channels/vendor-http.js';
-import { AccessTokenCache, type IssuesAccessTokens } from '../access-tokens.js';
-import { classifyErrcode, postWithToken } from '../errcode-api.js';
-import { checkString, firstError, isObject, type Obj } from '../message-checks.js';
-import { fillParams } from '../recipient-params.js';
-import type { MessagingChannel, MessagingRecipient, MessagingResult } from '../types.js';
+import type { IssuesAccessTokens } from '../access-tokens.js';
+import { checkString, firstError, type Obj } from '../message-checks.js';
+import type { MessagingChannel } from '../types.js';
 import type { VendorHttpOptions } from '../vendor-call.js';
-import { checkMiniprogramJump, checkTemplateData, OPENID, parseWechatCredentials, pick, WECHAT_RULES, wechatTokenSource, type WechatCredentials } from '../wechat-common.js';
+import { checkMiniprogramJump, checkTemplateData, createWechatChannel } from '../wechat-common.js';
 
 /**
  * WeChat official account (`msg_wechatoa`): `type` 0 is a template message
@@ -30,51 +27,13 @@ export function validateWechatOaMessage(msg: Obj): string | undefined {
 }
 
 export function createWechatOaChannel(options: VendorHttpOptions): MessagingChannel & IssuesAccessTokens {
-  const tokens = new AccessTokenCache();
-
-  async function sendOne(message: Obj, recipient: MessagingRecipient, cred: WechatCredentials): Promise<MessagingResult> {
-    if (!OPENID.test(recipient.address)) return { kind: 'invalidTarget', reason: 'not a WeChat openid' };
-    const subscription = message.type === 1;
-    const body = { touser: recipient.address, ...(fillParams(pick(message, subscription ? SUBSCRIPTION_FIELDS : TEMPLATE_FIELDS), recipient.params) as Record<string, unknown>) };
-    const path = subscription ? '/cgi-bin/message/subscribe/bizsend' : '/cgi-bin/message/template/send';
-    const source = wechatTokenSource(options.endpoint, options.timeoutMs, cred);
-    const reply = await postWithToken(WECHAT_RULES, {
-      tokens,
-      tokenKey: source.key,
-      issue: source.issue,
-      url: (token) => `${options.endpoint}${path}?access_token=${encodeURIComponent(token)}`,
-      body,
-      timeoutMs: options.timeoutMs,
-    });
-    if (reply.kind === 'failed') return reply.result;
-    if (reply.code !== 0) return classifyErrcode(WECHAT_RULES, reply.code, reply.body);
-    const msgid = reply.body.msgid;
-    return typeof msgid === 'number' || typeof msgid === 'string' ? { kind: 'submitted', vendorMessageId: String(msgid).slice(0, 64) } : { kind: 'submitted' };
-  }
-
-  return {
-    id: 'wechatoa',
-    maxBatch: 100,
-    validate: validateWechatOaMessage,
-    checkCredentials(raw) {
-      const cred = parseWechatCredentials(raw);
-      return typeof cred === 'string' ? cred : undefined;
+  return createWechatChannel(
+    {
+      id: 'wechatoa',
+      validate: validateWechatOaMessage,
+      request: (m) =>
+        m.type === 1 ? { path: '/cgi-bin/message/subscribe/bizsend', fields: SUBSCRIPTION_FIELDS } : { path: '/cgi-bin/message/template/send', fields: TEMPLATE_FIELDS },
     },
-    async send(message, recipients, credentials) {
-      const cred = parseWechatCredentials(credentials);
-      if (typeof cred === 'string') return recipients.map(() => ({ kind: 'failed', reason: `credentials: ${cred}`, retry: false }));
-      const invalid = isObject(message) ? validateWechatOaMessage(message) : 'not an object';
-      if (invalid) return recipients.map(() => ({ kind: 'failed', reason: `message: ${invalid}`, retry: false }));
-      return mapBounded(recipients, options.concurrency, (r) => sendOne(message, r, cred));
-    },
-    async accessToken(raw) {
-      const cred = parseWechatCredentials(raw);
-      if (typeof cred === 'string') throw new Error(`credentials: ${cred}`);
-      const source = wechatTokenSource(options.endpoint, options.timeoutMs, cred);
-      return tokens.getWithExpiry(source.key, source.issue);
-    },
-    async close() {
-      tokens.clear();
-    },
-  };
+    options,
+  );
 }

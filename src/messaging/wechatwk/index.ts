@@ -1,9 +1,9 @@
-import { mapBounded } from '../../channels/vendor-http.js';
-import { AccessTokenCache, type IssuedToken, type IssuesAccessTokens } from '../access-tokens.js';
+import { AccessTokenCache, type IssuesAccessTokens } from '../access-tokens.js';
 import { classifyErrcode, issueErrcodeToken, postWithToken, type ErrcodeRules } from '../errcode-api.js';
-import { isObject, type Obj } from '../message-checks.js';
-import { fillParams, groupByParams } from '../recipient-params.js';
-import type { MessagingChannel, MessagingCredentials, MessagingRecipient, MessagingResult } from '../types.js';
+import type { Obj } from '../message-checks.js';
+import { fillParams } from '../recipient-params.js';
+import { sendBatched, tokenChannel, type Lane, type TokenSource } from '../token-channel.js';
+import type { MessagingChannel, MessagingCredentials, MessagingResult } from '../types.js';
 import type { VendorHttpOptions } from '../vendor-call.js';
 import { validateWecomMessage } from './validate.js';
 
@@ -52,18 +52,22 @@ function namedMembers(value: unknown): Set<string> {
   return new Set(list.filter(Boolean).map((u) => u.toLowerCase()));
 }
 
+function tokenSource(options: VendorHttpOptions, cred: WecomCredentials): TokenSource {
+  const url = `${options.endpoint}/cgi-bin/gettoken?${new URLSearchParams({ corpid: cred.corpid, corpsecret: cred.corpsecret }).toString()}`;
+  return { key: AccessTokenCache.keyOf('wecom', options.endpoint, cred.corpid, cred.corpsecret), issue: () => issueErrcodeToken(WECOM_RULES, url, options.timeoutMs) };
+}
+
+function laneOf(address: string): Lane<'internal' | 'linked'> {
+  if (USERID.test(address)) return { lane: 'internal' };
+  if (LINKED_USERID.test(address)) return { lane: 'linked' };
+  return { invalid: 'not a WeCom userid or CorpId/userid' };
+}
+
 export function createWecomChannel(options: VendorHttpOptions): MessagingChannel & IssuesAccessTokens {
-  const tokens = new AccessTokenCache();
-
-  function tokenSource(cred: WecomCredentials): { key: string; issue: () => Promise<IssuedToken> } {
-    const url = `${options.endpoint}/cgi-bin/gettoken?${new URLSearchParams({ corpid: cred.corpid, corpsecret: cred.corpsecret }).toString()}`;
-    return { key: AccessTokenCache.keyOf('wecom', options.endpoint, cred.corpid, cred.corpsecret), issue: () => issueErrcodeToken(WECOM_RULES, url, options.timeoutMs) };
-  }
-
   /** One request to `members` (all internal or all linked); a result per member, in order. */
-  async function sendRequest(content: Record<string, unknown>, members: string[], linked: boolean, cred: WecomCredentials): Promise<MessagingResult[]> {
+  async function sendRequest(content: Record<string, unknown>, members: string[], linked: boolean, cred: WecomCredentials, tokens: AccessTokenCache): Promise<MessagingResult[]> {
     const body = { ...content, touser: linked ? members : members.join('|'), agentid: cred.agentid };
-    const source = tokenSource(cred);
+    const source = tokenSource(options, cred);
     const path = linked ? '/cgi-bin/linkedcorp/message/send' : '/cgi-bin/message/send';
     const reply = await postWithToken(WECOM_RULES, {
       tokens,
@@ -89,54 +93,23 @@ export function createWecomChannel(options: VendorHttpOptions): MessagingChannel
     });
   }
 
-  async function send(message: Obj, recipients: readonly MessagingRecipient[], cred: WecomCredentials): Promise<MessagingResult[]> {
-    const results = new Array<MessagingResult>(recipients.length);
-    const requests: { content: Record<string, unknown>; indexes: number[]; linked: boolean }[] = [];
-    for (const group of groupByParams(recipients)) {
-      const type = message.msgtype as string;
-      const content: Record<string, unknown> = { msgtype: type, [type]: fillParams(message[type], group.params) };
-      for (const f of SENT_FIELDS) if (message[f] !== undefined && message[f] !== null) content[f] = message[f];
-      const internal: number[] = [];
-      const linked: number[] = [];
-      for (const i of group.indexes) {
-        const address = recipients[i]!.address;
-        if (USERID.test(address)) internal.push(i);
-        else if (LINKED_USERID.test(address)) linked.push(i);
-        else results[i] = { kind: 'invalidTarget', reason: 'not a WeCom userid or CorpId/userid' };
-      }
-      for (let k = 0; k < internal.length; k += MEMBERS_PER_REQUEST) requests.push({ content, indexes: internal.slice(k, k + MEMBERS_PER_REQUEST), linked: false });
-      for (let k = 0; k < linked.length; k += MEMBERS_PER_REQUEST) requests.push({ content, indexes: linked.slice(k, k + MEMBERS_PER_REQUEST), linked: true });
-    }
-    await mapBounded(requests, options.concurrency, async (req) => {
-      const answers = await sendRequest(req.content, req.indexes.map((i) => recipients[i]!.address), req.linked, cred);
-      req.indexes.forEach((i, k) => (results[i] = answers[k]!));
-    });
-    return results;
+  /** The message as WeCom takes it, with this group's variables filled in. */
+  function contentOf(message: Obj, params: Readonly<Record<string, string>> | undefined): Record<string, unknown> {
+    const type = message.msgtype as string;
+    const content: Record<string, unknown> = { msgtype: type, [type]: fillParams(message[type], params) };
+    for (const f of SENT_FIELDS) if (message[f] !== undefined && message[f] !== null) content[f] = message[f];
+    return content;
   }
 
-  return {
+  return tokenChannel<WecomCredentials>({
     id: 'wechatwk',
     maxBatch: MEMBERS_PER_REQUEST,
     validate: validateWecomMessage,
-    checkCredentials(raw) {
-      const cred = parseCredentials(raw);
-      return typeof cred === 'string' ? cred : undefined;
-    },
-    async send(message, recipients, credentials) {
-      const cred = parseCredentials(credentials);
-      if (typeof cred === 'string') return recipients.map(() => ({ kind: 'failed', reason: `credentials: ${cred}`, retry: false }));
-      const invalid = isObject(message) ? validateWecomMessage(message) : 'not an object';
-      if (invalid) return recipients.map(() => ({ kind: 'failed', reason: `message: ${invalid}`, retry: false }));
-      return send(message, recipients, cred);
-    },
-    async accessToken(raw) {
-      const cred = parseCredentials(raw);
-      if (typeof cred === 'string') throw new Error(`credentials: ${cred}`);
-      const source = tokenSource(cred);
-      return tokens.getWithExpiry(source.key, source.issue);
-    },
-    async close() {
-      tokens.clear();
-    },
-  };
+    parseCredentials,
+    tokenSource: (cred) => tokenSource(options, cred),
+    send: (message, recipients, cred, tokens) =>
+      sendBatched(recipients, { perRequest: MEMBERS_PER_REQUEST, concurrency: options.concurrency, laneOf }, (params, lane, members) =>
+        sendRequest(contentOf(message, params), members, lane === 'linked', cred, tokens),
+      ),
+  });
 }

@@ -1,7 +1,6 @@
 import type { ClusterStore } from '../cluster-types.js';
 import type { UmsStore } from '../ums-types.js';
 import type { VendorStore } from '../vendor-types.js';
-import { notImplemented } from './not-implemented.js';
 import type {
   AppStore,
   CallbackStore,
@@ -41,6 +40,7 @@ import { postgresScheduleStore } from './schedule-store.js';
 import { postgresFileStore } from './file-store.js';
 import { postgresGroupStore } from './group-store.js';
 import { postgresRetention } from './retention-store.js';
+import { postgresUmsStore } from './ums-store.js';
 
 export interface PostgresOptions {
   /** postgres://user:password@host:port/database */
@@ -73,7 +73,7 @@ export class PostgresStore implements Store {
   readonly files: FileStore;
   readonly groups: GroupStore;
   readonly vendors: VendorStore;
-  readonly ums: UmsStore = notImplemented<UmsStore>('ums');
+  readonly ums: UmsStore;
   readonly cluster: ClusterStore = {
     pushIdsAfter: async (after, limit) => {
       const { rows } = await this.db.query<{ msg_id: string }>('SELECT msg_id::text AS msg_id FROM pushes WHERE msg_id > $1 ORDER BY msg_id LIMIT $2', [msgIdParam(after), limit]);
@@ -105,6 +105,7 @@ export class PostgresStore implements Store {
     this.schedules = postgresScheduleStore(db);
     this.files = postgresFileStore(db);
     this.groups = postgresGroupStore(db);
+    this.ums = postgresUmsStore(db);
   }
 
   /** A store whose schema is up to date (rejects if the database cannot be reached or migrated). */

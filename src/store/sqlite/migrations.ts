@@ -550,4 +550,20 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE relay_receipts ADD COLUMN fallback BLOB;
   `,
+  // UMS message templates (content: channel → message object with {{name}} placeholders) and
+  // per-channel settings (sensitive words, do-not-disturb window, VIP) as one JSON row.
+  `
+  CREATE TABLE ums_templates (
+    template_id  INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL,
+    general      INTEGER NOT NULL,
+    enabled      INTEGER NOT NULL,
+    content      TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+  );
+  CREATE TABLE ums_channel_settings (
+    channel_key  TEXT PRIMARY KEY,
+    settings     TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

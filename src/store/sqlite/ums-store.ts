@@ -9,7 +9,9 @@ import type {
   UmsPolicyStep,
   UmsSegment,
   UmsStore,
+  UmsTemplate,
 } from '../ums-types.js';
+import { DEFAULT_UMS_SETTINGS } from '../ums-types.js';
 
 type Row = Record<string, unknown>;
 
@@ -48,6 +50,17 @@ function toPolicy(r: Row): UmsPolicy {
     name: r.name as string,
     enabled: r.enabled === 1,
     steps: JSON.parse(r.steps as string) as UmsPolicyStep[],
+    createdAt: Number(r.created_at),
+  };
+}
+
+function toTemplate(r: Row): UmsTemplate {
+  return {
+    templateId: Number(r.template_id),
+    name: r.name as string,
+    general: r.general === 1,
+    enabled: r.enabled === 1,
+    content: JSON.parse(r.content as string) as UmsTemplate['content'],
     createdAt: Number(r.created_at),
   };
 }
@@ -137,6 +150,16 @@ export function sqliteUmsStore(db: Database.Database): UmsStore {
       'INSERT INTO ums_materials (id, channel_key, filename, content_type, data, expires_at) VALUES (@id, @channelKey, @filename, @contentType, @data, @expiresAt)',
     ),
     materialGet: db.prepare('SELECT * FROM ums_materials WHERE id = ?'),
+    templatePut: db.prepare(
+      `INSERT INTO ums_templates (template_id, name, general, enabled, content, created_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (template_id) DO UPDATE SET name = excluded.name, general = excluded.general, enabled = excluded.enabled, content = excluded.content`,
+    ),
+    templateGet: db.prepare('SELECT * FROM ums_templates WHERE template_id = ?'),
+    templateList: db.prepare('SELECT * FROM ums_templates ORDER BY template_id'),
+    templateDelete: db.prepare('DELETE FROM ums_templates WHERE template_id = ?'),
+    templateMax: db.prepare('SELECT max(template_id) FROM ums_templates').pluck(),
+    settingsPut: db.prepare('INSERT INTO ums_channel_settings (channel_key, settings) VALUES (?, ?) ON CONFLICT (channel_key) DO UPDATE SET settings = excluded.settings'),
+    settingsGet: db.prepare('SELECT settings FROM ums_channel_settings WHERE channel_key = ?').pluck(),
     materialsExpired: db.prepare('DELETE FROM ums_materials WHERE expires_at < ?'),
   };
 
@@ -329,6 +352,14 @@ export function sqliteUmsStore(db: Database.Database): UmsStore {
     async retract(msgid, at) {
       return retract.immediate(msgid, at);
     },
+    async heldMessages(holdMs, limit) {
+      const sql = `SELECT msgid FROM ums_jobs WHERE state = 'pending' AND due_at >= ? GROUP BY msgid ORDER BY min(due_at) LIMIT ?`;
+      return db.prepare(sql).pluck().all(holdMs, limit) as string[];
+    },
+    async releaseHeld(msgid, holdMs, shiftMs) {
+      const sql = `UPDATE ums_jobs SET due_at = due_at - ? + ? WHERE msgid = ? AND state = 'pending' AND due_at >= ?`;
+      return db.prepare(sql).run(holdMs, shiftMs, msgid, holdMs).changes;
+    },
     async dueJobs(now, limit) {
       return (s.due.all(now, limit) as Row[]).map(toJob);
     },
@@ -352,6 +383,12 @@ export function sqliteUmsStore(db: Database.Database): UmsStore {
         out.push(...rows.map(toJob));
       }
       return out;
+    },
+    async awaitingDelivery(channels, since, limit) {
+      if (channels.length === 0) return [];
+      const sql = `SELECT * FROM ums_jobs WHERE state = 'submitted' AND push_msg_id IS NOT NULL AND delivered_at IS NULL
+                   AND channel IN (${marks(channels.length)}) AND done_at >= ? ORDER BY done_at LIMIT ?`;
+      return (db.prepare(sql).all(...channels, since, limit) as Row[]).map(toJob);
     },
     async markReceipts(rows) {
       mark.immediate(rows);
@@ -401,6 +438,30 @@ export function sqliteUmsStore(db: Database.Database): UmsStore {
     },
     async failRecords(ids, nextAt, maxAttempts) {
       return failRecords.immediate(ids, nextAt, maxAttempts);
+    },
+
+    async putTemplate(t) {
+      s.templatePut.run(t.templateId, t.name, t.general ? 1 : 0, t.enabled ? 1 : 0, JSON.stringify(t.content), t.createdAt);
+    },
+    async getTemplate(templateId) {
+      const r = s.templateGet.get(templateId) as Row | undefined;
+      return r ? toTemplate(r) : undefined;
+    },
+    async listTemplates() {
+      return (s.templateList.all() as Row[]).map(toTemplate);
+    },
+    async deleteTemplate(templateId) {
+      return s.templateDelete.run(templateId).changes === 1;
+    },
+    async nextTemplateId() {
+      return Math.max(1000, Number(s.templateMax.get() ?? 0)) + 1;
+    },
+    async putSettings(channelKey, settings) {
+      s.settingsPut.run(channelKey, JSON.stringify(settings));
+    },
+    async getSettings(channelKey) {
+      const raw = s.settingsGet.get(channelKey) as string | undefined;
+      return raw === undefined ? { ...DEFAULT_UMS_SETTINGS } : { ...DEFAULT_UMS_SETTINGS, ...(JSON.parse(raw) as object) };
     },
 
     async putMaterial(m) {
