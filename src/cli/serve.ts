@@ -1,4 +1,5 @@
 import { createApp } from '../apps/app-directory.js';
+import { ensureFirstOperator } from '../console/operators.js';
 import { createLogger, startNode } from '../node.js';
 import { configFrom, parse } from './args.js';
 
@@ -23,6 +24,11 @@ export async function serveCommand(args: string[]): Promise<number> {
     const creds = await createApp(node.ctx.store, 'default');
     logger.info({ appKey: creds.appKey }, 'created the first app');
     printWelcome(node.url, creds.appKey, creds.masterSecret);
+  }
+  // likewise the first console operator; printed once, like the master secret
+  if (config.bus.url === '' && config.console.enabled) {
+    const operator = await ensureFirstOperator(node.ctx.store.console);
+    if (operator) printConsoleLogin(node.url, operator.name, operator.password);
   }
 
   await new Promise<void>((resolve) => {
@@ -62,6 +68,17 @@ function printWelcome(url: string, appKey: string, masterSecret: string): void {
     curl ${insecure}-u ${appKey}:${masterSecret} -H 'Content-Type: application/json' \\
       -d '{"platform":"all","audience":{"tag":["news"]},"notification":{"alert":"Hello from Borealis"}}' \\
       ${url}/v3/push
+
+`);
+}
+
+function printConsoleLogin(url: string, name: string, password: string): void {
+  process.stdout.write(`  The web console is at ${url}/console; sign in with (shown only once):
+
+    name:     ${name}
+    password: ${password}
+
+  (more operators: ./borealis admin create --name NAME --role viewer|operator|admin)
 
 `);
 }
