@@ -32,7 +32,7 @@ export function SchedulesPage(props: { appKey: string; canSend: boolean }): View
 /** Saved segments with their current size; new ones from tags and platforms. */
 export function SegmentsPage(props: { appKey: string; canSend: boolean }): View {
   const base = `/apps/${encodeURIComponent(props.appKey)}/segments`;
-  const list = useLoad(() => api<{ segments: { id: string; name: string; size: number; tag?: string[] }[] }>('GET', base), [base]);
+  const list = useLoad(() => api<{ segments: { segment_id: string; name: string; size: number; tag?: string[] }[] }>('GET', base), [base]);
   const [name, setName] = useState('');
   const [tags, setTags] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -55,10 +55,10 @@ export function SegmentsPage(props: { appKey: string; canSend: boolean }): View 
       caption=${t('navSegments')}
       head=${['ID', t('name'), t('size'), '']}
       rows=${(list.data?.segments ?? []).map((s) => [
-        html`<code>${s.id}</code>`,
+        html`<code>${s.segment_id}</code>`,
         s.name,
         s.size.toLocaleString(),
-        props.canSend ? html`<button onClick=${() => api('DELETE', `${base}/${s.id}`).then(list.reload, setError)} aria-label=${`${t('remove')} ${s.name}`}>${t('remove')}</button>` : '',
+        props.canSend ? html`<button onClick=${() => api('DELETE', `${base}/${s.segment_id}`).then(list.reload, setError)} aria-label=${`${t('remove')} ${s.name}`}>${t('remove')}</button>` : '',
       ])}
     />
     ${props.canSend

@@ -58,7 +58,7 @@ export function AppsPage(props: { appKey: string; isAdmin: boolean; onApps: () =
         empty=${t('noApps')}
       />
       ${props.isAdmin
-        ? html`<form class="inline" onSubmit=${create}>
+        ? html`<form class="inline" onSubmit=${create} aria-label=${`${t('create')} ${t('app')}`}>
             <${Field} label=${t('name')} value=${name} onInput=${setName} required />
             <button type="submit">${t('create')}</button>
           </form>`
@@ -151,7 +151,7 @@ function AppSettings(props: { appKey: string; isAdmin: boolean }): View {
         ])}
       />
       ${admin
-        ? html`<form class="inline" onSubmit=${act(async () => {
+        ? html`<form class="inline" aria-label=${`${t('create')} ${t('callbacks')}`} onSubmit=${act(async () => {
             await api('POST', `${base}/callbacks`, { url: cbUrl, default: cbDefault });
             setCbUrl('');
           })}>

@@ -289,10 +289,10 @@ export function ComposePage(props: { appKey: string; canSend: boolean }): View {
         <${Section} title=${t('preview')}>
           ${check?.preview
             ? Object.entries({ ...check.preview.platforms, ...check.preview.vendors }).map(
-                ([name, body]) => html`<details><summary>${name}</summary><pre>${JSON.stringify(body, null, 2)}</pre></details>`,
+                ([name, body]) => html`<details><summary>${name}</summary><pre tabindex="0">${JSON.stringify(body, null, 2)}</pre></details>`,
               )
             : null}
-          <details><summary>${t('rawJson')}</summary><pre>${JSON.stringify(push, null, 2)}</pre></details>
+          <details><summary>${t('rawJson')}</summary><pre tabindex="0">${JSON.stringify(push, null, 2)}</pre></details>
         <//>
       </aside>
     </div>

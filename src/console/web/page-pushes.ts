@@ -151,6 +151,6 @@ export function PushDetailPage(props: { appKey: string; msgId: string; canSend: 
         )}
       <//>
     </div>
-    <${Section} title=${t('rawJson')}><pre>${JSON.stringify(d.push, null, 2)}</pre><//>
+    <${Section} title=${t('rawJson')}><pre tabindex="0">${JSON.stringify(d.push, null, 2)}</pre><//>
   </div>`;
 }
