@@ -27,7 +27,7 @@ export function registerAppRoutes(app: FastifyInstance, cc: ConsoleContext): voi
   const { store } = ctx;
   const viewer = { preHandler: cc.sessions.guard('viewer') };
   const admin = { preHandler: cc.sessions.guard('admin') };
-  const appKeyOf = (request: FastifyRequest) => (request.params as { appKey: string }).appKey;
+  const appKeyOf = (request: FastifyRequest) => (request.params as { app_key: string }).app_key;
 
   async function appOf(request: FastifyRequest): Promise<AppRecord> {
     const record = await ctx.apps.get(appKeyOf(request));
@@ -48,7 +48,7 @@ export function registerAppRoutes(app: FastifyInstance, cc: ConsoleContext): voi
     return reply.send({ app_key: creds.appKey, master_secret: creds.masterSecret });
   });
 
-  app.get(`${API}/apps/:appKey`, viewer, async (request, reply) => {
+  app.get(`${API}/apps/:app_key`, viewer, async (request, reply) => {
     const record = await appOf(request);
     const channels: Record<string, unknown> = {};
     for (const c of ctx.credentials.channelsOf(record.appKey)) {
@@ -68,7 +68,7 @@ export function registerAppRoutes(app: FastifyInstance, cc: ConsoleContext): voi
     );
   });
 
-  app.post(`${API}/apps/:appKey/secret`, admin, async (request, reply) => {
+  app.post(`${API}/apps/:app_key/secret`, admin, async (request, reply) => {
     await appOf(request);
     const creds = (await rotateSecret(store, appKeyOf(request)))!;
     ctx.apps.invalidate(creds.appKey);
@@ -76,7 +76,7 @@ export function registerAppRoutes(app: FastifyInstance, cc: ConsoleContext): voi
     return reply.send({ app_key: creds.appKey, master_secret: creds.masterSecret });
   });
 
-  app.put(`${API}/apps/:appKey/limits`, admin, async (request, reply) => {
+  app.put(`${API}/apps/:app_key/limits`, admin, async (request, reply) => {
     const body = bodyOf(request);
     const patch = { rateLimit: countOrNull(body, 'rate_limit'), rateWindow: countOrNull(body, 'rate_window'), broadcastPerDay: countOrNull(body, 'broadcasts_per_day') };
     if (!(await store.apps.updateLimits(appKeyOf(request), patch))) throw consoleErrors.notFound(`app ${appKeyOf(request)}`);
@@ -85,7 +85,7 @@ export function registerAppRoutes(app: FastifyInstance, cc: ConsoleContext): voi
     return reply.send(appJson(await appOf(request)));
   });
 
-  app.post(`${API}/apps/:appKey/callbacks`, admin, async (request, reply) => {
+  app.post(`${API}/apps/:app_key/callbacks`, admin, async (request, reply) => {
     await appOf(request);
     const body = bodyOf(request);
     const url = normalizeCallbackUrl(text(body, 'url', { max: 2000 })!);
@@ -97,7 +97,7 @@ export function registerAppRoutes(app: FastifyInstance, cc: ConsoleContext): voi
     return reply.send({ url: saved.url, default: saved.isDefault, types: saved.types });
   });
 
-  app.delete(`${API}/apps/:appKey/callbacks`, admin, async (request, reply) => {
+  app.delete(`${API}/apps/:app_key/callbacks`, admin, async (request, reply) => {
     const url = (request.query as Record<string, unknown>).url;
     if (typeof url !== 'string') throw consoleErrors.invalid('url: the callback URL to remove');
     if (!(await store.callbacks.removeUrl(appKeyOf(request), normalizeCallbackUrl(url) ?? url))) throw consoleErrors.notFound(`callback URL ${url.slice(0, 200)}`);
@@ -105,7 +105,7 @@ export function registerAppRoutes(app: FastifyInstance, cc: ConsoleContext): voi
     return reply.send({});
   });
 
-  app.put(`${API}/apps/:appKey/channels/:channel`, admin, async (request, reply) => {
+  app.put(`${API}/apps/:app_key/channels/:channel`, admin, async (request, reply) => {
     await appOf(request);
     const { channel } = request.params as { channel: string };
     if (!(CREDENTIAL_CHANNELS as readonly string[]).includes(channel)) throw consoleErrors.notFound(`channel ${channel}`);
@@ -120,21 +120,21 @@ export function registerAppRoutes(app: FastifyInstance, cc: ConsoleContext): voi
     return reply.send((await ctx.credentials.show(appKeyOf(request), channel)) ?? {});
   });
 
-  app.delete(`${API}/apps/:appKey/channels/:channel`, admin, async (request, reply) => {
+  app.delete(`${API}/apps/:app_key/channels/:channel`, admin, async (request, reply) => {
     const { channel } = request.params as { channel: string };
     if (!(await ctx.credentials.remove(appKeyOf(request), channel))) throw consoleErrors.notFound(`channel ${channel}`);
     await cc.audit(request, 'app.channel.remove', { appKey: appKeyOf(request), target: channel });
     return reply.send({});
   });
 
-  app.post(`${API}/apps/:appKey/accesskeys`, admin, async (request, reply) => {
+  app.post(`${API}/apps/:app_key/accesskeys`, admin, async (request, reply) => {
     const issued = await createAccessKey(store, ctx.credentials, appKeyOf(request));
     if (!issued) throw consoleErrors.notFound(`app ${appKeyOf(request)}`);
     await cc.audit(request, 'app.accesskey.create', { appKey: issued.appKey, target: issued.accessKeyId });
     return reply.send({ access_key_id: issued.accessKeyId, access_key_secret: issued.accessKeySecret, emas_app_key: issued.emasAppKey });
   });
 
-  app.delete(`${API}/apps/:appKey/accesskeys/:id`, admin, async (request, reply) => {
+  app.delete(`${API}/apps/:app_key/accesskeys/:id`, admin, async (request, reply) => {
     const { id } = request.params as { id: string };
     if (!(await disableAccessKey(store, appKeyOf(request), id))) throw consoleErrors.notFound(`AccessKey ${id.slice(0, 64)}`);
     await cc.audit(request, 'app.accesskey.disable', { appKey: appKeyOf(request), target: id });

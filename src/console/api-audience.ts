@@ -10,7 +10,7 @@ import { bodyOf, limitOf, query, type ConsoleContext } from './console-context.j
 import { consoleErrors } from './errors.js';
 import { pushLine } from './api-pushes.js';
 
-const API = '/console/api/apps/:appKey';
+const API = '/console/api/apps/:app_key';
 /** Pushes whose trace the device page shows. */
 const TRACED_PUSHES = 20;
 
@@ -35,7 +35,7 @@ export function registerAudienceRoutes(app: FastifyInstance, cc: ConsoleContext)
   const operator = { preHandler: cc.sessions.guard('operator') };
 
   async function appOf(request: FastifyRequest): Promise<AppRecord> {
-    const { appKey } = request.params as { appKey: string };
+    const { app_key: appKey } = request.params as { app_key: string };
     const record = await ctx.apps.get(appKey);
     if (!record) throw consoleErrors.notFound(`app ${appKey}`);
     return record;

@@ -12,7 +12,7 @@ import { bodyOf, limitOf, query, type ConsoleContext } from './console-context.j
 import { consoleErrors } from './errors.js';
 import { previewPush } from './preview.js';
 
-const API = '/console/api/apps/:appKey';
+const API = '/console/api/apps/:app_key';
 const MSG_ID = /^[1-9][0-9]{0,18}$/;
 
 /** The few words the history shows of a stored push: its alert or message, and its audience. */
@@ -50,7 +50,7 @@ export function registerPushRoutes(app: FastifyInstance, cc: ConsoleContext): vo
   const operator = { preHandler: cc.sessions.guard('operator') };
 
   async function appOf(request: FastifyRequest): Promise<AppRecord> {
-    const { appKey } = request.params as { appKey: string };
+    const { app_key: appKey } = request.params as { app_key: string };
     const record = await ctx.apps.get(appKey);
     if (!record) throw consoleErrors.notFound(`app ${appKey}`);
     return record;
@@ -125,9 +125,9 @@ export function registerPushRoutes(app: FastifyInstance, cc: ConsoleContext): vo
     });
   });
 
-  app.get(`${API}/pushes/:msgId`, viewer, async (request, reply) => {
+  app.get(`${API}/pushes/:msg_id`, viewer, async (request, reply) => {
     const record = await appOf(request);
-    const { msgId } = request.params as { msgId: string };
+    const { msg_id: msgId } = request.params as { msg_id: string };
     const receipts = MSG_ID.test(msgId) ? await ctx.delivery.receiptsOf(record.appKey, msgId) : undefined;
     if (!receipts) throw consoleErrors.notFound(`push ${msgId.slice(0, 20)}`);
     const sets = new Map<DevicePlatform, ReturnType<typeof ctx.index.platformSet>>();
@@ -149,9 +149,9 @@ export function registerPushRoutes(app: FastifyInstance, cc: ConsoleContext): vo
     });
   });
 
-  app.delete(`${API}/pushes/:msgId`, operator, async (request, reply) => {
+  app.delete(`${API}/pushes/:msg_id`, operator, async (request, reply) => {
     const record = await appOf(request);
-    const { msgId } = request.params as { msgId: string };
+    const { msg_id: msgId } = request.params as { msg_id: string };
     if (!MSG_ID.test(msgId) || !(await ctx.delivery.receiptsOf(record.appKey, msgId))) throw consoleErrors.notFound(`push ${msgId.slice(0, 20)}`);
     await ctx.delivery.revoke(record.appKey, msgId);
     await cc.audit(request, 'push.revoke', { appKey: record.appKey, target: msgId });

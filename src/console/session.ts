@@ -91,7 +91,7 @@ export class ConsoleSessions {
       if (!SAFE_METHODS.has(request.method) && !tokenMatches(request.headers[CSRF_HEADER], signedIn.csrf)) throw consoleErrors.csrf();
       if (!roleAllows(signedIn.operator.role, needed)) throw consoleErrors.forbidden(`needs the ${needed} role`);
       request.consoleUser = signedIn;
-      const appKey = (request.params as { appKey?: string } | undefined)?.appKey;
+      const appKey = (request.params as { app_key?: string } | undefined)?.app_key;
       if (appKey !== undefined && !appAllowed(signedIn.operator, appKey)) throw consoleErrors.forbidden(`app ${appKey}`);
     };
   }
