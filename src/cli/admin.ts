@@ -23,7 +23,8 @@ export async function adminCommand(args: string[]): Promise<number> {
     console.log(ADMIN_USAGE);
     return sub === undefined ? 2 : 0;
   }
-  const store = openStore(configFrom(values));
+  // --role here is the operator's role, not the node's
+  const store = openStore(configFrom({ ...values, role: undefined }));
   try {
     const console_ = store.console;
     switch (sub) {
