@@ -59,7 +59,6 @@ describe('the web console in headless Chromium', { skip: skipWithoutChromium }, 
 
   test('composes a push to a tag: live validation, audience size, preview; the device receives it', async () => {
     await visit('compose', /New push/);
-    await page.getByLabel('Audience', { exact: true }).first().waitFor();
     await page.locator('input[name="audience-values"]').fill('news');
     await page.locator('textarea[name="alert"]').fill('Hello from the console');
     await waitFor(async () => (await page.getByTestId('audience').textContent()) === '1' || undefined, 15_000, 'the audience size');

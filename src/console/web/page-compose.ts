@@ -214,7 +214,7 @@ export function ComposePage(props: { appKey: string; canSend: boolean }): View {
                   onChange=${set('audienceKind')}
                 />
                 ${form.audienceKind !== 'all'
-                  ? html`<${Field} label=${t('audience')} name="audience-values" value=${form.audienceValue} onInput=${set('audienceValue')} hint=${t('commaSeparated')} />`
+                  ? html`<${Field} label=${t('audienceValues')} name="audience-values" value=${form.audienceValue} onInput=${set('audienceValue')} hint=${t('commaSeparated')} />`
                   : null}
               <//>
               <${Section} title=${t('notification')}>
