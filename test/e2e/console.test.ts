@@ -206,7 +206,8 @@ describe('the web console in headless Chromium', { skip: skipWithoutChromium }, 
       for (const hash of ['apps', 'compose', 'pushes', 'devices', 'schedules', 'segments', 'live', 'audit', 'operators']) {
         await phone.page.goto(`${server.url}/console#/${hash}`);
         await phone.page.getByRole('heading', { level: 1 }).waitFor();
-        const overflow = (await phone.page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+        // measured against the screen: a mobile browser widens its layout to fit content that overflows
+        const overflow = ((await phone.page.evaluate('document.documentElement.scrollWidth')) as number) - 375;
         assert.ok(overflow <= 1, `${hash} overflows by ${overflow} px`);
       }
       await phone.page.getByRole('link', { name: 'New push' }).click();
