@@ -4,7 +4,7 @@ import { createApp, rotateSecret } from '../apps/app-directory.js';
 import { CREDENTIAL_CHANNELS, CredentialError } from '../channels/credential-shapes.js';
 import { ALL_RECEIPT_TYPES, normalizeCallbackUrl } from '../receipts/callbacks.js';
 import type { AppRecord } from '../store/types.js';
-import { bodyOf, countOrNull, text, type ConsoleContext } from './console-context.js';
+import { bodyOf, countOrNull, routeApp, text, type ConsoleContext } from './console-context.js';
 import { consoleErrors } from './errors.js';
 import { appAllowed } from './operators.js';
 import { userOf } from './session.js';
@@ -29,11 +29,7 @@ export function registerAppRoutes(app: FastifyInstance, cc: ConsoleContext): voi
   const admin = { preHandler: cc.sessions.guard('admin') };
   const appKeyOf = (request: FastifyRequest) => (request.params as { app_key: string }).app_key;
 
-  async function appOf(request: FastifyRequest): Promise<AppRecord> {
-    const record = await ctx.apps.get(appKeyOf(request));
-    if (!record) throw consoleErrors.notFound(`app ${appKeyOf(request)}`);
-    return record;
-  }
+  const appOf = (request: FastifyRequest) => routeApp(ctx, request);
 
   app.get(`${API}/apps`, viewer, async (request, reply) => {
     const me = userOf(request).operator;

@@ -5,8 +5,7 @@ import type { DeviceRecord } from '../domain/device.js';
 import { parseSegmentBody } from '../domain/segment.js';
 import { toWireSchedule } from '../schedules/schedule-service.js';
 import { deviceTrace } from '../receipts/report.js';
-import type { AppRecord } from '../store/types.js';
-import { bodyOf, limitOf, query, type ConsoleContext } from './console-context.js';
+import { bodyOf, limitOf, query, routeApp, type ConsoleContext } from './console-context.js';
 import { consoleErrors } from './errors.js';
 import { pushLine } from './api-pushes.js';
 
@@ -34,12 +33,7 @@ export function registerAudienceRoutes(app: FastifyInstance, cc: ConsoleContext)
   const viewer = { preHandler: cc.sessions.guard('viewer') };
   const operator = { preHandler: cc.sessions.guard('operator') };
 
-  async function appOf(request: FastifyRequest): Promise<AppRecord> {
-    const { app_key: appKey } = request.params as { app_key: string };
-    const record = await ctx.apps.get(appKey);
-    if (!record) throw consoleErrors.notFound(`app ${appKey}`);
-    return record;
-  }
+  const appOf = (request: FastifyRequest) => routeApp(ctx, request);
 
   /** A registration id, an alias or a user account: every indexed lookup, never a scan. */
   app.get(`${API}/devices`, viewer, async (request, reply) => {

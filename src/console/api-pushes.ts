@@ -8,7 +8,7 @@ import { relayFigures } from '../receipts/relay-figures.js';
 import { pushFigures } from '../receipts/report.js';
 import type { AppRecord } from '../store/types.js';
 import type { PushSummary } from '../store/console-types.js';
-import { bodyOf, limitOf, query, type ConsoleContext } from './console-context.js';
+import { bodyOf, limitOf, query, routeApp, type ConsoleContext } from './console-context.js';
 import { consoleErrors } from './errors.js';
 import { previewPush } from './preview.js';
 
@@ -49,12 +49,7 @@ export function registerPushRoutes(app: FastifyInstance, cc: ConsoleContext): vo
   const viewer = { preHandler: cc.sessions.guard('viewer') };
   const operator = { preHandler: cc.sessions.guard('operator') };
 
-  async function appOf(request: FastifyRequest): Promise<AppRecord> {
-    const { app_key: appKey } = request.params as { app_key: string };
-    const record = await ctx.apps.get(appKey);
-    if (!record) throw consoleErrors.notFound(`app ${appKey}`);
-    return record;
-  }
+  const appOf = (request: FastifyRequest) => routeApp(ctx, request);
 
   /** The composer's push object, checked as POST /v3/push/validate checks it. */
   async function checked(record: AppRecord, raw: unknown): Promise<{ push: Push; audience: number }> {

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
+import type { AppRecord } from '../store/types.js';
 import { consoleErrors } from './errors.js';
 import { LoginLimiter } from './login-limiter.js';
 import { ConsoleSessions, userOf } from './session.js';
@@ -66,4 +67,12 @@ export function limitOf(raw: unknown, fallback: number, max: number): number {
 
 export function query(request: FastifyRequest): Record<string, unknown> {
   return (request.query ?? {}) as Record<string, unknown>;
+}
+
+/** The app the route's `:app_key` names (the session guard has checked the operator may see it), or 9007. */
+export async function routeApp(ctx: ServerContext, request: FastifyRequest): Promise<AppRecord> {
+  const { app_key: appKey } = request.params as { app_key: string };
+  const record = await ctx.apps.get(appKey);
+  if (!record) throw consoleErrors.notFound(`app ${appKey}`);
+  return record;
 }

@@ -44,3 +44,23 @@ export function toPushSummary(row: Row): PushSummary {
   };
 }
 
+
+/**
+ * The clauses (`column = ?`) of the pairs whose value is defined, and their values in order;
+ * `placeholder(n)` writes the n-th parameter (`?` for SQLite, `$n` for PostgreSQL).
+ */
+export function clauses(pairs: [clause: string, value: unknown][], placeholder: (n: number) => string, offset = 0): { clauses: string[]; values: unknown[] } {
+  const out: string[] = [];
+  const values: unknown[] = [];
+  for (const [clause, value] of pairs) {
+    if (value === undefined) continue;
+    values.push(value);
+    out.push(clause.replace('?', placeholder(offset + values.length)));
+  }
+  return { clauses: out, values };
+}
+
+/** The `apps` column: JSON of the app keys, or null for every app. */
+export function appsColumn(apps: readonly string[] | null): string | null {
+  return apps === null ? null : JSON.stringify(apps);
+}

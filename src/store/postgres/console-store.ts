@@ -1,18 +1,11 @@
 import type { ConsoleStore } from '../console-types.js';
-import { containsPattern, toAudit, toOperator, toPushSummary } from '../console-rows.js';
+import { appsColumn, clauses, containsPattern, toAudit, toOperator, toPushSummary } from '../console-rows.js';
 import { type Db, type Row } from './db.js';
 
 /** Console operators, sessions, audit log and push history on PostgreSQL. */
 export function postgresConsoleStore(db: Db): ConsoleStore {
-  /** Appends `column <op> $n` for each defined value. */
   const conditions = (pairs: [string, unknown][]) => {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    for (const [clause, value] of pairs) {
-      if (value === undefined) continue;
-      values.push(value);
-      where.push(clause.replace('?', `$${values.length}`));
-    }
+    const { clauses: where, values } = clauses(pairs, (n) => `$${n}`);
     return { where, values };
   };
   return {
@@ -20,7 +13,7 @@ export function postgresConsoleStore(db: Db): ConsoleStore {
       const r = await db.query(
         `INSERT INTO console_operators (name, password_hash, role, apps, created_at, disabled_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT DO NOTHING`,
-        [o.name, o.passwordHash, o.role, o.apps === null ? null : JSON.stringify(o.apps), o.createdAt, o.disabledAt],
+        [o.name, o.passwordHash, o.role, appsColumn(o.apps), o.createdAt, o.disabledAt],
       );
       return r.rowCount === 1;
     },
@@ -40,7 +33,7 @@ export function postgresConsoleStore(db: Db): ConsoleStore {
       const { where: sets, values } = conditions([
         ['password_hash = ?', patch.passwordHash],
         ['role = ?', patch.role],
-        ['apps = ?', patch.apps === undefined ? undefined : patch.apps === null ? null : JSON.stringify(patch.apps)],
+        ['apps = ?', patch.apps === undefined ? undefined : appsColumn(patch.apps)],
         ['disabled_at = ?', patch.disabledAt],
       ]);
       if (sets.length === 0) return (await db.query('SELECT 1 FROM console_operators WHERE name = $1', [name])).rowCount === 1;

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { ConsoleStore } from '../console-types.js';
-import { containsPattern, toAudit, toOperator, toPushSummary, type Row } from '../console-rows.js';
+import { appsColumn, clauses, containsPattern, toAudit, toOperator, toPushSummary, type Row } from '../console-rows.js';
+
+const q = () => '?';
 
 /** Console operators, sessions, audit log and push history on the embedded store. */
 export function sqliteConsoleStore(db: Database.Database): ConsoleStore {
@@ -20,8 +22,7 @@ export function sqliteConsoleStore(db: Database.Database): ConsoleStore {
   };
   return {
     async createOperator(o) {
-      const apps = o.apps === null ? null : JSON.stringify(o.apps);
-      return s.insertOperator.run(o.name, o.passwordHash, o.role, apps, o.createdAt, o.disabledAt).changes === 1;
+      return s.insertOperator.run(o.name, o.passwordHash, o.role, appsColumn(o.apps), o.createdAt, o.disabledAt).changes === 1;
     },
     async operator(name) {
       const row = s.operator.get(name) as Row | undefined;
@@ -34,24 +35,15 @@ export function sqliteConsoleStore(db: Database.Database): ConsoleStore {
       return Number(s.count.get());
     },
     async updateOperator(name, patch) {
-      const sets: string[] = [];
-      const values: unknown[] = [];
-      if (patch.passwordHash !== undefined) {
-        sets.push('password_hash = ?');
-        values.push(patch.passwordHash);
-      }
-      if (patch.role !== undefined) {
-        sets.push('role = ?');
-        values.push(patch.role);
-      }
-      if (patch.apps !== undefined) {
-        sets.push('apps = ?');
-        values.push(patch.apps === null ? null : JSON.stringify(patch.apps));
-      }
-      if (patch.disabledAt !== undefined) {
-        sets.push('disabled_at = ?');
-        values.push(patch.disabledAt);
-      }
+      const { clauses: sets, values } = clauses(
+        [
+          ['password_hash = ?', patch.passwordHash],
+          ['role = ?', patch.role],
+          ['apps = ?', patch.apps === undefined ? undefined : appsColumn(patch.apps)],
+          ['disabled_at = ?', patch.disabledAt],
+        ],
+        q,
+      );
       if (sets.length === 0) return s.operator.get(name) !== undefined;
       return db.prepare(`UPDATE console_operators SET ${sets.join(', ')} WHERE name = ?`).run(...values, name).changes === 1;
     },
@@ -76,46 +68,37 @@ export function sqliteConsoleStore(db: Database.Database): ConsoleStore {
       s.audit.run(e.at, e.operator, e.action, e.appKey, e.target, e.detail, e.ip);
     },
     async auditPage(f) {
-      const where: string[] = [];
-      const values: unknown[] = [];
-      if (f.operator !== undefined) {
-        where.push('operator = ?');
-        values.push(f.operator);
-      }
-      if (f.appKey !== undefined) {
-        where.push('app_key = ?');
-        values.push(f.appKey);
-      }
-      if (f.action !== undefined) {
-        where.push('action = ?');
-        values.push(f.action);
-      }
-      if (f.before !== undefined) {
-        where.push('id < ?');
-        values.push(f.before);
-      }
+      const { clauses: where, values } = clauses(
+        [
+          ['operator = ?', f.operator],
+          ['app_key = ?', f.appKey],
+          ['action = ?', f.action],
+          ['id < ?', f.before],
+        ],
+        q,
+      );
       const sql = `SELECT * FROM console_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
       return (db.prepare(sql).all(...values, f.limit) as Row[]).map(toAudit);
     },
-    async pushPage(q) {
-      const where = ['app_key = ?'];
-      const values: unknown[] = [q.appKey];
-      if (q.text) {
-        where.push("body LIKE ? ESCAPE '\\'");
-        values.push(containsPattern(q.text));
-      }
-      const total = Number(db.prepare(`SELECT count(*) FROM pushes WHERE ${where.join(' AND ')}`).pluck().get(...values));
-      if (q.before !== null) {
-        where.push('msg_id < ?');
-        values.push(BigInt(q.before));
-      }
+    async pushPage(page) {
+      const text = page.text ? containsPattern(page.text) : undefined;
+      const filter = clauses([['app_key = ?', page.appKey], ["body LIKE ? ESCAPE '\\'", text]], q);
+      const total = Number(db.prepare(`SELECT count(*) FROM pushes WHERE ${filter.clauses.join(' AND ')}`).pluck().get(...filter.values));
+      const { clauses: where, values } = clauses(
+        [
+          ['app_key = ?', page.appKey],
+          ["body LIKE ? ESCAPE '\\'", text],
+          ['msg_id < ?', page.before === null ? undefined : BigInt(page.before)],
+        ],
+        q,
+      );
       const rows = db
         .prepare(
           `SELECT msg_id, app_key, created_at, expires_at, target_count, revoked_at, body FROM pushes
            WHERE ${where.join(' AND ')} ORDER BY msg_id DESC LIMIT ?`,
         )
         .safeIntegers(true)
-        .all(...values, q.limit) as Row[];
+        .all(...values, page.limit) as Row[];
       return { pushes: rows.map(toPushSummary), total };
     },
   };
