@@ -44,7 +44,7 @@ export function bodyOf(request: FastifyRequest): Record<string, unknown> {
 export function text(body: Record<string, unknown>, key: string, { max = 200, optional = false } = {}): string | undefined {
   const v = body[key];
   if (v === undefined && optional) return undefined;
-  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw consoleErrors.invalid(`${key}: a string of 1 to ${max} characters`);
+  if (typeof v !== 'string' || v.length === 0 || v.length > max || v.includes('\0')) throw consoleErrors.invalid(`${key}: a string of 1 to ${max} characters, without NUL`);
   return v;
 }
 

@@ -91,6 +91,8 @@ export class ConsoleSessions {
       if (!SAFE_METHODS.has(request.method) && !tokenMatches(request.headers[CSRF_HEADER], signedIn.csrf)) throw consoleErrors.csrf();
       if (!roleAllows(signedIn.operator.role, needed)) throw consoleErrors.forbidden(`needs the ${needed} role`);
       request.consoleUser = signedIn;
+      // no store keeps a NUL in text (PostgreSQL refuses it): such input is wrong, not a failure
+      if (hasNul(request.params) || hasNul(request.query)) throw consoleErrors.invalid('the URL holds a NUL character');
       const appKey = (request.params as { app_key?: string } | undefined)?.app_key;
       if (appKey !== undefined && !appAllowed(signedIn.operator, appKey)) throw consoleErrors.forbidden(`app ${appKey}`);
     };
@@ -100,6 +102,11 @@ export class ConsoleSessions {
     const secure = this.settings.secure ? '; Secure' : '';
     return `${SESSION_COOKIE}=${value}; Path=${CONSOLE_PATH}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure}`;
   }
+}
+
+function hasNul(values: unknown): boolean {
+  if (typeof values !== 'object' || values === null) return false;
+  return Object.values(values).some((v) => (typeof v === 'string' ? v.includes('\0') : Array.isArray(v) && v.some((x) => typeof x === 'string' && x.includes('\0'))));
 }
 
 function tokenMatches(sent: string | string[] | undefined, expected: string): boolean {
