@@ -53,12 +53,18 @@ export function registerAppRoutes(app: FastifyInstance, cc: ConsoleContext): voi
     }
     const keys = await listAccessKeys(store, record.appKey);
     const callbacks = await store.callbacks.listUrls(record.appKey);
+    // UMS channels whose msg_app reaches this app (null where the store keeps no UMS data)
+    const ums = await store.ums.listChannels().then(
+      (all) => all.filter((c) => c.appKey === record.appKey).map((c) => ({ channel_key: c.channelKey, name: c.name, enabled: c.enabled, created_at: c.createdAt })),
+      () => null,
+    );
     return reply.send(
       appJson(record, {
         devices: ctx.index.deviceCount(record.appKey),
         channels,
         channel_kinds: CREDENTIAL_CHANNELS,
         callbacks: callbacks.map((c) => ({ url: c.url, default: c.isDefault, types: c.types, created_at: c.createdAt })),
+        ums_channels: ums,
         emas: { app_key: keys.emasAppKey ?? null, access_keys: keys.keys.map((k) => ({ id: k.accessKeyId, created_at: k.createdAt, disabled: k.disabledAt !== null })) },
       }),
     );

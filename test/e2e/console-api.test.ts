@@ -7,7 +7,7 @@ import { consoleFuzzTemplates } from '../helpers/fuzz-targets.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { runCli, startServe } from '../helpers/cli.js';
 import { addOperator, PASSWORD } from '../helpers/console.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, TEST_STORE, type TestServer } from '../helpers/server.js';
 
 /** A browser's view of the admin API: a cookie jar and the anti-CSRF token. */
 class Session {
@@ -148,6 +148,31 @@ describe('the console admin API', () => {
     assert.equal((await s.call('GET', `/apps/${other.appKey}/pushes/${ids[1]}`)).status, 404);
     const audit = (await s.call('GET', '/audit?action=push.revoke')).body.entries as { operator: string; target: string; app_key: string }[];
     assert.deepEqual(audit.map((e) => [e.operator, e.target, e.app_key]), [['root', ids[0], server.app.appKey]]);
+  });
+
+  test('an app\'s page lists its callback URLs, EMAS AccessKeys and the UMS channels that send to it', async () => {
+    const s = await as('root');
+    const base = `/apps/${server.app.appKey}`;
+    assert.equal((await s.call('POST', `${base}/callbacks`, { url: 'https://example.com/cb', default: true })).status, 200);
+    const key = await s.call('POST', `${base}/accesskeys`);
+    const bad = await s.call('PUT', `${base}/channels/xiaomi`, { package: 'com.example.app' });
+    assert.deepEqual([bad.status, bad.body.error?.code], [400, 9006]);
+    assert.equal((await s.call('PUT', `${base}/channels/xiaomi`, { appSecret: 'mi-secret-123', package: 'com.example.app' })).status, 200);
+    assert.match(String(key.body.access_key_id), /^LTAI[A-Za-z0-9]{20}$/);
+    if (TEST_STORE === 'sqlite') {
+      await server.node.ctx.store.ums.putChannel({ channelKey: 'c'.repeat(24), name: 'crm', secretHash: Buffer.alloc(32), secretSealed: Buffer.alloc(32), appKey: server.app.appKey, enabled: true, ownerRequired: false, broadcastPerDay: null, createdAt: 1 });
+    }
+    const app = (await s.call('GET', base)).body as { channels: Record<string, { fields: Record<string, string> }>; callbacks: { url: string; default: boolean }[]; emas: { access_keys: { id: string }[] }; ums_channels: { name: string }[] | null };
+    assert.deepEqual(app.callbacks.map((c) => [c.url, c.default]), [['https://example.com/cb', true]]);
+    assert.ok(app.channels.xiaomi, JSON.stringify(app.channels));
+    assert.doesNotMatch(JSON.stringify(app.channels), /mi-secret-123/);
+    assert.deepEqual(app.emas.access_keys.map((k) => k.id), [key.body.access_key_id]);
+    // the PostgreSQL store keeps no UMS data yet: the page says nothing rather than failing
+    assert.deepEqual(app.ums_channels?.map((c) => c.name) ?? null, TEST_STORE === 'sqlite' ? ['crm'] : null);
+    // a secret never comes back, and the audit log has the actions without it
+    const audit = JSON.stringify((await s.call('GET', '/audit?app=' + server.app.appKey)).body);
+    assert.doesNotMatch(audit, new RegExp(`${key.body.access_key_secret}|mi-secret-123`));
+    assert.match(audit, /app\.accesskey\.create/);
   });
 
   test('disabling an operator ends their sessions; signing out ends the session', async () => {

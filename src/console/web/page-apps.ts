@@ -17,6 +17,7 @@ interface AppDetail extends Omit<AppRow, 'channels'> {
   channels: Record<string, { updated_at: number; fields: Record<string, string> }>;
   channel_kinds: string[];
   callbacks: { url: string; default: boolean; types: number }[];
+  ums_channels: { channel_key: string; name: string; enabled: boolean; created_at: number }[] | null;
   emas: { app_key: number | null; access_keys: { id: string; created_at: number; disabled: boolean }[] };
 }
 
@@ -200,6 +201,15 @@ function AppSettings(props: { appKey: string; isAdmin: boolean }): View {
           </button>`
         : null}
       ${accessKey ? html`<${Secret} title=${accessKey.access_key_id} secret=${accessKey.access_key_secret} />` : null}
+    <//>
+    <${Section} title=${t('umsChannelsTitle')}>
+      ${d.ums_channels
+        ? html`<${Table}
+            caption=${t('umsChannelsTitle')}
+            head=${['ChannelKey', t('name'), t('enabled'), t('created')]}
+            rows=${d.ums_channels.map((c) => [html`<code>${c.channel_key}</code>`, c.name, c.enabled ? t('yes') : t('no'), formatTime(c.created_at)])}
+          />`
+        : null}
       <p class="muted">${t('umsChannels')}</p>
     <//>
   </div>`;
