@@ -18,6 +18,17 @@ export async function serveCommand(args: string[]): Promise<number> {
   const logger = createLogger(config);
   const node = await startNode(config, logger);
   logger.info({ url: node.url, data: config.dataDir, tls: config.tls !== null, role: config.role, bus: config.bus.url || 'local' }, 'borealis listening');
+  // listening for the signals before the first start's setup, so a stop during it is a clean one
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down');
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
 
   // in a cluster the first app is made with `borealis app create`, not by whichever node starts first
   if (config.bus.url === '' && (await node.ctx.store.apps.count()) === 0) {
@@ -31,16 +42,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     if (operator) printConsoleLogin(node.url, operator.name, operator.password);
   }
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  await stopped;
   await node.stop();
   logger.info('stopped');
   return 0;
