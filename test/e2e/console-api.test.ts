@@ -206,6 +206,15 @@ describe('the console admin API', () => {
 });
 
 describe('console sign-in limits', () => {
+  test('console.enabled false: neither the page nor the admin API is served', async () => {
+    const server = await startTestServer({ console: { enabled: false, sessionHours: 12, loginAttempts: 5, loginWindowSeconds: 900 } });
+    try {
+      for (const path of ['/console', '/console/api/session', '/console/assets/app.js']) assert.equal((await fetch(server.url + path)).status, 404, path);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('failed sign-ins are limited per name and per address; the right password waits too (429, Retry-After)', async () => {
     const server = await startTestServer({ console: { enabled: true, sessionHours: 12, loginAttempts: 3, loginWindowSeconds: 60 } });
     try {
