@@ -1,4 +1,4 @@
-# Borealis: build stage compiles TypeScript (and the native modules); the runtime stage has
+# Borealis: build stage compiles TypeScript and bundles the web console (and the native modules); the runtime stage has
 # only production dependencies and the build, runs as an unprivileged user, and keeps its
 # state in the /data volume.
 FROM node:20-bookworm-slim AS build
@@ -8,7 +8,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3 roaring
 COPY . .
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production BOREALIS_DATA=/data BOREALIS_HOST=0.0.0.0 BOREALIS_PORT=8080

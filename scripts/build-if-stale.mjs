@@ -19,6 +19,9 @@ function newest(path) {
 
 const built = existsSync(BUILT) ? statSync(BUILT).mtimeMs : 0;
 const changed = Math.max(...SOURCES.map(newest));
+// the web console's bundle (esbuild, a dev dependency like TypeScript)
+const CONSOLE_BUILT = 'dist/console/app.js';
+const consoleStale = (existsSync(CONSOLE_BUILT) ? statSync(CONSOLE_BUILT).mtimeMs : 0) < newest('src/console/web');
 if (changed > built) {
   process.stderr.write('borealis: building (sources changed since the last build)\n');
   const tsc = join('node_modules', 'typescript', 'bin', 'tsc');
@@ -28,5 +31,12 @@ if (changed > built) {
     process.exit(built ? 0 : 1);
   }
   const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: ['ignore', 2, 2] });
-  process.exit(r.status ?? 1);
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+if (consoleStale || changed > built) {
+  if (existsSync(join('node_modules', 'esbuild'))) {
+    const r = spawnSync(process.execPath, ['scripts/build-console.mjs'], { stdio: ['ignore', 2, 2] });
+    process.exit(r.status ?? 1);
+  }
+  process.stderr.write('borealis: cannot bundle the web console: esbuild is not installed (npm install without --omit=dev)\n');
 }

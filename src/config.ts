@@ -317,6 +317,15 @@ export interface Config {
      */
     origins: string[];
   };
+  console: {
+    /** Serve the web console at /console (and its admin API at /console/api). */
+    enabled: boolean;
+    /** How long a console sign-in lasts without activity, in hours. */
+    sessionHours: number;
+    /** Failed sign-ins per address and per operator name within `loginWindowSeconds`; more wait. */
+    loginAttempts: number;
+    loginWindowSeconds: number;
+  };
 }
 
 export interface MessagingVendorConfig {
@@ -434,6 +443,7 @@ export const DEFAULT_CONFIG: Config = {
     wechatwk: { endpoint: 'https://qyapi.weixin.qq.com', timeoutMs: 10_000, concurrency: 4 },
   },
   cors: { origins: ['*'] },
+  console: { enabled: true, sessionHours: 12, loginAttempts: 5, loginWindowSeconds: 900 },
 };
 
 export class ConfigError extends Error {}
@@ -576,6 +586,11 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   for (const k of ['maxPerApp', 'catchUpSeconds', 'pollMs'] as const) {
     if (!Number.isSafeInteger(sc[k]) || sc[k] < 1) throw new ConfigError(`schedules.${k} must be a positive integer`);
   }
+  for (const k of ['sessionHours', 'loginAttempts', 'loginWindowSeconds'] as const) {
+    const v = config.console[k];
+    if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`console.${k} must be a positive integer`);
+  }
+  if (typeof config.console.enabled !== 'boolean') throw new ConfigError('console.enabled must be true or false');
   for (const [k, v] of Object.entries(config.files)) {
     if (!Number.isSafeInteger(v) || v < (k === 'requestsPerMinute' ? 0 : 1)) throw new ConfigError(`files.${k} must be a positive integer`);
   }

@@ -47,6 +47,7 @@ import { SharedCounters } from './bus/shared-counters.js';
 import { BusBridge } from './cluster/bus-bridge.js';
 import type { GatewayHooks } from './gateway/types.js';
 import { isUnavailable } from './store/store-errors.js';
+import { registerConsole } from './console/index.js';
 
 /**
  * The configured store: PostgreSQL when `store.url` is set, else the SQLite file in the data
@@ -276,6 +277,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   let started = false;
   let stopping: Promise<void> | undefined;
   const http = buildHttpServer(ctx);
+  const consoleUi = config.console.enabled ? registerConsole(http, ctx) : undefined;
   if (runsGateway) gateway.attach(http.server);
   await delivery.start(gateway, ums.receipts.tee(callbacks));
   await pacer.start();
@@ -331,6 +333,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     // Close device connections (1001: reconnect elsewhere), stop taking requests, let the ones
     // in flight finish (their pushes commit), save acknowledgements, then close the store.
     stopping ??= (async () => {
+      consoleUi?.stop();
       await scheduler.stop();
       await ums.stop();
       await janitor.stop();

@@ -6,6 +6,7 @@
  */
 import { PACING_OPERATIONS } from './openapi-pacing-operations.js';
 import { UMS_OPERATIONS } from './openapi-ums-operations.js';
+import { CONSOLE_OPERATIONS } from './openapi-console-operations.js';
 
 export type { JsonSchema, Operation, Parameter } from './openapi-types.js';
 import type { JsonSchema, Operation } from './openapi-types.js';
@@ -375,6 +376,7 @@ export const OPERATIONS: Operation[] = [
   // ---- segments, A/B tests, users report ----
   ...PACING_OPERATIONS,
   ...UMS_OPERATIONS,
+  ...CONSOLE_OPERATIONS,
   // ---- devices and operations ----
   {
     method: 'POST',

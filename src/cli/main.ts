@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config.js';
+import { ADMIN_USAGE, adminCommand } from './admin.js';
 import { APP_USAGE, appCommand } from './app.js';
 import { UsageError } from './args.js';
 import { BACKUP_USAGE, backupCommand } from './backup.js';
@@ -17,6 +18,8 @@ const USAGE = `Borealis: self-hosted push notifications, wire-compatible with JP
 ${SERVE_USAGE}
 
 ${APP_USAGE}
+
+${ADMIN_USAGE}
 
 ${DEVICE_USAGE}
 
@@ -44,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
       return serveCommand(rest);
     case 'app':
       return appCommand(rest);
+    case 'admin':
+      return adminCommand(rest);
     case 'device':
       return deviceCommand(rest);
     case 'report':

@@ -1,4 +1,5 @@
 import { createFirstApp } from '../apps/app-directory.js';
+import { ensureFirstOperator } from '../console/operators.js';
 import { createLogger, startNode } from '../node.js';
 import { configFrom, parse } from './args.js';
 
@@ -17,15 +18,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   const logger = createLogger(config);
   const node = await startNode(config, logger);
   logger.info({ url: node.url, data: config.dataDir, tls: config.tls !== null, role: config.role, bus: config.bus.url || 'local' }, 'borealis listening');
-
-  // a fresh store gets its first app from whichever node starts first (one only, on any store)
-  const creds = await createFirstApp(node.ctx.store, 'default');
-  if (creds) {
-    logger.info({ appKey: creds.appKey }, 'created the first app');
-    printWelcome(node.url, creds.appKey, creds.masterSecret);
-  }
-
-  await new Promise<void>((resolve) => {
+  // listening for the signals before the first start's setup, so a stop during it is a clean one
+  const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
       process.off('SIGINT', onSignal);
@@ -35,6 +29,21 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+
+  // a fresh store gets its first app from whichever node starts first (one only, on any store)
+  const creds = await createFirstApp(node.ctx.store, 'default');
+  if (creds) {
+    logger.info({ appKey: creds.appKey }, 'created the first app');
+    printWelcome(node.url, creds.appKey, creds.masterSecret);
+  }
+  // likewise the first console operator, printed once like the master secret; in a cluster only
+  // by the node that made the first app, so nodes starting together do not each make one
+  if (config.console.enabled && (config.bus.url === '' || creds)) {
+    const operator = await ensureFirstOperator(node.ctx.store.console);
+    if (operator) printConsoleLogin(node.url, operator.name, operator.password);
+  }
+
+  await stopped;
   await node.stop();
   logger.info('stopped');
   return 0;
@@ -62,6 +71,17 @@ function printWelcome(url: string, appKey: string, masterSecret: string): void {
     curl ${insecure}-u ${appKey}:${masterSecret} -H 'Content-Type: application/json' \\
       -d '{"platform":"all","audience":{"tag":["news"]},"notification":{"alert":"Hello from Borealis"}}' \\
       ${url}/v3/push
+
+`);
+}
+
+function printConsoleLogin(url: string, name: string, password: string): void {
+  process.stdout.write(`  The web console is at ${url}/console; sign in with (shown only once):
+
+    name:     ${name}
+    password: ${password}
+
+  (more operators: ./borealis admin create --name NAME --role viewer|operator|admin)
 
 `);
 }

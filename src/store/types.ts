@@ -10,6 +10,7 @@ import type { UmsStore } from './ums-types.js';
 import type { LiveActivityTokenStore } from './live-activity-types.js';
 import type { FileStore, GroupStore, ScheduleStore } from './advanced-types.js';
 import type { ClusterStore } from './cluster-types.js';
+import type { ConsoleStore } from './console-types.js';
 
 /** An app as stored. The master secret itself is never stored, only its SHA-256 digest. */
 export interface AppRecord {
@@ -378,6 +379,8 @@ export interface Store {
   readonly schedules: ScheduleStore;
   readonly files: FileStore;
   readonly groups: GroupStore;
+  /** The web console: operators, sessions, audit log, push history pages. */
+  readonly console: ConsoleStore;
   /** Catching up after missed bus events (several nodes on one store). */
   readonly cluster: ClusterStore;
   /** Cheap liveness probe for /healthz. */

@@ -10,6 +10,7 @@ import { createWebPushChannel, generateVapidKeys } from '../../src/channels/webp
 import { FakeWebPush, type Subscription } from '../fakes/webpush-server.js';
 import { acceptedPush } from '../helpers/pushes.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
+import { CHROMIUM, CHROMIUM_FLAGS as FLAGS } from '../helpers/chromium.js';
 
 /**
  * The SDK in a real headless Chromium, from a page on another origin than the server: CORS,
@@ -21,17 +22,6 @@ import { call, startTestServer, type TestServer } from '../helpers/server.js';
  * instead, through a stand-in registration, and the rest of the path is real.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const skip = existsSync(CHROMIUM) ? false : `Chromium is not installed at ${CHROMIUM} (apt-get install chromium); browser test skipped`;
 
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));

@@ -87,5 +87,47 @@ export function apiFuzzTemplates(rnd: () => number, rid: string): FuzzTemplate[]
     ['GET', () => `/metrics?${nasty()}`],
     ['GET', () => `/openapi.json?${nasty()}`],
     ['GET', () => `/docs?${nasty()}`],
+    // the web console (without a session: console-api.test.ts fuzzes them signed in)
+    ...consoleFuzzTemplates(rnd, 'x'),
+  ];
+}
+
+/** Every route of the web console and its admin API; `appKey` a real app's key, to get past the app checks. */
+export function consoleFuzzTemplates(rnd: () => number, appKey: string): FuzzTemplate[] {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const nasty = () => pick(NASTY_SEGMENTS);
+  const app = () => `/console/api/apps/${rnd() < 0.7 ? appKey : nasty()}`;
+  return [
+    ['GET', () => `/console?${nasty()}`],
+    ['GET', () => `/console/assets/${pick(['app.js', 'app.css', nasty()])}`],
+    ['POST', () => '/console/api/login'],
+    ['POST', () => pick(['/console/api/logout', '/console/api/password'])],
+    ['GET', () => `/console/api/session?${nasty()}`],
+    ['GET', () => '/console/api/operators'],
+    ['POST', () => '/console/api/operators'],
+    ['PUT', () => `/console/api/operators/${nasty()}`],
+    ['GET', () => `/console/api/audit?before=${nasty()}&limit=${nasty()}&operator=${nasty()}&app=${nasty()}`],
+    ['GET', () => '/console/api/metrics'],
+    ['GET', () => '/console/api/apps'],
+    ['POST', () => '/console/api/apps'],
+    ['GET', () => app()],
+    ['POST', () => `${app()}/secret`],
+    ['PUT', () => `${app()}/limits`],
+    ['POST', () => `${app()}/callbacks`],
+    ['DELETE', () => `${app()}/callbacks?url=${nasty()}`],
+    [pick(['PUT', 'DELETE']), () => `${app()}/channels/${pick(['apns', 'fcm', nasty()])}`],
+    ['POST', () => `${app()}/accesskeys`],
+    ['DELETE', () => `${app()}/accesskeys/${nasty()}`],
+    ['POST', () => `${app()}/push/check`],
+    ['POST', () => `${app()}/push`],
+    ['GET', () => `${app()}/pushes?q=${nasty()}&before=${nasty()}&limit=${nasty()}`],
+    [pick(['GET', 'DELETE']), () => `${app()}/pushes/${nasty()}`],
+    ['GET', () => `${app()}/devices?q=${nasty()}`],
+    ['GET', () => `${app()}/devices/${nasty()}?msg_id=${nasty()}&limit=${nasty()}`],
+    ['GET', () => `${app()}/schedules?offset=${nasty()}&limit=${nasty()}`],
+    ['DELETE', () => `${app()}/schedules/${nasty()}`],
+    ['GET', () => `${app()}/segments`],
+    ['POST', () => `${app()}/segments`],
+    ['DELETE', () => `${app()}/segments/${nasty()}`],
   ];
 }

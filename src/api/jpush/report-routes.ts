@@ -336,7 +336,7 @@ async function details(ctx: ServerContext, f: PushFigures): Promise<Record<strin
  * `vendors` maps each channel tried to sent / failed / token_dead; `vendor_answers` holds the
  * vendor's last answers while the server remembers them.
  */
-async function vendorTrace(ctx: ServerContext, msgId: string, num: number): Promise<Record<string, unknown>> {
+export async function vendorTrace(ctx: ServerContext, msgId: string, num: number): Promise<Record<string, unknown>> {
   const vendors = await relayTrace(ctx.store.relay, msgId, num);
   const answers = ctx.vendorAnswers.of(msgId, num);
   if (Object.keys(vendors).length === 0 && answers.length === 0) return {};

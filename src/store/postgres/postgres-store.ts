@@ -39,6 +39,8 @@ import { postgresLiveActivityStore } from './live-activity-store.js';
 import { postgresScheduleStore } from './schedule-store.js';
 import { postgresFileStore } from './file-store.js';
 import { postgresGroupStore } from './group-store.js';
+import { postgresConsoleStore } from './console-store.js';
+import type { ConsoleStore } from '../console-types.js';
 import { postgresRetention } from './retention-store.js';
 import { postgresUmsStore } from './ums-store.js';
 
@@ -72,6 +74,7 @@ export class PostgresStore implements Store {
   readonly schedules: ScheduleStore;
   readonly files: FileStore;
   readonly groups: GroupStore;
+  readonly console: ConsoleStore;
   readonly vendors: VendorStore;
   readonly ums: UmsStore;
   readonly cluster: ClusterStore = {
@@ -106,6 +109,7 @@ export class PostgresStore implements Store {
     this.files = postgresFileStore(db);
     this.groups = postgresGroupStore(db);
     this.ums = postgresUmsStore(db);
+    this.console = postgresConsoleStore(db);
   }
 
   /** A store whose schema is up to date (rejects if the database cannot be reached or migrated). */

@@ -566,4 +566,36 @@ export const MIGRATIONS: readonly string[] = [
     settings     TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // console: operators, their sessions and the audit log of what they did
+  `
+  CREATE TABLE console_operators (
+    name           TEXT PRIMARY KEY,
+    password_hash  TEXT NOT NULL,
+    role           TEXT NOT NULL,
+    apps           TEXT,
+    created_at     INTEGER NOT NULL,
+    disabled_at    INTEGER
+  ) WITHOUT ROWID;
+  CREATE TABLE console_sessions (
+    id          TEXT PRIMARY KEY,
+    operator    TEXT NOT NULL,
+    csrf        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX console_sessions_by_operator ON console_sessions (operator);
+  CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
+  CREATE TABLE console_audit (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        INTEGER NOT NULL,
+    operator  TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    app_key   TEXT,
+    target    TEXT,
+    detail    TEXT,
+    ip        TEXT
+  );
+  CREATE INDEX console_audit_by_operator ON console_audit (operator, id);
+  CREATE INDEX console_audit_by_app ON console_audit (app_key, id);
+  `,
 ];

@@ -49,6 +49,8 @@ import { sqliteLiveActivityStore } from './live-activity-store.js';
 import { sqliteFileStore } from './file-store.js';
 import { sqliteGroupStore } from './group-store.js';
 import { sqliteScheduleStore } from './schedule-store.js';
+import { sqliteConsoleStore } from './console-store.js';
+import type { ConsoleStore } from '../console-types.js';
 import { MIGRATIONS } from './migrations.js';
 import { mergeReceipts } from '../receipt-merge.js';
 import { limitWal, prepareVacuum, sqliteRetention } from './retention.js';
@@ -161,6 +163,7 @@ export class SqliteStore implements Store {
   readonly schedules: ScheduleStore;
   readonly files: FileStore;
   readonly groups: GroupStore;
+  readonly console: ConsoleStore;
   readonly cluster: ClusterStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly pingStatement: Database.Statement;
@@ -431,6 +434,7 @@ export class SqliteStore implements Store {
     this.schedules = sqliteScheduleStore(db);
     this.files = sqliteFileStore(db);
     this.groups = sqliteGroupStore(db);
+    this.console = sqliteConsoleStore(db);
     const pushIdsAfter = db.prepare('SELECT msg_id FROM pushes WHERE msg_id > ? ORDER BY msg_id LIMIT ?').pluck().safeIntegers(true);
     this.cluster = {
       async pushIdsAfter(after, limit) {
