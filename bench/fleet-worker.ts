@@ -5,13 +5,17 @@ import type { DeviceCreds, FleetKind, FromWorker, ToWorker, WorkerStats } from '
 import { now } from './lib.js';
 
 /**
- * One client process of a fleet (see fleet.ts). Every device acknowledges each push the moment
- * it arrives; the process records when pushes arrived and when the last ack went out, and tells
- * the parent as soon as every one of its devices has what it was armed to expect.
+ * One client process of a fleet (see fleet.ts). Every device acknowledges each push as the SDK
+ * does: at once, or after the ack delay the server announced in `ready` (a random wait between
+ * half of it and all of it, acks that arrive meanwhile going in the same frame). The process
+ * records when pushes arrived and when the last ack went out, and tells the parent as soon as
+ * every one of its devices has what it was armed to expect.
  */
 
 interface Device {
   ready: boolean;
+  /** Acks waiting for the device's ack delay to pass. */
+  acks: string[];
   /** Distinct msg_ids received since the last arm. */
   got: Set<string> | null;
   close(): Promise<void>;
@@ -79,8 +83,24 @@ function closedAfterReady(code: number | string): void {
 /** Opens one connection; `settled` is called once with whether it became ready. */
 type Opener = (d: Device, index: number, address: string, settled: (ok: boolean) => void) => void;
 
-function wsOpener(kind: 'borealis' | 'bare', url: string, creds: DeviceCreds[]): Opener {
+/** Sends a device's waiting acks, 100 ids a frame (the protocol's limit). */
+function sendAcks(ws: WebSocket, ids: string[]): void {
+  for (let i = 0; i < ids.length; i += 100) ws.send(`{"t":"ack","msg_ids":${JSON.stringify(ids.slice(i, i + 100))}}`);
+  lastAck = now();
+}
+
+/**
+ * `bare` answers every push with an ack frame (the bare server drops it); `nchan` sends none,
+ * since nchan closes a subscriber that sends anything (1008) and has no acks of its own.
+ */
+function wsOpener(kind: 'borealis' | 'bare' | 'nchan', url: string, creds: DeviceCreds[], defaultAckDelayMs: number): Opener {
   return (d, index, address, settled) => {
+    let ackDelayMs = defaultAckDelayMs;
+    let ackTimer: NodeJS.Timeout | undefined;
+    const flushAcks = () => {
+      ackTimer = undefined;
+      if (ws.readyState === ws.OPEN && d.acks.length > 0) sendAcks(ws, d.acks.splice(0));
+    };
     const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: address, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     let done = false;
     const settle = (ok: boolean) => {
@@ -98,7 +118,7 @@ function wsOpener(kind: 'borealis' | 'bare', url: string, creds: DeviceCreds[]):
         else ws.terminate();
       });
     ws.on('open', () => {
-      if (kind === 'bare') return settle(true);
+      if (kind !== 'borealis') return settle(true);
       const c = creds[index]!;
       ws.send(JSON.stringify({ t: 'auth', v: 1, registration_id: c.rid, device_secret: c.secret }));
     });
@@ -107,14 +127,19 @@ function wsOpener(kind: 'borealis' | 'bare', url: string, creds: DeviceCreds[]):
       const f = JSON.parse(text) as { t: string; msg_id?: string };
       if (f.t === 'push') {
         received(d, f.msg_id!, text);
-        ws.send(`{"t":"ack","msg_ids":["${f.msg_id}"]}`);
-        lastAck = now();
+        if (kind === 'nchan') return;
+        d.acks.push(f.msg_id!);
+        if (ackDelayMs <= 0 || d.acks.length >= 100) flushAcks();
+        else ackTimer ??= setTimeout(flushAcks, ackDelayMs * (0.5 + Math.random() / 2));
       } else if (f.t === 'ready') {
+        const announced = (f as { ack_delay?: unknown }).ack_delay;
+        if (typeof announced === 'number' && announced >= 0) ackDelayMs = announced;
         settle(true);
       }
     });
     ws.on('error', () => {});
     ws.on('close', (code) => {
+      clearTimeout(ackTimer);
       if (!done) settle(false);
       else if (d.ready) closedAfterReady(code);
     });
@@ -168,9 +193,9 @@ async function connect(m: Extract<ToWorker, { cmd: 'connect' }>): Promise<void> 
   const count = typeof m.devices === 'number' ? m.devices : m.devices.length;
   const creds = typeof m.devices === 'number' ? [] : m.devices;
   const open: Opener =
-    m.kind === 'mqtt' ? mqttOpener(m.url, m.worker, m.topic ?? 'bench') : wsOpener(m.kind as Exclude<FleetKind, 'mqtt'>, m.url, creds);
+    m.kind === 'mqtt' ? mqttOpener(m.url, m.worker, m.topic ?? 'bench') : wsOpener(m.kind, m.url, creds, m.ackDelayMs ?? 0);
   // Every record exists before the first socket opens, so "all complete" cannot fire early.
-  devices = Array.from({ length: count }, () => ({ ready: false, got: null, close: async () => {} }));
+  devices = Array.from({ length: count }, () => ({ ready: false, acks: [], got: null, close: async () => {} }));
   assigned = count;
   doneIfEmpty();
   let ready = 0;

@@ -8,7 +8,7 @@ import { now } from './lib.js';
  * share the machine's cores with the server under test.
  */
 
-export type FleetKind = 'borealis' | 'bare' | 'mqtt';
+export type FleetKind = 'borealis' | 'bare' | 'nchan' | 'mqtt';
 
 export interface DeviceCreds {
   rid: string;
@@ -31,6 +31,8 @@ export type ToWorker =
       /** Connections opening at once; 0 = all of them at once. */
       inFlight: number;
       topic?: string;
+      /** Ack delay of ws devices until a `ready` frame announces the server's (0: ack at once). */
+      ackDelayMs?: number;
     }
   | { cmd: 'arm'; perDevice: number }
   | { cmd: 'stats' }
@@ -149,14 +151,14 @@ export class Fleet {
     kind: FleetKind,
     url: string,
     devices: DeviceCreds[] | number,
-    opts: { inFlight: number; topic?: string },
+    opts: { inFlight: number; topic?: string; ackDelayMs?: number },
   ): Promise<ConnectResult> {
     const total = typeof devices === 'number' ? devices : devices.length;
     const per = Math.ceil(total / this.workers.length);
     const replies = this.workers.map((w, i) => {
       const part = typeof devices === 'number' ? Math.max(0, Math.min(per, total - i * per)) : devices.slice(i * per, (i + 1) * per);
       const reply = w.next('connected');
-      w.send({ cmd: 'connect', kind, url, devices: part, worker: i, addresses: SOURCE_ADDRESSES, inFlight: opts.inFlight, topic: opts.topic });
+      w.send({ cmd: 'connect', kind, url, devices: part, worker: i, addresses: SOURCE_ADDRESSES, inFlight: opts.inFlight, topic: opts.topic, ackDelayMs: opts.ackDelayMs });
       return reply;
     });
     const all = await Promise.all(replies);

@@ -19,6 +19,9 @@ export const Close = {
   tooManyFrames: 4029,
 } as const;
 
+/** Ack delay announced in `ready` when the gateway is not told otherwise (see docs/protocol.md). */
+export const DEFAULT_ACK_DELAY_MS = 0;
+
 /** At most this many ids in one `ack` frame. */
 export const MAX_ACK_IDS = 100;
 /** Credentials longer than this cannot be valid; refuse them before asking the registry. */
