@@ -7,7 +7,6 @@ import { Fleet, since, type WaitResult } from './fleet.js';
 import { cpuSeconds } from './cpu-watch.js';
 import { describeRatio, fmt, interleaved, median, now, roundRatios, runStamp, sleep, startBenchServer, type Contender } from './lib.js';
 import { nchanWorkerPid, startNchan } from './nchan.js';
-import { DEFAULT_ACK_DELAY_MS } from '../src/gateway/frames.js';
 import { startMosquitto } from './mosquitto.js';
 import { AckReader, BROADCAST, ReportPoller, CLIENT_PROCESSES, GATEWAY_BENCH_CONFIG, deviceCount, gatewayUrl } from './setup.js';
 
@@ -173,11 +172,11 @@ async function bareWs(n: number): Promise<Peer> {
   };
   try {
     const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
-    const c = await fleet.connect('bare', `ws://127.0.0.1:${port}/`, n, { inFlight: 200, ackDelayMs: DEFAULT_ACK_DELAY_MS });
+    const c = await fleet.connect('bare', `ws://127.0.0.1:${port}/`, n, { inFlight: 200 });
     if (c.ready !== n) throw new Error(`only ${c.ready} of ${n} clients connected to the bare ws server`);
     return {
       name: 'bare ws',
-      note: 'trigger sent (IPC) → devices received / last ack sent (acks after the same delay Borealis announces)',
+      note: 'trigger sent (IPC) → devices received / last ack sent (the frame is Borealis\'s, `ack_delay` included, so its clients ack alike)',
       stop,
       round: (i) =>
         broadcastRound(fleet, child.pid!, async () => {
@@ -266,6 +265,12 @@ async function mosquitto(n: number): Promise<Peer | string> {
   }
 }
 
+/** " (here 975 ms)" when the frame asks for delayed acks. */
+function ackDelay(frame: string): string {
+  const m = /"ack_delay":(\d+)/.exec(frame);
+  return m ? ` (here ${m[1]} ms)` : ' (here none: acks at once)';
+}
+
 const cell = (ms: number) => (Number.isNaN(ms) ? '–' : fmt(ms, 0));
 
 /** Time-to-last-device targets against each peer: Borealis's time over the peer's, at most this. */
@@ -301,7 +306,7 @@ export async function benchFanout(): Promise<string[]> {
 
   const lines = [
     `Ran on ${runStamp()}. N = ${fmt(n)} connected devices per system, one broadcast per round; ${REPEATS} interleaved rounds (${peers.map((p) => p.name).join(', ')}, then again) after one warm-up round of each; medians.`,
-    `Borealis devices ack as the SDK does, after the ack delay the server announces (${DEFAULT_ACK_DELAY_MS} ms: a random wait of ${DEFAULT_ACK_DELAY_MS / 2}-${DEFAULT_ACK_DELAY_MS} ms); bare ws clients ack the same way; nchan subscribers cannot ack.`,
+    `Devices ack as the SDK does: at once, or after a random wait of half to all of the push frame's \`ack_delay\` when it has one${ackDelay(sampleFrame)}; bare ws clients get the same frame and ack alike; nchan subscribers cannot ack.`,
     `Clients: ${CLIENT_PROCESSES} processes per system on the same 2 cores as the servers; times are client-side wall clock (ms from the send).`,
     '',
     '| system | sender answered (ms) | first device (ms) | last device (ms) | last ack sent (ms) | all acks reported (ms) | all acks stored (ms) | devices/s (to last device) | lost | server CPU (ms) | clients CPU (ms) |',

@@ -6,8 +6,8 @@ import { now } from './lib.js';
 
 /**
  * One client process of a fleet (see fleet.ts). Every device acknowledges each push as the SDK
- * does: at once, or after the ack delay the server announced in `ready` (a random wait between
- * half of it and all of it, acks that arrive meanwhile going in the same frame). The process
+ * does: at once, or, when the push frame carries an `ack_delay`, after a random wait between
+ * half of it and all of it (acks that arrive meanwhile going in the same frame). The process
  * records when pushes arrived and when the last ack went out, and tells the parent as soon as
  * every one of its devices has what it was armed to expect.
  */
@@ -93,9 +93,8 @@ function sendAcks(ws: WebSocket, ids: string[]): void {
  * `bare` answers every push with an ack frame (the bare server drops it); `nchan` sends none,
  * since nchan closes a subscriber that sends anything (1008) and has no acks of its own.
  */
-function wsOpener(kind: 'borealis' | 'bare' | 'nchan', url: string, creds: DeviceCreds[], defaultAckDelayMs: number): Opener {
+function wsOpener(kind: 'borealis' | 'bare' | 'nchan', url: string, creds: DeviceCreds[]): Opener {
   return (d, index, address, settled) => {
-    let ackDelayMs = defaultAckDelayMs;
     let ackTimer: NodeJS.Timeout | undefined;
     const flushAcks = () => {
       ackTimer = undefined;
@@ -124,16 +123,15 @@ function wsOpener(kind: 'borealis' | 'bare' | 'nchan', url: string, creds: Devic
     });
     ws.on('message', (data: Buffer) => {
       const text = data.toString();
-      const f = JSON.parse(text) as { t: string; msg_id?: string };
+      const f = JSON.parse(text) as { t: string; msg_id?: string; ack_delay?: number };
       if (f.t === 'push') {
         received(d, f.msg_id!, text);
         if (kind === 'nchan') return;
         d.acks.push(f.msg_id!);
-        if (ackDelayMs <= 0 || d.acks.length >= 100) flushAcks();
-        else ackTimer ??= setTimeout(flushAcks, ackDelayMs * (0.5 + Math.random() / 2));
+        const delay = f.ack_delay ?? 0;
+        if (delay <= 0 || d.acks.length >= 100) flushAcks();
+        else ackTimer ??= setTimeout(flushAcks, delay * (0.5 + Math.random() / 2));
       } else if (f.t === 'ready') {
-        const announced = (f as { ack_delay?: unknown }).ack_delay;
-        if (typeof announced === 'number' && announced >= 0) ackDelayMs = announced;
         settle(true);
       }
     });
@@ -193,7 +191,7 @@ async function connect(m: Extract<ToWorker, { cmd: 'connect' }>): Promise<void> 
   const count = typeof m.devices === 'number' ? m.devices : m.devices.length;
   const creds = typeof m.devices === 'number' ? [] : m.devices;
   const open: Opener =
-    m.kind === 'mqtt' ? mqttOpener(m.url, m.worker, m.topic ?? 'bench') : wsOpener(m.kind, m.url, creds, m.ackDelayMs ?? 0);
+    m.kind === 'mqtt' ? mqttOpener(m.url, m.worker, m.topic ?? 'bench') : wsOpener(m.kind, m.url, creds);
   // Every record exists before the first socket opens, so "all complete" cannot fire early.
   devices = Array.from({ length: count }, () => ({ ready: false, acks: [], got: null, close: async () => {} }));
   assigned = count;

@@ -31,8 +31,6 @@ export type ToWorker =
       /** Connections opening at once; 0 = all of them at once. */
       inFlight: number;
       topic?: string;
-      /** Ack delay of ws devices until a `ready` frame announces the server's (0: ack at once). */
-      ackDelayMs?: number;
     }
   | { cmd: 'arm'; perDevice: number }
   | { cmd: 'stats' }
@@ -151,14 +149,14 @@ export class Fleet {
     kind: FleetKind,
     url: string,
     devices: DeviceCreds[] | number,
-    opts: { inFlight: number; topic?: string; ackDelayMs?: number },
+    opts: { inFlight: number; topic?: string },
   ): Promise<ConnectResult> {
     const total = typeof devices === 'number' ? devices : devices.length;
     const per = Math.ceil(total / this.workers.length);
     const replies = this.workers.map((w, i) => {
       const part = typeof devices === 'number' ? Math.max(0, Math.min(per, total - i * per)) : devices.slice(i * per, (i + 1) * per);
       const reply = w.next('connected');
-      w.send({ cmd: 'connect', kind, url, devices: part, worker: i, addresses: SOURCE_ADDRESSES, inFlight: opts.inFlight, topic: opts.topic, ackDelayMs: opts.ackDelayMs });
+      w.send({ cmd: 'connect', kind, url, devices: part, worker: i, addresses: SOURCE_ADDRESSES, inFlight: opts.inFlight, topic: opts.topic });
       return reply;
     });
     const all = await Promise.all(replies);

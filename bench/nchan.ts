@@ -17,6 +17,8 @@ export interface Nchan {
   /** ws:// URL of the subscriber location. */
   subscribeUrl: string;
   child: ChildProcess;
+  /** nginx's error log (warnings and worse). */
+  errorLog: string;
   /** Publishes one message to every subscriber; resolves with the time nginx answered. */
   publish(body: string): Promise<void>;
   stop(): Promise<void>;
@@ -24,20 +26,26 @@ export interface Nchan {
 
 const NGINX = process.env.NCHAN_NGINX ?? '/usr/sbin/nginx';
 const MODULE = process.env.NCHAN_MODULE ?? '/usr/lib/nginx/modules/ngx_nchan_module.so';
-/** As many connections as one process may hold here (see BENCHMARKS.md, "Machine and setup"). */
-const MAX_CONNECTIONS = 20_000;
+/** As many open files as one process may hold here (see BENCHMARKS.md, "Machine and setup"). */
+const MAX_FILES = 20_000;
+/**
+ * nginx's connection pool is not only sockets (nchan takes more than one slot per WebSocket
+ * subscriber): with the pool at the file limit it closed subscribers ("worker_connections are
+ * not enough, reusing connections") well before 19,500.
+ */
+const POOL = 65_536;
 
 function config(dir: string, port: number): string {
   const temp = (name: string) => `${name} ${join(dir, 'tmp', name)};`;
   return [
     `load_module ${MODULE};`,
     'worker_processes 1;',
-    `worker_rlimit_nofile ${MAX_CONNECTIONS};`,
+    `worker_rlimit_nofile ${MAX_FILES};`,
     'daemon off;',
     'master_process on;',
     `pid ${join(dir, 'nginx.pid')};`,
     `error_log ${join(dir, 'error.log')} warn;`,
-    `events { worker_connections ${MAX_CONNECTIONS}; multi_accept on; }`,
+    `events { worker_connections ${POOL}; multi_accept on; }`,
     'http {',
     '  access_log off;',
     `  ${temp('client_body_temp_path')}`,
@@ -96,7 +104,7 @@ export async function startNchan(): Promise<Nchan | string> {
   });
   for (let i = 0; i < 100; i++) {
     const up = await Promise.race([canConnect(port), failed]);
-    if (up) return { subscribeUrl: `ws://127.0.0.1:${port}/sub`, child, publish: (body) => post(port, body), stop };
+    if (up) return { subscribeUrl: `ws://127.0.0.1:${port}/sub`, child, errorLog: join(dir, 'error.log'), publish: (body) => post(port, body), stop };
     if (child.exitCode !== null || child.pid === undefined) break;
     await sleep(50);
   }
