@@ -86,6 +86,45 @@ const INBOX_PAGE = 256;
 /** Connections written per event-loop turn during a fan-out. */
 const FANOUT_SLICE = 1000;
 
+/**
+ * A fan-out to more connections than one slice asks its devices to spread their acks out
+ * (`ack_delay` in the push frame; see docs/protocol.md): acks that arrive while the send loop
+ * still runs would be read between its slices and slow it down. The delay is about twice what
+ * the fan-out takes here (~25 µs a connection), so the acks come after it, spread over its
+ * second half, not as a burst.
+ */
+const ACK_DELAY_MIN_RECIPIENTS = FANOUT_SLICE + 1;
+const ACK_DELAY_US_PER_RECIPIENT = 50;
+const MAX_ACK_DELAY_MS = 10_000;
+
+/** The ack delay a fan-out to `recipients` connections asks for (0: ack at once). */
+export function ackDelayFor(recipients: number): number {
+  if (recipients < ACK_DELAY_MIN_RECIPIENTS) return 0;
+  return Math.min(MAX_ACK_DELAY_MS, Math.ceil((recipients * ACK_DELAY_US_PER_RECIPIENT) / 1000));
+}
+
+/** A push frame (a JSON object) with `ack_delay` added. */
+function withAckDelay(frame: Buffer, ms: number): Buffer {
+  return Buffer.concat([frame.subarray(0, frame.length - 1), Buffer.from(`,"ack_delay":${ms}}`)]);
+}
+
+/** One fan-out's frames, by platform: the push's own, or with the fan-out's ack delay. */
+class FanOutFrames {
+  private readonly frames = new Map<DeviceSession['platform'], Buffer>();
+
+  constructor(
+    private readonly lp: LivePush,
+    private readonly ackDelayMs: number,
+  ) {}
+
+  get(platform: DeviceSession['platform']): Buffer {
+    if (this.ackDelayMs === 0) return this.lp.frame(platform);
+    let f = this.frames.get(platform);
+    if (!f) this.frames.set(platform, (f = withAckDelay(this.lp.frame(platform), this.ackDelayMs)));
+    return f;
+  }
+}
+
 const DEFAULTS: DeliveryOptions = {
   ackFlushMs: 200,
   expirySweepMs: 30_000,
@@ -329,19 +368,19 @@ export class DeliveryService implements GatewayHooks {
     return true;
   }
 
-  private fanOut(lp: LivePush, recipients: DeviceSession[], from: number): void {
+  private fanOut(lp: LivePush, recipients: DeviceSession[], from: number, frames = new FanOutFrames(lp, process.env.BOREALIS_ACK_DELAY === '0' ? 0 : ackDelayFor(recipients.length))): void {
     if (lp.revoked) return;
     const end = Math.min(recipients.length, from + FANOUT_SLICE);
     for (let i = from; i < end; i++) {
       const s = recipients[i]!;
-      if (s.open) this.deliver(lp, s);
+      if (s.open) this.deliver(lp, s, frames.get(s.platform));
     }
-    if (end < recipients.length) setImmediate(() => this.fanOut(lp, recipients, end));
+    if (end < recipients.length) setImmediate(() => this.fanOut(lp, recipients, end, frames));
   }
 
   /** Hands a push to one connection and records it as sent. */
-  private deliver(lp: LivePush, session: DeviceSession): boolean {
-    if (!session.send(lp.frame(session.platform))) return false;
+  private deliver(lp: LivePush, session: DeviceSession, frame = lp.frame(session.platform)): boolean {
+    if (!session.send(frame)) return false;
     if (!lp.hasSent(session.num)) {
       lp.sent.add(session.num);
       this.changed.add(lp);
