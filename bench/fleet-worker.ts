@@ -1,7 +1,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { MqttClient } from 'mqtt';
 import { WebSocket } from 'ws';
-import type { DeviceCreds, FleetKind, FromWorker, ToWorker, WorkerStats } from './fleet.js';
+import type { DeviceCreds, FromWorker, ToWorker, WorkerStats } from './fleet.js';
 import { now } from './lib.js';
 
 /**
@@ -40,6 +40,9 @@ let lastAck = 0;
 let closes: Record<string, number> = {};
 let sampleFrame: string | null = null;
 let closing = false;
+/** Devices holding acks back (ack_delay); an armed round is done only once they went out. */
+let acksWaiting = 0;
+let completeAt = 0;
 /** Devices of the current connection set; null before the first connect and after close. */
 let assigned: number | null = null;
 
@@ -71,9 +74,16 @@ function received(d: Device, msgId: string, frame: string): void {
   sampleFrame ??= frame;
   if (d.got.size <= perDevice) delivered++;
   if (d.got.size === perDevice && ++complete === devices.length && armed) {
-    armed = false;
-    reply({ ev: 'done', stats: stats() });
+    completeAt = t;
+    doneIfAcked();
   }
+}
+
+/** Every device has what it was armed for and has sent its acks: the round is done here. */
+function doneIfAcked(): void {
+  if (!armed || completeAt === 0 || acksWaiting > 0) return;
+  armed = false;
+  reply({ ev: 'done', stats: stats() });
 }
 
 function closedAfterReady(code: number | string): void {
@@ -97,8 +107,13 @@ function wsOpener(kind: 'borealis' | 'bare' | 'nchan', url: string, creds: Devic
   return (d, index, address, settled) => {
     let ackTimer: NodeJS.Timeout | undefined;
     const flushAcks = () => {
-      ackTimer = undefined;
+      if (ackTimer !== undefined) {
+        clearTimeout(ackTimer);
+        ackTimer = undefined;
+        acksWaiting--;
+      }
       if (ws.readyState === ws.OPEN && d.acks.length > 0) sendAcks(ws, d.acks.splice(0));
+      doneIfAcked();
     };
     const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: address, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     let done = false;
@@ -130,14 +145,22 @@ function wsOpener(kind: 'borealis' | 'bare' | 'nchan', url: string, creds: Devic
         d.acks.push(f.msg_id!);
         const delay = f.ack_delay ?? 0;
         if (delay <= 0 || d.acks.length >= 100) flushAcks();
-        else ackTimer ??= setTimeout(flushAcks, delay * (0.5 + Math.random() / 2));
+        else if (ackTimer === undefined) {
+          acksWaiting++;
+          ackTimer = setTimeout(flushAcks, delay * (0.5 + Math.random() / 2));
+        }
       } else if (f.t === 'ready') {
         settle(true);
       }
     });
     ws.on('error', () => {});
     ws.on('close', (code) => {
-      clearTimeout(ackTimer);
+      if (ackTimer !== undefined) {
+        clearTimeout(ackTimer);
+        ackTimer = undefined;
+        acksWaiting--;
+        doneIfAcked();
+      }
       if (!done) settle(false);
       else if (d.ready) closedAfterReady(code);
     });
@@ -258,7 +281,7 @@ process.on('message', (m: ToWorker) => {
       break;
     case 'arm':
       perDevice = m.perDevice;
-      complete = delivered = duplicates = firstRecv = lastRecv = lastAck = 0;
+      complete = delivered = duplicates = firstRecv = lastRecv = lastAck = completeAt = 0;
       closes = {};
       for (const d of devices) d.got = null;
       armed = true;

@@ -86,7 +86,8 @@ export async function startNchan(): Promise<Nchan | string> {
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, config(dir, port));
-  const child = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // stderr only repeats what goes to the error log (read back when nginx does not start)
+  const child = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], { stdio: 'ignore' });
   const stop = () =>
     new Promise<void>((resolve) => {
       const cleanup = () => {

@@ -11,6 +11,7 @@ import { AppLivePushes, LivePush, NARROW_TARGETS } from './live-pushes.js';
 import type { PlannedTargets } from './planner.js';
 import { Backlog } from './backlog.js';
 import { SaveConfirmations } from './confirmations.js';
+import { FanOutPace, ONE_SLICE } from './fanout-pace.js';
 import { encodeWithdrawFrame } from './render.js';
 
 export type { PushReceipts };
@@ -84,24 +85,7 @@ const EXPIRED_INBOX_BATCH = 10_000;
 const INBOX_PAGE = 256;
 
 /** Connections written per event-loop turn during a fan-out. */
-const FANOUT_SLICE = 1000;
-
-/**
- * A fan-out to more connections than one slice asks its devices to spread their acks out
- * (`ack_delay` in the push frame; see docs/protocol.md): acks that arrive while the send loop
- * still runs would be read between its slices and slow it down. The delay is about twice what
- * the fan-out takes here (~25 µs a connection), so the acks come after it, spread over its
- * second half, not as a burst.
- */
-const ACK_DELAY_MIN_RECIPIENTS = FANOUT_SLICE + 1;
-const ACK_DELAY_US_PER_RECIPIENT = 50;
-const MAX_ACK_DELAY_MS = 10_000;
-
-/** The ack delay a fan-out to `recipients` connections asks for (0: ack at once). */
-export function ackDelayFor(recipients: number): number {
-  if (recipients < ACK_DELAY_MIN_RECIPIENTS) return 0;
-  return Math.min(MAX_ACK_DELAY_MS, Math.ceil((recipients * ACK_DELAY_US_PER_RECIPIENT) / 1000));
-}
+const FANOUT_SLICE = ONE_SLICE;
 
 /** A push frame (a JSON object) with `ack_delay` added. */
 function withAckDelay(frame: Buffer, ms: number): Buffer {
@@ -168,6 +152,7 @@ export class DeliveryService implements GatewayHooks {
   /** Acks and clicks recorded for the next save, by the connection that sent them (told once saved). */
   private readonly confirmations = new SaveConfirmations();
   private announcements: DeliveryAnnouncements | null = null;
+  private readonly pace = new FanOutPace();
 
   constructor(
     private readonly store: Store,
@@ -335,7 +320,7 @@ export class DeliveryService implements GatewayHooks {
     // Kept even with time_to_live 0 (then only for its receipts): add() indexes deliverable pushes only.
     app.add(lp);
     // After the HTTP answer, and in slices, so a big fan-out never holds the event loop for long.
-    if (recipients.length > 0) setImmediate(() => this.fanOut(lp, recipients, 0));
+    if (recipients.length > 0) setImmediate(() => this.fanOut(lp, recipients));
   }
 
   /** Paced pushes held in memory (the pacer restores its progress on them at start). */
@@ -364,18 +349,28 @@ export class DeliveryService implements GatewayHooks {
       const s = sessions.get(nums[i]!);
       if (s && !lp.hasAcked(s.num)) recipients.push(s);
     }
-    if (recipients.length > 0) this.fanOut(lp, recipients, 0);
+    if (recipients.length > 0) this.fanOut(lp, recipients);
     return true;
   }
 
-  private fanOut(lp: LivePush, recipients: DeviceSession[], from: number, frames = new FanOutFrames(lp, process.env.BOREALIS_ACK_DELAY === '0' ? 0 : ackDelayFor(recipients.length))): void {
-    if (lp.revoked) return;
-    const end = Math.min(recipients.length, from + FANOUT_SLICE);
-    for (let i = from; i < end; i++) {
-      const s = recipients[i]!;
-      if (s.open) this.deliver(lp, s, frames.get(s.platform));
+  private fanOut(lp: LivePush, recipients: DeviceSession[]): void {
+    if (recipients.length <= FANOUT_SLICE) {
+      if (!lp.revoked) for (const s of recipients) if (s.open) this.deliver(lp, s);
+      return;
     }
-    if (end < recipients.length) setImmediate(() => this.fanOut(lp, recipients, end, frames));
+    this.pace.started();
+    const frames = new FanOutFrames(lp, this.pace.ackDelayFor(recipients.length));
+    const began = performance.now();
+    const slice = (from: number) => {
+      const end = lp.revoked ? recipients.length : Math.min(recipients.length, from + FANOUT_SLICE);
+      for (let i = from; i < end && !lp.revoked; i++) {
+        const s = recipients[i]!;
+        if (s.open) this.deliver(lp, s, frames.get(s.platform));
+      }
+      if (end < recipients.length) setImmediate(slice, end);
+      else this.pace.finished(recipients.length, performance.now() - began);
+    };
+    slice(0);
   }
 
   /** Hands a push to one connection and records it as sent. */
@@ -754,7 +749,8 @@ export class DeliveryService implements GatewayHooks {
       this.onlineSeen.clear();
       try {
         await this.store.pushes.saveReceipts(rows, callbacks, done);
-        SaveConfirmations.send(confirms);
+        // not between the slices of a send loop: they would slow it down, and can wait
+        this.pace.whenIdle(() => SaveConfirmations.send(confirms));
         if (this.moreExpired && done.length > 0) {
           this.moreExpired = false;
           this.expireInboxes(Date.now());

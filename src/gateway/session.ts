@@ -17,8 +17,6 @@ function wireFrameOf(payload: Buffer): Buffer {
   return f;
 }
 
-const RAW = process.env.BOREALIS_RAW_FRAMES !== '0';
-
 export const SessionState = {
   /** Connected, waiting for the `auth` frame. */
   Pending: 0,
@@ -95,7 +93,6 @@ export class Session implements DeviceSession {
    * each of its sends is written at once too.
    */
   send(frame: Buffer): boolean {
-    if (!RAW) return this.write(frame);
     if (this.state !== SessionState.Open || this.ws.readyState !== this.ws.OPEN) return false;
     const wire = wireFrameOf(frame);
     if (this.ws.bufferedAmount + wire.length > this.owner.maxBufferedBytes) {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import { wireTextFrame } from '../../src/gateway/frames.js';
-import { ackDelayFor } from '../../src/delivery/delivery-service.js';
+import { ackDelayFor } from '../../src/delivery/fanout-pace.js';
 
 /** ws's frame parser; exported by the package, missing from its type declarations. */
 const { Receiver } = createRequire(import.meta.url)('ws') as { Receiver: new (options: { isServer: boolean }) => Writable };
