@@ -160,13 +160,17 @@ export async function settledMemory(server: BenchServer): Promise<Memory> {
 }
 
 
-/** The commit the bench runs on (with `+changes` when the tree has uncommitted edits) and the date. */
+/**
+ * The commit the bench runs on and the date; `+changes` when tracked files other than Markdown
+ * had uncommitted edits (documents being written during a run do not change what it measures).
+ */
 export function runStamp(): string {
   const git = (args: string[]) => spawnSync('git', args, { encoding: 'utf8', cwd: fileURLToPath(new URL('.', import.meta.url)) });
   const head = git(['rev-parse', '--short', 'HEAD']);
   const commit = head.status === 0 ? head.stdout.trim() : 'unknown commit';
   const dirty = git(['status', '--porcelain', '--untracked-files=no']);
-  const changes = dirty.status === 0 && dirty.stdout.trim() !== '' ? ' +changes' : '';
+  const edited = dirty.status === 0 ? dirty.stdout.split('\n').filter((l) => l.trim() !== '' && !l.endsWith('.md')) : [];
+  const changes = edited.length > 0 ? ' +changes' : '';
   return `commit ${commit}${changes}, ${new Date().toISOString().slice(0, 10)}`;
 }
 
