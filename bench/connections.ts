@@ -1,6 +1,6 @@
 import { registerDevices } from './devices.js';
 import { Fleet } from './fleet.js';
-import { GC_HOOK_ARGS, fmt, mib, now, settledMemory, sleep, startBenchServer, type Memory } from './lib.js';
+import { GC_HOOK_ARGS, fmt, mib, now, runStamp, settledMemory, sleep, startBenchServer, type Memory } from './lib.js';
 import { CLIENT_PROCESSES, GATEWAY_BENCH_CONFIG, deviceCount, gatewayUrl } from './setup.js';
 
 /**
@@ -27,7 +27,7 @@ export async function benchConnections(): Promise<string[]> {
     const perDevice = (k: keyof Memory) => (after[k] - before[k]) / c.ready;
 
     const lines = [
-      `N = ${fmt(n)} devices, ${fmt(c.ready)} connected (${c.failed} failed), idle (heartbeat 3600 s), over ${CLIENT_PROCESSES} client processes on the same machine.`,
+      `Ran on ${runStamp()}. N = ${fmt(n)} devices, ${fmt(c.ready)} connected (${c.failed} failed), idle (heartbeat 3600 s), over ${CLIENT_PROCESSES} client processes on the same machine.`,
       `Registration ${fmt(reg.perSecond)} devices/s (HTTP, 50 at a time); connecting ${fmt(c.ready / connectSeconds)} devices/s (800 handshakes in flight).`,
       'Server memory after a forced full GC:',
       '',
@@ -40,7 +40,7 @@ export async function benchConnections(): Promise<string[]> {
     lines.push(row('V8 heap used', 'heapUsed'));
     lines.push(row('external (Buffers)', 'external'));
     lines.push('');
-    lines.push(`Target: under 10 KB per idle device (RSS): ${perDevice('rss') < 10_000 ? 'met' : 'NOT met'}.`);
+    lines.push(`Target: at most 4 KB per idle device (RSS): ${perDevice('rss') <= 4_000 ? 'met' : 'NOT met'}.`);
     lines.push('');
     await fleet.close();
     return lines;

@@ -1,17 +1,21 @@
 import { createConnection, type Socket } from 'node:net';
 import { MqttClient } from 'mqtt';
 import { WebSocket } from 'ws';
-import type { DeviceCreds, FleetKind, FromWorker, ToWorker, WorkerStats } from './fleet.js';
+import type { DeviceCreds, FromWorker, ToWorker, WorkerStats } from './fleet.js';
 import { now } from './lib.js';
 
 /**
- * One client process of a fleet (see fleet.ts). Every device acknowledges each push the moment
- * it arrives; the process records when pushes arrived and when the last ack went out, and tells
- * the parent as soon as every one of its devices has what it was armed to expect.
+ * One client process of a fleet (see fleet.ts). Every device acknowledges each push as the SDK
+ * does: at once, or, when the push frame carries an `ack_delay`, after a random wait between
+ * half of it and all of it (acks that arrive meanwhile going in the same frame). The process
+ * records when pushes arrived and when the last ack went out, and tells the parent as soon as
+ * every one of its devices has what it was armed to expect.
  */
 
 interface Device {
   ready: boolean;
+  /** Acks waiting for the device's ack delay to pass. */
+  acks: string[];
   /** Distinct msg_ids received since the last arm. */
   got: Set<string> | null;
   close(): Promise<void>;
@@ -36,6 +40,9 @@ let lastAck = 0;
 let closes: Record<string, number> = {};
 let sampleFrame: string | null = null;
 let closing = false;
+/** Devices holding acks back (ack_delay); an armed round is done only once they went out. */
+let acksWaiting = 0;
+let completeAt = 0;
 /** Devices of the current connection set; null before the first connect and after close. */
 let assigned: number | null = null;
 
@@ -67,9 +74,16 @@ function received(d: Device, msgId: string, frame: string): void {
   sampleFrame ??= frame;
   if (d.got.size <= perDevice) delivered++;
   if (d.got.size === perDevice && ++complete === devices.length && armed) {
-    armed = false;
-    reply({ ev: 'done', stats: stats() });
+    completeAt = t;
+    doneIfAcked();
   }
+}
+
+/** Every device has what it was armed for and has sent its acks: the round is done here. */
+function doneIfAcked(): void {
+  if (!armed || completeAt === 0 || acksWaiting > 0) return;
+  armed = false;
+  reply({ ev: 'done', stats: stats() });
 }
 
 function closedAfterReady(code: number | string): void {
@@ -79,8 +93,28 @@ function closedAfterReady(code: number | string): void {
 /** Opens one connection; `settled` is called once with whether it became ready. */
 type Opener = (d: Device, index: number, address: string, settled: (ok: boolean) => void) => void;
 
-function wsOpener(kind: 'borealis' | 'bare', url: string, creds: DeviceCreds[]): Opener {
+/** Sends a device's waiting acks, 100 ids a frame (the protocol's limit). */
+function sendAcks(ws: WebSocket, ids: string[]): void {
+  for (let i = 0; i < ids.length; i += 100) ws.send(`{"t":"ack","msg_ids":${JSON.stringify(ids.slice(i, i + 100))}}`);
+  lastAck = now();
+}
+
+/**
+ * `bare` answers every push with an ack frame (the bare server drops it); `nchan` sends none,
+ * since nchan closes a subscriber that sends anything (1008) and has no acks of its own.
+ */
+function wsOpener(kind: 'borealis' | 'bare' | 'nchan', url: string, creds: DeviceCreds[]): Opener {
   return (d, index, address, settled) => {
+    let ackTimer: NodeJS.Timeout | undefined;
+    const flushAcks = () => {
+      if (ackTimer !== undefined) {
+        clearTimeout(ackTimer);
+        ackTimer = undefined;
+        acksWaiting--;
+      }
+      if (ws.readyState === ws.OPEN && d.acks.length > 0) sendAcks(ws, d.acks.splice(0));
+      doneIfAcked();
+    };
     const ws = new WebSocket(url, { perMessageDeflate: false, localAddress: address, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     let done = false;
     const settle = (ok: boolean) => {
@@ -98,23 +132,35 @@ function wsOpener(kind: 'borealis' | 'bare', url: string, creds: DeviceCreds[]):
         else ws.terminate();
       });
     ws.on('open', () => {
-      if (kind === 'bare') return settle(true);
+      if (kind !== 'borealis') return settle(true);
       const c = creds[index]!;
       ws.send(JSON.stringify({ t: 'auth', v: 1, registration_id: c.rid, device_secret: c.secret }));
     });
     ws.on('message', (data: Buffer) => {
       const text = data.toString();
-      const f = JSON.parse(text) as { t: string; msg_id?: string };
+      const f = JSON.parse(text) as { t: string; msg_id?: string; ack_delay?: number };
       if (f.t === 'push') {
         received(d, f.msg_id!, text);
-        ws.send(`{"t":"ack","msg_ids":["${f.msg_id}"]}`);
-        lastAck = now();
+        if (kind === 'nchan') return;
+        d.acks.push(f.msg_id!);
+        const delay = f.ack_delay ?? 0;
+        if (delay <= 0 || d.acks.length >= 100) flushAcks();
+        else if (ackTimer === undefined) {
+          acksWaiting++;
+          ackTimer = setTimeout(flushAcks, delay * (0.5 + Math.random() / 2));
+        }
       } else if (f.t === 'ready') {
         settle(true);
       }
     });
     ws.on('error', () => {});
     ws.on('close', (code) => {
+      if (ackTimer !== undefined) {
+        clearTimeout(ackTimer);
+        ackTimer = undefined;
+        acksWaiting--;
+        doneIfAcked();
+      }
       if (!done) settle(false);
       else if (d.ready) closedAfterReady(code);
     });
@@ -168,9 +214,9 @@ async function connect(m: Extract<ToWorker, { cmd: 'connect' }>): Promise<void> 
   const count = typeof m.devices === 'number' ? m.devices : m.devices.length;
   const creds = typeof m.devices === 'number' ? [] : m.devices;
   const open: Opener =
-    m.kind === 'mqtt' ? mqttOpener(m.url, m.worker, m.topic ?? 'bench') : wsOpener(m.kind as Exclude<FleetKind, 'mqtt'>, m.url, creds);
+    m.kind === 'mqtt' ? mqttOpener(m.url, m.worker, m.topic ?? 'bench') : wsOpener(m.kind, m.url, creds);
   // Every record exists before the first socket opens, so "all complete" cannot fire early.
-  devices = Array.from({ length: count }, () => ({ ready: false, got: null, close: async () => {} }));
+  devices = Array.from({ length: count }, () => ({ ready: false, acks: [], got: null, close: async () => {} }));
   assigned = count;
   doneIfEmpty();
   let ready = 0;
@@ -235,7 +281,7 @@ process.on('message', (m: ToWorker) => {
       break;
     case 'arm':
       perDevice = m.perDevice;
-      complete = delivered = duplicates = firstRecv = lastRecv = lastAck = 0;
+      complete = delivered = duplicates = firstRecv = lastRecv = lastAck = completeAt = 0;
       closes = {};
       for (const d of devices) d.got = null;
       armed = true;

@@ -8,7 +8,7 @@ import { now } from './lib.js';
  * share the machine's cores with the server under test.
  */
 
-export type FleetKind = 'borealis' | 'bare' | 'mqtt';
+export type FleetKind = 'borealis' | 'bare' | 'nchan' | 'mqtt';
 
 export interface DeviceCreds {
   rid: string;

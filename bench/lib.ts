@@ -159,3 +159,59 @@ export async function settledMemory(server: BenchServer): Promise<Memory> {
   };
 }
 
+
+/**
+ * The commit the bench runs on and the date; `+changes` when tracked files other than Markdown
+ * had uncommitted edits (documents being written during a run do not change what it measures).
+ */
+export function runStamp(): string {
+  const git = (args: string[]) => spawnSync('git', args, { encoding: 'utf8', cwd: fileURLToPath(new URL('.', import.meta.url)) });
+  const head = git(['rev-parse', '--short', 'HEAD']);
+  const commit = head.status === 0 ? head.stdout.trim() : 'unknown commit';
+  const dirty = git(['status', '--porcelain', '--untracked-files=no']);
+  const edited = dirty.status === 0 ? dirty.stdout.split('\n').filter((l) => l.trim() !== '' && !l.endsWith('.md')) : [];
+  const changes = edited.length > 0 ? ' +changes' : '';
+  return `commit ${commit}${changes}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+/** One system in an interleaved comparison: `round` runs one measured (or warm-up) round. */
+export interface Contender<R> {
+  name: string;
+  round(index: number, warmUp: boolean): Promise<R>;
+}
+
+/**
+ * Interleaved rounds: A B C, A B C, ... so that drift of the machine (other load, thermal,
+ * page cache) falls on every contender alike instead of on whichever ran last. `warmUps`
+ * rounds of each go first and are not kept. Returns each contender's measured rounds, in order.
+ */
+export async function interleaved<R>(contenders: readonly Contender<R>[], rounds: number, warmUps = 1): Promise<Map<string, R[]>> {
+  const out = new Map<string, R[]>(contenders.map((c) => [c.name, []]));
+  for (let i = 0; i < warmUps + rounds; i++) {
+    for (const c of contenders) {
+      const r = await c.round(i, i < warmUps);
+      if (i >= warmUps) out.get(c.name)!.push(r);
+    }
+  }
+  return out;
+}
+
+export interface RatioSpread {
+  /** a[i] / b[i] for each round i. */
+  perRound: number[];
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** Ratios of two contenders' figures taken round by round (same round, same machine state). */
+export function roundRatios(a: readonly number[], b: readonly number[]): RatioSpread {
+  const perRound = a.slice(0, b.length).map((x, i) => x / b[i]!);
+  const finite = perRound.filter(Number.isFinite);
+  return { perRound, median: median(finite), min: Math.min(...finite), max: Math.max(...finite) };
+}
+
+/** "1.02 (0.95-1.10; rounds 0.95 / 1.02 / 1.10)" */
+export function describeRatio(r: RatioSpread, digits = 2): string {
+  return `${fmt(r.median, digits)} (${fmt(r.min, digits)}-${fmt(r.max, digits)}; rounds ${r.perRound.map((x) => fmt(x, digits)).join(' / ')})`;
+}

@@ -10,7 +10,7 @@ import { benchVendorBroadcast } from './vendor-broadcast.js';
 import { benchUmsSent } from './ums-sent.js';
 import { benchFilePush, benchSchedules } from './schedules-files.js';
 import { CpuWatch, waitForQuiet } from './cpu-watch.js';
-import { fmt, machine } from './lib.js';
+import { fmt, machine, runStamp } from './lib.js';
 
 /** `npm run bench [-- name...]`: runs the benchmarks and prints their figures as Markdown. */
 const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
@@ -33,7 +33,7 @@ const wanted = process.argv.slice(2);
 // the soak runs for minutes: only when asked for by name
 const names = wanted.length > 0 ? wanted : Object.keys(BENCHES).filter((n) => n !== 'soak');
 
-console.log(`# Borealis benchmarks\n\nMachine: ${machine()}\nDate: ${new Date().toISOString()}\n`);
+console.log(`# Borealis benchmarks\n\nMachine: ${machine()}\nDate: ${new Date().toISOString()}\nRan on: ${runStamp()}\n`);
 for (const name of names) {
   const bench = BENCHES[name];
   if (!bench) {

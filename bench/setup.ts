@@ -22,7 +22,7 @@ export const CLIENT_PROCESSES = 4;
  */
 export const GATEWAY_BENCH_CONFIG = {
   store: { synchronous: 'normal' },
-  limits: { registrationsPerWindow: 0 },
+  limits: { registrationsPerWindow: 0, registrationsPerAddress: 0 },
   gateway: { heartbeatSeconds: 3600 },
 };
 

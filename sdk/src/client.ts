@@ -58,6 +58,8 @@ const MAX_ACK_IDS = 100;
 const MAX_FRAME_BYTES = 4096;
 /** Acks go out at most this often, so a stream of pushes stays far below the frame rate limit. */
 const ACK_INTERVAL_MS = 100;
+/** The longest `ack_delay` a push may ask for; a larger one is taken as this. */
+const MAX_ACK_DELAY_MS = 10_000;
 /** Bounds on what waits for a connection, so catching up never bursts past the rate limit. */
 const MAX_PENDING_REQUESTS = 20;
 /**
@@ -411,7 +413,7 @@ export class BorealisClient {
     if (!id) return;
     // Acked even when already seen: the server resends until the ack arrives.
     this.acks.push(id);
-    this.scheduleFlush();
+    this.scheduleFlush(ackDelay(frame.ack_delay));
     if (!this.seen.add(id)) return;
     this.stateDirty = true;
     const push: Push = { msgId: id, sentAt: typeof frame.sent_at === 'number' ? frame.sent_at : 0 };
@@ -426,10 +428,18 @@ export class BorealisClient {
     if (push.message) this.events.emit('message', push as Push & { message: CustomMessage });
   }
 
-  /** Acks received in the same tick share frames; the state is reported with them. */
-  private scheduleFlush(): void {
-    if (this.ackTimer !== undefined) return;
-    const wait = Math.max(0, this.lastAckAt + ACK_INTERVAL_MS - Date.now());
+  /**
+   * Acks received in the same tick share frames; the state is reported with them. A push with
+   * an `ack_delay` (one of a wide fan-out) is acked after a random part of it, between half and
+   * all, so the server reads the acks after its send loop and spread out, not as one burst.
+   * A full frame's worth of acks goes without waiting for the delay.
+   */
+  private scheduleFlush(ackDelayMs = 0): void {
+    const full = this.acks.length >= MAX_ACK_IDS;
+    if (this.ackTimer !== undefined && !full) return;
+    clearTimeout(this.ackTimer);
+    const spread = full ? 0 : ackDelayMs * (0.5 + Math.random() / 2);
+    const wait = Math.max(spread, this.lastAckAt + ACK_INTERVAL_MS - Date.now(), 0);
     this.ackTimer = setTimeout(() => this.flush(), wait);
   }
 
@@ -539,4 +549,9 @@ function msgId(v: unknown): string | undefined {
 
 function utf8Length(text: string): number {
   return new TextEncoder().encode(text).length;
+}
+
+/** A push's `ack_delay` in ms: 0 when absent or not a sensible number. */
+function ackDelay(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(v, MAX_ACK_DELAY_MS) : 0;
 }

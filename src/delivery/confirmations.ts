@@ -40,8 +40,17 @@ export class SaveConfirmations {
 
   /** Tells each still-connected device what was saved (a closed one sends its receipts again). */
   static send(saved: Map<DeviceSession, Pending>): void {
+    // After a broadcast most devices confirm the same one ack: those share one frame's bytes.
+    const shared = new Map<string, Buffer>();
     for (const [session, { acks, clicks }] of saved) {
       if (!session.open) continue;
+      if (acks.length + clicks.length === 1) {
+        const key = acks.length === 1 ? `a${acks[0]!}` : `c${clicks[0]!}`;
+        let frame = shared.get(key);
+        if (!frame) shared.set(key, (frame = encodeSavedFrame(clicks, acks)));
+        session.send(frame);
+        continue;
+      }
       for (let i = 0; i < Math.max(acks.length, clicks.length); i += SAVED_FRAME_IDS) {
         session.send(encodeSavedFrame(clicks.slice(i, i + SAVED_FRAME_IDS), acks.slice(i, i + SAVED_FRAME_IDS)));
       }

@@ -11,6 +11,7 @@ import { AppLivePushes, LivePush, NARROW_TARGETS } from './live-pushes.js';
 import type { PlannedTargets } from './planner.js';
 import { Backlog } from './backlog.js';
 import { SaveConfirmations } from './confirmations.js';
+import { FanOutPace, ONE_SLICE } from './fanout-pace.js';
 import { encodeWithdrawFrame } from './render.js';
 
 export type { PushReceipts };
@@ -84,7 +85,29 @@ const EXPIRED_INBOX_BATCH = 10_000;
 const INBOX_PAGE = 256;
 
 /** Connections written per event-loop turn during a fan-out. */
-const FANOUT_SLICE = 1000;
+const FANOUT_SLICE = ONE_SLICE;
+
+/** A push frame (a JSON object) with `ack_delay` added. */
+function withAckDelay(frame: Buffer, ms: number): Buffer {
+  return Buffer.concat([frame.subarray(0, frame.length - 1), Buffer.from(`,"ack_delay":${ms}}`)]);
+}
+
+/** One fan-out's frames, by platform: the push's own, or with the fan-out's ack delay. */
+class FanOutFrames {
+  private readonly frames = new Map<DeviceSession['platform'], Buffer>();
+
+  constructor(
+    private readonly lp: LivePush,
+    private readonly ackDelayMs: number,
+  ) {}
+
+  get(platform: DeviceSession['platform']): Buffer {
+    if (this.ackDelayMs === 0) return this.lp.frame(platform);
+    let f = this.frames.get(platform);
+    if (!f) this.frames.set(platform, (f = withAckDelay(this.lp.frame(platform), this.ackDelayMs)));
+    return f;
+  }
+}
 
 const DEFAULTS: DeliveryOptions = {
   ackFlushMs: 200,
@@ -129,6 +152,7 @@ export class DeliveryService implements GatewayHooks {
   /** Acks and clicks recorded for the next save, by the connection that sent them (told once saved). */
   private readonly confirmations = new SaveConfirmations();
   private announcements: DeliveryAnnouncements | null = null;
+  private readonly pace = new FanOutPace();
 
   constructor(
     private readonly store: Store,
@@ -296,7 +320,7 @@ export class DeliveryService implements GatewayHooks {
     // Kept even with time_to_live 0 (then only for its receipts): add() indexes deliverable pushes only.
     app.add(lp);
     // After the HTTP answer, and in slices, so a big fan-out never holds the event loop for long.
-    if (recipients.length > 0) setImmediate(() => this.fanOut(lp, recipients, 0));
+    if (recipients.length > 0) setImmediate(() => this.fanOut(lp, recipients));
   }
 
   /** Paced pushes held in memory (the pacer restores its progress on them at start). */
@@ -325,23 +349,33 @@ export class DeliveryService implements GatewayHooks {
       const s = sessions.get(nums[i]!);
       if (s && !lp.hasAcked(s.num)) recipients.push(s);
     }
-    if (recipients.length > 0) this.fanOut(lp, recipients, 0);
+    if (recipients.length > 0) this.fanOut(lp, recipients);
     return true;
   }
 
-  private fanOut(lp: LivePush, recipients: DeviceSession[], from: number): void {
-    if (lp.revoked) return;
-    const end = Math.min(recipients.length, from + FANOUT_SLICE);
-    for (let i = from; i < end; i++) {
-      const s = recipients[i]!;
-      if (s.open) this.deliver(lp, s);
+  private fanOut(lp: LivePush, recipients: DeviceSession[]): void {
+    if (recipients.length <= FANOUT_SLICE) {
+      if (!lp.revoked) for (const s of recipients) if (s.open) this.deliver(lp, s);
+      return;
     }
-    if (end < recipients.length) setImmediate(() => this.fanOut(lp, recipients, end));
+    this.pace.started();
+    const frames = new FanOutFrames(lp, this.pace.ackDelayFor(recipients.length));
+    const began = performance.now();
+    const slice = (from: number) => {
+      const end = lp.revoked ? recipients.length : Math.min(recipients.length, from + FANOUT_SLICE);
+      for (let i = from; i < end && !lp.revoked; i++) {
+        const s = recipients[i]!;
+        if (s.open) this.deliver(lp, s, frames.get(s.platform));
+      }
+      if (end < recipients.length) setImmediate(slice, end);
+      else this.pace.finished(recipients.length, performance.now() - began);
+    };
+    slice(0);
   }
 
   /** Hands a push to one connection and records it as sent. */
-  private deliver(lp: LivePush, session: DeviceSession): boolean {
-    if (!session.send(lp.frame(session.platform))) return false;
+  private deliver(lp: LivePush, session: DeviceSession, frame = lp.frame(session.platform)): boolean {
+    if (!session.send(frame)) return false;
     if (!lp.hasSent(session.num)) {
       lp.sent.add(session.num);
       this.changed.add(lp);
@@ -715,7 +749,8 @@ export class DeliveryService implements GatewayHooks {
       this.onlineSeen.clear();
       try {
         await this.store.pushes.saveReceipts(rows, callbacks, done);
-        SaveConfirmations.send(confirms);
+        // not between the slices of a send loop: they would slow it down, and can wait
+        this.pace.whenIdle(() => SaveConfirmations.send(confirms));
         if (this.moreExpired && done.length > 0) {
           this.moreExpired = false;
           this.expireInboxes(Date.now());

@@ -131,3 +131,26 @@ export function encodeReply(id: number, result: { tags: string[]; alias: string 
 export function encodeError(id: number | undefined, code: number, message: string): string {
   return JSON.stringify(id === undefined ? { t: 'error', code, message } : { t: 'error', id, code, message });
 }
+
+/**
+ * A server → device text frame as it goes on the wire: FIN and opcode 1, no mask (servers do
+ * not mask), the payload's length in the 7-, 16- or 64-bit form.
+ */
+export function wireTextFrame(payload: Buffer): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + n);
+  out[0] = 0x81;
+  if (n < 126) {
+    out[1] = n;
+  } else if (n < 65536) {
+    out[1] = 126;
+    out.writeUInt16BE(n, 2);
+  } else {
+    out[1] = 127;
+    out.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+    out.writeUInt32BE(n >>> 0, 6);
+  }
+  payload.copy(out, head);
+  return out;
+}

@@ -1,8 +1,21 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { DevicePlatform } from '../domain/device.js';
-import { Close, encodeError } from './frames.js';
+import { Close, encodeError, wireTextFrame } from './frames.js';
 import type { DeviceSession } from './types.js';
+
+/**
+ * Whole wire frames by payload. A push's payload is one Buffer shared by all its recipients,
+ * so a fan-out builds the frame once and hands the same bytes to every socket, where `ws` would
+ * build a header and write two buffers per connection. Entries go with their payload.
+ */
+const wireFrames = new WeakMap<Buffer, Buffer>();
+
+function wireFrameOf(payload: Buffer): Buffer {
+  let f = wireFrames.get(payload);
+  if (!f) wireFrames.set(payload, (f = wireTextFrame(payload)));
+  return f;
+}
 
 export const SessionState = {
   /** Connected, waiting for the `auth` frame. */
@@ -73,8 +86,21 @@ export class Session implements DeviceSession {
     this.state = SessionState.Open;
   }
 
+  /**
+   * Queues a frame whose Buffer may be shared by many connections (a push, a saved frame):
+   * its wire bytes are written to the socket directly. That keeps `ws`'s framing intact
+   * because this gateway never gives `ws` anything it sends later (no compression, no Blobs):
+   * each of its sends is written at once too.
+   */
   send(frame: Buffer): boolean {
-    return this.write(frame);
+    if (this.state !== SessionState.Open || this.ws.readyState !== this.ws.OPEN) return false;
+    const wire = wireFrameOf(frame);
+    if (this.ws.bufferedAmount + wire.length > this.owner.maxBufferedBytes) {
+      this.close(Close.slowConsumer, 'slow consumer');
+      return false;
+    }
+    this.socket.write(wire);
+    return true;
   }
 
   batch(fn: () => void): void {

@@ -77,6 +77,32 @@ describe('SDK client (no server)', () => {
     await client.close();
   });
 
+  test('a push with ack_delay is acked after a random wait between half and all of it', async () => {
+    const { socket } = await connected();
+    socket.deliver({ t: 'push', msg_id: '1', sent_at: 0, ack_delay: 300, notification: { alert: 'a' } });
+    socket.deliver({ t: 'push', msg_id: '2', sent_at: 0, ack_delay: 300, notification: { alert: 'b' } });
+    await tick(100);
+    assert.equal(socket.framesOf('ack').length, 0, 'no ack before half the delay');
+    await tick(300);
+    assert.deepEqual(socket.framesOf('ack'), [{ t: 'ack', msg_ids: ['1', '2'] }], 'one frame, both acks');
+  });
+
+  test('an ack_delay that is not a positive number means ack at once', async () => {
+    const { socket } = await connected();
+    socket.deliver({ t: 'push', msg_id: '1', sent_at: 0, ack_delay: 'soon', notification: { alert: 'a' } });
+    await tick();
+    socket.deliver({ t: 'push', msg_id: '2', sent_at: 0, ack_delay: -5, notification: { alert: 'b' } });
+    await tick(150);
+    assert.deepEqual(socket.framesOf('ack').map((f) => f.msg_ids), [['1'], ['2']]);
+  });
+
+  test('a full frame of acks goes without waiting for the delay', async () => {
+    const { socket } = await connected();
+    for (let i = 0; i < 100; i++) socket.deliver({ t: 'push', msg_id: String(i), sent_at: 0, ack_delay: 5000, notification: { alert: 'x' } });
+    await tick(20);
+    assert.deepEqual(socket.framesOf('ack').map((f) => (f.msg_ids as string[]).length), [100]);
+  });
+
   test('a listener that throws does not stop the ack or the other listeners', async () => {
     const { client, socket } = await connected();
     const errors: Error[] = [];
