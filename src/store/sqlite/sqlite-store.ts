@@ -53,6 +53,7 @@ import { MIGRATIONS } from './migrations.js';
 import { mergeReceipts } from '../receipt-merge.js';
 import { limitWal, prepareVacuum, sqliteRetention } from './retention.js';
 import { SqliteStoreStats } from './store-stats.js';
+import { GroupCommit, WalFileSync } from './group-commit.js';
 
 export interface SqliteOptions {
   /** Database file path, or ':memory:'. */
@@ -102,42 +103,6 @@ function toCid(row: Row): CidRecord {
   };
 }
 
-/**
- * Collects the inserts of one event-loop turn and commits them in a single transaction, so a
- * burst of accepted pushes costs one fsync rather than one each, while every caller still
- * hears back only after its row is committed.
- */
-class GroupCommit<T> {
-  private queue: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private scheduled = false;
-
-  constructor(private readonly writeAll: (items: T[]) => void) {}
-
-  add(item: T): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  flush(): void {
-    this.scheduled = false;
-    const batch = this.queue;
-    if (batch.length === 0) return;
-    this.queue = [];
-    try {
-      this.writeAll(batch.map((b) => b.item));
-    } catch (err) {
-      for (const b of batch) b.reject(err);
-      return;
-    }
-    for (const b of batch) b.resolve();
-  }
-}
-
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly apps: AppStore;
@@ -163,6 +128,7 @@ export class SqliteStore implements Store {
   readonly groups: GroupStore;
   readonly cluster: ClusterStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
+  private readonly walSync: WalFileSync | null = null;
   private readonly pingStatement: Database.Statement;
   private readonly statsReader: SqliteStoreStats;
 
@@ -289,7 +255,23 @@ export class SqliteStore implements Store {
         if (overridden !== undefined) s.pushOverride.run(BigInt(msgId), toBigInt(overridden));
       }
     });
-    this.pushCommits = new GroupCommit((items) => insertPushes.immediate(items));
+    if (options.synchronous === 'full' && options.path !== ':memory:') {
+      // Pushes commit without SQLite's own fsync and the log is synced on the thread pool
+      // before anyone is answered (group-commit.ts): the disk wait leaves the event loop.
+      const relaxed = db.prepare('PRAGMA synchronous = NORMAL');
+      const strict = db.prepare('PRAGMA synchronous = FULL');
+      this.walSync = new WalFileSync(options.path + '-wal');
+      this.pushCommits = new GroupCommit((items) => {
+        relaxed.run();
+        try {
+          insertPushes.immediate(items);
+        } finally {
+          strict.run();
+        }
+      }, this.walSync.sync);
+    } else {
+      this.pushCommits = new GroupCommit((items) => insertPushes.immediate(items));
+    }
     const saveReceipts = db.transaction(
       (rows: readonly ReceiptRow[], callbacks: readonly CallbackBatch[], done: readonly InboxEntry[]) => {
         // merged into what is stored, never overwriting it: a save holding less (another
@@ -455,7 +437,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.pushCommits.flush();
+    await this.pushCommits.drain().catch(() => undefined);
+    this.walSync?.close();
     if (this.db.open) this.db.close();
     await this.statsReader.close();
   }
