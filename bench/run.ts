@@ -2,6 +2,7 @@ import { benchAudience } from './audience.js';
 import { benchConnections } from './connections.js';
 import { benchEmasAccept } from './emas-accept.js';
 import { benchFanout } from './fanout.js';
+import { benchLatency } from './latency.js';
 import { benchPushAccept } from './push-accept.js';
 import { benchSoak } from './soak.js';
 import { benchStorm } from './storm.js';
@@ -15,6 +16,7 @@ import { fmt, machine } from './lib.js';
 const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   'push-accept': benchPushAccept,
   'emas-accept': benchEmasAccept,
+  latency: benchLatency,
   connections: benchConnections,
   fanout: benchFanout,
   storm: benchStorm,

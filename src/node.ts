@@ -184,7 +184,8 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     quotas,
     `node${config.nodeId}`,
   );
-  accept.onAccepted(() => relay.kick());
+  // only a push that queued relay work gives the worker something to claim
+  accept.onAccepted((_push, _targets, how) => how.relayed && relay.kick());
   const vendorAnswers = new VendorAnswers();
   relay.onResult((push, device, channel, result, disposition) => {
     vendorAnswers.record(push.msgId, device.num, channel, result, disposition);

@@ -716,6 +716,8 @@ export class DeliveryService implements GatewayHooks {
       try {
         await this.store.pushes.saveReceipts(rows, callbacks, done);
         SaveConfirmations.send(confirms);
+        // settled inboxed pushes leave memory now that their receipts and inbox rows are saved
+        for (const lp of changed) if (lp.settled() && !this.changed.has(lp)) this.apps.get(lp.push.appKey)?.evict(lp);
         if (this.moreExpired && done.length > 0) {
           this.moreExpired = false;
           this.expireInboxes(Date.now());

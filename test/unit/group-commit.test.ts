@@ -54,20 +54,22 @@ describe('group commit with a log sync off the event loop', () => {
     await settle();
     assert.deepEqual(written, [[1, 2]], 'one transaction for the turn');
     assert.equal(s.calls(), 1);
-    // committed while the first sync is in flight: waits for a second sync
+    // arriving while the first sync is in flight: queued, committed when it ends, then synced
     const c = gc.add(3).then(() => done.push(3));
+    const d = gc.add(4).then(() => done.push(4));
     await settle();
-    assert.deepEqual(written, [[1, 2], [3]]);
+    assert.deepEqual(written, [[1, 2]]);
     assert.equal(s.calls(), 1, 'one sync in flight at a time');
     assert.deepEqual(done, []);
     s.finish(0);
     await Promise.all([a, b]);
     await settle();
     assert.deepEqual(done, [1, 2]);
+    assert.deepEqual(written, [[1, 2], [3, 4]], 'what waited goes in one commit');
     assert.equal(s.calls(), 2);
     s.finish(1);
-    await c;
-    assert.deepEqual(done, [1, 2, 3]);
+    await Promise.all([c, d]);
+    assert.deepEqual(done, [1, 2, 3, 4]);
   });
 
   test('a failed sync rejects the callers it covered, later ones still go through', async () => {
@@ -99,7 +101,7 @@ describe('group commit with a log sync off the event loop', () => {
     dirs.push(dir);
     const path = join(dir, 'borealis.db');
     let store = new SqliteStore({ path, synchronous: 'full' });
-    await store.apps.create({ appKey: APP, name: 'g', secretHash: 'x', createdAt: 0, rateLimit: null, rateWindow: null, broadcastPerDay: null });
+    await store.apps.create({ appKey: APP, name: 'g', secretHash: Buffer.from('x'), createdAt: 0, rateLimit: null, rateWindow: null, broadcastPerDay: null });
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.pushes.insert(push(i + 1), { bitmap, count: 0 })));
     assert.equal(store.db.pragma('synchronous', { simple: true }), 2, 'the connection is back to FULL for other writes');
     // queued, not yet committed: close must commit and sync it

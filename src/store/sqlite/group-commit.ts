@@ -1,5 +1,4 @@
-import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
-import { fdatasync } from 'node:fs';
+import { closeSync, fdatasync, openSync } from 'node:fs';
 
 /** Makes everything written to the log so far durable, without blocking the event loop. */
 export type LogSync = () => Promise<void>;
@@ -16,15 +15,13 @@ interface Waiter {
  *
  * With a `sync`, the transaction commits without its own fsync and the log is synced on the
  * thread pool instead: the event loop keeps serving requests and deliveries while the disk
- * works, and one sync in flight covers every batch committed before it started (batches
- * committed meanwhile wait for the next one). Callers are answered only after the sync that
- * covers their batch.
+ * works. While a sync is in flight the inserts queue up and are committed together when it
+ * ends, so one commit and one sync serve everything that arrived meanwhile. Callers are
+ * answered only after the sync that covers their commit.
  */
 export class GroupCommit<T> {
   private queue: { item: T; waiter: Waiter }[] = [];
   private scheduled = false;
-  /** Committed, not yet covered by a started sync. */
-  private unsynced: Waiter[] = [];
   private syncing: Promise<void> | null = null;
 
   constructor(
@@ -35,15 +32,17 @@ export class GroupCommit<T> {
   add(item: T): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, waiter: { resolve, reject } });
-      if (!this.scheduled) {
+      if (!this.scheduled && !this.syncing) {
         this.scheduled = true;
         setImmediate(() => this.flush());
       }
     });
   }
 
+  /** Commits what is queued (unless a sync is in flight: its end commits it). */
   flush(): void {
     this.scheduled = false;
+    if (this.syncing) return;
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
@@ -53,71 +52,56 @@ export class GroupCommit<T> {
       for (const b of batch) b.waiter.reject(err);
       return;
     }
-    if (!this.sync) {
-      for (const b of batch) b.waiter.resolve();
-      return;
-    }
-    for (const b of batch) this.unsynced.push(b.waiter);
-    this.syncing ??= this.syncLoop();
+    if (this.sync) this.syncing = this.syncThen(batch.map((b) => b.waiter));
+    else for (const b of batch) b.waiter.resolve();
   }
 
   /** Commits what is queued and waits until every commit so far is durable. */
   async drain(): Promise<void> {
     this.flush();
-    while (this.syncing) await this.syncing;
+    while (this.syncing) {
+      await this.syncing;
+      this.flush();
+    }
   }
 
-  private async syncLoop(): Promise<void> {
+  private async syncThen(covered: Waiter[]): Promise<void> {
+    let failure: unknown = null;
     try {
-      while (this.unsynced.length > 0) {
-        const covered = this.unsynced;
-        this.unsynced = [];
-        try {
-          await this.sync!();
-        } catch (err) {
-          for (const w of covered) w.reject(err);
-          continue;
-        }
-        for (const w of covered) w.resolve();
-      }
-    } finally {
-      this.syncing = null;
+      await this.sync!();
+    } catch (err) {
+      failure = err;
     }
+    this.syncing = null;
+    for (const w of covered) {
+      if (failure === null) w.resolve();
+      else w.reject(failure);
+    }
+    // what queued up meanwhile goes in one commit now
+    if (this.queue.length > 0) this.flush();
   }
 }
 
 /**
- * Syncs an SQLite write-ahead log by file: the log's file may be replaced (all connections
- * closed and the file deleted), so the descriptor follows the file's identity.
+ * Syncs an SQLite write-ahead log by file. The log keeps its file while the store's
+ * connection is open (SQLite deletes it only when the last connection closes; truncation
+ * keeps the file), so one descriptor serves the store's life.
  */
 export class WalFileSync {
   private fd: number | null = null;
-  private ino = -1;
 
   constructor(private readonly walPath: string) {}
 
   readonly sync: LogSync = () =>
     new Promise((resolve, reject) => {
-      let fd: number;
       try {
-        fd = this.descriptor();
+        this.fd ??= openSync(this.walPath, 'r');
       } catch (err) {
         reject(err as Error);
         return;
       }
-      fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+      fdatasync(this.fd, (err) => (err ? reject(err) : resolve()));
     });
-
-  private descriptor(): number {
-    // a stat is a cheap system call next to the sync it precedes
-    const ino = statSync(this.walPath).ino;
-    if (this.fd !== null && ino === this.ino) return this.fd;
-    this.close();
-    const fd = openSync(this.walPath, 'r');
-    this.fd = fd;
-    this.ino = fstatSync(fd).ino;
-    return fd;
-  }
 
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
