@@ -54,7 +54,7 @@ import type { GatewayHooks } from './gateway/types.js';
  */
 export function openStore(config: Config, { server = false } = {}): Store {
   const { url, poolSize, synchronous } = config.store;
-  return openStoreFrom({ url, poolSize, synchronous, sqlitePath: sqliteFile(config), convertVacuum: server });
+  return openStoreFrom({ url, poolSize, synchronous, sqlitePath: sqliteFile(config), convertVacuum: server, backgroundCheckpoints: server });
 }
 
 export function openCredentials(config: Config, store: Store): ChannelCredentialService {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -111,6 +111,38 @@ describe('group commit with a log sync off the event loop', () => {
     store = new SqliteStore({ path, synchronous: 'full' });
     assert.equal(await store.pushes.maxMsgId(), 51n);
     assert.equal((await store.pushes.get('17'))?.sendno, '17');
+    // receipts take the same way: answered after the log is synced, kept across a reopen
+    const acked = Buffer.from([0x3a, 0x30, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 7, 0]); // {7}
+    await Promise.all([
+      store.pushes.saveReceipts([{ msgId: '17', sent: acked, acked, clicked: bitmap, withdrawn: null }], []),
+      store.pushes.saveReceipts([{ msgId: '18', sent: acked, acked: bitmap, clicked: bitmap, withdrawn: null }], []),
+    ]);
     await store.close();
+    store = new SqliteStore({ path, synchronous: 'full' });
+    assert.deepEqual((await store.pushes.receipts('17'))?.receipts?.acked, acked);
+    assert.deepEqual((await store.pushes.receipts('18'))?.receipts?.sent, acked);
+    await store.close();
+  });
+
+  test('the server\'s store checkpoints its log from a worker thread, not inside commits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'borealis-group-commit-'));
+    dirs.push(dir);
+    const store = new SqliteStore({ path: join(dir, 'borealis.db'), synchronous: 'full', backgroundCheckpoints: true });
+    try {
+      assert.equal(store.db.pragma('wal_autocheckpoint', { simple: true }), 0, 'no checkpoint inside a commit');
+      await store.apps.create({ appKey: APP, name: 'g', secretHash: Buffer.from('x'), createdAt: 0, rateLimit: null, rateWindow: null, broadcastPerDay: null });
+      await Promise.all(Array.from({ length: 500 }, (_, i) => store.pushes.insert(push(i + 1), { bitmap, count: 0 })));
+      // only the worker copies logged pages into the database file: watch the file grow
+      const file = join(dir, 'borealis.db');
+      const before = statSync(file).size;
+      let after = before;
+      for (let i = 0; i < 50 && after === before; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        after = statSync(file).size;
+      }
+      assert.ok(after > before, `database file ${before} → ${after} bytes`);
+    } finally {
+      await store.close();
+    }
   });
 });

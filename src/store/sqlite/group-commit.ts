@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { closeSync, fdatasync, openSync } from 'node:fs';
 
 /** Makes everything written to the log so far durable, without blocking the event loop. */
@@ -85,15 +86,33 @@ export class GroupCommit<T> {
 /**
  * Syncs an SQLite write-ahead log by file. The log keeps its file while the store's
  * connection is open (SQLite deletes it only when the last connection closes; truncation
- * keeps the file), so one descriptor serves the store's life.
+ * keeps the file), so one descriptor serves the store's life. Callers that ask while a sync
+ * is in flight share the next one: it starts after theirs were written.
  */
 export class WalFileSync {
   private fd: number | null = null;
+  private inFlight: Promise<void> | null = null;
+  private next: Promise<void> | null = null;
 
   constructor(private readonly walPath: string) {}
 
-  readonly sync: LogSync = () =>
-    new Promise((resolve, reject) => {
+  readonly sync: LogSync = () => {
+    if (!this.inFlight) return (this.inFlight = this.once());
+    // what was written after the running sync began needs a sync of its own
+    this.next ??= this.inFlight.then(
+      () => this.startNext(),
+      () => this.startNext(),
+    );
+    return this.next;
+  };
+
+  private startNext(): Promise<void> {
+    this.next = null;
+    return (this.inFlight = this.once());
+  }
+
+  private once(): Promise<void> {
+    const run = new Promise<void>((resolve, reject) => {
       try {
         this.fd ??= openSync(this.walPath, 'r');
       } catch (err) {
@@ -102,9 +121,48 @@ export class WalFileSync {
       }
       fdatasync(this.fd, (err) => (err ? reject(err) : resolve()));
     });
+    const clear = () => {
+      if (this.inFlight === run) this.inFlight = null;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+
+  /** Waits for the syncs asked for so far (their failures are their callers' to hear). */
+  async idle(): Promise<void> {
+    while (this.inFlight || this.next) await (this.next ?? this.inFlight)!.catch(() => undefined);
+  }
 
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+  }
+}
+
+/**
+ * Write transactions on a connection with `synchronous = FULL` that are made durable without
+ * holding the event loop: the transaction commits with NORMAL (SQLite writes the log but does
+ * not fsync it) and the log is then synced on the thread pool. The caller awaits that sync
+ * before it tells anyone the write happened.
+ */
+export class DeferredSync {
+  private readonly relaxed: Database.Statement;
+  private readonly strict: Database.Statement;
+  readonly wal: WalFileSync;
+
+  constructor(db: Database.Database, path: string) {
+    this.relaxed = db.prepare('PRAGMA synchronous = NORMAL');
+    this.strict = db.prepare('PRAGMA synchronous = FULL');
+    this.wal = new WalFileSync(path + '-wal');
+  }
+
+  /** Runs `write` (a whole transaction) without SQLite's own fsync; follow it with `wal.sync`. */
+  commitUnsynced(write: () => void): void {
+    this.relaxed.run();
+    try {
+      write();
+    } finally {
+      this.strict.run();
+    }
   }
 }

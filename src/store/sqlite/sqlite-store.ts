@@ -53,7 +53,8 @@ import { MIGRATIONS } from './migrations.js';
 import { mergeReceipts } from '../receipt-merge.js';
 import { limitWal, prepareVacuum, sqliteRetention } from './retention.js';
 import { SqliteStoreStats } from './store-stats.js';
-import { GroupCommit, WalFileSync } from './group-commit.js';
+import { DeferredSync, GroupCommit } from './group-commit.js';
+import { BackgroundCheckpointer } from './checkpointer.js';
 
 export interface SqliteOptions {
   /** Database file path, or ':memory:'. */
@@ -65,6 +66,8 @@ export interface SqliteOptions {
    * (the server does at start; short-lived CLI commands must not hold the file that long).
    */
   convertVacuum?: boolean;
+  /** The long-running owner of the file checkpoints its log from a worker thread (checkpointer.ts). */
+  backgroundCheckpoints?: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -128,7 +131,8 @@ export class SqliteStore implements Store {
   readonly groups: GroupStore;
   readonly cluster: ClusterStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
-  private readonly walSync: WalFileSync | null = null;
+  private readonly deferred: DeferredSync | null;
+  private readonly checkpointer: BackgroundCheckpointer | null;
   private readonly pingStatement: Database.Statement;
   private readonly statsReader: SqliteStoreStats;
 
@@ -144,6 +148,7 @@ export class SqliteStore implements Store {
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
+    this.checkpointer = options.backgroundCheckpoints && options.path !== ':memory:' ? new BackgroundCheckpointer(db, options.path) : null;
 
     const s = {
       appInsert: db.prepare(
@@ -255,23 +260,14 @@ export class SqliteStore implements Store {
         if (overridden !== undefined) s.pushOverride.run(BigInt(msgId), toBigInt(overridden));
       }
     });
-    if (options.synchronous === 'full' && options.path !== ':memory:') {
-      // Pushes commit without SQLite's own fsync and the log is synced on the thread pool
-      // before anyone is answered (group-commit.ts): the disk wait leaves the event loop.
-      const relaxed = db.prepare('PRAGMA synchronous = NORMAL');
-      const strict = db.prepare('PRAGMA synchronous = FULL');
-      this.walSync = new WalFileSync(options.path + '-wal');
-      this.pushCommits = new GroupCommit((items) => {
-        relaxed.run();
-        try {
-          insertPushes.immediate(items);
-        } finally {
-          strict.run();
-        }
-      }, this.walSync.sync);
-    } else {
-      this.pushCommits = new GroupCommit((items) => insertPushes.immediate(items));
-    }
+    // With fsync per commit, the hot writes (pushes, receipts) commit without SQLite's own
+    // fsync and sync the log on the thread pool before anyone is answered: the disk wait
+    // leaves the event loop (group-commit.ts).
+    const deferred = options.synchronous === 'full' && options.path !== ':memory:' ? new DeferredSync(db, options.path) : null;
+    this.deferred = deferred;
+    this.pushCommits = deferred
+      ? new GroupCommit((items) => deferred.commitUnsynced(() => insertPushes.immediate(items)), deferred.wal.sync)
+      : new GroupCommit((items) => insertPushes.immediate(items));
     const saveReceipts = db.transaction(
       (rows: readonly ReceiptRow[], callbacks: readonly CallbackBatch[], done: readonly InboxEntry[]) => {
         // merged into what is stored, never overwriting it: a save holding less (another
@@ -350,7 +346,10 @@ export class SqliteStore implements Store {
         s.pushRevoke.run(at, toBigInt(msgId));
       },
       async saveReceipts(rows, callbacks, done = []) {
-        if (rows.length > 0 || callbacks.length > 0 || done.length > 0) saveReceipts.immediate(rows, callbacks, done);
+        if (rows.length === 0 && callbacks.length === 0 && done.length === 0) return;
+        if (!deferred) return void saveReceipts.immediate(rows, callbacks, done);
+        deferred.commitUnsynced(() => saveReceipts.immediate(rows, callbacks, done));
+        await deferred.wal.sync();
       },
       async receipts(msgId) {
         const row = s.receiptGet.get(toBigInt(msgId)) as Row | undefined;
@@ -438,7 +437,9 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     await this.pushCommits.drain().catch(() => undefined);
-    this.walSync?.close();
+    await this.checkpointer?.stop();
+    await this.deferred?.wal.idle();
+    this.deferred?.wal.close();
     if (this.db.open) this.db.close();
     await this.statsReader.close();
   }
