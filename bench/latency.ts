@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds } from './cpu-watch.js';
 import { post, registerDevices } from './devices.js';
 import { gatewayUrl } from './setup.js';
 import { SOURCE_ADDRESSES, type DeviceCreds } from './fleet.js';
@@ -101,6 +102,7 @@ async function runRate(rate: number, seconds: number, deviceCount: number): Prom
     const sent: Sent[] = [];
     const rss: number[] = [];
     const start = now() + 100;
+    const cpuBefore = cpuSeconds(server.child.pid!);
     let failed = 0;
     let answered = 0;
     const sendOne = (i: number) => {
@@ -134,6 +136,7 @@ async function runRate(rate: number, seconds: number, deviceCount: number): Prom
     const deadline = now() + 30_000;
     while (answered < total && now() < deadline) await sleep(50);
     rss.push(rssOf(server.child.pid!));
+    const cpuPerPush = ((cpuSeconds(server.child.pid!) - cpuBefore) * 1e6) / total;
     await sleep(3_000);
     const arrivals = new Map<string, number>();
     let duplicates = 0;
@@ -175,7 +178,7 @@ async function runRate(rate: number, seconds: number, deviceCount: number): Prom
       `After the ${WARM_UP_MS / 1000} s warm-up: at the device p50 ${fmt(percentile(steadyDevice, 50), 1)} ms, ` +
         `p99 **${fmt(percentile(steadyDevice, 99), 1)} ms**, max **${fmt(percentile(steadyDevice, 100), 1)} ms**; ` +
         `HTTP answer p99 ${fmt(percentile(steadyHttp, 99), 1)} ms, max ${fmt(percentile(steadyHttp, 100), 1)} ms. ` +
-        `Server RSS at most ${mib(Math.max(...rss))} MiB during the load, ${mib(settled.rss)} MiB after it with a full GC ` +
+        `Server CPU ${fmt(cpuPerPush, 1)} µs per push (delivery and acks included). Server RSS at most ${mib(Math.max(...rss))} MiB during the load, ${mib(settled.rss)} MiB after it with a full GC ` +
         `(heap used ${mib(settled.heapUsed)} MiB).`,
       '',
     ];
