@@ -11,7 +11,7 @@ import { now } from './lib.js';
 
 export type ToLatencyWorker = { cmd: 'connect'; url: string; devices: DeviceCreds[]; address: string } | { cmd: 'collect' } | { cmd: 'close' };
 export type FromLatencyWorker =
-  | { ev: 'connected'; ready: number; failed: number }
+  | { ev: 'connected'; ready: number; failed: number; readyIds: string[] }
   | { ev: 'arrivals'; arrivals: [string, number][]; duplicates: number }
   | { ev: 'closed' };
 
@@ -54,16 +54,17 @@ function open(url: string, creds: DeviceCreds, address: string): Promise<boolean
 
 async function connect(m: Extract<ToLatencyWorker, { cmd: 'connect' }>): Promise<void> {
   let next = 0;
-  let ready = 0;
   let failed = 0;
+  const readyIds: string[] = [];
   const lane = async () => {
     while (next < m.devices.length) {
-      if (await open(m.url, m.devices[next++]!, m.address)) ready++;
+      const d = m.devices[next++]!;
+      if (await open(m.url, d, m.address)) readyIds.push(d.rid);
       else failed++;
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
-  reply({ ev: 'connected', ready, failed });
+  reply({ ev: 'connected', ready: readyIds.length, failed, readyIds });
 }
 
 process.on('message', (m: ToLatencyWorker) => {
