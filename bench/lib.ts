@@ -112,7 +112,8 @@ export async function scrapeMetrics(url: string, names: readonly string[]): Prom
   const text = await (await fetch(url + '/metrics')).text();
   const out: Record<string, number> = {};
   for (const name of names) {
-    const m = new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text);
+    // samples carry the node's default labels: name{node="1",role="all"} value
+    const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)`, 'm').exec(text);
     out[name] = m ? Number(m[1]) : NaN;
   }
   return out;

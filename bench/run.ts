@@ -2,6 +2,7 @@ import { benchAudience } from './audience.js';
 import { benchConnections } from './connections.js';
 import { benchEmasAccept } from './emas-accept.js';
 import { benchFanout } from './fanout.js';
+import { benchLatency } from './latency.js';
 import { benchPushAccept } from './push-accept.js';
 import { benchSoak } from './soak.js';
 import { benchStorm } from './storm.js';
@@ -16,6 +17,7 @@ import { fmt, machine, runStamp } from './lib.js';
 const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   'push-accept': benchPushAccept,
   'emas-accept': benchEmasAccept,
+  latency: benchLatency,
   connections: benchConnections,
   fanout: benchFanout,
   storm: benchStorm,

@@ -66,7 +66,7 @@ export async function benchSoak(): Promise<string[]> {
   const server: BenchServer = await startBenchServer(
     {
       store: { synchronous: 'normal' },
-      limits: { registrationsPerWindow: 0 },
+      limits: { registrationsPerWindow: 0, registrationsPerAddress: 0 },
       gateway: { heartbeatSeconds: 3600 },
       retention: RETENTION,
     },

@@ -56,7 +56,7 @@ import { registerConsole } from './console/index.js';
  */
 export function openStore(config: Config, { server = false } = {}): Store {
   const { url, poolSize, synchronous } = config.store;
-  return openStoreFrom({ url, poolSize, synchronous, sqlitePath: sqliteFile(config), convertVacuum: server });
+  return openStoreFrom({ url, poolSize, synchronous, sqlitePath: sqliteFile(config), convertVacuum: server, backgroundCheckpoints: server });
 }
 
 export function openCredentials(config: Config, store: Store): ChannelCredentialService {
@@ -185,7 +185,8 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     quotas,
     `node${config.nodeId}`,
   );
-  accept.onAccepted(() => relay.kick());
+  // only a push that queued relay work gives the worker something to claim
+  accept.onAccepted((_push, _targets, how) => how.relayed && relay.kick());
   const vendorAnswers = new VendorAnswers();
   relay.onResult((push, device, channel, result, disposition) => {
     vendorAnswers.record(push.msgId, device.num, channel, result, disposition);

@@ -41,8 +41,14 @@ export interface AcceptChecks {
   platformCheck?: (appKey: string, push: Push) => void;
 }
 
+/** How a push was stored: in its targets' inboxes, and with relay work queued for vendor channels. */
+export interface AcceptedHow {
+  inboxed: boolean;
+  relayed: boolean;
+}
+
 /** Listeners hear of every push after it is durable (delivery fans out from here). */
-export type AcceptedListener = (push: AcceptedPush, targets: PlannedTargets, how: { inboxed: boolean }) => void;
+export type AcceptedListener = (push: AcceptedPush, targets: PlannedTargets, how: AcceptedHow) => void;
 
 const DAY_MS = 24 * 3600 * 1000;
 /** override_msg_id may name a push of the last day only. */
@@ -147,7 +153,7 @@ export class AcceptService {
     } finally {
       if (broadcast && this.defaults.sharedStore) this.uncommittedBroadcasts.set(app.appKey, Math.max(0, (this.uncommittedBroadcasts.get(app.appKey) ?? 0) - 1));
     }
-    const how = { inboxed };
+    const how: AcceptedHow = { inboxed, relayed: relay !== undefined };
     for (const listener of this.listeners) listener(accepted, targets, how);
     return { sendno: push.sendno, msgId: accepted.msgId, replayed: false };
   }

@@ -751,6 +751,8 @@ export class DeliveryService implements GatewayHooks {
         await this.store.pushes.saveReceipts(rows, callbacks, done);
         // not between the slices of a send loop: they would slow it down, and can wait
         this.pace.whenIdle(() => SaveConfirmations.send(confirms));
+        // settled inboxed pushes leave memory now that their receipts and inbox rows are saved
+        for (const lp of changed) if (lp.settled() && !this.changed.has(lp)) this.apps.get(lp.push.appKey)?.evict(lp);
         if (this.moreExpired && done.length > 0) {
           this.moreExpired = false;
           this.expireInboxes(Date.now());

@@ -91,6 +91,15 @@ export class LivePush {
     return num <= this.releasedThrough;
   }
 
+  /**
+   * An inboxed push every target acknowledged: nothing is owed from it any more, so once its
+   * receipts are saved memory can let go of it at once rather than after its resident time
+   * (a later click or a revocation finds it in the store, as after that time).
+   */
+  settled(): boolean {
+    return this.inboxed && !this.revoked && this.ackedSet !== null && this.ackedSet.size >= this.targets.size;
+  }
+
   deliverable(now: number): boolean {
     return !this.revoked && !this.overridden && this.push.expiresAt > now;
   }

@@ -11,6 +11,8 @@ export interface StoreChoice {
   synchronous: 'full' | 'normal';
   /** SQLite only: the long-running owner of the file may convert it to incremental auto-vacuum. */
   convertVacuum?: boolean;
+  /** SQLite only: the long-running owner of the file checkpoints its log off the event loop. */
+  backgroundCheckpoints?: boolean;
 }
 
 /**
@@ -20,5 +22,10 @@ export interface StoreChoice {
  */
 export function openStoreFrom(choice: StoreChoice): Store {
   if (choice.url !== '') return new PostgresStore({ url: choice.url, poolSize: choice.poolSize });
-  return new SqliteStore({ path: choice.sqlitePath, synchronous: choice.synchronous, convertVacuum: choice.convertVacuum ?? false });
+  return new SqliteStore({
+    path: choice.sqlitePath,
+    synchronous: choice.synchronous,
+    convertVacuum: choice.convertVacuum ?? false,
+    backgroundCheckpoints: choice.backgroundCheckpoints ?? false,
+  });
 }

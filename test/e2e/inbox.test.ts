@@ -214,3 +214,41 @@ describe('a device owed a long backlog', () => {
     }
   });
 });
+
+describe('a narrow push every target acknowledged leaves memory once its receipts are saved', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ delivery: { residentSeconds: 60 } });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  test('no sweep and no resident time needed; a later click still counts', async () => {
+    const [first, second] = server.devices as [TestDevice, TestDevice];
+    const delivery = server.node.ctx.delivery;
+    const a = await Device.connect(server, first);
+    const b = await Device.connect(server, second);
+    try {
+      const res = await call(server, 'POST', '/v3/push', {
+        body: { platform: 'all', audience: { registration_id: [first.registrationId, second.registrationId] }, notification: { alert: 'both' } },
+      });
+      assert.equal(res.status, 200, res.text);
+      const id = (res.body as { msg_id: string }).msg_id;
+      await waitFor(() => a.pushes.includes(id) && b.pushes.includes(id), 3000, 'the push on both devices');
+      a.ack([id]);
+      await new Promise((r) => setTimeout(r, 500)); // two receipt saves
+      assert.equal(delivery.liveCount(), 1, 'still owed to a target that has not acknowledged');
+      b.ack([id]);
+      await waitFor(() => delivery.liveCount() === 0, 3000, 'the settled push to leave memory');
+      b.click(id);
+      await waitFor(() => b.saved.includes(id), 3000, 'the confirmation of the click');
+      const report = (await call(server, 'GET', `/v3/received?msg_ids=${id}`)).body as { android_received: number | null; ios_msg_received: number | null }[];
+      assert.deepEqual([report[0]!.android_received, report[0]!.ios_msg_received], [1, 1]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

@@ -55,6 +55,8 @@ import { MIGRATIONS } from './migrations.js';
 import { mergeReceipts } from '../receipt-merge.js';
 import { limitWal, prepareVacuum, sqliteRetention } from './retention.js';
 import { SqliteStoreStats } from './store-stats.js';
+import { DeferredSync, GroupCommit } from './group-commit.js';
+import { BackgroundCheckpointer } from './checkpointer.js';
 
 export interface SqliteOptions {
   /** Database file path, or ':memory:'. */
@@ -66,6 +68,8 @@ export interface SqliteOptions {
    * (the server does at start; short-lived CLI commands must not hold the file that long).
    */
   convertVacuum?: boolean;
+  /** The long-running owner of the file checkpoints its log from a worker thread (checkpointer.ts). */
+  backgroundCheckpoints?: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -104,42 +108,6 @@ function toCid(row: Row): CidRecord {
   };
 }
 
-/**
- * Collects the inserts of one event-loop turn and commits them in a single transaction, so a
- * burst of accepted pushes costs one fsync rather than one each, while every caller still
- * hears back only after its row is committed.
- */
-class GroupCommit<T> {
-  private queue: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private scheduled = false;
-
-  constructor(private readonly writeAll: (items: T[]) => void) {}
-
-  add(item: T): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  flush(): void {
-    this.scheduled = false;
-    const batch = this.queue;
-    if (batch.length === 0) return;
-    this.queue = [];
-    try {
-      this.writeAll(batch.map((b) => b.item));
-    } catch (err) {
-      for (const b of batch) b.reject(err);
-      return;
-    }
-    for (const b of batch) b.resolve();
-  }
-}
-
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly apps: AppStore;
@@ -166,6 +134,8 @@ export class SqliteStore implements Store {
   readonly console: ConsoleStore;
   readonly cluster: ClusterStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
+  private readonly deferred: DeferredSync | null;
+  private readonly checkpointer: BackgroundCheckpointer | null;
   private readonly pingStatement: Database.Statement;
   private readonly statsReader: SqliteStoreStats;
 
@@ -181,6 +151,7 @@ export class SqliteStore implements Store {
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
+    this.checkpointer = options.backgroundCheckpoints && options.path !== ':memory:' ? new BackgroundCheckpointer(db, options.path) : null;
 
     const s = {
       appInsert: db.prepare(
@@ -296,7 +267,14 @@ export class SqliteStore implements Store {
         if (overridden !== undefined) s.pushOverride.run(BigInt(msgId), toBigInt(overridden));
       }
     });
-    this.pushCommits = new GroupCommit((items) => insertPushes.immediate(items));
+    // With fsync per commit, the hot writes (pushes, receipts) commit without SQLite's own
+    // fsync and sync the log on the thread pool before anyone is answered: the disk wait
+    // leaves the event loop (group-commit.ts).
+    const deferred = options.synchronous === 'full' && options.path !== ':memory:' ? new DeferredSync(db, options.path) : null;
+    this.deferred = deferred;
+    this.pushCommits = deferred
+      ? new GroupCommit((items) => deferred.commitUnsynced(() => insertPushes.immediate(items)), deferred.wal.sync)
+      : new GroupCommit((items) => insertPushes.immediate(items));
     const saveReceipts = db.transaction(
       (rows: readonly ReceiptRow[], callbacks: readonly CallbackBatch[], done: readonly InboxEntry[]) => {
         // merged into what is stored, never overwriting it: a save holding less (another
@@ -379,7 +357,10 @@ export class SqliteStore implements Store {
         s.pushRevoke.run(at, toBigInt(msgId));
       },
       async saveReceipts(rows, callbacks, done = []) {
-        if (rows.length > 0 || callbacks.length > 0 || done.length > 0) saveReceipts.immediate(rows, callbacks, done);
+        if (rows.length === 0 && callbacks.length === 0 && done.length === 0) return;
+        if (!deferred) return void saveReceipts.immediate(rows, callbacks, done);
+        deferred.commitUnsynced(() => saveReceipts.immediate(rows, callbacks, done));
+        await deferred.wal.sync();
       },
       async receipts(msgId) {
         const row = s.receiptGet.get(toBigInt(msgId)) as Row | undefined;
@@ -467,7 +448,10 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.pushCommits.flush();
+    await this.pushCommits.drain().catch(() => undefined);
+    await this.checkpointer?.stop();
+    await this.deferred?.wal.idle();
+    this.deferred?.wal.close();
     if (this.db.open) this.db.close();
     await this.statsReader.close();
   }
