@@ -40,6 +40,8 @@ import { postgresScheduleStore } from './schedule-store.js';
 import { postgresFileStore } from './file-store.js';
 import { postgresGroupStore } from './group-store.js';
 import { postgresRetention } from './retention-store.js';
+import { postgresAudienceSnapshotStore } from './audience-snapshot-store.js';
+import type { AudienceSnapshotStore } from '../audience-snapshot-types.js';
 
 export interface PostgresOptions {
   /** postgres://user:password@host:port/database */
@@ -71,6 +73,7 @@ export class PostgresStore implements Store {
   readonly schedules: ScheduleStore;
   readonly files: FileStore;
   readonly groups: GroupStore;
+  readonly audienceSnapshots: AudienceSnapshotStore;
   readonly vendors: VendorStore = notImplemented<VendorStore>('vendors');
   readonly ums: UmsStore = notImplemented<UmsStore>('ums');
   readonly cluster: ClusterStore = {
@@ -103,6 +106,7 @@ export class PostgresStore implements Store {
     this.schedules = postgresScheduleStore(db);
     this.files = postgresFileStore(db);
     this.groups = postgresGroupStore(db);
+    this.audienceSnapshots = postgresAudienceSnapshotStore(db);
   }
 
   /** A store whose schema is up to date (rejects if the database cannot be reached or migrated). */
