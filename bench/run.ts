@@ -4,6 +4,7 @@ import { benchEmasAccept } from './emas-accept.js';
 import { benchFanout } from './fanout.js';
 import { benchPushAccept } from './push-accept.js';
 import { benchSoak } from './soak.js';
+import { benchStartup } from './startup.js';
 import { benchStorm } from './storm.js';
 import { benchRelay } from './relay.js';
 import { benchVendorBroadcast } from './vendor-broadcast.js';
@@ -19,6 +20,7 @@ const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   fanout: benchFanout,
   storm: benchStorm,
   audience: benchAudience,
+  startup: benchStartup,
   relay: benchRelay,
   'vendor-broadcast': benchVendorBroadcast,
   soak: benchSoak,
