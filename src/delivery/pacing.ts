@@ -8,6 +8,8 @@ import type { PlannedTargets } from './planner.js';
 export interface PacedDelivery {
   pacedPushes(): { push: AcceptedPush; targets: Bitmap; releasedThrough: number }[];
   release(appKey: string, msgId: string, nums: ArrayLike<number>): boolean;
+  /** Another node released targets numbered (after, through]: sent to connections here not sent it yet. */
+  releasedElsewhere(appKey: string, msgId: string, after: number, through: number): void;
 }
 
 export interface PacerOptions {
@@ -45,6 +47,12 @@ interface Plan {
  * released before the crash is owed the push (and gets it on reconnecting), none is released
  * twice. After a restart the rest goes out at the same rate, so the push ends later by the time
  * the server was down rather than catching up in a burst.
+ *
+ * Several nodes may pace one push (each restarted node restores it): every slice is claimed in
+ * the store, moving the stored progress on from where this node believes it stands, so only one
+ * node releases each slice. A node that loses a claim takes over the stored progress (and sends
+ * that slice to its own connections, in case the other node's announcement never came) and
+ * carries on from there, so the push goes on if the other node stops.
  */
 export class Pacer {
   private readonly plans = new Map<string, Plan>();
@@ -149,7 +157,10 @@ export class Pacer {
       finishedAt: due === plan.total ? now : null,
     };
     // durable first: a crash from here on leaves these devices owed the push, never released twice
-    await this.store.save(progress);
+    if (!(await this.store.claim(progress, plan.released))) {
+      await this.takeOver(plan, now);
+      return;
+    }
     plan.released = due;
     plan.lastNum = progress.lastNum;
     const live = this.delivery.release(push.appKey, push.msgId, nums);
@@ -159,5 +170,20 @@ export class Pacer {
       this.plans.delete(push.msgId);
       await this.store.save({ ...progress, finishedAt: now });
     }
+  }
+
+  /** Another node released further (or finished): continue from the stored progress. */
+  private async takeOver(plan: Plan, now: number): Promise<void> {
+    const { push } = plan;
+    const saved = await this.store.get(push.msgId);
+    if (!saved) return;
+    if (saved.lastNum > plan.lastNum) this.delivery.releasedElsewhere(push.appKey, push.msgId, plan.lastNum, saved.lastNum);
+    if (saved.finishedAt != null) {
+      this.plans.delete(push.msgId);
+      return;
+    }
+    plan.released = plan.anchorReleased = saved.released;
+    plan.lastNum = saved.lastNum;
+    plan.anchorAt = now;
   }
 }
