@@ -1,4 +1,5 @@
 import { benchAudience } from './audience.js';
+import { benchCluster, benchClusterAccept } from './cluster.js';
 import { benchConnections } from './connections.js';
 import { benchEmasAccept } from './emas-accept.js';
 import { benchFanout } from './fanout.js';
@@ -21,6 +22,8 @@ const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   storm: benchStorm,
   audience: benchAudience,
   startup: benchStartup,
+  cluster: benchCluster,
+  'cluster-accept': benchClusterAccept,
   relay: benchRelay,
   'vendor-broadcast': benchVendorBroadcast,
   soak: benchSoak,
