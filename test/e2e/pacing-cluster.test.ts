@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,9 +8,8 @@ import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import { createApp } from '../../src/apps/app-directory.js';
 import { LocalBusHub } from '../../src/bus/local-bus.js';
-import { DEFAULT_CONFIG, type Config } from '../../src/config.js';
+import { DEFAULT_CONFIG, sqliteFile, type Config } from '../../src/config.js';
 import { startNode, type RunningNode } from '../../src/node.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { basic } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -68,7 +68,23 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test('two nodes pacing one push (one restarted mid-way) claim each slice once: progress never goes back, no device gets it twice', { timeout: 60_000 }, async () => {
+interface Pair {
+  a: RunningNode;
+  b: RunningNode;
+  devices: RawDevice[];
+  /** Devices connected to node a (even) and node b (odd). */
+  onA: RawDevice[];
+  onB: RawDevice[];
+  /** Accepts a paced push on node a; returns its msg_id. */
+  pushPaced(): Promise<string>;
+  /** The stored progress of a paced push. */
+  progress(msgId: string): { released: number; finished_at: number | null } | undefined;
+  restartB(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Two nodes on one SQLite file joined by the in-process bus, DEVICES raw devices split over them. */
+async function startPair(): Promise<Pair> {
   const dataDir = mkdtempSync(join(tmpdir(), 'borealis-pacing-cluster-'));
   const hub = new LocalBusHub();
   const portB = await freePort();
@@ -84,57 +100,84 @@ test('two nodes pacing one push (one restarted mid-way) claim each slice once: p
     delivery: { ...DEFAULT_CONFIG.delivery, pacingMinuteMs: MINUTE_MS },
   });
   const a = await startNode(config(1, 0), undefined, { bus: hub.join(1) });
-  let b: RunningNode = await startNode(config(2, portB), undefined, { bus: hub.join(2) });
-  const devices: RawDevice[] = [];
+  const pair: Pair = {
+    a,
+    b: await startNode(config(2, portB), undefined, { bus: hub.join(2) }),
+    devices: [],
+    onA: [],
+    onB: [],
+    pushPaced: async () => {
+      const res = await fetch(`${a.url}/v3/push`, {
+        method: 'POST',
+        headers: { authorization: basic(app), 'content-type': 'application/json' },
+        body: JSON.stringify({ platform: 'all', audience: 'all', notification: { alert: 'paced' }, options: { big_push_duration: 1, time_to_live: 600 } }),
+      });
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { msg_id: string }).msg_id;
+    },
+    progress: (msgId) => read.get(BigInt(msgId)) as { released: number; finished_at: number | null } | undefined,
+    restartB: async () => {
+      await pair.b.stop();
+      pair.b = await startNode(config(2, portB), undefined, { bus: hub.join(2) });
+    },
+    close: async () => {
+      for (const d of pair.devices) d.close();
+      await pair.a.stop();
+      await pair.b.stop();
+      file.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  // its own connection to the file: it outlives either node
+  const file = new Database(sqliteFile(config(1, 0)), { readonly: true });
+  const read = file.prepare('SELECT released, finished_at FROM paced_pushes WHERE msg_id = ?').safeIntegers(false);
+  const app = await createApp(a.ctx.store, 'paced-cluster');
+  for (let i = 0; i < DEVICES; i++) {
+    const onA = i % 2 === 0;
+    const r = await fetch(`${(onA ? pair.a : pair.b).url}/v1/devices/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ app_key: app.appKey, platform: 'android' }),
+    });
+    assert.equal(r.status, 200);
+    const body = (await r.json()) as { registration_id: string; device_secret: string };
+    const d = new RawDevice(() => (onA ? pair.a : pair.b).url, body.registration_id, body.device_secret);
+    pair.devices.push(d);
+    (onA ? pair.onA : pair.onB).push(d);
+  }
+  await Promise.all(pair.devices.map((d) => d.connect()));
+  await waitFor(() => pair.devices.every((d) => d.open), 5000, 'every device connected');
+  return pair;
+}
+
+const gotIt = (devices: RawDevice[], msgId: string) => devices.filter((d) => d.frames.includes(msgId)).length;
+
+test('two nodes pacing one push (one restarted mid-way) claim each slice once: progress never goes back, no device gets it twice', { timeout: 60_000 }, async () => {
+  const pair = await startPair();
   let sampler: NodeJS.Timeout | undefined;
   try {
-    const app = await createApp(a.ctx.store, 'paced-cluster');
-    for (let i = 0; i < DEVICES; i++) {
-      const node = i % 2 === 0 ? a : b;
-      const r = await fetch(`${node.url}/v1/devices/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ app_key: app.appKey, platform: 'android' }),
-      });
-      assert.equal(r.status, 200);
-      const body = (await r.json()) as { registration_id: string; device_secret: string };
-      devices.push(new RawDevice(() => (i % 2 === 0 ? a : b).url, body.registration_id, body.device_secret));
-    }
-    await Promise.all(devices.map((d) => d.connect()));
-    await waitFor(() => devices.every((d) => d.open), 5000, 'every device connected');
-
-    const res = await fetch(`${a.url}/v3/push`, {
-      method: 'POST',
-      headers: { authorization: basic(app), 'content-type': 'application/json' },
-      body: JSON.stringify({ platform: 'all', audience: 'all', notification: { alert: 'paced' }, options: { big_push_duration: 1, time_to_live: 600 } }),
-    });
-    assert.equal(res.status, 200);
-    const { msg_id: msgId } = (await res.json()) as { msg_id: string };
-
+    const msgId = await pair.pushPaced();
     // the stored progress, sampled from the shared file as the push goes out
-    const progress = (a.ctx.store as SqliteStore).db.prepare('SELECT released, finished_at FROM paced_pushes WHERE msg_id = ?').safeIntegers(false);
     const seen: number[] = [];
     sampler = setInterval(() => {
-      const row = progress.get(BigInt(msgId)) as { released: number } | undefined;
+      const row = pair.progress(msgId);
       if (row) seen.push(row.released);
     }, 10);
 
     // node b restarts a fifth of the way in: it restores the push from the store and paces it too
     await new Promise((r) => setTimeout(r, MINUTE_MS / 5));
-    await b.stop();
-    b = await startNode(config(2, portB), undefined, { bus: hub.join(2) });
+    await pair.restartB();
 
-    const got = () => devices.filter((d) => d.frames.includes(msgId)).length;
-    await waitFor(() => got() === DEVICES, MINUTE_MS * 3, `every device to get the paced push (have ${got()})`);
+    await waitFor(() => gotIt(pair.devices, msgId) === DEVICES, MINUTE_MS * 3, `every device to get the paced push (have ${gotIt(pair.devices, msgId)})`);
     await new Promise((r) => setTimeout(r, 500)); // room for a late repeat to show
     clearInterval(sampler);
 
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! >= seen[i - 1]!, `stored progress went back: ${seen.slice(Math.max(0, i - 3), i + 2).join(' ')}`);
-    const row = progress.get(BigInt(msgId)) as { released: number; finished_at: number | null };
+    const row = pair.progress(msgId)!;
     assert.equal(row.released, DEVICES);
     assert.notEqual(row.finished_at, null);
     // devices on node a never lost their connection: any repeat there would be a slice released twice
-    const repeated = devices.filter((d, i) => i % 2 === 0 && d.frames.filter((m) => m === msgId).length > 1);
+    const repeated = pair.onA.filter((d) => d.frames.filter((m) => m === msgId).length > 1);
     assert.deepEqual(
       repeated.map((d) => d.registrationId),
       [],
@@ -142,9 +185,29 @@ test('two nodes pacing one push (one restarted mid-way) claim each slice once: p
     );
   } finally {
     if (sampler) clearInterval(sampler);
-    for (const d of devices) d.close();
-    await a.stop();
-    await b.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await pair.close();
+  }
+});
+
+test('a paced push goes on when the node that accepted it stops: the other node takes it up from the stored progress', { timeout: 60_000 }, async () => {
+  const pair = await startPair();
+  try {
+    const msgId = await pair.pushPaced();
+    await waitFor(() => (pair.progress(msgId)?.released ?? 0) > 0, MINUTE_MS, 'a first slice');
+    await new Promise((r) => setTimeout(r, MINUTE_MS / 4));
+    await pair.a.stop();
+    const stoppedAt = pair.progress(msgId)!.released;
+    assert.ok(stoppedAt < DEVICES, 'node a stopped before the end');
+    await waitFor(() => gotIt(pair.onB, msgId) === pair.onB.length, MINUTE_MS * 3, `every device on node b to get the push (have ${gotIt(pair.onB, msgId)})`);
+    const row = pair.progress(msgId)!;
+    assert.equal(row.released, DEVICES);
+    assert.notEqual(row.finished_at, null);
+    assert.deepEqual(
+      pair.onB.filter((d) => d.frames.filter((m) => m === msgId).length > 1).map((d) => d.registrationId),
+      [],
+      'devices on node b got the push more than once',
+    );
+  } finally {
+    await pair.close();
   }
 });
