@@ -5,60 +5,17 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { WebSocket } from 'ws';
 import { createApp } from '../../src/apps/app-directory.js';
 import { LocalBusHub } from '../../src/bus/local-bus.js';
 import { DEFAULT_CONFIG, sqliteFile, type Config } from '../../src/config.js';
 import { startNode, type RunningNode } from '../../src/node.js';
 import { basic } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
+import { RawDevice } from '../helpers/raw-device.js';
 
 const DEVICES = 60;
 /** big_push_duration 1 lasts this long here. */
 const MINUTE_MS = 5000;
-
-/** A bare connection that records every push frame (no SDK in between to drop repeats) and acks it. */
-class RawDevice {
-  frames: string[] = [];
-  private ws: WebSocket | null = null;
-  private closed = false;
-
-  constructor(
-    private readonly url: () => string,
-    readonly registrationId: string,
-    private readonly secret: string,
-  ) {}
-
-  connect(): Promise<void> {
-    return new Promise((resolve) => {
-      const ws = new WebSocket(this.url().replace(/^http/, 'ws') + '/v1/gateway');
-      this.ws = ws;
-      ws.on('open', () => ws.send(JSON.stringify({ t: 'auth', v: 1, registration_id: this.registrationId, device_secret: this.secret })));
-      ws.on('message', (data) => {
-        const frame = JSON.parse(String(data)) as { t: string; msg_id?: string };
-        if (frame.t === 'ready') resolve();
-        else if (frame.t === 'push' && frame.msg_id) {
-          this.frames.push(frame.msg_id);
-          ws.send(JSON.stringify({ t: 'ack', msg_ids: [frame.msg_id] }));
-        }
-      });
-      ws.on('error', () => {});
-      ws.on('close', () => {
-        resolve();
-        if (!this.closed) setTimeout(() => void this.connect(), 100);
-      });
-    });
-  }
-
-  get open(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN;
-  }
-
-  close(): void {
-    this.closed = true;
-    this.ws?.close();
-  }
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -141,7 +98,7 @@ async function startPair(): Promise<Pair> {
     });
     assert.equal(r.status, 200);
     const body = (await r.json()) as { registration_id: string; device_secret: string };
-    const d = new RawDevice(() => (onA ? pair.a : pair.b).url, body.registration_id, body.device_secret);
+    const d = new RawDevice(() => (onA ? pair.a : pair.b).url, body.registration_id, body.device_secret, () => 100);
     pair.devices.push(d);
     (onA ? pair.onA : pair.onB).push(d);
   }
