@@ -14,6 +14,8 @@ import { buildAudienceData, DEVICES } from './audience.js';
 import { fmt, median } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 3);
+/** Which stores to measure: `sqlite`, `postgres` or both (comma-separated). */
+const STORES = (process.env.BENCH_STARTUP_STORES ?? 'sqlite,postgres').split(',');
 const quiet = pino({ level: 'silent' });
 
 /** Alternating rounds of a full scan and a snapshot load on one store; checks both agree. */
@@ -51,6 +53,12 @@ function ratios(a: readonly number[], b: readonly number[]): string {
  * over that data with and without a stored snapshot, alternating too.
  */
 export async function benchStartup(): Promise<string[]> {
+  const lines = STORES.includes('sqlite') ? await sqliteRounds() : [];
+  if (STORES.includes('postgres')) lines.push(...(await postgresRounds()));
+  return lines;
+}
+
+async function sqliteRounds(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'borealis-bench-startup-'));
   const file = join(dir, 'borealis.db');
   const lines: string[] = [];
@@ -111,7 +119,6 @@ export async function benchStartup(): Promise<string[]> {
     lines.push('');
     lines.push(`No snapshot ÷ snapshot per round: ${ratios(nodeScan, nodeSnapshot)}.`);
     lines.push('');
-    lines.push(...(await postgresRounds()));
     return lines;
   } finally {
     rmSync(dir, { recursive: true, force: true });
