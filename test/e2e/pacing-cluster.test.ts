@@ -146,7 +146,7 @@ test('two nodes pacing one push (one restarted mid-way) claim each slice once: p
   }
 });
 
-test('a paced push goes on when the node that accepted it stops: the other node takes it up from the stored progress', { timeout: 60_000 }, async () => {
+test('a paced push goes on when the node that accepted it stops: the other node takes it up from the stored progress', { timeout: 90_000 }, async () => {
   const pair = await startPair();
   try {
     const msgId = await pair.pushPaced();
@@ -155,7 +155,7 @@ test('a paced push goes on when the node that accepted it stops: the other node 
     await pair.a.stop();
     const stoppedAt = pair.progress(msgId)!.released;
     assert.ok(stoppedAt < DEVICES, 'node a stopped before the end');
-    await waitFor(() => gotIt(pair.onB, msgId) === pair.onB.length, MINUTE_MS * 3, `every device on node b to get the push (have ${gotIt(pair.onB, msgId)})`);
+    await waitFor(() => gotIt(pair.onB, msgId) === pair.onB.length, MINUTE_MS * 6, `every device on node b to get the push (have ${gotIt(pair.onB, msgId)})`);
     const row = pair.progress(msgId)!;
     assert.equal(row.released, DEVICES);
     assert.notEqual(row.finished_at, null);
