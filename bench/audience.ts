@@ -19,7 +19,7 @@ import { fmt, median, percentile } from './lib.js';
  * end to end on a real node over that data, with the size of the stored target set.
  */
 
-const DEVICES = Number(process.env.BENCH_AUDIENCE_DEVICES ?? 1_000_000);
+export const DEVICES = Number(process.env.BENCH_AUDIENCE_DEVICES ?? 1_000_000);
 const TAGS = 1000;
 const TAGS_PER_DEVICE = 5;
 const BATCH = 50_000;
@@ -38,7 +38,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const tagName = (rank: number) => `tag${rank + 1}`;
+export const tagName = (rank: number) => `tag${rank + 1}`;
 
 /** Picks tag ranks with probability ∝ 1 / (rank + 1): tag1 is the most popular. */
 function zipfSampler(random: () => number): () => number {
@@ -58,7 +58,7 @@ function zipfSampler(random: () => number): () => number {
   };
 }
 
-interface Built {
+export interface Built {
   appKey: string;
   masterSecret: string;
   sampleRids: string[];
@@ -66,7 +66,7 @@ interface Built {
 }
 
 /** Writes the devices straight into the store's tables, one transaction per BATCH devices. */
-async function build(path: string): Promise<Built> {
+export async function buildAudienceData(path: string): Promise<Built> {
   const started = performance.now();
   const store = new SqliteStore({ path, synchronous: 'normal' });
   try {
@@ -120,7 +120,7 @@ export async function benchAudience(): Promise<string[]> {
   const file = join(dir, 'borealis.db');
   const lines: string[] = [];
   try {
-    const built = await build(file);
+    const built = await buildAudienceData(file);
     const { appKey } = built;
 
     // Index build at startup, on a freshly opened store (page cache warm: the file was just written).

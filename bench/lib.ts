@@ -42,6 +42,28 @@ export async function startBenchServer(
   const creds = JSON.parse(created.stdout) as { appKey: string; masterSecret: string };
   spawnSync(process.execPath, [CLI, 'app', 'limits', creds.appKey, '--rate-limit', '0', '--broadcasts-per-day', '0', '--data', dir, '--config', configFile]);
   await beforeStart?.(dir, configFile, creds.appKey);
+  const served = await spawnServe(dir, configFile, nodeArgs);
+  return {
+    ...served,
+    dir,
+    ...creds,
+    stop: async () => {
+      await served.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A `borealis serve` process on an existing data directory and config file. */
+export interface ServeChild {
+  url: string;
+  child: ChildProcess;
+  /** SIGTERM, resolved once it exited. */
+  stop(): Promise<void>;
+}
+
+/** Starts `borealis serve --port 0` and resolves with the URL it listens on. */
+export async function spawnServe(dir: string, configFile: string, nodeArgs: string[] = []): Promise<ServeChild> {
   const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve', '--port', '0', '--data', dir, '--config', configFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, BOREALIS_LOG_LEVEL: 'info' },
@@ -58,15 +80,11 @@ export async function startBenchServer(
   child.stdout!.resume();
   return {
     url,
-    dir,
-    ...creds,
     child,
     stop: () =>
       new Promise((resolve) => {
-        child.once('exit', () => {
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        });
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
   };
@@ -107,7 +125,7 @@ export function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-/** Reads plain (unlabelled) samples from a Prometheus text exposition. */
+/** Reads the first sample of each metric (labelled or not) from a Prometheus text exposition. */
 export async function scrapeMetrics(url: string, names: readonly string[]): Promise<Record<string, number>> {
   const text = await (await fetch(url + '/metrics')).text();
   const out: Record<string, number> = {};
@@ -147,7 +165,7 @@ export interface Memory {
 }
 
 /** Full GC twice (a second pass catches what the first one's finalizers freed), then read. */
-export async function settledMemory(server: BenchServer): Promise<Memory> {
+export async function settledMemory(server: Pick<BenchServer, 'url' | 'child'>): Promise<Memory> {
   for (let i = 0; i < 2; i++) {
     server.child.kill('SIGUSR2');
     await sleep(500);

@@ -1,10 +1,12 @@
 import { benchAudience } from './audience.js';
+import { benchCluster, benchClusterAccept } from './cluster.js';
 import { benchConnections } from './connections.js';
 import { benchEmasAccept } from './emas-accept.js';
 import { benchFanout } from './fanout.js';
 import { benchLatency } from './latency.js';
 import { benchPushAccept } from './push-accept.js';
 import { benchSoak } from './soak.js';
+import { benchStartup } from './startup.js';
 import { benchStorm } from './storm.js';
 import { benchRelay } from './relay.js';
 import { benchVendorBroadcast } from './vendor-broadcast.js';
@@ -22,6 +24,9 @@ const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   fanout: benchFanout,
   storm: benchStorm,
   audience: benchAudience,
+  startup: benchStartup,
+  cluster: benchCluster,
+  'cluster-accept': benchClusterAccept,
   relay: benchRelay,
   'vendor-broadcast': benchVendorBroadcast,
   'ums-sent': benchUmsSent,

@@ -5,6 +5,7 @@ import { buildHttpServer } from './api/http/server.js';
 import { sqliteFile, type Config } from './config.js';
 import type { ServerContext } from './context.js';
 import { AudienceIndex } from './audience/audience-index.js';
+import { IndexPersistence } from './audience/index-persistence.js';
 import { AudienceDefinitions } from './audience/segments.js';
 import { AcceptService } from './delivery/accept.js';
 import { DeliveryService } from './delivery/delivery-service.js';
@@ -97,7 +98,8 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const runsWorkers = config.role === 'all' || config.role === 'worker';
   const store = openStore(config, { server: true });
   const ids = new MsgIdGenerator(config.nodeId, await store.pushes.maxMsgId());
-  const index = await AudienceIndex.load(store.devices);
+  const indexSnapshots = new IndexPersistence(store.devices, store.audienceSnapshots, logger);
+  const index = await AudienceIndex.load(store.devices, indexSnapshots);
   const registry = new DeviceRegistry(store, index, { devicesPerAlias: config.limits.devicesPerAlias });
   const credentials = openCredentials(config, store);
   await credentials.refresh();
@@ -149,6 +151,8 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   const counters = new SharedCounters(bus);
   const bridge = new BusBridge(bus, { store, delivery, index, registry, logger });
   bridge.start();
+  // devices registered elsewhere between loading the index and hearing the bus
+  if (shared) await index.catchUp(store.devices);
   // last: every other node hears of a push once this node has taken it
   accept.onAccepted((push, _targets, how) => bridge.accepted(push, how));
   // the gateway's hooks: delivery, and presence for the cluster
@@ -285,6 +289,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   activity.start();
   presence.start();
   counters.start();
+  if (runsWorkers) indexSnapshots.start();
   const sms = new SmsSupplement(store, delivery, callbacks, logger, config.sms);
   if (runsWorkers) sms.start();
   try {
@@ -295,6 +300,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
     await pacer.stop();
     await delivery.stop();
     await activity.stop();
+    await indexSnapshots.stop();
     presence.stop();
     counters.stop();
     await bus.close();
@@ -349,6 +355,7 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
       await activity.stop();
       await sender.stop();
       await retention.stop();
+      await indexSnapshots.stop();
       presence.stop();
       counters.stop();
       await bus.close();

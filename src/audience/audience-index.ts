@@ -2,51 +2,14 @@ import roaring from 'roaring';
 import type { DevicePlatform } from '../domain/device.js';
 import { PLATFORMS, type Audience, type Platform, type TagExpression } from '../domain/push.js';
 import type { DeviceStore } from '../store/types.js';
+import type { IndexCursor } from '../store/audience-snapshot-types.js';
+import { AppIndex, scanApps, applyChanges, type AppIndexes } from './app-index.js';
+import type { IndexPersistence } from './index-persistence.js';
 import { RegistrationIdCache } from './registration-id-cache.js';
 
 const { RoaringBitmap32 } = roaring;
 export type Bitmap = InstanceType<typeof RoaringBitmap32>;
 export { RoaringBitmap32 };
-
-function bitmapOf<K>(map: Map<K, Bitmap>, key: K): Bitmap {
-  let b = map.get(key);
-  if (!b) map.set(key, (b = new RoaringBitmap32()));
-  return b;
-}
-
-/** One app's bitmaps over its dense device numbers. */
-class AppIndex {
-  readonly all = new RoaringBitmap32();
-  readonly platforms = new Map<DevicePlatform, Bitmap>();
-  readonly tags = new Map<string, Bitmap>();
-
-  addDevice(num: number, platform: DevicePlatform): void {
-    this.all.add(num);
-    bitmapOf(this.platforms, platform).add(num);
-  }
-
-  /** Many devices of one platform at once (the index rebuild). */
-  addDevices(nums: readonly number[], platform: DevicePlatform): void {
-    this.all.addMany(nums);
-    bitmapOf(this.platforms, platform).addMany(nums);
-  }
-
-  addTag(tag: string, num: number): void {
-    bitmapOf(this.tags, tag).add(num);
-  }
-
-  /** Many members of one tag at once (the index rebuild). */
-  addTagged(tag: string, nums: readonly number[]): void {
-    bitmapOf(this.tags, tag).addMany(nums);
-  }
-
-  removeTag(tag: string, num: number): void {
-    const t = this.tags.get(tag);
-    if (!t) return;
-    t.remove(num);
-    if (t.isEmpty) this.tags.delete(tag);
-  }
-}
 
 /** Explicit device lookups the bitmaps do not hold (aliases and registration ids live in the store). */
 export interface AudienceLookups {
@@ -63,42 +26,56 @@ export interface AudienceLookups {
  * The store stays the source of truth; the index is rebuilt from it at start.
  */
 export class AudienceIndex {
-  private apps = new Map<string, AppIndex>();
+  private apps: AppIndexes = new Map();
+  /** Where the bitmaps stand in the store's change log (with persistence only). */
+  private cursor: IndexCursor | null = null;
 
-  constructor(private readonly lookups: AudienceLookups) {}
+  constructor(
+    private readonly lookups: AudienceLookups,
+    private readonly persistence?: IndexPersistence,
+  ) {}
 
-  static async load(store: DeviceStore): Promise<AudienceIndex> {
+  /**
+   * The index of the store's devices: from the stored snapshot and the changes after it when
+   * `persistence` is given (a node), else from a full scan (a one-off command).
+   */
+  static async load(store: DeviceStore, persistence?: IndexPersistence): Promise<AudienceIndex> {
     const rids = new RegistrationIdCache((appKey, ids) => store.numsByRegistrationIds(appKey, ids));
-    const index = new AudienceIndex({
-      numsByAliases: (appKey, aliases) => store.numsByAliases(appKey, aliases),
-      numsByAccounts: (appKey, accounts) => store.numsByAccounts(appKey, accounts),
-      numsByRegistrationIds: (appKey, ids) => rids.numsByRegistrationIds(appKey, ids),
-    });
-    await index.reload(store);
+    const index = new AudienceIndex(
+      {
+        numsByAliases: (appKey, aliases) => store.numsByAliases(appKey, aliases),
+        numsByAccounts: (appKey, accounts) => store.numsByAccounts(appKey, accounts),
+        numsByRegistrationIds: (appKey, ids) => rids.numsByRegistrationIds(appKey, ids),
+      },
+      persistence,
+    );
+    if (persistence) {
+      const state = await persistence.load();
+      index.apps = state.apps;
+      index.cursor = state.cursor;
+    } else {
+      await index.reload(store);
+    }
     return index;
   }
 
-  /**
-   * Rebuilds every bitmap from the store and then swaps them in at once (start, and a cluster
-   * node catching up on device changes it missed).
-   */
+  /** Rebuilds every bitmap from a full scan of the store and then swaps them in at once. */
   async reload(store: DeviceStore): Promise<void> {
-    const apps = new Map<string, AppIndex>();
-    const app = (appKey: string) => {
-      let a = apps.get(appKey);
-      if (!a) apps.set(appKey, (a = new AppIndex()));
-      return a;
-    };
-    await store.scanIndex({
-      devices: (appKey, platform, nums) => app(appKey).addDevices(nums, platform),
-      tagged: (appKey, tag, nums) => app(appKey).addTagged(tag, nums),
-    });
-    for (const a of apps.values()) {
-      a.all.runOptimize();
-      for (const b of a.platforms.values()) b.runOptimize();
-      for (const b of a.tags.values()) b.runOptimize();
-    }
-    this.apps = apps;
+    this.apps = await scanApps(store);
+    this.cursor = null;
+  }
+
+  /**
+   * Brings the bitmaps up to the store (after start, and when a cluster node missed device
+   * changes on the bus): the changes logged since the index's cursor, or a whole new index
+   * when the log no longer reaches back that far; without persistence, a full scan.
+   */
+  async catchUp(store: DeviceStore): Promise<void> {
+    if (!this.persistence) return this.reload(store);
+    const update = await this.persistence.since(this.cursor);
+    if (update.kind === 'changes') applyChanges(this.apps, update.changes);
+    else this.apps = update.apps;
+    this.cursor = update.cursor;
   }
 
   private app(appKey: string): AppIndex {

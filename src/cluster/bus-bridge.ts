@@ -30,7 +30,7 @@ export interface BridgeParts {
  * Joins this node's delivery and audience index to the bus: what happens here (pushes
  * accepted, revoked and released, devices registered and tagged) is announced, and what other
  * nodes announce is repeated for this node's connections and index. After a gap on the bus the
- * node catches up from the store (index rebuilt, live pushes and those accepted since the gap
+ * node catches up from the store (index brought up to date, live pushes and those accepted since the gap
  * reloaded), so no event is needed for correctness, only for speed.
  */
 export class BusBridge {
@@ -128,7 +128,7 @@ export class BusBridge {
   }
 
   /**
-   * After a gap (events from `since` on may be lost): rebuild the audience index, reload the
+   * After a gap (events from `since` on may be lost): bring the audience index up to date, reload the
    * live pushes (revokes included) and every push accepted since shortly before the gap.
    */
   catchUp(since: number): Promise<void> {
@@ -142,7 +142,7 @@ export class BusBridge {
     const { store, delivery, index } = this.parts;
     const started = Date.now();
     try {
-      await index.reload(store.devices);
+      await index.catchUp(store.devices);
       const live = new Set<string>();
       for (const row of await store.pushes.live(started)) {
         live.add(row.push.msgId);

@@ -225,10 +225,15 @@ export class DeliveryService implements GatewayHooks {
     this.changed.add(lp);
   }
 
-  /** A paced push another node released further: sent to this node's connections among the slice. */
+  /**
+   * A paced push another node released further: sent to this node's connections among the
+   * slice, except for the part released here already (heard twice: on the bus and from the store).
+   */
   releasedElsewhere(appKey: string, msgId: string, after: number, through: number): void {
     const lp = this.apps.get(appKey)?.byId.get(msgId);
-    if (!lp || !(through > after)) return;
+    if (!lp) return;
+    after = Math.max(after, lp.releasedThrough);
+    if (!(through > after)) return;
     const slice = RoaringBitmap32.and(lp.targets, new RoaringBitmap32().addRange(after + 1, through + 1)).toArray();
     this.release(appKey, msgId, slice, false);
   }

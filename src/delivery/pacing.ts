@@ -8,6 +8,8 @@ import type { PlannedTargets } from './planner.js';
 export interface PacedDelivery {
   pacedPushes(): { push: AcceptedPush; targets: Bitmap; releasedThrough: number }[];
   release(appKey: string, msgId: string, nums: ArrayLike<number>): boolean;
+  /** Another node released targets numbered (after, through]: sent to connections here not sent it yet. */
+  releasedElsewhere(appKey: string, msgId: string, after: number, through: number): void;
 }
 
 export interface PacerOptions {
@@ -45,9 +47,18 @@ interface Plan {
  * released before the crash is owed the push (and gets it on reconnecting), none is released
  * twice. After a restart the rest goes out at the same rate, so the push ends later by the time
  * the server was down rather than catching up in a burst.
+ *
+ * Several nodes may pace one push (every node holding it takes it up): every slice is claimed in
+ * the store, moving the stored progress on from where this node believes it stands, so only one
+ * node releases each slice. A node that loses a claim takes over the stored progress (and sends
+ * that slice to its own connections, in case the other node's announcement never came) and
+ * carries on from there, so the push goes on if the other node stops.
  */
 export class Pacer {
   private readonly plans = new Map<string, Plan>();
+  /** Paced pushes whose end this node saw: not taken up again while delivery still holds them. */
+  private readonly ended = new Set<string>();
+  private ticks = 0;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> = Promise.resolve();
 
@@ -60,23 +71,44 @@ export class Pacer {
 
   /** Restores the progress of paced pushes delivery reloaded, then starts releasing. */
   async start(): Promise<void> {
+    await this.takeUp();
+    this.timer = setInterval(() => void this.tick(), this.options.tickMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Paces the paced pushes delivery holds that no plan here covers: those reloaded at start,
+   * and (checked about once a second) those accepted on other nodes, so that a push goes on
+   * when the node pacing it stops. Each resumes from its stored progress at the push's rate.
+   */
+  private async takeUp(): Promise<void> {
     const now = Date.now();
+    const held = new Set<string>();
     for (const lp of this.delivery.pacedPushes()) {
-      const saved = await this.store.get(lp.push.msgId);
+      const msgId = lp.push.msgId;
+      held.add(msgId);
+      if (this.plans.has(msgId) || this.ended.has(msgId)) continue;
+      const saved = await this.store.get(msgId);
+      if (this.plans.has(msgId)) continue; // accepted here meanwhile
       if (saved?.finishedAt != null) {
         lp.releasedThrough = Infinity;
+        this.ended.add(msgId);
         continue;
       }
       const plan = this.plan(lp.push, lp.targets, now);
       if (saved) {
         plan.released = plan.anchorReleased = saved.released;
         plan.lastNum = saved.lastNum;
-        lp.releasedThrough = saved.lastNum;
+        lp.releasedThrough = Math.max(lp.releasedThrough, saved.lastNum);
       }
-      this.plans.set(lp.push.msgId, plan);
+      this.plans.set(msgId, plan);
     }
-    this.timer = setInterval(() => void this.tick(), this.options.tickMs);
-    this.timer.unref();
+    for (const msgId of this.ended) if (!held.has(msgId)) this.ended.delete(msgId);
+  }
+
+  private end(msgId: string): void {
+    this.plans.delete(msgId);
+    this.ended.add(msgId);
   }
 
   async stop(): Promise<void> {
@@ -121,6 +153,9 @@ export class Pacer {
   /** Releases every slice now due; ticks never overlap. */
   tick(): Promise<void> {
     this.ticking = this.ticking.then(async () => {
+      if (++this.ticks % Math.max(1, Math.round(1000 / this.options.tickMs)) === 0) {
+        await this.takeUp().catch((err: unknown) => this.logger.error({ err }, 'taking up paced pushes failed; will retry'));
+      }
       const now = Date.now();
       for (const plan of [...this.plans.values()]) {
         try {
@@ -149,15 +184,33 @@ export class Pacer {
       finishedAt: due === plan.total ? now : null,
     };
     // durable first: a crash from here on leaves these devices owed the push, never released twice
-    await this.store.save(progress);
+    if (!(await this.store.claim(progress, plan.released))) {
+      await this.takeOver(plan, now);
+      return;
+    }
     plan.released = due;
     plan.lastNum = progress.lastNum;
     const live = this.delivery.release(push.appKey, push.msgId, nums);
-    if (due === plan.total) this.plans.delete(push.msgId);
+    if (due === plan.total) this.end(push.msgId);
     else if (!live) {
       // expired, revoked or overridden: nothing more goes out
-      this.plans.delete(push.msgId);
+      this.end(push.msgId);
       await this.store.save({ ...progress, finishedAt: now });
     }
+  }
+
+  /** Another node released further (or finished): continue from the stored progress. */
+  private async takeOver(plan: Plan, now: number): Promise<void> {
+    const { push } = plan;
+    const saved = await this.store.get(push.msgId);
+    if (!saved) return;
+    if (saved.lastNum > plan.lastNum) this.delivery.releasedElsewhere(push.appKey, push.msgId, plan.lastNum, saved.lastNum);
+    if (saved.finishedAt != null) {
+      this.end(push.msgId);
+      return;
+    }
+    plan.released = plan.anchorReleased = saved.released;
+    plan.lastNum = saved.lastNum;
+    plan.anchorAt = now;
   }
 }

@@ -15,4 +15,10 @@ export interface PacingStore {
   get(msgId: string): Promise<PacingProgress | undefined>;
   /** Records a released slice (or the end); durable once it resolves. */
   save(progress: PacingProgress): Promise<void>;
+  /**
+   * Claims the slice from `fromReleased` to `progress.released`: recorded only while the stored
+   * progress is still `fromReleased` (no row counts as 0) and unfinished, so of several nodes
+   * pacing one push exactly one releases each slice. Returns whether this call recorded it.
+   */
+  claim(progress: PacingProgress, fromReleased: number): Promise<boolean>;
 }

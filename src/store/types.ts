@@ -1,3 +1,4 @@
+import type { AudienceSnapshotStore } from './audience-snapshot-types.js';
 import type { DevicePlatform, DeviceRecord } from '../domain/device.js';
 import type { AcceptedPush, Push } from '../domain/push.js';
 import type { RelayQueue } from './relay-types.js';
@@ -383,6 +384,8 @@ export interface Store {
   readonly console: ConsoleStore;
   /** Catching up after missed bus events (several nodes on one store). */
   readonly cluster: ClusterStore;
+  /** The audience index's stored snapshot and the device changes after it (fast start). */
+  readonly audienceSnapshots: AudienceSnapshotStore;
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   /** Sizes for the metrics (read at each scrape). */

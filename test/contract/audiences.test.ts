@@ -95,6 +95,20 @@ contract('files, groups, pacing', (kind) => {
     assert.deepEqual(await pacing.get('4242'), { ...p, released: 200, lastNum: 250, updatedAt: 2, finishedAt: 3 });
     assert.equal(await pacing.get('not-a-number'), undefined);
   });
+
+  it('claims each pacing slice once: only from where the stored progress stands, never after the end', async () => {
+    const { pacing } = db.store;
+    const p = { msgId: '4343', appKey: 'k', released: 10, lastNum: 9, updatedAt: 1, finishedAt: null };
+    assert.equal(await pacing.claim({ ...p, released: 20 }, 10), false, 'no row: only a first slice may start one');
+    assert.equal(await pacing.claim(p, 0), true);
+    assert.equal(await pacing.claim({ ...p, released: 12, lastNum: 11 }, 0), false, 'a second node with the same first slice');
+    assert.deepEqual(await pacing.get('4343'), p);
+    assert.equal(await pacing.claim({ ...p, released: 20, lastNum: 19, updatedAt: 2 }, 10), true);
+    assert.equal(await pacing.claim({ ...p, released: 15, lastNum: 14, updatedAt: 3 }, 10), false, 'a node behind cannot move it back');
+    assert.equal(await pacing.claim({ ...p, released: 30, lastNum: 29, updatedAt: 4, finishedAt: 4 }, 20), true);
+    assert.equal(await pacing.claim({ ...p, released: 30, lastNum: 29, updatedAt: 5 }, 30), false, 'finished');
+    assert.deepEqual(await pacing.get('4343'), { ...p, released: 30, lastNum: 29, updatedAt: 4, finishedAt: 4 });
+  });
 });
 
 contract('segments, activity, Live Activity tokens', (kind) => {

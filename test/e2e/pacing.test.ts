@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { WebSocket } from 'ws';
 import { runCli, startServe, type ServeProcess } from '../helpers/cli.js';
 import { settle, startClient, type TestClient } from '../helpers/devices.js';
 import { call, startTestServer } from '../helpers/server.js';
+import { RawDevice } from '../helpers/raw-device.js';
 
 const DEVICES = 2000;
 /** One minute of big_push_duration lasts this long here: 2 minutes -> 30 s. */
@@ -19,52 +19,6 @@ const BUCKET_MS = (10_000 * MINUTE_MS) / 60_000;
 interface Creds {
   appKey: string;
   masterSecret: string;
-}
-
-/** A bare device connection that records every push frame and acknowledges it; reconnects when dropped. */
-class RawDevice {
-  arrivals: number[] = [];
-  private ws: WebSocket | null = null;
-  private closed = false;
-
-  constructor(
-    private readonly url: () => string,
-    readonly registrationId: string,
-    private readonly secret: string,
-  ) {}
-
-  connect(): Promise<void> {
-    return new Promise((resolve) => {
-      const ws = new WebSocket(this.url().replace(/^http/, 'ws') + '/v1/gateway');
-      this.ws = ws;
-      let ready = false;
-      ws.on('open', () => ws.send(JSON.stringify({ t: 'auth', v: 1, registration_id: this.registrationId, device_secret: this.secret })));
-      ws.on('message', (data) => {
-        const frame = JSON.parse(String(data)) as { t: string; msg_id?: string };
-        if (frame.t === 'ready') {
-          ready = true;
-          resolve();
-        } else if (frame.t === 'push' && frame.msg_id) {
-          this.arrivals.push(Date.now());
-          ws.send(JSON.stringify({ t: 'ack', msg_ids: [frame.msg_id] }));
-        }
-      });
-      ws.on('error', () => {});
-      ws.on('close', () => {
-        if (!ready) resolve();
-        if (!this.closed) setTimeout(() => void this.connect(), 200 + Math.random() * 800);
-      });
-    });
-  }
-
-  get open(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN;
-  }
-
-  close(): void {
-    this.closed = true;
-    this.ws?.close();
-  }
 }
 
 async function json(url: string, method: string, creds: Creds | null, body?: unknown): Promise<{ status: number; body: unknown }> {

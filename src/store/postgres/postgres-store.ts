@@ -43,6 +43,8 @@ import { postgresConsoleStore } from './console-store.js';
 import type { ConsoleStore } from '../console-types.js';
 import { postgresRetention } from './retention-store.js';
 import { postgresUmsStore } from './ums-store.js';
+import { postgresAudienceSnapshotStore } from './audience-snapshot-store.js';
+import type { AudienceSnapshotStore } from '../audience-snapshot-types.js';
 
 export interface PostgresOptions {
   /** postgres://user:password@host:port/database */
@@ -75,6 +77,7 @@ export class PostgresStore implements Store {
   readonly files: FileStore;
   readonly groups: GroupStore;
   readonly console: ConsoleStore;
+  readonly audienceSnapshots: AudienceSnapshotStore;
   readonly vendors: VendorStore;
   readonly ums: UmsStore;
   readonly cluster: ClusterStore = {
@@ -110,6 +113,7 @@ export class PostgresStore implements Store {
     this.groups = postgresGroupStore(db);
     this.ums = postgresUmsStore(db);
     this.console = postgresConsoleStore(db);
+    this.audienceSnapshots = postgresAudienceSnapshotStore(db);
   }
 
   /** A store whose schema is up to date (rejects if the database cannot be reached or migrated). */

@@ -598,4 +598,38 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX console_audit_by_operator ON console_audit (operator, id);
   CREATE INDEX console_audit_by_app ON console_audit (app_key, id);
   `,
+  // the persisted audience index: a snapshot of its bitmaps, and a log of device and tag
+  // changes after it, written by triggers so that no write path can leave it out
+  `
+  CREATE TABLE audience_changes (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_key  TEXT NOT NULL,
+    num      INTEGER NOT NULL,
+    tag      TEXT
+  );
+  CREATE TRIGGER audience_device_added AFTER INSERT ON devices BEGIN
+    INSERT INTO audience_changes (app_key, num, tag) VALUES (NEW.app_key, NEW.num, NULL);
+  END;
+  CREATE TRIGGER audience_device_removed AFTER DELETE ON devices BEGIN
+    INSERT INTO audience_changes (app_key, num, tag) VALUES (OLD.app_key, OLD.num, NULL);
+  END;
+  CREATE TRIGGER audience_device_moved AFTER UPDATE OF app_key, num, platform ON devices BEGIN
+    INSERT INTO audience_changes (app_key, num, tag) VALUES (OLD.app_key, OLD.num, NULL), (NEW.app_key, NEW.num, NULL);
+  END;
+  CREATE TRIGGER audience_tag_added AFTER INSERT ON device_tags BEGIN
+    INSERT INTO audience_changes (app_key, num, tag) VALUES (NEW.app_key, NEW.num, NEW.tag);
+  END;
+  CREATE TRIGGER audience_tag_removed AFTER DELETE ON device_tags BEGIN
+    INSERT INTO audience_changes (app_key, num, tag) VALUES (OLD.app_key, OLD.num, OLD.tag);
+  END;
+  CREATE TRIGGER audience_tag_moved AFTER UPDATE ON device_tags BEGIN
+    INSERT INTO audience_changes (app_key, num, tag) VALUES (OLD.app_key, OLD.num, OLD.tag), (NEW.app_key, NEW.num, NEW.tag);
+  END;
+  CREATE TABLE audience_snapshot (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    seq       INTEGER NOT NULL,
+    data      BLOB NOT NULL,
+    saved_at  INTEGER NOT NULL
+  );
+  `,
 ];

@@ -13,6 +13,18 @@ export function sqlitePacingStore(db: Database.Database): PacingStore {
        ON CONFLICT (msg_id) DO UPDATE SET released = excluded.released, last_num = excluded.last_num,
          updated_at = excluded.updated_at, finished_at = excluded.finished_at`,
     ),
+    // the first slice may create the row; later ones only move it on from where it stands
+    claimFirst: db.prepare(
+      `INSERT INTO paced_pushes (msg_id, app_key, released, last_num, updated_at, finished_at)
+       VALUES (@msgId, @appKey, @released, @lastNum, @updatedAt, @finishedAt)
+       ON CONFLICT (msg_id) DO UPDATE SET released = excluded.released, last_num = excluded.last_num,
+         updated_at = excluded.updated_at, finished_at = excluded.finished_at
+       WHERE paced_pushes.released = 0 AND paced_pushes.finished_at IS NULL`,
+    ),
+    claimNext: db.prepare(
+      `UPDATE paced_pushes SET released = @released, last_num = @lastNum, updated_at = @updatedAt, finished_at = @finishedAt
+       WHERE msg_id = @msgId AND app_key = @appKey AND released = @fromReleased AND finished_at IS NULL`,
+    ),
   };
   return {
     async get(msgId) {
@@ -30,6 +42,11 @@ export function sqlitePacingStore(db: Database.Database): PacingStore {
     },
     async save(p: PacingProgress) {
       s.save.run({ ...p, msgId: BigInt(p.msgId) });
+    },
+    async claim(p, fromReleased) {
+      const row = { ...p, msgId: BigInt(p.msgId) };
+      const { changes } = fromReleased === 0 ? s.claimFirst.run(row) : s.claimNext.run({ ...row, fromReleased });
+      return changes > 0;
     },
   };
 }

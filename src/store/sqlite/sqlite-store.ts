@@ -35,6 +35,8 @@ import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { sqliteEmasStore } from './emas-store.js';
 import { sqlitePacingStore } from './pacing-store.js';
+import { sqliteAudienceSnapshotStore } from './audience-snapshot-store.js';
+import type { AudienceSnapshotStore } from '../audience-snapshot-types.js';
 import type { PacingStore } from '../pacing-types.js';
 import { sqliteSegmentStore } from './segment-store.js';
 import type { SegmentStore } from '../segment-types.js';
@@ -133,6 +135,7 @@ export class SqliteStore implements Store {
   readonly groups: GroupStore;
   readonly console: ConsoleStore;
   readonly cluster: ClusterStore;
+  readonly audienceSnapshots: AudienceSnapshotStore;
   private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
   private readonly deferred: DeferredSync | null;
   private readonly checkpointer: BackgroundCheckpointer | null;
@@ -416,6 +419,7 @@ export class SqliteStore implements Store {
     this.files = sqliteFileStore(db);
     this.groups = sqliteGroupStore(db);
     this.console = sqliteConsoleStore(db);
+    this.audienceSnapshots = sqliteAudienceSnapshotStore(db);
     const pushIdsAfter = db.prepare('SELECT msg_id FROM pushes WHERE msg_id > ? ORDER BY msg_id LIMIT ?').pluck().safeIntegers(true);
     this.cluster = {
       async pushIdsAfter(after, limit) {
