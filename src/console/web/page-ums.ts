@@ -55,7 +55,7 @@ export function UmsChannels(props: { appKey: string; isAdmin: boolean; canOperat
     <${ErrorNote} error=${list.error ?? error} />
     <${Table}
       caption=${t('umsChannelsTitle')}
-      head=${[t('channelKey'), t('name'), t('enabled'), t('messagingCredentials'), t('created'), '']}
+      head=${[t('channelKey'), t('name'), t('enabled'), t('credentialsShort'), t('created'), '']}
       rows=${channels.map((c) => [
         html`<code>${c.channel_key}</code>`,
         c.name,
@@ -65,7 +65,7 @@ export function UmsChannels(props: { appKey: string; isAdmin: boolean; canOperat
         html`<span class="actions">
           <button class="link" aria-label=${`${t('manage')} ${c.name}`} aria-expanded=${c.channel_key === chosen ? 'true' : 'false'} onClick=${() => setChosen(c.channel_key === chosen ? '' : c.channel_key)}>${t('manage')}</button>
           ${props.canOperate
-            ? html` <button aria-label=${`${c.enabled ? t('disable') : t('enable')} ${c.name}`} onClick=${act(() => api('PUT', `${base}/${c.channel_key}`, { enabled: !c.enabled }))}>
+            ? html`<button aria-label=${`${c.enabled ? t('disable') : t('enable')} ${c.name}`} onClick=${act(() => api('PUT', `${base}/${c.channel_key}`, { enabled: !c.enabled }))}>
                 ${c.enabled ? t('disable') : t('enable')}
               </button>`
             : null}
