@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { startClient } from './helpers/devices.js';
 import { addOperator, buildConsoleAssets, launchBrowser, openPage, signIn } from './helpers/console.js';
 import { startTestServer } from './helpers/server.js';
+import { updateChannelSettings } from '../src/ums/channels.js';
+import { createChannel, setMessagingCredentials } from '../src/ums/secrets.js';
 
 const OUT = fileURLToPath(new URL('../docs/console/', import.meta.url));
 
@@ -34,6 +36,12 @@ async function main(): Promise<void> {
       headers: { authorization: auth },
       body: JSON.stringify({ name: 'morning_digest', enabled: true, trigger: { single: { time: `${tomorrow} 08:00:00` } }, push: { platform: 'all', audience: { tag: ['news'] }, notification: { alert: 'Good morning' } } }),
     });
+
+    // a UMS channel that sends to the app, with SMS credentials, for the Apps page
+    const ums = server.node.ctx.ums;
+    const crm = await createChannel(ums.store, ums.sealingKey, { name: 'crm', appKey: server.app.appKey });
+    await updateChannelSettings(ums.store, crm.channelKey, { sensitiveWords: ['spam'], quietHours: '22:00-08:00+08:00' });
+    await setMessagingCredentials(ums.store, ums.sealingKey, ums.messaging, crm.channelKey, 'sms', { key: 'sms-key', secret: 'sms-secret' });
 
     const browser = await launchBrowser();
     try {

@@ -62,6 +62,17 @@ export const CONSOLE_OPERATIONS: Operation[] = [
   op('DELETE', `${app}/channels/:channel`, 'Remove the app\'s credentials for a vendor channel (admin)'),
   op('POST', `${app}/accesskeys`, 'Create an EMAS AccessKey pair; answers the secret once (admin)'),
   op('DELETE', `${app}/accesskeys/:id`, 'Disable an EMAS AccessKey (admin)'),
+  op('GET', `${app}/ums-channels`, 'The UMS channels that send to the app: settings and which messaging credentials are stored (never their values)'),
+  op('POST', `${app}/ums-channels`, 'Create a UMS channel for the app, as `borealis ums channel create`; answers the ChannelKey and master secret once (admin)', {
+    body: obj({ name: str, owner_required: { type: 'boolean' }, broadcasts_per_day: { type: ['integer', 'null'] } }, ['name']),
+  }),
+  op('POST', `${app}/ums-channels/:channel_key/secret`, 'Issue a new master secret for a UMS channel; answers it once (admin)'),
+  op('PUT', `${app}/ums-channels/:channel_key`, 'Open or close a UMS channel for sending (operator)', { body: obj({ enabled: { type: 'boolean' } }, ['enabled']) }),
+  op('PUT', `${app}/ums-channels/:channel_key/settings`, 'A UMS channel\'s sensitive words, do-not-disturb hours and VIP features, as `borealis ums channel settings` (operator)', {
+    body: obj({ sensitive_words: { type: 'array', items: str }, quiet_hours: { type: ['string', 'null'] }, vip: { type: 'boolean' } }),
+  }),
+  op('PUT', `${app}/ums-channels/:channel_key/credentials/:kind`, 'Store a UMS channel\'s credentials for sms, email or an IM channel, as `borealis ums credentials --file` takes them (admin)', { body: { type: 'object' } }),
+  op('DELETE', `${app}/ums-channels/:channel_key/credentials/:kind`, 'Remove a UMS channel\'s credentials for one messaging channel (admin)'),
   op('POST', `${app}/push/check`, 'Check a push as /v3/push/validate does; its audience size and what each platform and vendor would receive', {
     body: obj({ push: { $ref: '#/components/schemas/Push' } }, ['push']),
     responses: ok('ok, or the error /v3/push/validate would give', obj({ ok: { type: 'boolean' }, audience: int, error: obj({ code: int, message: str }), preview: { type: 'object' } })),

@@ -8,14 +8,14 @@ import { ALL_RECORD_TYPES, verifyCallbackUrl } from '../ums/callbacks.js';
 import { parsePolicySteps, parseStepFlag, policyToWire } from '../ums/policies.js';
 import { traceOf } from '../ums/trace.js';
 import { approveMessage, heldForReview, rejectMessage } from '../ums/review.js';
-import { parseQuietHours, parseSensitiveWords } from '../ums/settings.js';
+import { ChannelSettingsError, setChannelEnabled, updateChannelSettings } from '../ums/channels.js';
 import { parseTemplateContent, templateToWire } from '../ums/templates.js';
-import { channelBasic, createAccessKey, createChannel, setMessagingCredentials } from '../ums/secrets.js';
+import { channelBasic, createAccessKey, createChannel, rotateChannelSecret, setMessagingCredentials } from '../ums/secrets.js';
 import { USERID, validTag } from '../ums/users.js';
 import { UsageError, configFrom, parse } from './args.js';
 
 export const UMS_USAGE = `borealis ums channel create --name NAME [--app APP_KEY] [--owner-required] [--broadcasts-per-day N] [--json]
-borealis ums channel list [--json] | enable CHANNEL_KEY | disable CHANNEL_KEY
+borealis ums channel list [--json] | enable CHANNEL_KEY | disable CHANNEL_KEY | rotate-secret CHANNEL_KEY [--json]
 borealis ums channel settings CHANNEL_KEY [--sensitive-words W1,W2..] [--quiet-hours HH:MM-HH:MM[+HH:MM]|off] [--vip|--no-vip]
 borealis ums template create --name NAME --file CONTENT.json [--single] [--disabled] [--json]
 borealis ums template list [--json] | enable TEMPLATE_ID | disable TEMPLATE_ID | delete TEMPLATE_ID
@@ -139,27 +139,35 @@ async function channelCmd(store: Store, config: Config, sub: string | undefined,
     return 0;
   }
   if (sub === 'enable' || sub === 'disable') {
-    const c = pos[0] ? await store.ums.getChannel(pos[0]) : undefined;
+    const c = pos[0] ? await setChannelEnabled(store.ums, pos[0], sub === 'enable') : undefined;
     if (!c) throw new UsageError(`ums channel ${sub} needs an existing CHANNEL_KEY`);
-    await store.ums.putChannel({ ...c, enabled: sub === 'enable' });
-    console.log(JSON.stringify({ channelKey: c.channelKey, enabled: sub === 'enable' }));
+    console.log(JSON.stringify({ channelKey: c.channelKey, enabled: c.enabled }));
+    return 0;
+  }
+  if (sub === 'rotate-secret') {
+    const creds = pos[0] ? await rotateChannelSecret(store.ums, loadSealingKey(config.channels.credentialsKey, config.dataDir), pos[0]) : undefined;
+    if (!creds) throw new UsageError('ums channel rotate-secret needs an existing CHANNEL_KEY');
+    if (asJson) console.log(JSON.stringify(creds));
+    else console.log(`channelKey:   ${creds.channelKey}\nmasterSecret: ${creds.masterSecret}`);
     return 0;
   }
   if (sub === 'settings') {
     const c = pos[0] ? await store.ums.getChannel(pos[0]) : undefined;
     if (!c) throw new UsageError('ums channel settings needs an existing CHANNEL_KEY');
-    const next = await store.ums.getSettings(c.channelKey);
+    const words = str(v, 'sensitive-words');
+    const quiet = str(v, 'quiet-hours');
+    let next;
     try {
-      const words = str(v, 'sensitive-words');
-      if (words !== undefined) next.sensitiveWords = parseSensitiveWords(words.split(','));
-      const quiet = str(v, 'quiet-hours');
-      if (quiet !== undefined) next.quietHours = quiet === 'off' ? null : parseQuietHours(quiet);
+      next = await updateChannelSettings(store.ums, c.channelKey, {
+        ...(words !== undefined && { sensitiveWords: words.split(',') }),
+        ...(quiet !== undefined && { quietHours: quiet === 'off' ? null : quiet }),
+        ...(v.vip === true && { vip: true }),
+        ...(v['no-vip'] === true && { vip: false }),
+      });
     } catch (err) {
-      throw new UsageError((err as Error).message);
+      if (err instanceof ChannelSettingsError) throw new UsageError(err.message);
+      throw err;
     }
-    if (v.vip === true) next.vip = true;
-    if (v['no-vip'] === true) next.vip = false;
-    await store.ums.putSettings(c.channelKey, next);
     console.log(JSON.stringify({ channelKey: c.channelKey, ...next }));
     return 0;
   }

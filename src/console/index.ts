@@ -5,6 +5,7 @@ import { registerAppRoutes } from './api-apps.js';
 import { registerAudienceRoutes } from './api-audience.js';
 import { registerMetricsRoute } from './api-metrics.js';
 import { registerPushRoutes } from './api-pushes.js';
+import { registerUmsRoutes } from './api-ums.js';
 import { registerConsoleAssets } from './assets.js';
 import { consoleContext } from './console-context.js';
 
@@ -21,6 +22,7 @@ export function registerConsole(app: FastifyInstance, ctx: ServerContext): { sto
   registerConsoleAssets(app);
   registerAccessRoutes(app, cc);
   registerAppRoutes(app, cc);
+  registerUmsRoutes(app, cc);
   registerPushRoutes(app, cc);
   registerAudienceRoutes(app, cc);
   registerMetricsRoute(app, cc);

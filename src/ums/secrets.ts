@@ -81,3 +81,19 @@ export async function messagingCredentials(store: UmsStore, sealingKey: Buffer, 
   const sealed = await store.getCredentials(channelKey, channel);
   return sealed ? (unseal(sealingKey, scope(channelKey), channel, sealed) as Record<string, unknown>) : undefined;
 }
+
+/** Issues a new master secret for a channel; the old one stops working at once. Undefined: no such channel. */
+export async function rotateChannelSecret(store: UmsStore, sealingKey: Buffer, channelKey: string): Promise<{ channelKey: string; masterSecret: string } | undefined> {
+  const c = await store.getChannel(channelKey);
+  if (!c) return undefined;
+  const masterSecret = newMasterSecret();
+  await store.putChannel({ ...c, secretHash: hashSecret(masterSecret), secretSealed: seal(sealingKey, scope(channelKey), 'secret', masterSecret) });
+  return { channelKey, masterSecret };
+}
+
+/** The messaging channels (sms, email, ...) that have credentials stored for a UMS channel. */
+export async function channelsWithCredentials(store: UmsStore, registry: MessagingRegistry, channelKey: string): Promise<string[]> {
+  const ids: string[] = [...new Set([...registry.values()].map((c) => c.id))];
+  const present = await Promise.all(ids.map(async (id): Promise<string | undefined> => ((await store.getCredentials(channelKey, id)) ? id : undefined)));
+  return present.filter((id): id is string => id !== undefined);
+}

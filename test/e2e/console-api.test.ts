@@ -7,7 +7,8 @@ import { consoleFuzzTemplates } from '../helpers/fuzz-targets.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { runCli, startServe } from '../helpers/cli.js';
 import { addOperator, PASSWORD } from '../helpers/console.js';
-import { startTestServer, TEST_STORE, type TestServer } from '../helpers/server.js';
+import { authenticate } from '../../src/ums/secrets.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** A browser's view of the admin API: a cookie jar and the anti-CSRF token. */
 class Session {
@@ -159,20 +160,143 @@ describe('the console admin API', () => {
     assert.deepEqual([bad.status, bad.body.error?.code], [400, 9006]);
     assert.equal((await s.call('PUT', `${base}/channels/xiaomi`, { appSecret: 'mi-secret-123', package: 'com.example.app' })).status, 200);
     assert.match(String(key.body.access_key_id), /^LTAI[A-Za-z0-9]{20}$/);
-    if (TEST_STORE === 'sqlite') {
-      await server.node.ctx.store.ums.putChannel({ channelKey: 'c'.repeat(24), name: 'crm', secretHash: Buffer.alloc(32), secretSealed: Buffer.alloc(32), appKey: server.app.appKey, enabled: true, ownerRequired: false, broadcastPerDay: null, createdAt: 1 });
-    }
+    await server.node.ctx.store.ums.putChannel({ channelKey: 'c'.repeat(24), name: 'crm', secretHash: Buffer.alloc(32), secretSealed: Buffer.alloc(32), appKey: server.app.appKey, enabled: true, ownerRequired: false, broadcastPerDay: null, createdAt: 1 });
     const app = (await s.call('GET', base)).body as { channels: Record<string, { fields: Record<string, string> }>; callbacks: { url: string; default: boolean }[]; emas: { access_keys: { id: string }[] }; ums_channels: { name: string }[] | null };
     assert.deepEqual(app.callbacks.map((c) => [c.url, c.default]), [['https://example.com/cb', true]]);
     assert.ok(app.channels.xiaomi, JSON.stringify(app.channels));
     assert.doesNotMatch(JSON.stringify(app.channels), /mi-secret-123/);
     assert.deepEqual(app.emas.access_keys.map((k) => k.id), [key.body.access_key_id]);
-    // the PostgreSQL store keeps no UMS data yet: the page says nothing rather than failing
-    assert.deepEqual(app.ums_channels?.map((c) => c.name) ?? null, TEST_STORE === 'sqlite' ? ['crm'] : null);
+    assert.deepEqual(app.ums_channels?.map((c) => c.name), ['crm']);
     // a secret never comes back, and the audit log has the actions without it
     const audit = JSON.stringify((await s.call('GET', '/audit?app=' + server.app.appKey)).body);
     assert.doesNotMatch(audit, new RegExp(`${key.body.access_key_secret}|mi-secret-123`));
     assert.match(audit, /app\.accesskey\.create/);
+  });
+
+  test('UMS channels of an app: created with the secret once, rotated, opened and closed, settings and credentials, by role', async () => {
+    const root = await as('root');
+    const olga = await as('olga');
+    const vic = await as('vic');
+    const base = `/apps/${server.app.appKey}/ums-channels`;
+    const made = await root.call('POST', base, { name: '营销 crm', owner_required: true, broadcasts_per_day: 3 });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const key = made.body.channel_key as string;
+    const first = made.body.master_secret as string;
+    assert.match(key, /^[0-9a-f]{24}$/);
+    assert.match(first, /^[0-9a-f]{24}$/);
+    const basic = (secret: string) => 'Basic ' + Buffer.from(`${key}:${secret}`).toString('base64');
+    const ums = server.node.ctx.store.ums;
+    assert.equal((await authenticate(ums, basic(first)))?.kind, 'channel', 'the answered secret authenticates UMS sends');
+
+    // roles: only admins create, rotate and store credentials; operators open, close and set; viewers read
+    const listed = await vic.call('GET', base);
+    assert.equal(listed.status, 200);
+    const mine = (listed.body.channels as { channel_key: string; name: string; enabled: boolean; owner_required: boolean; broadcasts_per_day: number; credentials: string[] }[]).find((c) => c.channel_key === key);
+    assert.deepEqual([mine?.name, mine?.enabled, mine?.owner_required, mine?.broadcasts_per_day, mine?.credentials], ['营销 crm', true, true, 3, []]);
+    assert.ok((listed.body.messaging_kinds as string[]).includes('sms'));
+    assert.equal((await vic.call('PUT', `${base}/${key}`, { enabled: false })).body.error?.code, 9003);
+    assert.equal((await olga.call('POST', base, { name: 'x' })).body.error?.code, 9003);
+    assert.equal((await olga.call('POST', `${base}/${key}/secret`)).body.error?.code, 9003);
+    assert.equal((await olga.call('PUT', `${base}/${key}/credentials/sms`, { key: 'k', secret: 's' })).body.error?.code, 9003);
+    assert.equal((await olga.call('GET', `/apps/${other.appKey}/ums-channels`)).body.error?.code, 9003, 'not her app');
+
+    // CSRF on every change
+    const token = olga.csrf;
+    olga.csrf = '';
+    const noToken = await olga.call('PUT', `${base}/${key}`, { enabled: false });
+    assert.deepEqual([noToken.status, noToken.body.error?.code], [403, 9002]);
+    assert.equal((await olga.call('PUT', `${base}/${key}/settings`, { vip: false })).body.error?.code, 9002);
+    olga.csrf = token;
+
+    // an operator closes and opens the channel, and sets its words, quiet hours and VIP
+    const closed = await olga.call('PUT', `${base}/${key}`, { enabled: false });
+    assert.equal(closed.body.enabled, false);
+    assert.equal((await ums.getChannel(key))?.enabled, false);
+    assert.equal((await olga.call('PUT', `${base}/${key}`, { enabled: true })).body.enabled, true);
+    const set = await olga.call('PUT', `${base}/${key}/settings`, { sensitive_words: ['spam', ' 赌博 ', 'spam'], quiet_hours: '22:00-08:00+08:00', vip: false });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.deepEqual(set.body.settings, { sensitive_words: ['spam', '赌博'], quiet_hours: '22:00-08:00+08:00', vip: false });
+    assert.deepEqual(await ums.getSettings(key), { sensitiveWords: ['spam', '赌博'], quietHours: { fromMinute: 1320, toMinute: 480, utcOffsetMinutes: 480 }, vip: false });
+    const quietOff = await olga.call('PUT', `${base}/${key}/settings`, { quiet_hours: null });
+    assert.equal((quietOff.body.settings as { quiet_hours: unknown }).quiet_hours, null);
+    assert.deepEqual((await ums.getSettings(key)).sensitiveWords, ['spam', '赌博'], 'absent fields keep their value');
+
+    // the admin rotates the secret: the old one stops working
+    const rotated = await root.call('POST', `${base}/${key}/secret`);
+    const second = rotated.body.master_secret as string;
+    assert.notEqual(second, first);
+    assert.equal(await authenticate(ums, basic(first)), undefined);
+    assert.equal((await authenticate(ums, basic(second)))?.kind, 'channel');
+
+    // messaging credentials: checked by the channel's own rules, stored sealed, never shown back
+    const badCreds = await root.call('PUT', `${base}/${key}/credentials/sms`, { key: 'only-a-key' });
+    assert.deepEqual([badCreds.status, badCreds.body.error?.code], [400, 9006]);
+    assert.equal((await root.call('PUT', `${base}/${key}/credentials/carrier-pigeon`, {})).body.error?.code, 9007);
+    const stored = await root.call('PUT', `${base}/${key}/credentials/sms`, { key: 'sms-key-1', secret: 'sms-secret-XYZZY' });
+    assert.equal(stored.status, 200, JSON.stringify(stored.body));
+    assert.deepEqual(stored.body.credentials, ['sms']);
+    assert.ok(await ums.getCredentials(key, 'sms'));
+    const shown = JSON.stringify((await root.call('GET', base)).body);
+    assert.doesNotMatch(shown, new RegExp(`sms-secret-XYZZY|${first}|${second}`));
+    assert.deepEqual((await root.call('DELETE', `${base}/${key}/credentials/sms`)).body.credentials, []);
+    assert.equal((await root.call('DELETE', `${base}/${key}/credentials/sms`)).body.error?.code, 9007);
+
+    // another app's channel is not reached through this app's URL
+    const elsewhere = await root.call('POST', `/apps/${other.appKey}/ums-channels`, { name: 'other' });
+    const foreign = elsewhere.body.channel_key as string;
+    for (const [method, path, body] of [
+      ['PUT', `${base}/${foreign}`, { enabled: false }],
+      ['POST', `${base}/${foreign}/secret`, undefined],
+      ['PUT', `${base}/${foreign}/settings`, { vip: false }],
+    ] as const) {
+      const r = await root.call(method, path, body);
+      assert.deepEqual([r.status, r.body.error?.code], [404, 9007], `${method} ${path}`);
+    }
+    assert.equal((await ums.getChannel(foreign))?.enabled, true);
+
+    // hostile input: the documented 9006 / 9007, never a 5xx
+    const hostile: [string, string, unknown][] = [
+      ['POST', base, { name: '' }],
+      ['POST', base, { name: 'x'.repeat(129) }],
+      ['POST', base, { name: 'a\u0000b' }],
+      ['POST', base, { name: 'x', owner_required: 'yes' }],
+      ['POST', base, { name: 'x', broadcasts_per_day: 1e7 }],
+      ['POST', base, { name: 'x', broadcasts_per_day: -1 }],
+      ['POST', base, '[]'],
+      ['PUT', `${base}/${key}`, { enabled: 'no' }],
+      ['PUT', `${base}/${key}/settings`, { sensitive_words: 'spam' }],
+      ['PUT', `${base}/${key}/settings`, { sensitive_words: [1] }],
+      ['PUT', `${base}/${key}/settings`, { sensitive_words: ['x'.repeat(65)] }],
+      ['PUT', `${base}/${key}/settings`, { sensitive_words: Array.from({ length: 1001 }, (_, i) => `w${i}`) }],
+      ['PUT', `${base}/${key}/settings`, { quiet_hours: '25:00-08:00' }],
+      ['PUT', `${base}/${key}/settings`, { quiet_hours: '08:00-08:00' }],
+      ['PUT', `${base}/${key}/settings`, { quiet_hours: 7 }],
+      ['PUT', `${base}/${key}/settings`, { vip: 'true' }],
+      ['PUT', `${base}/${key}/settings`, { owner: 'x' }],
+      ['PUT', `${base}/${key}/credentials/email`, { host: {} }],
+      ['PUT', `${base}/${key}/credentials/sms`, 'null'],
+      ['PUT', `${base}/${encodeURIComponent("'; DROP TABLE ums_channels; --")}`, { enabled: true }],
+      ['PUT', `${base}/${'k'.repeat(65)}/settings`, { vip: true }],
+    ];
+    for (const [method, path, body] of hostile) {
+      const r = await root.call(method, path, body);
+      assert.ok(r.status === 400 || r.status === 404, `${method} ${path} ${JSON.stringify(body).slice(0, 80)} -> ${r.status} ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error?.code, r.status === 400 ? 9006 : 9007);
+    }
+
+    // the audit log has every action, with no secret in it
+    const audit = (await root.call('GET', `/audit?app=${server.app.appKey}&limit=200`)).body.entries as { operator: string; action: string; target: string; detail: unknown }[];
+    const ours = audit.filter((e) => e.action.startsWith('ums.')).map((e) => [e.operator, e.action]);
+    for (const want of [
+      ['root', 'ums.channel.create'],
+      ['olga', 'ums.channel.disable'],
+      ['olga', 'ums.channel.enable'],
+      ['olga', 'ums.channel.settings'],
+      ['root', 'ums.channel.rotate_secret'],
+      ['root', 'ums.credentials.set'],
+      ['root', 'ums.credentials.remove'],
+    ]) assert.ok(ours.some((e) => e[0] === want[0] && e[1] === want[1]), `${want.join(' ')} in ${JSON.stringify(ours)}`);
+    assert.doesNotMatch(JSON.stringify(audit), new RegExp(`sms-secret-XYZZY|${first}|${second}`));
   });
 
   test('disabling an operator ends their sessions; signing out ends the session', async () => {

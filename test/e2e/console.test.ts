@@ -121,6 +121,49 @@ describe('the web console in headless Chromium', { skip: skipWithoutChromium }, 
     axeFindings['apps/settings'] = await accessibilityViolations(page);
   });
 
+  test('apps: creates a UMS channel (secret shown once), sets its settings and SMS credentials, closes it, by keyboard too', async () => {
+    await visit('apps', /^Apps$/);
+    const form = page.getByRole('form', { name: 'New UMS channel' });
+    await form.getByLabel('Name', { exact: true }).fill('crm');
+    await form.getByLabel(/Sends must name their submitter/).check();
+    await form.getByRole('button', { name: 'New UMS channel' }).click();
+    const shown = page.getByRole('status').filter({ hasText: 'ChannelKey' });
+    await shown.waitFor();
+    const channelKey = (await shown.locator('code').first().textContent()) ?? '';
+    const stored = await server.node.ctx.store.ums.getChannel(channelKey);
+    assert.deepEqual([stored?.name, stored?.appKey, stored?.ownerRequired], ['crm', server.app.appKey, true]);
+    assert.match((await shown.getByTestId('secret').textContent()) ?? '', /^[0-9a-f]{24}$/);
+    const row = page.locator('tbody tr', { hasText: channelKey });
+    await row.waitFor();
+
+    // opened with the keyboard
+    await row.getByRole('button', { name: 'Manage crm' }).focus();
+    await page.keyboard.press('Enter');
+    const panel = page.getByRole('group', { name: `crm · ${channelKey}` });
+    await panel.waitFor();
+    const settings = panel.getByRole('form', { name: 'Channel settings' });
+    await settings.getByLabel('Sensitive words').fill('spam, 赌博');
+    await settings.getByLabel('Do-not-disturb hours').fill('22:00-08:00+08:00');
+    await settings.getByLabel(/VIP features/).uncheck();
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await settings.getByRole('status').waitFor();
+    const s = await server.node.ctx.store.ums.getSettings(channelKey);
+    assert.deepEqual([s.sensitiveWords, s.quietHours?.utcOffsetMinutes, s.vip], [['spam', '赌博'], 480, false]);
+
+    const creds = panel.getByRole('form', { name: /Messaging credentials/ });
+    await creds.getByLabel('Channel', { exact: true }).selectOption('sms');
+    await creds.getByLabel(/borealis ums credentials/).fill(JSON.stringify({ key: 'sms-key', secret: 'sms-secret-in-browser' }));
+    await creds.getByRole('button', { name: 'Save' }).click();
+    await panel.getByRole('button', { name: 'Remove sms' }).waitFor();
+    assert.ok(await server.node.ctx.store.ums.getCredentials(channelKey, 'sms'));
+    assert.doesNotMatch((await page.content()), /sms-secret-in-browser/, 'the credentials are not shown back');
+
+    await row.getByRole('button', { name: 'Disable crm' }).click();
+    await row.getByRole('button', { name: 'Enable crm' }).waitFor();
+    assert.equal((await server.node.ctx.store.ums.getChannel(channelKey))?.enabled, false);
+    axeFindings['apps/ums'] = await accessibilityViolations(page);
+  });
+
   test('devices: looks a device up and shows why each recent push did or did not reach it', async () => {
     await visit('devices', /Devices/);
     await page.getByLabel(/Registration ID, alias/).fill(device.registrationId);

@@ -224,6 +224,17 @@ describe('UMS templates, channel settings, traces and the rest of the error code
     await expectCode(400, 1015073, 'POST', '/v1/template/sent', { aud_userid: ['bob'], template_id: general }, c.auth);
     json(await cli('channel', 'settings', c.channelKey, '--vip'));
     await expectCode(200, 0, 'POST', '/v1/sent', { ...send, option: { white_id: white.id } }, c.auth);
+
+    // closed, then opened; a new master secret: the old one stops authenticating at once
+    json(await cli('channel', 'disable', c.channelKey));
+    await expectCode(400, 1015005, 'POST', '/v1/sent', send, c.auth);
+    json(await cli('channel', 'enable', c.channelKey));
+    const rotated = json<{ channelKey: string; masterSecret: string }>(await cli('channel', 'rotate-secret', c.channelKey, '--json'));
+    assert.equal(rotated.channelKey, c.channelKey);
+    assert.notEqual(rotated.masterSecret, c.masterSecret);
+    assert.equal((await ums('POST', '/v1/sent', send, c.auth)).status, 401);
+    await expectCode(200, 0, 'POST', '/v1/sent', send, basicOf(c.channelKey, rotated.masterSecret));
+    assert.equal((await cli('channel', 'rotate-secret', 'nosuchchannel')).status, 2);
   });
 
   test('a WeCom send without WeCom credentials is "channel invalid" (1015025); a bad JSMS template id 1015095', async () => {

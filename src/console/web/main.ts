@@ -118,7 +118,7 @@ function Shell(props: { me: Operator; onSignOut: () => void }): View {
   else if (page === 'live') body = html`<${LivePage} />`;
   else if (page === 'audit') body = html`<${AuditPage} appKey=${appKey} />`;
   else if (page === 'operators' && isAdmin) body = html`<${OperatorsPage} me=${props.me.name} />`;
-  else body = html`<${AppsPage} appKey=${appKey} isAdmin=${isAdmin} onApps=${() => setAppsTick((n) => n + 1)} onSelect=${choose} />`;
+  else body = html`<${AppsPage} appKey=${appKey} isAdmin=${isAdmin} canOperate=${canSend} onApps=${() => setAppsTick((n) => n + 1)} onSelect=${choose} />`;
 
   return html`<div class="shell">
     <a class="skip" href="#main" onClick=${(e: Event) => {

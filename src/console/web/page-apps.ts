@@ -2,6 +2,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { api, qs } from './api.js';
 import { formatTime, t } from './i18n.js';
+import { Secret, UmsChannels } from './page-ums.js';
 import { Check, ErrorNote, Field, Section, Select, Table, useLoad, type View } from './ui.js';
 
 interface AppRow {
@@ -17,12 +18,11 @@ interface AppDetail extends Omit<AppRow, 'channels'> {
   channels: Record<string, { updated_at: number; fields: Record<string, string> }>;
   channel_kinds: string[];
   callbacks: { url: string; default: boolean; types: number }[];
-  ums_channels: { channel_key: string; name: string; enabled: boolean; created_at: number }[] | null;
   emas: { app_key: number | null; access_keys: { id: string; created_at: number; disabled: boolean }[] };
 }
 
 /** Apps: the list, a new app, and the selected app's settings (admins change them). */
-export function AppsPage(props: { appKey: string; isAdmin: boolean; onApps: () => void; onSelect: (k: string) => void }): View {
+export function AppsPage(props: { appKey: string; isAdmin: boolean; canOperate: boolean; onApps: () => void; onSelect: (k: string) => void }): View {
   const list = useLoad(() => api<{ apps: AppRow[] }>('GET', '/apps'), []);
   const [name, setName] = useState('');
   const [created, setCreated] = useState<{ app_key: string; master_secret: string } | null>(null);
@@ -65,21 +65,13 @@ export function AppsPage(props: { appKey: string; isAdmin: boolean; onApps: () =
           </form>`
         : null}
       <${ErrorNote} error=${error} />
-      ${created ? html`<${Secret} title=${created.app_key} secret=${created.master_secret} />` : null}
+      ${created ? html`<${Secret} label=${t('appKey')} title=${created.app_key} secret=${created.master_secret} />` : null}
     <//>
-    ${props.appKey ? html`<${AppSettings} key=${props.appKey} appKey=${props.appKey} isAdmin=${props.isAdmin} />` : null}
+    ${props.appKey ? html`<${AppSettings} key=${props.appKey} appKey=${props.appKey} isAdmin=${props.isAdmin} canOperate=${props.canOperate} />` : null}
   </div>`;
 }
 
-function Secret(props: { title: string; secret: string }): View {
-  return html`<div class="notice" role="status">
-    <p>${t('appKey')}: <code>${props.title}</code></p>
-    <p>${t('masterSecret')}: <code data-testid="secret">${props.secret}</code></p>
-    <p>${t('secretOnce')}</p>
-  </div>`;
-}
-
-function AppSettings(props: { appKey: string; isAdmin: boolean }): View {
+function AppSettings(props: { appKey: string; isAdmin: boolean; canOperate: boolean }): View {
   const base = `/apps/${encodeURIComponent(props.appKey)}`;
   const detail = useLoad(() => api<AppDetail>('GET', base), [props.appKey]);
   const [error, setError] = useState<unknown>(null);
@@ -121,7 +113,7 @@ function AppSettings(props: { appKey: string; isAdmin: boolean }): View {
             setSecret((await api<{ master_secret: string }>('POST', `${base}/secret`)).master_secret);
           })}>${t('rotateSecret')}</button>`
         : null}
-      ${secret ? html`<${Secret} title=${d.app_key} secret=${secret} />` : null}
+      ${secret ? html`<${Secret} label=${t('appKey')} title=${d.app_key} secret=${secret} />` : null}
     <//>
     <${Section} title=${t('limits')}>
       <form onSubmit=${act(() =>
@@ -200,17 +192,8 @@ function AppSettings(props: { appKey: string; isAdmin: boolean }): View {
             ${t('newAccessKey')}
           </button>`
         : null}
-      ${accessKey ? html`<${Secret} title=${accessKey.access_key_id} secret=${accessKey.access_key_secret} />` : null}
+      ${accessKey ? html`<${Secret} label=${t('appKey')} title=${accessKey.access_key_id} secret=${accessKey.access_key_secret} />` : null}
     <//>
-    <${Section} title=${t('umsChannelsTitle')}>
-      ${d.ums_channels
-        ? html`<${Table}
-            caption=${t('umsChannelsTitle')}
-            head=${['ChannelKey', t('name'), t('enabled'), t('created')]}
-            rows=${d.ums_channels.map((c) => [html`<code>${c.channel_key}</code>`, c.name, c.enabled ? t('yes') : t('no'), formatTime(c.created_at)])}
-          />`
-        : null}
-      <p class="muted">${t('umsChannels')}</p>
-    <//>
+    <${UmsChannels} appKey=${props.appKey} isAdmin=${admin} canOperate=${props.canOperate} />
   </div>`;
 }
