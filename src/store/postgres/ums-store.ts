@@ -3,8 +3,6 @@ import type {
   UmsBindKind,
   UmsChannelRecord,
   UmsAccessKeyRecord,
-  UmsJob,
-  UmsJobState,
   UmsMessageRecord,
   UmsPolicy,
   UmsPolicyStep,
@@ -13,28 +11,11 @@ import type {
   UmsTemplate,
 } from '../ums-types.js';
 import { DEFAULT_UMS_SETTINGS } from '../ums-types.js';
+import { umsJobFromRow } from '../ums-rows.js';
 import { numOrNull, type Db, type Row } from './db.js';
 
 /** Job rows go to the server in batches of this many (one unnest insert each). */
 const JOB_BATCH = 5_000;
-
-function toJob(r: Row): UmsJob {
-  return {
-    msgid: r.msgid as string,
-    step: Number(r.step),
-    target: r.target as string,
-    channel: r.channel as string,
-    dueAt: Number(r.due_at),
-    state: r.state as UmsJobState,
-    addresses: JSON.parse(r.addresses as string) as string[],
-    pushMsgId: (r.push_msg_id as string | null) ?? null,
-    note: (r.note as string | null) ?? null,
-    attempts: Number(r.attempts),
-    doneAt: numOrNull(r.done_at),
-    deliveredAt: numOrNull(r.delivered_at),
-    clickedAt: numOrNull(r.clicked_at),
-  };
-}
 
 function toPolicy(r: Row): UmsPolicy {
   return {
@@ -316,7 +297,7 @@ export function postgresUmsStore(db: Db): UmsStore {
         const marked = await q.query('UPDATE ums_messages SET retracted_at = $1 WHERE msgid = $2 AND retracted_at IS NULL', [at, msgid]);
         if (marked.rowCount !== 1) return undefined;
         const { rows } = await q.query(`UPDATE ums_jobs SET state = 'retracted', done_at = $1 WHERE msgid = $2 AND state = 'pending' RETURNING *`, [at, msgid]);
-        return rows.map(toJob);
+        return rows.map(umsJobFromRow);
       });
     },
     async heldMessages(holdMs, limit) {
@@ -332,7 +313,7 @@ export function postgresUmsStore(db: Db): UmsStore {
     },
     async dueJobs(now, limit) {
       const { rows } = await db.query(`SELECT * FROM ums_jobs WHERE state = 'pending' AND due_at <= $1 ORDER BY priority, due_at LIMIT $2`, [now, limit]);
-      return rows.map(toJob);
+      return rows.map(umsJobFromRow);
     },
     async claimJobs(msgid, step, targets) {
       if (targets.length === 0) return [];
@@ -365,12 +346,12 @@ export function postgresUmsStore(db: Db): UmsStore {
         target === undefined
           ? await db.query('SELECT * FROM ums_jobs WHERE msgid = $1 ORDER BY target, step', [msgid])
           : await db.query('SELECT * FROM ums_jobs WHERE msgid = $1 AND target = $2 ORDER BY step', [msgid, target]);
-      return rows.map(toJob);
+      return rows.map(umsJobFromRow);
     },
     async earlierJobs(msgid, step, targets) {
       if (targets.length === 0) return [];
       const { rows } = await db.query('SELECT * FROM ums_jobs WHERE msgid = $1 AND step < $2 AND target = ANY($3::text[])', [msgid, step, [...targets]]);
-      return rows.map(toJob);
+      return rows.map(umsJobFromRow);
     },
     async awaitingDelivery(channels, since, limit) {
       if (channels.length === 0) return [];
@@ -379,7 +360,7 @@ export function postgresUmsStore(db: Db): UmsStore {
          AND channel = ANY($1::text[]) AND done_at >= $2 ORDER BY done_at LIMIT $3`,
         [[...channels], since, limit],
       );
-      return rows.map(toJob);
+      return rows.map(umsJobFromRow);
     },
     async markReceipts(marks) {
       if (marks.length === 0) return;

@@ -3,7 +3,6 @@ import type {
   UmsBinding,
   UmsBindKind,
   UmsJob,
-  UmsJobState,
   UmsMessageRecord,
   UmsPolicy,
   UmsPolicyStep,
@@ -12,6 +11,7 @@ import type {
   UmsTemplate,
 } from '../ums-types.js';
 import { DEFAULT_UMS_SETTINGS } from '../ums-types.js';
+import { umsJobFromRow } from '../ums-rows.js';
 
 type Row = Record<string, unknown>;
 
@@ -25,24 +25,6 @@ function chunks<T>(xs: readonly T[]): T[][] {
 }
 
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(',');
-
-function toJob(r: Row): UmsJob {
-  return {
-    msgid: r.msgid as string,
-    step: Number(r.step),
-    target: r.target as string,
-    channel: r.channel as string,
-    dueAt: Number(r.due_at),
-    state: r.state as UmsJobState,
-    addresses: JSON.parse(r.addresses as string) as string[],
-    pushMsgId: (r.push_msg_id as string | null) ?? null,
-    note: (r.note as string | null) ?? null,
-    attempts: Number(r.attempts),
-    doneAt: r.done_at == null ? null : Number(r.done_at),
-    deliveredAt: r.delivered_at == null ? null : Number(r.delivered_at),
-    clickedAt: r.clicked_at == null ? null : Number(r.clicked_at),
-  };
-}
 
 function toPolicy(r: Row): UmsPolicy {
   return {
@@ -201,7 +183,7 @@ export function sqliteUmsStore(db: Database.Database): UmsStore {
   });
   const retract = db.transaction((msgid: string, at: number) => {
     if (s.messageRetract.run(at, msgid).changes !== 1) return undefined;
-    return (s.jobsRetract.all(at, msgid) as Row[]).map(toJob);
+    return (s.jobsRetract.all(at, msgid) as Row[]).map(umsJobFromRow);
   });
   const claim = db.transaction((msgid: string, step: number, targets: readonly string[]) => targets.filter((t) => s.claim.run(msgid, step, t).changes === 1));
   const mark = db.transaction((rows: Parameters<UmsStore['markReceipts']>[0]) => {
@@ -361,7 +343,7 @@ export function sqliteUmsStore(db: Database.Database): UmsStore {
       return db.prepare(sql).run(holdMs, shiftMs, msgid, holdMs).changes;
     },
     async dueJobs(now, limit) {
-      return (s.due.all(now, limit) as Row[]).map(toJob);
+      return (s.due.all(now, limit) as Row[]).map(umsJobFromRow);
     },
     async claimJobs(msgid, step, targets) {
       return claim.immediate(msgid, step, targets);
@@ -374,13 +356,13 @@ export function sqliteUmsStore(db: Database.Database): UmsStore {
     },
     async jobsOf(msgid, target) {
       const rows = target === undefined ? s.jobsOf.all(msgid) : s.jobsOfTarget.all(msgid, target);
-      return (rows as Row[]).map(toJob);
+      return (rows as Row[]).map(umsJobFromRow);
     },
     async earlierJobs(msgid, step, targets) {
       const out: UmsJob[] = [];
       for (const c of chunks(targets)) {
         const rows = db.prepare(`SELECT * FROM ums_jobs WHERE msgid = ? AND step < ? AND target IN (${marks(c.length)})`).all(msgid, step, ...c) as Row[];
-        out.push(...rows.map(toJob));
+        out.push(...rows.map(umsJobFromRow));
       }
       return out;
     },
@@ -388,7 +370,7 @@ export function sqliteUmsStore(db: Database.Database): UmsStore {
       if (channels.length === 0) return [];
       const sql = `SELECT * FROM ums_jobs WHERE state = 'submitted' AND push_msg_id IS NOT NULL AND delivered_at IS NULL
                    AND channel IN (${marks(channels.length)}) AND done_at >= ? ORDER BY done_at LIMIT ?`;
-      return (db.prepare(sql).all(...channels, since, limit) as Row[]).map(toJob);
+      return (db.prepare(sql).all(...channels, since, limit) as Row[]).map(umsJobFromRow);
     },
     async markReceipts(rows) {
       mark.immediate(rows);
