@@ -234,3 +234,19 @@ export function roundRatios(a: readonly number[], b: readonly number[]): RatioSp
 export function describeRatio(r: RatioSpread, digits = 2): string {
   return `${fmt(r.median, digits)} (${fmt(r.min, digits)}-${fmt(r.max, digits)}; rounds ${r.perRound.map((x) => fmt(x, digits)).join(' / ')})`;
 }
+
+/**
+ * Stops a peer server started as a child (SIGTERM) and removes its scratch directory once it
+ * has exited; at once when it is not running.
+ */
+export function stopChildAndRemove(child: ChildProcess, dir: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const cleanup = () => {
+      rmSync(dir, { recursive: true, force: true });
+      resolve();
+    };
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return cleanup();
+    child.once('exit', cleanup);
+    child.kill('SIGTERM');
+  });
+}

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sleep } from './lib.js';
+import { sleep, stopChildAndRemove } from './lib.js';
 
 export interface Broker {
   port: number;
@@ -65,16 +65,7 @@ export async function startMosquitto(): Promise<Broker | null> {
     child.once('error', () => resolve(false));
     child.once('exit', () => resolve(false));
   });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      const cleanup = () => {
-        rmSync(dir, { recursive: true, force: true });
-        resolve();
-      };
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return cleanup();
-      child.once('exit', cleanup);
-      child.kill('SIGTERM');
-    });
+  const stop = () => stopChildAndRemove(child, dir);
   for (let i = 0; i < 100; i++) {
     const up = await Promise.race([canConnect(port), failed]);
     if (up) return { port, child, stop };

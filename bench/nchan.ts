@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canConnect, freePort } from './mosquitto.js';
-import { sleep } from './lib.js';
+import { sleep, stopChildAndRemove } from './lib.js';
 
 /**
  * nginx with the nchan pub/sub module as a fan-out peer: one worker, a WebSocket subscriber
@@ -88,17 +88,8 @@ export async function startNchan(): Promise<Nchan | string> {
   writeFileSync(conf, config(dir, port));
   // stderr only repeats what goes to the error log (read back when nginx does not start)
   const child = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], { stdio: 'ignore' });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      const cleanup = () => {
-        rmSync(dir, { recursive: true, force: true });
-        resolve();
-      };
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return cleanup();
-      child.once('exit', cleanup);
-      // QUIT waits for open connections; TERM is nginx's fast shutdown
-      child.kill('SIGTERM');
-    });
+  // TERM is nginx's fast shutdown (QUIT would wait for open connections)
+  const stop = () => stopChildAndRemove(child, dir);
   const failed = new Promise<boolean>((resolve) => {
     child.once('error', () => resolve(false));
     child.once('exit', () => resolve(false));
