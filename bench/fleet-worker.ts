@@ -93,6 +93,28 @@ function closedAfterReady(code: number | string): void {
 /** Opens one connection; `settled` is called once with whether it became ready. */
 type Opener = (d: Device, index: number, address: string, settled: (ok: boolean) => void) => void;
 
+/**
+ * Delayed acks of all devices on a few shared timers: due times are rounded up to this tick, so
+ * a broadcast's acks cost a list entry each instead of one timer each (a timer per random delay
+ * would also be a timer list per device, since Node groups timers by their exact duration).
+ */
+const ACK_TICK_MS = 5;
+const ackTicks = new Map<number, (() => void)[]>();
+
+function ackLater(ms: number, fn: () => void): void {
+  const tick = Math.ceil((now() + ms) / ACK_TICK_MS);
+  let due = ackTicks.get(tick);
+  if (!due) {
+    const list: (() => void)[] = (due = []);
+    ackTicks.set(tick, list);
+    setTimeout(() => {
+      ackTicks.delete(tick);
+      for (const f of list) f();
+    }, tick * ACK_TICK_MS - now());
+  }
+  due.push(fn);
+}
+
 /** Sends a device's waiting acks, 100 ids a frame (the protocol's limit). */
 function sendAcks(ws: WebSocket, ids: string[]): void {
   for (let i = 0; i < ids.length; i += 100) ws.send(`{"t":"ack","msg_ids":${JSON.stringify(ids.slice(i, i + 100))}}`);
@@ -105,11 +127,12 @@ function sendAcks(ws: WebSocket, ids: string[]): void {
  */
 function wsOpener(kind: 'borealis' | 'bare' | 'nchan', url: string, creds: DeviceCreds[]): Opener {
   return (d, index, address, settled) => {
-    let ackTimer: NodeJS.Timeout | undefined;
+    /** Acks wait for a shared tick; a wait counts until it is flushed or the connection closes. */
+    let ackWaiting = false;
+    let ackRound = 0;
     const flushAcks = () => {
-      if (ackTimer !== undefined) {
-        clearTimeout(ackTimer);
-        ackTimer = undefined;
+      if (ackWaiting) {
+        ackWaiting = false;
         acksWaiting--;
       }
       if (ws.readyState === ws.OPEN && d.acks.length > 0) sendAcks(ws, d.acks.splice(0));
@@ -145,9 +168,13 @@ function wsOpener(kind: 'borealis' | 'bare' | 'nchan', url: string, creds: Devic
         d.acks.push(f.msg_id!);
         const delay = f.ack_delay ?? 0;
         if (delay <= 0 || d.acks.length >= 100) flushAcks();
-        else if (ackTimer === undefined) {
+        else if (!ackWaiting) {
+          ackWaiting = true;
           acksWaiting++;
-          ackTimer = setTimeout(flushAcks, delay * (0.5 + Math.random() / 2));
+          const round = ++ackRound;
+          ackLater(delay * (0.5 + Math.random() / 2), () => {
+            if (ackWaiting && round === ackRound) flushAcks();
+          });
         }
       } else if (f.t === 'ready') {
         settle(true);
@@ -155,9 +182,8 @@ function wsOpener(kind: 'borealis' | 'bare' | 'nchan', url: string, creds: Devic
     });
     ws.on('error', () => {});
     ws.on('close', (code) => {
-      if (ackTimer !== undefined) {
-        clearTimeout(ackTimer);
-        ackTimer = undefined;
+      if (ackWaiting) {
+        ackWaiting = false;
         acksWaiting--;
         doneIfAcked();
       }

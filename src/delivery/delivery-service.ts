@@ -366,16 +366,46 @@ export class DeliveryService implements GatewayHooks {
     this.pace.started();
     const frames = new FanOutFrames(lp, this.pace.ackDelayFor(recipients.length));
     const began = performance.now();
+    // Which connections of a slice took the push: their bookkeeping is done once per slice.
+    const took = new Uint32Array(FANOUT_SLICE);
     const slice = (from: number) => {
       const end = lp.revoked ? recipients.length : Math.min(recipients.length, from + FANOUT_SLICE);
+      let count = 0;
       for (let i = from; i < end && !lp.revoked; i++) {
         const s = recipients[i]!;
-        if (s.open) this.deliver(lp, s, frames.get(s.platform));
+        if (s.open && s.send(frames.get(s.platform))) took[count++] = i;
       }
+      if (count > 0) this.sentMany(lp, recipients, took.subarray(0, count));
       if (end < recipients.length) setImmediate(slice, end);
       else this.pace.finished(recipients.length, performance.now() - began);
     };
     slice(0);
+  }
+
+  /** Records a slice of a fan-out as sent: one bitmap update, receipts for the devices new to it. */
+  private sentMany(lp: LivePush, recipients: DeviceSession[], took: Uint32Array): void {
+    const nums = new Uint32Array(took.length);
+    for (let i = 0; i < took.length; i++) nums[i] = recipients[took[i]!]!.num;
+    const sent = lp.sent;
+    const before = sent.size;
+    // a fresh push (the common case) has sent nothing to these devices: no per-device lookups
+    const fresh = before === 0 ? null : RoaringBitmap32.andNot(new RoaringBitmap32(nums), sent);
+    sent.addMany(nums);
+    if (sent.size === before) return;
+    this.changed.add(lp);
+    if (!this.sink || this.sink.wants?.(lp.msgId, 'sent') === false) return;
+    const time = Date.now();
+    // one receipt per device, even if a device were listed twice
+    const once = fresh === null && sent.size - before < took.length ? new Set<number>() : null;
+    for (let i = 0; i < took.length; i++) {
+      const s = recipients[took[i]!]!;
+      if (fresh !== null && !fresh.has(s.num)) continue;
+      if (once) {
+        if (once.has(s.num)) continue;
+        once.add(s.num);
+      }
+      this.receipt(lp, s, 'sent', 'jpush', time);
+    }
   }
 
   /** Hands a push to one connection and records it as sent. */
@@ -389,7 +419,7 @@ export class DeliveryService implements GatewayHooks {
     return true;
   }
 
-  private receipt(lp: LivePush, session: DeviceRef, status: ReceiptStatus, channel = 'jpush'): void {
+  private receipt(lp: LivePush, session: DeviceRef, status: ReceiptStatus, channel = 'jpush', time = Date.now()): void {
     this.sink?.record({
       msgId: lp.msgId,
       appKey: lp.push.appKey,
@@ -397,7 +427,7 @@ export class DeliveryService implements GatewayHooks {
       platform: session.platform,
       channel,
       status,
-      time: Date.now(),
+      time,
     });
   }
 
@@ -560,7 +590,8 @@ export class DeliveryService implements GatewayHooks {
       const lp = app.byId.get(id);
       if (lp) {
         this.received(app, lp, session);
-        this.confirmations.add(session, 'acks', id);
+        // the push's own msg_id string: every device's confirmation shares it
+        this.confirmations.add(session, 'acks', lp.msgId);
       } else {
         // confirmed when applied, at a later save
         this.lateReceipt(session, id, 'received');
@@ -602,8 +633,8 @@ export class DeliveryService implements GatewayHooks {
 
   /** Records that a target received a push held in memory (once). */
   private received(app: AppLivePushes, lp: LivePush, who: DeviceRef, channel = 'jpush'): void {
-    if (!lp.targets.has(who.num) || lp.hasAcked(who.num)) return;
-    lp.acked.add(who.num);
+    // tryAdd: one native call both checks and records
+    if (!lp.targets.has(who.num) || !lp.acked.tryAdd(who.num)) return;
     this.changed.add(lp);
     app.acked(lp, who.num);
     if (lp.inboxed) this.inboxDone.push({ appKey: who.appKey, num: who.num, msgId: lp.msgId });

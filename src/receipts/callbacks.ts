@@ -140,6 +140,13 @@ export class CallbackSink implements ReceiptSink {
     }
   }
 
+  wants(msgId: string, status: ReceiptStatus): boolean {
+    const entry = this.routes.get(msgId);
+    // unknown or still resolving: the events decide nothing yet, so they are taken
+    if (entry?.state !== 'ready') return true;
+    return entry.route !== null && (entry.route.types & RECEIPT_TYPE_BITS[status]) !== 0;
+  }
+
   drain(): CallbackBatch[] {
     for (const msgId of this.retry) {
       const entry = this.routes.get(msgId);

@@ -29,6 +29,11 @@ export interface ReceiptEvent {
  */
 export interface ReceiptSink {
   record(event: ReceiptEvent): void;
+  /**
+   * False when events of this status for this push would be dropped anyway (nobody takes them),
+   * so a fan-out may skip making one per device. Absent or true: record them.
+   */
+  wants?(msgId: string, status: ReceiptStatus): boolean;
   /** Batches to store with the next receipt save; the sink forgets them once handed over. */
   drain(): CallbackBatch[];
   /** Gives back batches whose save failed, to be handed over again next time. */

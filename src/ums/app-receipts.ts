@@ -33,6 +33,8 @@ export class UmsAppReceipts {
         primary.record(event);
         this.observe(event);
       },
+      // 'sent' events are not looked at here (see observe)
+      wants: (msgId, status) => status !== 'sent' || (primary.wants?.(msgId, status) ?? true),
       drain: () => primary.drain(),
       restore: (batches: CallbackBatch[]) => primary.restore(batches),
       ...(primary.settled && { settled: () => primary.settled!() }),
