@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
+import { DEFAULT_CONFIG } from '../../src/config.js';
+import { CallbackReceiver, type CallbackBody } from '../fakes/callback-receiver.js';
 import { call, startTestServer, type TestDevice, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -49,8 +51,11 @@ describe('fan-out to more than one slice of connections', () => {
   let devices: Device[] = [];
   const registered: TestDevice[] = [];
 
+  let receiver: CallbackReceiver;
+
   before(async () => {
-    server = await startTestServer({ limits: { broadcastsPerDay: 0 } });
+    server = await startTestServer({ limits: { broadcastsPerDay: 0 }, callbacks: { ...DEFAULT_CONFIG.callbacks, pollMs: 50 } });
+    receiver = await CallbackReceiver.start();
     for (let i = 0; i < DEVICES; i++) registered.push(await server.registerDevice(server.app, { platform: 'android' }));
     for (let i = 0; i < registered.length; i += 100) devices.push(...(await Promise.all(registered.slice(i, i + 100).map((d) => connect(server, d)))));
   });
@@ -58,6 +63,7 @@ describe('fan-out to more than one slice of connections', () => {
     for (const d of devices) d.ws.terminate();
     devices = [];
     await server.close();
+    await receiver.close();
   });
 
   test('every device gets the push once, with ack_delay; every ack is reported and confirmed saved', async () => {
@@ -71,6 +77,24 @@ describe('fan-out to more than one slice of connections', () => {
     }
     await waitFor(async () => (await received(server, msgId)) === DEVICES, 10_000, 'every ack in the Report API');
     await waitFor(() => devices.every((d) => d.saved.includes(msgId)), 10_000, 'every device told its ack is saved');
+  });
+
+  test('a receiver taking sent receipts gets exactly one per device of a sliced fan-out', async () => {
+    const url = receiver.url('/sent');
+    await server.node.ctx.store.callbacks.addUrl(server.app.appKey, url, { isDefault: false, types: 8 }, Date.now());
+    const msgId = await push(server, { platform: ['android'], audience: 'all', notification: { alert: 'sent receipts' }, callback: { url } });
+    const sent = () => receiver.events('/sent').filter((e) => e.msg_id === msgId);
+    await receiver.waitFor(() => sent().length >= DEVICES, 15_000, () => `${sent().length} of ${DEVICES} sent receipts`);
+    // a batch retried after a lost answer comes twice: count each batch once
+    const batches = new Map<string, CallbackBody>();
+    for (const r of receiver.accepted('/sent')) {
+      const b = JSON.parse(r.body) as CallbackBody;
+      batches.set(b.batch_id, b);
+    }
+    const ids = [...batches.values()].flatMap((b) => b.events).filter((e) => e.msg_id === msgId).map((e) => e.registration_id);
+    assert.equal(ids.length, DEVICES, 'one sent receipt per device, none twice');
+    assert.deepEqual(new Set(ids), new Set(registered.map((d) => d.registrationId)));
+    assert.ok(sent().every((e) => e.status === 'sent'));
   });
 
   test('a push to one device carries no ack_delay and is acked at once', async () => {
