@@ -37,12 +37,20 @@ interface Round {
   /** CPU ms used in the round (until 300 ms after the last ack) by the server / broker, and by all clients. */
   serverCpu: number;
   clientCpu: number;
+  /** Server / broker CPU ms until the last device had the push: the send loop, without the acks after it. */
+  serverCpuToLast: number;
 }
+
+/** How often the server's CPU time is read during a round (its clock ticks every 10 ms). */
+const CPU_SAMPLE_MS = 5;
 
 /** CPU use of the server and the client processes over one round. */
 class RoundCpu {
   private readonly server: number;
   private readonly clients: number;
+  /** [wall-clock ms, server CPU s] every few ms, until the round is done. */
+  private readonly samples: [number, number][] = [];
+  private readonly sampler: NodeJS.Timeout;
 
   constructor(
     private readonly serverPid: number,
@@ -50,6 +58,14 @@ class RoundCpu {
   ) {
     this.server = cpuSeconds(serverPid);
     this.clients = this.clientTotal();
+    this.sampler = setInterval(() => this.samples.push([now(), cpuSeconds(serverPid)]), CPU_SAMPLE_MS);
+    this.sampler.unref();
+  }
+
+  /** Server CPU ms from the start until the first reading at or after `t` (NaN if none). */
+  private serverUntil(t: number): number {
+    const s = this.samples.find(([at]) => at >= t);
+    return s ? (s[1] - this.server) * 1000 : NaN;
   }
 
   private clientTotal(): number {
@@ -57,10 +73,15 @@ class RoundCpu {
   }
 
   /** Waits until 300 ms past the round's last ack (trailing acks get processed), then reads. */
-  async end(r: WaitResult): Promise<{ serverCpu: number; clientCpu: number }> {
+  async end(r: WaitResult): Promise<{ serverCpu: number; clientCpu: number; serverCpuToLast: number }> {
     const wait = r.lastAck + 300 - now();
     if (wait > 0) await sleep(wait);
-    return { serverCpu: (cpuSeconds(this.serverPid) - this.server) * 1000, clientCpu: (this.clientTotal() - this.clients) * 1000 };
+    clearInterval(this.sampler);
+    return {
+      serverCpu: (cpuSeconds(this.serverPid) - this.server) * 1000,
+      clientCpu: (this.clientTotal() - this.clients) * 1000,
+      serverCpuToLast: this.serverUntil(r.lastRecv),
+    };
   }
 }
 
@@ -74,7 +95,7 @@ function round(
   t0: number,
   accepted: number,
   r: WaitResult,
-  cpu: { serverCpu: number; clientCpu: number },
+  cpu: { serverCpu: number; clientCpu: number; serverCpuToLast: number },
   server: { reported: number | null; stored: number } = { reported: 0, stored: 0 },
 ): Round {
   return {
@@ -309,8 +330,8 @@ export async function benchFanout(): Promise<string[]> {
     `Devices ack as the SDK does: at once, or after a random wait of half to all of the push frame's \`ack_delay\` when it has one${ackDelay(sampleFrame)}; bare ws clients get the same frame and ack alike; nchan subscribers cannot ack.`,
     `Clients: ${CLIENT_PROCESSES} processes per system on the same 2 cores as the servers; times are client-side wall clock (ms from the send).`,
     '',
-    '| system | sender answered (ms) | first device (ms) | last device (ms) | last ack sent (ms) | all acks reported (ms) | all acks stored (ms) | devices/s (to last device) | lost | server CPU (ms) | clients CPU (ms) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| system | sender answered (ms) | first device (ms) | last device (ms) | last ack sent (ms) | all acks reported (ms) | all acks stored (ms) | devices/s (to last device) | lost | server CPU to last device (ms) | server CPU (ms) | clients CPU (ms) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const lastTimes = (name: string) => results.get(name)!.map((x) => x.last);
   for (const p of peers) {
@@ -318,7 +339,7 @@ export async function benchFanout(): Promise<string[]> {
     const med = (k: keyof Round) => median(rounds.map((x) => x[k]));
     const lost = rounds.reduce((s, x) => s + x.missing, 0);
     lines.push(
-      `| ${p.name} | ${cell(med('accepted'))} | ${cell(med('first'))} | ${cell(med('last'))} | ${cell(med('lastAck'))} | ${cell(med('reported'))} | ${cell(med('stored'))} | ${fmt(n / (med('last') / 1000))} | ${lost} | ${cell(med('serverCpu'))} | ${cell(med('clientCpu'))} |`,
+      `| ${p.name} | ${cell(med('accepted'))} | ${cell(med('first'))} | ${cell(med('last'))} | ${cell(med('lastAck'))} | ${cell(med('reported'))} | ${cell(med('stored'))} | ${fmt(n / (med('last') / 1000))} | ${lost} | ${cell(med('serverCpuToLast'))} | ${cell(med('serverCpu'))} | ${cell(med('clientCpu'))} |`,
     );
   }
   lines.push('');
@@ -335,7 +356,11 @@ export async function benchFanout(): Promise<string[]> {
     lines.push(`| Borealis / ${p.name} | **${describeRatio(r)}** | ${t.says}: ${r.median <= t.at ? 'met' : 'NOT met'} |`);
   }
   const serverCpu = (name: string) => results.get(name)!.map((x) => x.serverCpu);
-  if (results.has('nchan')) lines.push('', `Server CPU per broadcast, Borealis / nchan: ${describeRatio(roundRatios(serverCpu('Borealis'), serverCpu('nchan')))}.`);
+  const serverCpuToLast = (name: string) => results.get(name)!.map((x) => x.serverCpuToLast);
+  if (results.has('nchan')) {
+    lines.push('', `Server CPU per broadcast, Borealis / nchan: ${describeRatio(roundRatios(serverCpu('Borealis'), serverCpu('nchan')))}.`);
+    lines.push(`Server CPU until the last device had it (the send loop), Borealis / nchan: ${describeRatio(roundRatios(serverCpuToLast('Borealis'), serverCpuToLast('nchan')))}; Borealis / bare ws: ${describeRatio(roundRatios(serverCpuToLast('Borealis'), serverCpuToLast('bare ws')))}.`);
+  }
   lines.push('');
   return lines;
 }
