@@ -97,6 +97,16 @@ describe('fan-out to more than one slice of connections', () => {
     assert.ok(sent().every((e) => e.status === 'sent'));
   });
 
+  test('a receiver taking only received receipts gets every ack and no sent receipt', async () => {
+    const url = receiver.url('/received');
+    await server.node.ctx.store.callbacks.addUrl(server.app.appKey, url, { isDefault: false, types: 1 }, Date.now());
+    const msgId = await push(server, { platform: ['android'], audience: 'all', notification: { alert: 'received receipts' }, callback: { url } });
+    const mine = () => receiver.events('/received').filter((e) => e.msg_id === msgId);
+    const devicesAcked = () => new Set(mine().filter((e) => e.status === 'received').map((e) => e.registration_id)).size;
+    await receiver.waitFor(() => devicesAcked() >= DEVICES, 15_000, () => `${devicesAcked()} of ${DEVICES} received receipts`);
+    assert.deepEqual(new Set(mine().map((e) => e.status)), new Set(['received']));
+  });
+
   test('a push to one device carries no ack_delay and is acked at once', async () => {
     const target = devices[7]!;
     const before = target.pushes.length;
