@@ -77,6 +77,8 @@ class RoundCpu {
     const wait = r.lastAck + 300 - now();
     if (wait > 0) await sleep(wait);
     clearInterval(this.sampler);
+    // a reading after the last device, even when the round ended before the next tick (no acks)
+    this.samples.push([now(), cpuSeconds(this.serverPid)]);
     return {
       serverCpu: (cpuSeconds(this.serverPid) - this.server) * 1000,
       clientCpu: (this.clientTotal() - this.clients) * 1000,
