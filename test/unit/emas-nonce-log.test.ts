@@ -44,6 +44,7 @@ describe('SQLite SignatureNonce log', () => {
         again.emas.claimNonce('AK', 'n-2', 2_000, 12_000),
       ]);
       assert.deepEqual(claims, [false, false, false, true, false]);
+      assert.equal(again.db.pragma('synchronous', { simple: true }), 2, 'claims commit without the fsync, then FULL again');
       // refused claims leave no row; the 45,000 + n-1 + n-2
       assert.equal(count(again), 45_002);
       assert.equal(await again.emas.claimNonce('AK', 'old-7', 10_000, 20_000), true, 'expired: free again');

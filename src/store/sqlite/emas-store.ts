@@ -79,8 +79,6 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
   const nonces = new SqliteNonceLog(db);
   const nonceClaims: { claim: NonceClaim; resolve: (fresh: boolean) => void; reject: (err: unknown) => void }[] = [];
   const synchronousNow = db.prepare('PRAGMA synchronous').pluck();
-  const synchronousNormal = db.prepare('PRAGMA synchronous = NORMAL');
-  const synchronousBack = new Map([2, 3].map((level) => [level, db.prepare(`PRAGMA synchronous = ${level}`)]));
   const flushNonceClaims = async () => {
     try {
       await nonces.ready();
@@ -92,15 +90,17 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
     // A nonce need not survive a power loss (it only guards a replay inside the Timestamp
     // window), so its commit skips the fsync that `synchronous = FULL` makes of every commit:
     // in WAL mode NORMAL keeps the file consistent, and the next FULL commit syncs it anyway.
+    // set with pragma(), not a prepared statement: SQLite applies this pragma when the
+    // statement is compiled, so preparing one sets the level and running it may not
     const level = synchronousNow.get() as number;
-    if (level > 1) synchronousNormal.run();
+    if (level > 1) db.pragma('synchronous = NORMAL');
     try {
       const fresh = nonces.claim(batch.map((c) => c.claim));
       batch.forEach((c, i) => c.resolve(fresh[i]!));
     } catch (err) {
       for (const c of batch) c.reject(err);
     } finally {
-      synchronousBack.get(level)?.run();
+      if (level > 1) db.pragma(`synchronous = ${level}`);
     }
   };
 
