@@ -18,7 +18,9 @@ function read(text: string) {
 }
 
 const PIECES = ['a', 'Z', '0', '-', '_', '.', '~', '+', ' ', '%', '%2', '%20', '%2B', '%2b', '%41', '%7E', '%E6%B7%B1', '%E6%B7', '%FF', '%C0%AF',
-  '%ED%A0%80', '=', '*', '!', "'", '(', ')', ',', ':', '深', '\u{1F600}', '\u00FF', '{"k":"v"}', '%7B%22k%22%3A%22v%22%7D'];
+  '%ED%A0%80', '=', '*', '!', "'", '(', ')', ',', ':', '深', '\u{1F600}', '\u00FF', '{"k":"v"}', '%7B%22k%22%3A%22v%22%7D',
+  // canonical escapes (kept as sent) next to escapes of unreserved characters and lower-case hex (encoded afresh)
+  '%C3%A9', '%c3%a9', '%2D', '%5F', '%2E', '%25', '%26', '%3D', '%2A', '%21', '%F0%9F%98%80', '%E6%B7%B1%E6'];
 
 function randomPart(rnd: () => number): string {
   let s = '';

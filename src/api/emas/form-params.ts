@@ -1,23 +1,28 @@
 import { emas } from './errors.js';
-import { percentEncode, signedPair } from './signature.js';
+import { percentEncode } from './signature.js';
 
 /**
  * Reads a request's query and form body in one pass per text: each `name=value` is decoded as
- * URLSearchParams decodes it, and is also kept in the form the string to sign needs, so the
- * signature check does not walk, sort-encode and re-encode the parameters a second time.
- * A raw name or value made only of unreserved characters is its own POP encoding; it is
- * neither decoded nor encoded (the usual case for names, ids, enums and numbers).
+ * URLSearchParams decodes it, and is also kept POP-encoded (`name=value` of the canonical
+ * query), so the signature check only sorts and joins. Alibaba's SDKs send the canonical
+ * encoding itself: a raw name or value already in that form is kept as sent, not encoded again.
  */
 
 /** Literal A-Z a-z 0-9 - _ . ~ only: decoded, it is the same text, and POP-encoded too. */
 const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
+/**
+ * POP's encoding exactly: unreserved characters literal, every other byte as %XY in upper
+ * case, and no escape of an unreserved byte (%41 is 'A', which POP writes as 'A'). Text of
+ * this form that decodes strictly (well-formed UTF-8) encodes back to itself.
+ */
+const CANONICAL = /^(?:[A-Za-z0-9\-_.~]|%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|[46]0|5[B-E]|7[B-DF]|[89A-F][0-9A-F]))*$/;
 /** Printable ASCII but the space: decodeURIComponent then decodes exactly as URLSearchParams. */
 const PLAIN_ASCII = /^[!-~]*$/;
 
 export interface FormParams {
   /** Decoded values by name, as the actions read them. */
   readonly values: Map<string, string>;
-  /** Each parameter's `signedPair`, by name. */
+  /** Each parameter POP-encoded as `name=value`, by name (see stringToSignOfPairs). */
   readonly signed: Map<string, string>;
 }
 
@@ -37,9 +42,30 @@ function decode(raw: string): string {
   return new URLSearchParams(`v=${raw}`).get('v')!;
 }
 
+/** One raw name or value, decoded and POP-encoded. */
+function readPart(raw: string, out: { text: string; encoded: string }): void {
+  if (UNRESERVED.test(raw)) {
+    out.text = out.encoded = raw;
+    return;
+  }
+  if (CANONICAL.test(raw)) {
+    try {
+      out.text = decodeURIComponent(raw);
+      out.encoded = raw;
+      return;
+    } catch {
+      // not UTF-8 (%FF): decoded with replacement characters below, which encode differently
+    }
+  }
+  out.text = decode(raw);
+  out.encoded = percentEncode(out.text);
+}
+
 /** Adds the parameters of `text` to `into`; a name given twice is refused (its signature would be ambiguous). */
 export function readForm(text: string, into: FormParams, maxParams: number): void {
   const { values, signed } = into;
+  const name = { text: '', encoded: '' };
+  const value = { text: '', encoded: '' };
   let start = 0;
   while (start <= text.length) {
     let end = text.indexOf('&', start);
@@ -48,16 +74,12 @@ export function readForm(text: string, into: FormParams, maxParams: number): voi
       // the '=' is looked for inside this pair only: a body of pairs without one stays linear
       const pair = text.slice(start, end);
       const eq = pair.indexOf('=');
-      const rawName = eq < 0 ? pair : pair.slice(0, eq);
-      const rawValue = eq < 0 ? '' : pair.slice(eq + 1);
-      const plainName = UNRESERVED.test(rawName);
-      const name = plainName ? rawName : decode(rawName);
-      if (values.has(name)) throw emas.parameter(`${name.slice(0, 64)} is given more than once`);
+      readPart(eq < 0 ? pair : pair.slice(0, eq), name);
+      if (values.has(name.text)) throw emas.parameter(`${name.text.slice(0, 64)} is given more than once`);
       if (values.size >= maxParams) throw emas.parameter(`more than ${maxParams} parameters`);
-      const plainValue = UNRESERVED.test(rawValue);
-      const value = plainValue ? rawValue : decode(rawValue);
-      values.set(name, value);
-      signed.set(name, signedPair(plainName ? rawName : percentEncode(name), plainValue ? rawValue : percentEncode(value)));
+      readPart(eq < 0 ? '' : pair.slice(eq + 1), value);
+      values.set(name.text, value.text);
+      signed.set(name.text, `${name.encoded}=${value.encoded}`);
     }
     start = end + 1;
   }

@@ -20,7 +20,7 @@ export class NonceCache {
     const key = `${accessKeyId}\n${nonce}`;
     if (this.seen.has(key)) return 'used';
     if (this.seen.size >= this.capacity) return 'full';
-    this.seen.set(key, now + this.lifetimeMs);
+    this.seen.set(ownCopy(key), now + this.lifetimeMs);
     return 'fresh';
   }
 
@@ -34,4 +34,14 @@ export class NonceCache {
       this.seen.delete(key);
     }
   }
+}
+
+/**
+ * A copy of `text` that holds on to nothing else. The request reader's values are slices of
+ * the request body; a key made of one would keep the whole body alive as long as the nonce is
+ * remembered (30 minutes; about 1 KB each instead of under 200 bytes).
+ */
+function ownCopy(text: string): string {
+  // slicing a concatenation flattens it into a string of its own first
+  return (' ' + text).slice(1);
 }

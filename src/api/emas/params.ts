@@ -35,12 +35,45 @@ function checked(name: string, v: string, rules: StringRules): string {
   return v;
 }
 
+/** Bits of the parameter groups each name belongs to (see `paramGroup`). */
+const GROUP_BITS = new Map<string, number>();
+let nextGroupBit = 1;
+
+/**
+ * A group of parameters that a translation step reads, found by running the step once over no
+ * parameters and noting every name it looks up (so the group cannot miss one the step reads).
+ * `Params.anyOf` then tells whether a request gives any of them: a step none of whose
+ * parameters is given is skipped instead of looking up each of them in turn.
+ */
+export function paramGroup(step: (p: Params) => unknown): number {
+  const names = new Set<string>();
+  class Recording extends Map<string, string> {
+    override get(name: string): string | undefined {
+      names.add(name);
+      return undefined;
+    }
+    override has(name: string): boolean {
+      names.add(name);
+      return false;
+    }
+  }
+  step(new Params(new Recording()));
+  if (nextGroupBit > 2 ** 30) throw new Error('too many parameter groups');
+  const bit = nextGroupBit;
+  nextGroupBit *= 2;
+  for (const n of names) GROUP_BITS.set(n, (GROUP_BITS.get(n) ?? 0) | bit);
+  return bit;
+}
+
 /**
  * The flat parameters of one request (query and form body merged), read with the checks and
  * error codes of the POP API: every getter throws the documented `Missing%s` / `Invalid%s.*`.
  * `prefix` reads one task of a batch (`PushTask.3.`) with the task's own names in errors.
  */
 export class Params {
+  /** The groups (paramGroup bits) of the parameters given, once asked. */
+  private given: number | undefined;
+
   constructor(
     readonly all: ReadonlyMap<string, string>,
     private readonly prefix = '',
@@ -49,6 +82,16 @@ export class Params {
   /** A view of the parameters under `prefix` (e.g. `PushTask.1.`). */
   scoped(prefix: string): Params {
     return new Params(this.all, this.prefix + prefix);
+  }
+
+  /** Whether the request gives any parameter of `group` (even an empty one). */
+  anyOf(group: number): boolean {
+    if (this.given === undefined) {
+      let bits = 0;
+      for (const name of this.names()) bits |= GROUP_BITS.get(name) ?? 0;
+      this.given = bits;
+    }
+    return (this.given & group) !== 0;
   }
 
   has(name: string): boolean {

@@ -1,6 +1,6 @@
 import type { JsonObject } from '../../domain/push.js';
 import { emas } from './errors.js';
-import type { Params } from './params.js';
+import { paramGroup, type Params } from './params.js';
 
 /**
  * The content parameters of an EMAS push (Title, Body, iOS*, Android*, Harmony*, Sms*) as the
@@ -53,6 +53,8 @@ function checkVendorOnly(p: Params): void {
   p.oneOf('HarmonyNotificationSlotType', ['SOCIAL_COMMUNICATION', 'SERVICE_INFORMATION', 'CONTENT_INFORMATION', 'CUSTOMER_SERVICE', 'OTHER_TYPES']);
   p.int('SendSpeed', { min: 0 });
 }
+
+const VENDOR_ONLY = paramGroup(checkVendorOnly);
 
 export interface Content {
   notification?: JsonObject;
@@ -183,7 +185,7 @@ function liveActivity(p: Params, title: string | undefined, body: string | undef
 
 /** Title and Body with their limits, and the platform blocks of the push's content. */
 export function translateContent(p: Params, pushType: PushType, deviceType: DeviceType): Content {
-  checkVendorOnly(p);
+  if (p.anyOf(VENDOR_ONLY)) checkVendorOnly(p);
   const title = p.str('Title', { maxBytes: TITLE_MAX_BYTES }) || undefined;
   const silent = p.bool('iOSSilentNotification') === true;
   const live = deviceType === 'iOS' ? liveActivity(p, title, p.raw('Body')) : undefined;
@@ -210,6 +212,10 @@ export function translateContent(p: Params, pushType: PushType, deviceType: Devi
 
 /** SMS fallback (Sms*) in the shape of JPush's sms_message. */
 export function translateSms(p: Params): JsonObject | undefined {
+  return p.anyOf(SMS) ? readSms(p) : undefined;
+}
+
+function readSms(p: Params): JsonObject | undefined {
   const template = p.str('SmsTemplateName', { maxBytes: 256 }) || undefined;
   const sign = p.str('SmsSignName', { maxBytes: 256 }) || undefined;
   const params = p.str('SmsParams', { maxBytes: 1024 }) || undefined;
@@ -230,3 +236,5 @@ export function translateSms(p: Params): JsonObject | undefined {
   }
   return sms;
 }
+
+const SMS = paramGroup(readSms);

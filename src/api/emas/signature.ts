@@ -37,32 +37,25 @@ export function canonicalQuery(params: ReadonlyMap<string, string>): string {
 }
 
 /**
- * One parameter as the string to sign holds it, from its POP-encoded name and value. The
- * canonical query is encoded a second time there; as it holds only unreserved characters,
- * '%', '=' and '&', that changes just '%' (to %25) and the separators (%3D, %26).
+ * The canonical query, encoded once more for the string to sign. It holds only unreserved
+ * characters, '%', '=' and '&', so POP's encoding of it is encodeURIComponent's (which
+ * changes just those three, and in native code).
  */
-export function signedPair(encodedName: string, encodedValue: string): string {
-  return `${encodeAgain(encodedName)}%3D${encodeAgain(encodedValue)}`;
+function encodeAgain(canonical: string): string {
+  return encodeURIComponent(canonical);
 }
 
-function encodeAgain(encoded: string): string {
-  return encoded.includes('%') ? encoded.replaceAll('%', '%25') : encoded;
-}
-
-/** The string to sign from each parameter's `signedPair`, by name (the request reader makes them as it parses). */
+/** The string to sign from each parameter POP-encoded as `name=value`, by name (the request reader makes them as it parses). */
 export function stringToSignOfPairs(method: string, pairs: ReadonlyMap<string, string>): string {
-  let out = `${method.toUpperCase()}&%2F&`;
-  let first = true;
-  for (const name of sortedNames(pairs.keys())) {
-    out += first ? pairs.get(name)! : '%26' + pairs.get(name)!;
-    first = false;
-  }
-  return out;
+  const names = sortedNames(pairs.keys());
+  const parts = new Array<string>(names.length);
+  for (let i = 0; i < names.length; i++) parts[i] = pairs.get(names[i]!)!;
+  return `${method.toUpperCase()}&%2F&${encodeAgain(parts.join('&'))}`;
 }
 
 export function stringToSign(method: string, params: ReadonlyMap<string, string>): string {
   const pairs = new Map<string, string>();
-  for (const [k, v] of params) pairs.set(k, signedPair(percentEncode(k), percentEncode(v)));
+  for (const [k, v] of params) pairs.set(k, `${percentEncode(k)}=${percentEncode(v)}`);
   return stringToSignOfPairs(method, pairs);
 }
 

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../../domain/push.js';
-import type { Params } from './params.js';
+import { paramGroup, type Params } from './params.js';
 
 /**
  * EMAS's vendor parameters (AndroidNotificationHuaweiChannel, AndroidMessageOppoCategory, ...)
@@ -74,6 +74,11 @@ function put(into: JsonObject, vendor: string, field: string, value: string | nu
  * first) when it is not. `apns` left out means iOS devices are not relayed through APNs.
  */
 export function vendorOptions(p: Params, sendChannels: readonly string[]): VendorOptions {
+  if (sendChannels.length === 0 && !p.anyOf(VENDOR)) return {};
+  return readVendorOptions(p, sendChannels);
+}
+
+function readVendorOptions(p: Params, sendChannels: readonly string[]): VendorOptions {
   const third: JsonObject = {};
   const testUser = p.int('AndroidTargetUserType');
 
@@ -119,3 +124,5 @@ export function vendorOptions(p: Params, sendChannels: readonly string[]): Vendo
   if (Object.keys(third).length > 0) out.thirdPartyChannel = third;
   return out;
 }
+
+const VENDOR = paramGroup((p) => readVendorOptions(p, []));

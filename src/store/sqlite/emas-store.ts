@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Push } from '../../domain/push.js';
 import type { AccessKeyRecord, DeferredPush, DeferredState, EmasStore } from '../types.js';
+import { SqliteNonceLog, type NonceClaim } from './emas-nonce-log.js';
 
 type Row = Record<string, unknown>;
 
@@ -61,11 +62,6 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
        ON CONFLICT (app_key, token) DO UPDATE SET result = excluded.result, created_at = excluded.created_at`,
     ),
     idemPrune: db.prepare('DELETE FROM emas_idempotency WHERE created_at < ?'),
-    nonceClaim: db.prepare(
-      `INSERT INTO emas_nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?)
-       ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE emas_nonces.expires_at <= ?`,
-    ),
-    noncePrune: db.prepare('DELETE FROM emas_nonces WHERE expires_at <= ?'),
     recordCount: db.prepare('SELECT count(*) FROM pushes WHERE app_key = ? AND created_at >= ? AND created_at < ?').pluck(),
     records: db
       .prepare(
@@ -80,23 +76,31 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
   };
 
   // SignatureNonce claims of one event-loop turn (concurrent signed requests) share one commit.
-  const nonceClaims: { args: [string, string, number, number]; resolve: (fresh: boolean) => void; reject: (err: unknown) => void }[] = [];
-  // inserted, or an expired row taken over: one change; a live row (also one claimed earlier in the batch): none
-  const claimAll = db.transaction((batch: typeof nonceClaims) => batch.map((c) => s.nonceClaim.run(...c.args).changes === 1));
-  const flushNonceClaims = () => {
+  const nonces = new SqliteNonceLog(db);
+  const nonceClaims: { claim: NonceClaim; resolve: (fresh: boolean) => void; reject: (err: unknown) => void }[] = [];
+  const synchronousNow = db.prepare('PRAGMA synchronous').pluck();
+  const flushNonceClaims = async () => {
+    try {
+      await nonces.ready();
+    } catch (err) {
+      for (const c of nonceClaims.splice(0)) c.reject(err);
+      return;
+    }
     const batch = nonceClaims.splice(0);
     // A nonce need not survive a power loss (it only guards a replay inside the Timestamp
     // window), so its commit skips the fsync that `synchronous = FULL` makes of every commit:
     // in WAL mode NORMAL keeps the file consistent, and the next FULL commit syncs it anyway.
-    const synchronous = db.pragma('synchronous', { simple: true }) as number;
-    if (synchronous > 1) db.pragma('synchronous = NORMAL');
+    // set with pragma(), not a prepared statement: SQLite applies this pragma when the
+    // statement is compiled, so preparing one sets the level and running it may not
+    const level = synchronousNow.get() as number;
+    if (level > 1) db.pragma('synchronous = NORMAL');
     try {
-      const fresh = claimAll.immediate(batch);
+      const fresh = nonces.claim(batch.map((c) => c.claim));
       batch.forEach((c, i) => c.resolve(fresh[i]!));
     } catch (err) {
       for (const c of batch) c.reject(err);
     } finally {
-      if (synchronous > 1) db.pragma(`synchronous = ${synchronous}`);
+      if (level > 1) db.pragma(`synchronous = ${level}`);
     }
   };
 
@@ -160,12 +164,12 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
     },
     claimNonce(accessKeyId, nonce, now, expiresAt) {
       return new Promise((resolve, reject) => {
-        nonceClaims.push({ args: [accessKeyId, nonce, expiresAt, now], resolve, reject });
-        if (nonceClaims.length === 1) setImmediate(flushNonceClaims);
+        nonceClaims.push({ claim: { accessKeyId, nonce, now, expiresAt }, resolve, reject });
+        if (nonceClaims.length === 1) setImmediate(() => void flushNonceClaims());
       });
     },
     async pruneNonces(now) {
-      return s.noncePrune.run(now).changes;
+      return nonces.pruneExpired(now);
     },
     async pushRecords(appKey, from, to, offset, limit) {
       const total = Number(s.recordCount.get(appKey, from, to));

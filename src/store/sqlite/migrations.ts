@@ -632,4 +632,17 @@ export const MIGRATIONS: readonly string[] = [
     saved_at  INTEGER NOT NULL
   );
   `,
+  // SignatureNonces as an append-only log (see emas-nonce-log.ts): a claim writes the log's last
+  // page instead of a page at a random place in a table keyed by the nonce. Live nonces move over.
+  `
+  CREATE TABLE emas_nonce_log (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    access_key_id  TEXT NOT NULL,
+    nonce          TEXT NOT NULL,
+    expires_at     INTEGER NOT NULL
+  );
+  INSERT INTO emas_nonce_log (access_key_id, nonce, expires_at)
+    SELECT access_key_id, nonce, expires_at FROM emas_nonces ORDER BY expires_at;
+  DROP TABLE emas_nonces;
+  `,
 ];

@@ -1,0 +1,159 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * SignatureNonce claims on SQLite, shared by every process on the file.
+ *
+ * A table keyed by the nonce would dirty one page at a random place per claim, and each commit
+ * writes every dirty page to the log in full: that page, not the check, was most of what a
+ * signed request cost. Here claims are appended to a log in insertion order (a batch of
+ * claims dirties the log's last page or two), and each process keeps the live nonces in
+ * memory. A batch is claimed in one write transaction, which SQLite gives one process at a
+ * time: inside it the process first reads what the others appended since its last batch,
+ * then decides its own claims in log order. So two processes claiming one nonce at once still
+ * see each other, and exactly one wins. A refused claim's row is deleted in the same
+ * transaction, so the live rows of the log never hold one nonce twice.
+ */
+
+interface Live {
+  id: number;
+  expiresAt: number;
+}
+
+export interface NonceClaim {
+  accessKeyId: string;
+  nonce: string;
+  now: number;
+  expiresAt: number;
+}
+
+/** Rows read per event-loop turn when the log is first read. */
+const LOAD_SLICE = 20_000;
+
+type LogRow = [id: number, accessKeyId: string, nonce: string, expiresAt: number];
+
+export class SqliteNonceLog {
+  /** Live nonces of every process, by `accessKeyId \n nonce`, in about the order they expire. */
+  private readonly live = new Map<string, Live>();
+  /** The highest log id read; -1 before the first read. */
+  private seen = -1;
+  /** The first read of the log, once started. */
+  private loading: Promise<void> | undefined;
+  private readonly append: Database.Statement;
+  private readonly since: Database.Statement;
+  private readonly slice: Database.Statement;
+  private readonly remove: Database.Statement;
+  private readonly prune: Database.Statement;
+  private readonly claimBatch: Database.Transaction<(batch: NonceClaim[]) => boolean[]>;
+
+  constructor(private readonly db: Database.Database) {
+    this.append = db.prepare('INSERT INTO emas_nonce_log (access_key_id, nonce, expires_at) VALUES (?, ?, ?)');
+    this.since = db.prepare('SELECT id, access_key_id, nonce, expires_at FROM emas_nonce_log WHERE id > ? ORDER BY id').raw();
+    this.slice = db.prepare('SELECT id, access_key_id, nonce, expires_at FROM emas_nonce_log WHERE id > ? ORDER BY id LIMIT ?').raw();
+    this.remove = db.prepare('DELETE FROM emas_nonce_log WHERE id = ?');
+    // Rows expire in about log order (one lifetime for all): the expired head of the log goes;
+    // a row expired behind a live one waits for the next pass.
+    this.prune = db.prepare(
+      `DELETE FROM emas_nonce_log WHERE id < coalesce(
+         (SELECT id FROM emas_nonce_log WHERE expires_at > ? ORDER BY id LIMIT 1),
+         (SELECT max(id) + 1 FROM emas_nonce_log), 0)`,
+    );
+    this.claimBatch = db.transaction((batch: NonceClaim[]) => this.claimInTransaction(batch));
+  }
+
+  /**
+   * Reads the log into memory, a slice per event-loop turn, so a node that starts with many
+   * live nonces keeps serving meanwhile. Claims wait for it; the claim's transaction reads what
+   * was appended after.
+   */
+  ready(): Promise<void> {
+    return (this.loading ??= this.load());
+  }
+
+  private async load(): Promise<void> {
+    try {
+      for (;;) {
+        const rows = this.slice.all(Math.max(this.seen, 0), LOAD_SLICE) as LogRow[];
+        this.take(rows);
+        if (this.seen < 0) this.seen = 0;
+        if (rows.length < LOAD_SLICE) return;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (err) {
+      this.reset();
+      throw err;
+    }
+  }
+
+  /** True for each claim whose nonce was free (never seen, or expired by its `now`); after `ready`. */
+  claim(batch: NonceClaim[]): boolean[] {
+    try {
+      return this.claimBatch.immediate(batch);
+    } catch (err) {
+      // the memory may now hold rows that were rolled back: read the log afresh
+      this.reset();
+      throw err;
+    }
+  }
+
+  private reset(): void {
+    this.live.clear();
+    this.seen = -1;
+    this.loading = undefined;
+  }
+
+  /**
+   * Deletes the log's expired rows and forgets them; returns how many. Between two passes an
+   * expired nonce stays in memory, so one taken over replaces its old row rather than adding one.
+   */
+  pruneExpired(now: number): number {
+    this.sweep(now);
+    return this.prune.run(now).changes;
+  }
+
+  private claimInTransaction(batch: NonceClaim[]): boolean[] {
+    this.readNew();
+    return batch.map((c) => {
+      const key = `${c.accessKeyId}\n${c.nonce}`;
+      const held = this.live.get(key);
+      if (held !== undefined && held.expiresAt > c.now) return false;
+      const id = Number(this.append.run(c.accessKeyId, c.nonce, c.expiresAt).lastInsertRowid);
+      // an expired row of the same nonce is taken over: it goes, so the log holds a nonce once
+      if (held !== undefined) {
+        this.remove.run(held.id);
+        this.live.delete(key);
+      }
+      // a key of its own: the request's strings are slices of its body, which it would keep alive
+      this.live.set(ownCopy(key), { id, expiresAt: c.expiresAt });
+      this.seen = id;
+      return true;
+    });
+  }
+
+  /** Takes in the rows other processes appended since the last read. */
+  private readNew(): void {
+    if (this.seen < 0) throw new Error('the nonce log was not read yet');
+    this.take(this.since.iterate(this.seen) as IterableIterator<LogRow>);
+  }
+
+  private take(rows: Iterable<LogRow>): void {
+    for (const [id, accessKeyId, nonce, expiresAt] of rows) {
+      const key = `${accessKeyId}\n${nonce}`;
+      // moved to the end, where entries of its age are
+      this.live.delete(key);
+      this.live.set(key, { id, expiresAt });
+      this.seen = id;
+    }
+  }
+
+  private sweep(now: number): void {
+    for (const [key, entry] of this.live) {
+      if (entry.expiresAt > now) return;
+      this.live.delete(key);
+    }
+  }
+}
+
+/** A copy of `text` that holds on to nothing else (slicing a concatenation flattens it first). */
+function ownCopy(text: string): string {
+  return (' ' + text).slice(1);
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function dbPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nonce-log-'));
+  dirs.push(dir);
+  return join(dir, 'b.db');
+}
+
+const open = (path: string) => new SqliteStore({ path, synchronous: 'full' });
+const count = (store: SqliteStore) => Number(store.db.prepare('SELECT count(*) FROM emas_nonce_log').pluck().get());
+
+describe('SQLite SignatureNonce log', () => {
+  test('a node started again refuses the nonces used before, also past one slice of the first read', async () => {
+    const path = dbPath();
+    const first = open(path);
+    // more rows than the first read takes per turn
+    const insert = first.db.prepare('INSERT INTO emas_nonce_log (access_key_id, nonce, expires_at) VALUES (?, ?, ?)');
+    first.db.transaction(() => {
+      for (let i = 0; i < 45_000; i++) insert.run('AK', `old-${i}`, 10_000);
+    })();
+    assert.equal(await first.emas.claimNonce('AK', 'n-1', 1_000, 10_000), true);
+    assert.equal(await first.emas.claimNonce('AK', 'old-44999', 1_000, 10_000), false, 'a row of the last slice');
+    await first.close();
+
+    const again = open(path);
+    try {
+      const claims = await Promise.all([
+        again.emas.claimNonce('AK', 'n-1', 2_000, 12_000),
+        again.emas.claimNonce('AK', 'old-0', 2_000, 12_000),
+        again.emas.claimNonce('AK', 'old-30000', 2_000, 12_000),
+        again.emas.claimNonce('AK', 'n-2', 2_000, 12_000),
+        again.emas.claimNonce('AK', 'n-2', 2_000, 12_000),
+      ]);
+      assert.deepEqual(claims, [false, false, false, true, false]);
+      assert.equal(again.db.pragma('synchronous', { simple: true }), 2, 'claims commit without the fsync, then FULL again');
+      // refused claims leave no row; the 45,000 + n-1 + n-2
+      assert.equal(count(again), 45_002);
+      assert.equal(await again.emas.claimNonce('AK', 'old-7', 10_000, 20_000), true, 'expired: free again');
+      assert.equal(count(again), 45_002, 'the expired row was replaced');
+      assert.equal(await again.emas.pruneNonces(10_000), 45_000);
+      assert.equal(await again.emas.claimNonce('AK', 'old-7', 10_001, 20_000), false);
+      assert.equal(await again.emas.claimNonce('AK', 'old-8', 10_001, 20_000), true);
+    } finally {
+      await again.close();
+    }
+  });
+
+  test('a node keeps up with what another node on the file claimed since its last batch', async () => {
+    const path = dbPath();
+    const a = open(path);
+    const b = open(path);
+    try {
+      assert.equal(await a.emas.claimNonce('AK', 'x', 1_000, 5_000), true);
+      assert.equal(await b.emas.claimNonce('AK', 'x', 1_000, 5_000), false);
+      assert.equal(await b.emas.claimNonce('AK', 'y', 1_000, 5_000), true);
+      assert.equal(await a.emas.claimNonce('AK', 'y', 1_000, 5_000), false);
+      assert.equal(await b.emas.claimNonce('AK', 'x', 5_000, 9_000), true, 'expired on a, taken over by b');
+      assert.equal(await a.emas.claimNonce('AK', 'x', 5_001, 9_000), false);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('upgrading a file moves the live nonces of the old table into the log', async () => {
+    const path = dbPath();
+    const old = new Database(path);
+    const before = MIGRATIONS.length - 1;
+    for (let v = 0; v < before; v++) old.exec(MIGRATIONS[v]!);
+    old.pragma(`user_version = ${before}`);
+    old.prepare('INSERT INTO emas_nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?)').run('AK', 'kept', Date.now() + 60_000);
+    old.close();
+
+    const store = open(path);
+    try {
+      assert.equal(await store.emas.claimNonce('AK', 'kept', Date.now(), Date.now() + 60_000), false);
+      assert.equal(store.db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'emas_nonces'").pluck().get(), 0);
+    } finally {
+      await store.close();
+    }
+  });
+});
