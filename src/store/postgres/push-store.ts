@@ -1,10 +1,11 @@
 import type { DevicePlatform } from '../../domain/device.js';
 import type { AcceptedPush } from '../../domain/push.js';
-import type { CallbackBatch, InboxEntry, LivePushRow, PushHead, PushStore, ReceiptRow, TargetSet } from '../types.js';
+import type { CallbackBatch, InboxEntry, InboxPageEntry, LivePushRow, PushHead, PushStore, ReceiptRow, TargetSet } from '../types.js';
 import { msgIdParam, num, numOrNull, type Db, type Queryable, type Row } from './db.js';
 import type { PushSideWrites } from './push-side-writes.js';
 import { mergeReceipts } from '../receipt-merge.js';
 import { retryOnConflict } from './retry.js';
+import { Coalescer } from './coalesce.js';
 
 type Item = { push: AcceptedPush; targets: TargetSet };
 
@@ -224,8 +225,37 @@ export interface PostgresPushStore extends PushStore {
   drain(): Promise<void>;
 }
 
+/**
+ * First inbox pages of many devices of one app in one query; keys are `num:now:limit`, each
+ * device read with its own clock and page size, exactly as a query of its own would.
+ */
+function firstInboxPages(db: Db, appKey: string): Coalescer<string, InboxPageEntry[]> {
+  return new Coalescer(async (keys) => {
+    const parts = keys.map((k) => k.split(':'));
+    const { rows } = await db.query(
+      `SELECT q.k, i.msg_id AS i_id, ${LIVE_COLUMNS}
+       FROM unnest($2::integer[], $3::bigint[], $4::integer[], $5::text[]) AS q(num, now, lim, k)
+       CROSS JOIN LATERAL (
+         SELECT i.msg_id FROM inbox i
+         WHERE i.app_key = $1 AND i.num = q.num AND i.expires_at > q.now ORDER BY i.msg_id LIMIT q.lim
+       ) i
+       LEFT JOIN pushes p ON p.msg_id = i.msg_id LEFT JOIN push_receipts r ON r.msg_id = i.msg_id
+       ORDER BY q.k, i.msg_id`,
+      [appKey, parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2]), keys],
+    );
+    const out = new Map<string, InboxPageEntry[]>();
+    for (const row of rows) {
+      let list = out.get(row.k as string);
+      if (!list) out.set(row.k as string, (list = []));
+      list.push({ msgId: String(row.i_id), row: row.msg_id == null ? undefined : toLivePushRow(row) });
+    }
+    return out;
+  });
+}
+
 export function postgresPushStore(db: Db, side: PushSideWrites): PostgresPushStore {
   const commits = new GroupCommit((items) => db.tx((tx) => insertPushes(tx, items, side)));
+  const firstPagesByApp = new Map<string, Coalescer<string, InboxPageEntry[]>>();
   return {
     insert: (push, targets) => commits.add({ push, targets }),
     drain: () => commits.drain(),
@@ -253,6 +283,12 @@ export function postgresPushStore(db: Db, side: PushSideWrites): PostgresPushSto
       return rows[0] ? toLivePushRow(rows[0]) : undefined;
     },
     async inboxPage(appKey, deviceNum, now, after, limit) {
+      // the first page is what every connecting device asks for: one query per event-loop turn
+      if (after === null) {
+        let firstPages = firstPagesByApp.get(appKey);
+        if (!firstPages) firstPagesByApp.set(appKey, (firstPages = firstInboxPages(db, appKey)));
+        return (await firstPages.get(`${deviceNum}:${now}:${limit}`)) ?? [];
+      }
       const { rows } = await db.query(
         `SELECT i.msg_id AS i_id, ${LIVE_COLUMNS}
          FROM inbox i LEFT JOIN pushes p ON p.msg_id = i.msg_id LEFT JOIN push_receipts r ON r.msg_id = i.msg_id
