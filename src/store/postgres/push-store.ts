@@ -94,27 +94,48 @@ function toHead(row: Row): PushHead {
   };
 }
 
-async function insertPushes(tx: Queryable, items: Item[], side: PushSideWrites): Promise<void> {
-  const col = <T>(f: (i: Item) => T) => items.map(f);
-  await tx.query(
-    `INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body, targets, target_count, inbox)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::boolean[], $6::text[], $7::bytea[], $8::integer[], $9::boolean[])`,
-    [
-      col((i) => i.push.msgId),
-      col((i) => i.push.appKey),
-      col((i) => i.push.createdAt),
-      col((i) => i.push.expiresAt),
-      col((i) => i.push.audience.all === true),
-      col(({ push }) => {
-        const { msgId: _id, createdAt: _c, expiresAt: _e, ...content } = push;
-        return JSON.stringify(content);
-      }),
-      col((i) => i.targets.bitmap),
-      col((i) => i.targets.count),
-      col((i) => i.targets.inbox !== undefined),
-    ],
-  );
+const INSERT_PUSHES = `INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body, targets, target_count, inbox)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::boolean[], $6::text[], $7::bytea[], $8::integer[], $9::boolean[])`;
 
+/** Pushes and their inbox rows in one statement: one round trip and one implicit transaction, atomic as a statement is. */
+const INSERT_PUSHES_AND_INBOX = `WITH p AS (${INSERT_PUSHES})
+  INSERT INTO inbox (app_key, num, msg_id, expires_at)
+  SELECT * FROM unnest($10::text[], $11::integer[], $12::bigint[], $13::bigint[]) ON CONFLICT DO NOTHING`;
+
+/** True when a batch writes nothing but pushes and inbox rows (no relay, SMS, cid or override side writes). */
+function plainBatch(items: readonly Item[]): boolean {
+  return items.every(
+    ({ push, targets }) =>
+      targets.relay === undefined && typeof push.smsMessage?.delay_time !== 'number' && push.cid === undefined && push.options.overrideMsgId === undefined,
+  );
+}
+
+/** Commits one group of pushes: plain ones in a single statement, the others in a transaction with their side writes. */
+async function commitPushes(db: Db, items: Item[], side: PushSideWrites): Promise<void> {
+  if (!plainBatch(items)) return db.tx((tx) => insertPushes(tx, items, side));
+  const inbox = inboxColumns(items);
+  await db.prepared('borealis_insert_pushes', INSERT_PUSHES_AND_INBOX, [...pushColumns(items), inbox.app, inbox.num, inbox.msg, inbox.exp]);
+}
+
+function pushColumns(items: readonly Item[]): unknown[] {
+  const col = <T>(f: (i: Item) => T) => items.map(f);
+  return [
+    col((i) => i.push.msgId),
+    col((i) => i.push.appKey),
+    col((i) => i.push.createdAt),
+    col((i) => i.push.expiresAt),
+    col((i) => i.push.audience.all === true),
+    col(({ push }) => {
+      const { msgId: _id, createdAt: _c, expiresAt: _e, ...content } = push;
+      return JSON.stringify(content);
+    }),
+    col((i) => i.targets.bitmap),
+    col((i) => i.targets.count),
+    col((i) => i.targets.inbox !== undefined),
+  ];
+}
+
+function inboxColumns(items: readonly Item[]) {
   const inbox = { app: [] as string[], num: [] as number[], msg: [] as string[], exp: [] as number[] };
   for (const { push, targets } of items) {
     for (const n of targets.inbox ?? []) {
@@ -124,6 +145,12 @@ async function insertPushes(tx: Queryable, items: Item[], side: PushSideWrites):
       inbox.exp.push(push.expiresAt);
     }
   }
+  return inbox;
+}
+
+async function insertPushes(tx: Queryable, items: Item[], side: PushSideWrites): Promise<void> {
+  await tx.query(INSERT_PUSHES, pushColumns(items));
+  const inbox = inboxColumns(items);
   if (inbox.num.length > 0) {
     await tx.query(
       `INSERT INTO inbox (app_key, num, msg_id, expires_at)
@@ -254,7 +281,7 @@ function firstInboxPages(db: Db, appKey: string): Coalescer<string, InboxPageEnt
 }
 
 export function postgresPushStore(db: Db, side: PushSideWrites): PostgresPushStore {
-  const commits = new GroupCommit((items) => db.tx((tx) => insertPushes(tx, items, side)));
+  const commits = new GroupCommit((items) => commitPushes(db, items, side));
   const firstPagesByApp = new Map<string, Coalescer<string, InboxPageEntry[]>>();
   return {
     insert: (push, targets) => commits.add({ push, targets }),
