@@ -46,7 +46,11 @@ export function postgresDeviceStore(db: Db): DeviceStore {
 
   // connects come in storms: the credential checks of one event-loop turn share one query
   const credentialLookups = new Coalescer<string, DeviceCredentialRow>(async (ids) => {
-    const { rows } = await db.query('SELECT registration_id, app_key, num, platform, secret_hash FROM devices WHERE registration_id = ANY($1::text[])', [ids]);
+    const { rows } = await db.prepared(
+      'borealis_device_credentials',
+      'SELECT registration_id, app_key, num, platform, secret_hash FROM devices WHERE registration_id = ANY($1::text[])',
+      [ids],
+    );
     const out = new Map<string, DeviceCredentialRow>();
     for (const row of rows) {
       out.set(row.registration_id as string, {

@@ -259,7 +259,8 @@ export interface PostgresPushStore extends PushStore {
 function firstInboxPages(db: Db, appKey: string): Coalescer<string, InboxPageEntry[]> {
   return new Coalescer(async (keys) => {
     const parts = keys.map((k) => k.split(':'));
-    const { rows } = await db.query(
+    const { rows } = await db.prepared(
+      'borealis_first_inbox_pages',
       `SELECT q.k, i.msg_id AS i_id, ${LIVE_COLUMNS}
        FROM unnest($2::integer[], $3::bigint[], $4::integer[], $5::text[]) AS q(num, now, lim, k)
        CROSS JOIN LATERAL (
