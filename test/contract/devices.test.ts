@@ -56,6 +56,13 @@ contract('devices', (kind) => {
     const creds = await devices.credentials(a1.registrationId);
     assert.deepEqual(creds, { appKey: 'appA', num: 1, platform: 'ios', secretHash: a1.secretHash });
     assert.equal(await devices.credentials('unknown'), undefined);
+    // lookups made together (a connect storm) each get their own device, or nothing
+    const together = await Promise.all([b0, a0, 'unknown', a1, a0].map((d) => devices.credentials(typeof d === 'string' ? d : d.registrationId)));
+    assert.deepEqual(
+      together.map((c) => c && `${c.appKey}/${c.num}/${c.platform}`),
+      ['appB/0/android', 'appA/0/android', undefined, 'appA/1/ios', 'appA/0/android'],
+    );
+    assert.deepEqual(together[3]?.secretHash, a1.secretHash);
     // a duplicate registration id fails and does not use up a number
     await assert.rejects(devices.insert({ ...newDevice('appA'), registrationId: a0.registrationId }));
     assert.equal((await devices.insert(newDevice('appA'))).num, 2);

@@ -113,6 +113,18 @@ contract('pushes', (kind) => {
       assert.deepEqual((await pushes.inboxPage('k', 0, 1_000, '302', 10)).map((e) => e.msgId), ['303']);
       assert.deepEqual((await pushes.inboxPage('k', 0, 2_000, null, 10)).map((e) => e.msgId), ['301', '303']);
       assert.deepEqual((await pushes.inboxPage('other', 0, 0, null, 10)).length, 0);
+      // first pages asked for together (devices connecting at once): each with its own device, clock and size
+      const together = await Promise.all([
+        pushes.inboxPage('k', 0, 1_000, null, 2),
+        pushes.inboxPage('k', 1, 1_000, null, 10),
+        pushes.inboxPage('k', 0, 2_000, null, 10),
+        pushes.inboxPage('k', 0, 1_000, null, 10),
+        pushes.inboxPage('k', 7, 1_000, null, 10),
+        pushes.inboxPage('other', 0, 0, null, 10),
+      ]);
+      assert.deepEqual(together.map((p) => p.map((e) => e.msgId)), [['301', '302'], ['301'], ['301', '303'], ['301', '302', '303'], [], []]);
+      assert.deepEqual(members(together[1]![0]?.row?.receipts?.sent), [0]);
+      assert.equal(together[3]![2]?.row?.push.msgId, '303');
 
       const expired = await pushes.expiredInbox(70_000, 10);
       const sorted = expired.map((e) => `${e.msgId}/${e.num}/${e.registrationId}/${e.platform}/${e.withdrawn}`).sort();

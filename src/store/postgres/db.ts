@@ -38,6 +38,15 @@ export class Db implements Queryable {
     return this.pool.query<R>(sql, params as unknown[] | undefined).catch(rejectedInput);
   }
 
+  /**
+   * A query run as a named prepared statement: each pooled connection parses and plans it once
+   * and then only binds and executes it (for the hot statements of the accept path).
+   */
+  async prepared<R extends pg.QueryResultRow = Row>(name: string, sql: string, params: readonly unknown[]): Promise<pg.QueryResult<R>> {
+    await this.ready;
+    return this.pool.query<R>({ name, text: sql, values: params as unknown[] }).catch(rejectedInput);
+  }
+
   /** Runs `work` in one transaction on one connection; rolled back if it throws. */
   async tx<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
     await this.ready;

@@ -1,6 +1,14 @@
 import type { DevicePlatform, DeviceRecord } from '../../domain/device.js';
 import type { DeviceStore } from '../types.js';
+import { Coalescer } from './coalesce.js';
 import { num, numOrNull, type Db, type Queryable, type Row } from './db.js';
+
+interface DeviceCredentialRow {
+  appKey: string;
+  num: number;
+  platform: DevicePlatform;
+  secretHash: Buffer;
+}
 
 function toDevice(row: Row, tags: string[]): DeviceRecord {
   return {
@@ -35,6 +43,25 @@ export function postgresDeviceStore(db: Db): DeviceStore {
     const { rows } = await db.query(`SELECT d.*, ${DEVICE_TAGS} FROM devices d WHERE ${where} ORDER BY d.num`, params);
     return rows.map((row) => toDevice(row, row.tags as string[]));
   };
+
+  // connects come in storms: the credential checks of one event-loop turn share one query
+  const credentialLookups = new Coalescer<string, DeviceCredentialRow>(async (ids) => {
+    const { rows } = await db.prepared(
+      'borealis_device_credentials',
+      'SELECT registration_id, app_key, num, platform, secret_hash FROM devices WHERE registration_id = ANY($1::text[])',
+      [ids],
+    );
+    const out = new Map<string, DeviceCredentialRow>();
+    for (const row of rows) {
+      out.set(row.registration_id as string, {
+        appKey: row.app_key as string,
+        num: num(row.num),
+        platform: row.platform as DevicePlatform,
+        secretHash: row.secret_hash as Buffer,
+      });
+    }
+    return out;
+  });
 
   return {
     async insert(device) {
@@ -165,10 +192,8 @@ export function postgresDeviceStore(db: Db): DeviceStore {
       if (nums.length === 0) return;
       await db.query('UPDATE devices SET last_online_at = $1 WHERE app_key = $2 AND num = ANY($3::integer[])', [at, appKey, nums]);
     },
-    async credentials(registrationId) {
-      const { rows } = await db.query('SELECT app_key, num, platform, secret_hash FROM devices WHERE registration_id = $1', [registrationId]);
-      const row = rows[0];
-      return row && { appKey: row.app_key as string, num: num(row.num), platform: row.platform as DevicePlatform, secretHash: row.secret_hash as Buffer };
+    credentials(registrationId) {
+      return credentialLookups.get(registrationId);
     },
     async scanIndex(visit) {
       // Keyset pages in primary-key order; within a page, numbers are grouped by (app, platform)

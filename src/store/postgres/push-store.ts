@@ -1,10 +1,11 @@
 import type { DevicePlatform } from '../../domain/device.js';
 import type { AcceptedPush } from '../../domain/push.js';
-import type { CallbackBatch, InboxEntry, LivePushRow, PushHead, PushStore, ReceiptRow, TargetSet } from '../types.js';
+import type { CallbackBatch, InboxEntry, InboxPageEntry, LivePushRow, PushHead, PushStore, ReceiptRow, TargetSet } from '../types.js';
 import { msgIdParam, num, numOrNull, type Db, type Queryable, type Row } from './db.js';
 import type { PushSideWrites } from './push-side-writes.js';
 import { mergeReceipts } from '../receipt-merge.js';
 import { retryOnConflict } from './retry.js';
+import { Coalescer } from './coalesce.js';
 
 type Item = { push: AcceptedPush; targets: TargetSet };
 
@@ -93,27 +94,48 @@ function toHead(row: Row): PushHead {
   };
 }
 
-async function insertPushes(tx: Queryable, items: Item[], side: PushSideWrites): Promise<void> {
-  const col = <T>(f: (i: Item) => T) => items.map(f);
-  await tx.query(
-    `INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body, targets, target_count, inbox)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::boolean[], $6::text[], $7::bytea[], $8::integer[], $9::boolean[])`,
-    [
-      col((i) => i.push.msgId),
-      col((i) => i.push.appKey),
-      col((i) => i.push.createdAt),
-      col((i) => i.push.expiresAt),
-      col((i) => i.push.audience.all === true),
-      col(({ push }) => {
-        const { msgId: _id, createdAt: _c, expiresAt: _e, ...content } = push;
-        return JSON.stringify(content);
-      }),
-      col((i) => i.targets.bitmap),
-      col((i) => i.targets.count),
-      col((i) => i.targets.inbox !== undefined),
-    ],
-  );
+const INSERT_PUSHES = `INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body, targets, target_count, inbox)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::boolean[], $6::text[], $7::bytea[], $8::integer[], $9::boolean[])`;
 
+/** Pushes and their inbox rows in one statement: one round trip and one implicit transaction, atomic as a statement is. */
+const INSERT_PUSHES_AND_INBOX = `WITH p AS (${INSERT_PUSHES})
+  INSERT INTO inbox (app_key, num, msg_id, expires_at)
+  SELECT * FROM unnest($10::text[], $11::integer[], $12::bigint[], $13::bigint[]) ON CONFLICT DO NOTHING`;
+
+/** True when a batch writes nothing but pushes and inbox rows (no relay, SMS, cid or override side writes). */
+function plainBatch(items: readonly Item[]): boolean {
+  return items.every(
+    ({ push, targets }) =>
+      targets.relay === undefined && typeof push.smsMessage?.delay_time !== 'number' && push.cid === undefined && push.options.overrideMsgId === undefined,
+  );
+}
+
+/** Commits one group of pushes: plain ones in a single statement, the others in a transaction with their side writes. */
+async function commitPushes(db: Db, items: Item[], side: PushSideWrites): Promise<void> {
+  if (!plainBatch(items)) return db.tx((tx) => insertPushes(tx, items, side));
+  const inbox = inboxColumns(items);
+  await db.prepared('borealis_insert_pushes', INSERT_PUSHES_AND_INBOX, [...pushColumns(items), inbox.app, inbox.num, inbox.msg, inbox.exp]);
+}
+
+function pushColumns(items: readonly Item[]): unknown[] {
+  const col = <T>(f: (i: Item) => T) => items.map(f);
+  return [
+    col((i) => i.push.msgId),
+    col((i) => i.push.appKey),
+    col((i) => i.push.createdAt),
+    col((i) => i.push.expiresAt),
+    col((i) => i.push.audience.all === true),
+    col(({ push }) => {
+      const { msgId: _id, createdAt: _c, expiresAt: _e, ...content } = push;
+      return JSON.stringify(content);
+    }),
+    col((i) => i.targets.bitmap),
+    col((i) => i.targets.count),
+    col((i) => i.targets.inbox !== undefined),
+  ];
+}
+
+function inboxColumns(items: readonly Item[]) {
   const inbox = { app: [] as string[], num: [] as number[], msg: [] as string[], exp: [] as number[] };
   for (const { push, targets } of items) {
     for (const n of targets.inbox ?? []) {
@@ -123,6 +145,12 @@ async function insertPushes(tx: Queryable, items: Item[], side: PushSideWrites):
       inbox.exp.push(push.expiresAt);
     }
   }
+  return inbox;
+}
+
+async function insertPushes(tx: Queryable, items: Item[], side: PushSideWrites): Promise<void> {
+  await tx.query(INSERT_PUSHES, pushColumns(items));
+  const inbox = inboxColumns(items);
   if (inbox.num.length > 0) {
     await tx.query(
       `INSERT INTO inbox (app_key, num, msg_id, expires_at)
@@ -224,8 +252,38 @@ export interface PostgresPushStore extends PushStore {
   drain(): Promise<void>;
 }
 
+/**
+ * First inbox pages of many devices of one app in one query; keys are `num:now:limit`, each
+ * device read with its own clock and page size, exactly as a query of its own would.
+ */
+function firstInboxPages(db: Db, appKey: string): Coalescer<string, InboxPageEntry[]> {
+  return new Coalescer(async (keys) => {
+    const parts = keys.map((k) => k.split(':'));
+    const { rows } = await db.prepared(
+      'borealis_first_inbox_pages',
+      `SELECT q.k, i.msg_id AS i_id, ${LIVE_COLUMNS}
+       FROM unnest($2::integer[], $3::bigint[], $4::integer[], $5::text[]) AS q(num, now, lim, k)
+       CROSS JOIN LATERAL (
+         SELECT i.msg_id FROM inbox i
+         WHERE i.app_key = $1 AND i.num = q.num AND i.expires_at > q.now ORDER BY i.msg_id LIMIT q.lim
+       ) i
+       LEFT JOIN pushes p ON p.msg_id = i.msg_id LEFT JOIN push_receipts r ON r.msg_id = i.msg_id
+       ORDER BY q.k, i.msg_id`,
+      [appKey, parts.map((p) => p[0]), parts.map((p) => p[1]), parts.map((p) => p[2]), keys],
+    );
+    const out = new Map<string, InboxPageEntry[]>();
+    for (const row of rows) {
+      let list = out.get(row.k as string);
+      if (!list) out.set(row.k as string, (list = []));
+      list.push({ msgId: String(row.i_id), row: row.msg_id == null ? undefined : toLivePushRow(row) });
+    }
+    return out;
+  });
+}
+
 export function postgresPushStore(db: Db, side: PushSideWrites): PostgresPushStore {
-  const commits = new GroupCommit((items) => db.tx((tx) => insertPushes(tx, items, side)));
+  const commits = new GroupCommit((items) => commitPushes(db, items, side));
+  const firstPagesByApp = new Map<string, Coalescer<string, InboxPageEntry[]>>();
   return {
     insert: (push, targets) => commits.add({ push, targets }),
     drain: () => commits.drain(),
@@ -253,6 +311,12 @@ export function postgresPushStore(db: Db, side: PushSideWrites): PostgresPushSto
       return rows[0] ? toLivePushRow(rows[0]) : undefined;
     },
     async inboxPage(appKey, deviceNum, now, after, limit) {
+      // the first page is what every connecting device asks for: one query per event-loop turn
+      if (after === null) {
+        let firstPages = firstPagesByApp.get(appKey);
+        if (!firstPages) firstPagesByApp.set(appKey, (firstPages = firstInboxPages(db, appKey)));
+        return (await firstPages.get(`${deviceNum}:${now}:${limit}`)) ?? [];
+      }
       const { rows } = await db.query(
         `SELECT i.msg_id AS i_id, ${LIVE_COLUMNS}
          FROM inbox i LEFT JOIN pushes p ON p.msg_id = i.msg_id LEFT JOIN push_receipts r ON r.msg_id = i.msg_id
