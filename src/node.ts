@@ -66,10 +66,9 @@ export function openCredentials(config: Config, store: Store): ChannelCredential
 }
 
 /**
- * Caps how far V8 lets the heap grow between full collections (process-wide, so the server
- * entry point calls it, not embedders). Under a steady push rate V8 lets old space reach up to
- * 4x what survived, and native memory held by dead wrappers (bitmaps, SQLite, sockets) waits
- * for the same collection: most of the resident set under load was garbage waiting for it.
+ * Caps how far V8 lets the heap grow between full collections (process-wide: for the server
+ * entry point, not embedders). Under a steady push rate V8 lets old space reach up to 4x what
+ * survived, and native memory of dead objects (bitmaps, buffers) waits for the same collection.
  */
 export function limitHeapGrowth(percent: number): void {
   if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
