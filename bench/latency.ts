@@ -53,6 +53,23 @@ class LatencyWorker {
   }
 }
 
+/** The server's full (major) collections so far, their summed pause, and the heap V8 holds now. */
+interface GcFigures {
+  majorCount: number;
+  majorSeconds: number;
+  heapTotal: number;
+}
+
+async function gcFigures(url: string): Promise<GcFigures> {
+  const text = await (await fetch(url + '/metrics')).text();
+  const sample = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+  return {
+    majorCount: sample(/^borealis_nodejs_gc_duration_seconds_count\{[^}]*kind="major"[^}]*\} (\d+)/m),
+    majorSeconds: sample(/^borealis_nodejs_gc_duration_seconds_sum\{[^}]*kind="major"[^}]*\} ([0-9.e+-]+)/m),
+    heapTotal: sample(/^borealis_nodejs_heap_size_total_bytes(?:\{[^}]*\})? ([0-9.e+-]+)/m),
+  };
+}
+
 interface Window {
   from: number;
   sent: number;
@@ -104,6 +121,8 @@ async function runRate(rate: number, seconds: number, deviceCount: number): Prom
     const sent: Sent[] = [];
     const rss: number[] = [];
     const start = now() + 100;
+    const gcBefore = await gcFigures(server.url);
+    const heapTotals: number[] = [];
     const cpuBefore = cpuSeconds(server.child.pid!);
     let failed = 0;
     let answered = 0;
@@ -128,7 +147,10 @@ async function runRate(rate: number, seconds: number, deviceCount: number): Prom
         const due = Math.min(total, Math.floor(((now() - start) * rate) / 1000) + 1);
         while (sent.length < due) sendOne(sent.length);
         const win = Math.floor((now() - start) / WINDOW_MS);
-        if (win >= rss.length && win > 0) rss.push(rssOf(server.child.pid!));
+        if (win >= rss.length && win > 0) {
+          rss.push(rssOf(server.child.pid!));
+          void gcFigures(server.url).then((g) => heapTotals.push(g.heapTotal), () => undefined);
+        }
         if (sent.length >= total) {
           clearInterval(timer);
           resolve();
@@ -139,13 +161,24 @@ async function runRate(rate: number, seconds: number, deviceCount: number): Prom
     while (answered < total && now() < deadline) await sleep(50);
     rss.push(rssOf(server.child.pid!));
     const cpuPerPush = ((cpuSeconds(server.child.pid!) - cpuBefore) * 1e6) / total;
-    await sleep(3_000);
+    const gcAfter = await gcFigures(server.url);
+    heapTotals.push(gcAfter.heapTotal);
+    // a server that fell behind still delivers after its last answer: collect until arrivals stop
+    const accepted = sent.filter((s) => s.msgId !== null).length;
     const arrivals = new Map<string, number>();
     let duplicates = 0;
-    for (const w of workers) {
-      const got = await w.ask({ cmd: 'collect' }, 'arrivals');
-      for (const [id, t] of got.arrivals) arrivals.set(id, t);
-      duplicates += got.duplicates;
+    const collectUntil = now() + 30_000;
+    await sleep(3_000);
+    for (;;) {
+      let fresh = 0;
+      for (const w of workers) {
+        const got = await w.ask({ cmd: 'collect' }, 'arrivals');
+        for (const [id, t] of got.arrivals) arrivals.set(id, t);
+        fresh += got.arrivals.length;
+        duplicates += got.duplicates;
+      }
+      if (fresh === 0 || arrivals.size >= accepted || now() > collectUntil) break;
+      await sleep(2_000);
     }
     const settled = await settledMemory(server);
 
@@ -181,7 +214,8 @@ async function runRate(rate: number, seconds: number, deviceCount: number): Prom
         `p99 **${fmt(percentile(steadyDevice, 99), 1)} ms**, max **${fmt(percentile(steadyDevice, 100), 1)} ms**; ` +
         `HTTP answer p99 ${fmt(percentile(steadyHttp, 99), 1)} ms, max ${fmt(percentile(steadyHttp, 100), 1)} ms. ` +
         `Server CPU ${fmt(cpuPerPush, 1)} µs per push (delivery and acks included). Server RSS at most ${mib(Math.max(...rss))} MiB during the load, ${mib(settled.rss)} MiB after it with a full GC ` +
-        `(heap used ${mib(settled.heapUsed)} MiB).`,
+        `(heap used ${mib(settled.heapUsed)} MiB). V8 heap held at most ${mib(Math.max(...heapTotals))} MiB during the load; ` +
+        `${gcAfter.majorCount - gcBefore.majorCount} full collections, ${fmt((gcAfter.majorSeconds - gcBefore.majorSeconds) * 1000, 1)} ms of pauses in all.`,
       '',
     ];
     return out;

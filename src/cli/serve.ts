@@ -1,6 +1,6 @@
 import { createFirstApp } from '../apps/app-directory.js';
 import { ensureFirstOperator } from '../console/operators.js';
-import { createLogger, startNode } from '../node.js';
+import { createLogger, limitHeapGrowth, startNode } from '../node.js';
 import { configFrom, parse } from './args.js';
 
 export const SERVE_USAGE = `borealis serve [--port P] [--host H] [--data DIR] [--config FILE] [--role all|api|gateway|worker]
@@ -15,6 +15,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     return 0;
   }
   const config = configFrom(values);
+  limitHeapGrowth(config.memory.heapGrowthPercent);
   const logger = createLogger(config);
   const node = await startNode(config, logger);
   logger.info({ url: node.url, data: config.dataDir, tls: config.tls !== null, role: config.role, bus: config.bus.url || 'local' }, 'borealis listening');

@@ -45,6 +45,9 @@ test('unknown keys, wrong types and bad values are refused', () => {
     { http: { headersTimeoutMs: 40_000 } },
     { http: { idleTimeout: 1000 } },
     { limits: { registrationsPerAddress: 1.5 } },
+    { memory: { heapGrowthPercent: -1 } },
+    { memory: { heapGrowthPercent: 12.5 } },
+    { memory: { heapGrowthPercent: 1001 } },
     [],
   ];
   for (const [i, body] of cases.entries()) {
