@@ -19,7 +19,8 @@ import { AckReader, BROADCAST, ReportPoller, CLIENT_PROCESSES, GATEWAY_BENCH_CON
  * by round, so that the machine's drift falls on all of them; ratios are taken per round.
  */
 
-const REPEATS = 3;
+/** Interleaved rounds after the warm-up; more rounds give a steadier median on a noisy machine. */
+const REPEATS = Math.max(1, Number(process.env.BENCH_FANOUT_ROUNDS ?? 3) || 3);
 const BARE_SERVER = fileURLToPath(new URL('./bare-ws-server.js', import.meta.url));
 
 interface Round {
