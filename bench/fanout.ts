@@ -73,9 +73,12 @@ class RoundCpu {
     return this.clientPids.reduce((s, pid) => s + cpuSeconds(pid), 0);
   }
 
-  /** Waits until 300 ms past the round's last ack (trailing acks get processed), then reads. */
+  /**
+   * Waits until 300 ms past the round's last ack or delivery (trailing acks get processed; client
+   * clocks may run a few ms ahead of this one, so a round without acks needs the margin too).
+   */
   async end(r: WaitResult): Promise<{ serverCpu: number; clientCpu: number; serverCpuToLast: number }> {
-    const wait = r.lastAck + 300 - now();
+    const wait = Math.max(r.lastAck, r.lastRecv) + 300 - now();
     if (wait > 0) await sleep(wait);
     clearInterval(this.sampler);
     // a reading after the last device, even when the round ended before the next tick (no acks)
