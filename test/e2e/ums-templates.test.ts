@@ -209,8 +209,9 @@ describe('UMS templates, channel settings, traces and the rest of the error code
     await expectCode(400, 1015038, 'POST', '/v1/sent', send, c.auth);
     json(await cli('channel', 'settings', c.channelKey, '--quiet-hours', `${hhmm(minute - 120)}-${hhmm(minute - 60)}`));
     await expectCode(200, 0, 'POST', '/v1/sent', send, c.auth);
-    // the same window at UTC+01:00 is an hour later: now is inside it again
-    json(await cli('channel', 'settings', c.channelKey, '--quiet-hours', `${hhmm(minute + 1)}-${hhmm(minute + 61)}+01:00`));
+    // a window that starts 30 minutes from now in UTC, written at UTC+01:00, holds now (local
+    // time there is an hour ahead); the margins keep a slow run from crossing its ends
+    json(await cli('channel', 'settings', c.channelKey, '--quiet-hours', `${hhmm(minute + 30)}-${hhmm(minute + 90)}+01:00`));
     await expectCode(400, 1015038, 'POST', '/v1/sent', send, c.auth);
     json(await cli('channel', 'settings', c.channelKey, '--quiet-hours', 'off'));
     const bad = await cli('channel', 'settings', c.channelKey, '--quiet-hours', '25:00-01:00');
