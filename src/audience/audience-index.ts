@@ -190,8 +190,21 @@ export class AudienceIndex {
     }
     if (nums === undefined) return [];
     if (!everyPlatform(platforms)) {
-      const sets = platforms.map((p) => a.platforms.get(p)).filter((b): b is Bitmap => b !== undefined);
-      nums = nums.filter((n) => sets.some((b) => b.has(n)));
+      const sets: Bitmap[] = [];
+      for (const p of platforms) {
+        const b = a.platforms.get(p);
+        if (b !== undefined) sets.push(b);
+      }
+      const kept: number[] = [];
+      for (const n of nums) {
+        for (const b of sets) {
+          if (b.has(n)) {
+            kept.push(n);
+            break;
+          }
+        }
+      }
+      nums = kept;
     }
     // sorted in place: never an array a lookup handed over as it is
     return sortedUnique(nums === byAlias || nums === byAccount ? nums.slice() : nums);
@@ -201,7 +214,17 @@ export class AudienceIndex {
 /** `nums` (owned by the caller) sorted in increasing order, duplicates dropped. */
 function sortedUnique(nums: number[]): number[] {
   if (nums.length < 2) return nums;
-  nums.sort((x, y) => x - y);
+  if (nums.length <= 16) {
+    // insertion sort: a handful of numbers, no comparator calls
+    for (let i = 1; i < nums.length; i++) {
+      const v = nums[i]!;
+      let j = i - 1;
+      for (; j >= 0 && nums[j]! > v; j--) nums[j + 1] = nums[j]!;
+      nums[j + 1] = v;
+    }
+  } else {
+    nums.sort((x, y) => x - y);
+  }
   let w = 1;
   for (let i = 1; i < nums.length; i++) if (nums[i] !== nums[w - 1]) nums[w++] = nums[i]!;
   nums.length = w;

@@ -68,6 +68,15 @@ describe('planner', () => {
     assert.deepEqual(byAlias.nums, [1, 3, 5]);
     assert.deepEqual(aliased, [5, 3, 3, 1]);
 
+    // named in any order (a handful, and more than a handful): stored in increasing order
+    for (const n of [6, 40]) {
+      const ids = Array.from({ length: n }, (_, i) => `rid${(i * 37) % n}`).reverse();
+      const plannedIds = await planner.plan(push({ registrationId: ids }));
+      const want = Array.from({ length: n }, (_, i) => i).filter((k) => k % 3 !== 0);
+      assert.deepEqual(plannedIds.nums, want);
+      assert.deepEqual(RoaringBitmap32.deserialize(plannedIds.serialized, 'portable').toArray(), want);
+    }
+
     const many = Array.from({ length: 150 }, (_, i) => `rid${i}`);
     const wide = await planner.plan(push({ registrationId: many }));
     assert.equal(wide.nums, undefined);
