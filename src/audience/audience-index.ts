@@ -155,10 +155,11 @@ export class AudienceIndex {
    * as device numbers in increasing order, each once; null for any other audience. A handful
    * of numbers needs no bitmap at all until something asks for one.
    */
-  async resolveExplicitNums(appKey: string, platforms: readonly Platform[], audience: Audience): Promise<number[] | null> {
+  resolveExplicitNums(appKey: string, platforms: readonly Platform[], audience: Audience): Promise<number[]> | null {
     if (!isExplicitOnly(audience)) return null;
     const a = this.apps.get(appKey);
-    if (!a) return [];
+    if (!a) return Promise.resolve([]);
+    // the promise itself, not one wrapping it (each wrapper costs the caller microtask turns)
     return this.resolveExplicit(a, appKey, platforms, audience);
   }
 

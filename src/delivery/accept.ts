@@ -103,9 +103,15 @@ export class AcceptService {
     return this.ids.next();
   }
 
-  async accept(app: AppRecord, push: Push, reserved?: { msgId: string }): Promise<AcceptResult> {
+  accept(app: AppRecord, push: Push, reserved?: { msgId: string }): Promise<AcceptResult> {
     const cid = push.cid;
+    // acceptNew's own promise: an async wrapper around it would cost microtask turns per push
     if (cid === undefined) return this.acceptNew(app, push, reserved?.msgId);
+    return this.acceptOnce(app, push, cid);
+  }
+
+  /** A push with a cid: a replay answers with the earlier push's result. */
+  private async acceptOnce(app: AppRecord, push: Push, cid: string): Promise<AcceptResult> {
     // Two requests with one cid at the same moment: the second waits for the first's answer.
     const pending = this.inflightCids.get(cid);
     if (pending) {

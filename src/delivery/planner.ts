@@ -59,9 +59,14 @@ export class Planner {
       bitmap = wanted.length === PLATFORMS.length ? fromFile : RoaringBitmap32.and(fromFile, this.index.platformSet(push.appKey, wanted));
     } else if (platforms.length > 0) {
       // a few devices named explicitly (the usual transactional push) stay a list
-      const nums = a.segment === undefined && a.abtest === undefined ? await this.index.resolveExplicitNums(push.appKey, wanted, a) : null;
-      if (nums !== null && nums.length <= LISTED_TARGETS) return listed(nums);
-      bitmap = nums !== null ? new RoaringBitmap32(nums) : await this.index.resolve(push.appKey, wanted, a);
+      const explicit = a.segment === undefined && a.abtest === undefined ? this.index.resolveExplicitNums(push.appKey, wanted, a) : null;
+      if (explicit !== null) {
+        const nums = await explicit;
+        if (nums.length <= LISTED_TARGETS) return listed(nums);
+        bitmap = new RoaringBitmap32(nums);
+      } else {
+        bitmap = await this.index.resolve(push.appKey, wanted, a);
+      }
     }
     // segment and abtest AND with the other audience kinds (one value each, as JPush allows)
     if (bitmap && this.definitions) {
