@@ -14,7 +14,6 @@ import { Pacer } from './delivery/pacing.js';
 import { ActivityRecorder } from './devices/activity.js';
 import { SmsSupplement } from './channels/sms/sms-supplement.js';
 import { Planner } from './delivery/planner.js';
-import { effectivePlatforms } from './delivery/render.js';
 import { DeviceRegistry } from './devices/registry.js';
 import { Gateway } from './gateway/gateway.js';
 import { MsgIdGenerator } from './ids/msg-id.js';
@@ -153,10 +152,10 @@ export async function startNode(config: Config, logger: Logger = createLogger(co
   // before delivery's listener: the sink knows the push before its first receipt can arrive
   accept.onAccepted((push) => callbacks.accepted(push));
   // a push with nothing for the own connection (a Live Activity) is only relayed
-  accept.onAccepted((push, targets, how) => effectivePlatforms(push).length > 0 && delivery.accepted(push, targets, how));
+  accept.onAccepted((push, targets, how) => how.deliverable && delivery.accepted(push, targets, how));
   const pacer = new Pacer(store.pacing, delivery, logger, { minuteMs: config.delivery.pacingMinuteMs, tickMs: 200 });
   // after delivery's: the push is held before its first slice is released
-  accept.onAccepted((push, targets) => effectivePlatforms(push).length > 0 && pacer.accepted(push, targets));
+  accept.onAccepted((push, targets, how) => how.deliverable && pacer.accepted(push, targets));
   const presence = new ClusterPresence(bus, config.role);
   const counters = new SharedCounters(bus);
   const bridge = new BusBridge(bus, { store, delivery, index, registry, logger });

@@ -125,7 +125,7 @@ export class AudienceIndex {
   async resolve(appKey: string, platforms: readonly Platform[], audience: Audience): Promise<Bitmap> {
     const a = this.apps.get(appKey);
     if (!a) return new RoaringBitmap32();
-    if (isExplicitOnly(audience)) return this.resolveExplicit(a, appKey, platforms, audience);
+    if (isExplicitOnly(audience)) return new RoaringBitmap32(await this.resolveExplicit(a, appKey, platforms, audience));
     const empty = new RoaringBitmap32();
     let set: Bitmap | null = null;
     const and = (b: Bitmap) => {
@@ -151,15 +151,30 @@ export class AudienceIndex {
   }
 
   /**
-   * Aliases and registration ids only, the common shape of a transactional push: a handful of
-   * numbers, filtered by membership tests and turned into one bitmap, rather than a chain of
-   * bitmap operations that each allocate native memory.
+   * The devices of an audience of aliases, accounts and registration ids only (see `resolve`),
+   * as device numbers in increasing order, each once; null for any other audience. A handful
+   * of numbers needs no bitmap at all until something asks for one.
    */
-  private async resolveExplicit(a: AppIndex, appKey: string, platforms: readonly Platform[], audience: Audience): Promise<Bitmap> {
+  resolveExplicitNums(appKey: string, platforms: readonly Platform[], audience: Audience): Promise<number[]> | null {
+    if (!isExplicitOnly(audience)) return null;
+    const a = this.apps.get(appKey);
+    if (!a) return Promise.resolve([]);
+    // the promise itself, not one wrapping it (each wrapper costs the caller microtask turns)
+    return this.resolveExplicit(a, appKey, platforms, audience);
+  }
+
+  /**
+   * Aliases and registration ids only, the common shape of a transactional push: a handful of
+   * numbers, filtered by membership tests, rather than a chain of bitmap operations that each
+   * allocate native memory. In increasing order, each once.
+   */
+  private async resolveExplicit(a: AppIndex, appKey: string, platforms: readonly Platform[], audience: Audience): Promise<number[]> {
     let nums: number[] | undefined;
-    if (audience.alias) nums = await this.lookups.numsByAliases(appKey, audience.alias);
+    let byAlias: number[] | undefined;
+    let byAccount: number[] | undefined;
+    if (audience.alias) nums = byAlias = await this.lookups.numsByAliases(appKey, audience.alias);
     if (audience.account) {
-      const byAccount = await this.lookups.numsByAccounts(appKey, audience.account);
+      byAccount = await this.lookups.numsByAccounts(appKey, audience.account);
       if (nums === undefined) nums = byAccount;
       else {
         const set = new Set(byAccount);
@@ -174,13 +189,47 @@ export class AudienceIndex {
         nums = nums.filter((n) => byRid.has(n));
       }
     }
-    if (nums === undefined) nums = [];
+    if (nums === undefined) return [];
     if (!everyPlatform(platforms)) {
-      const sets = platforms.map((p) => a.platforms.get(p)).filter((b): b is Bitmap => b !== undefined);
-      nums = nums.filter((n) => sets.some((b) => b.has(n)));
+      const sets: Bitmap[] = [];
+      for (const p of platforms) {
+        const b = a.platforms.get(p);
+        if (b !== undefined) sets.push(b);
+      }
+      const kept: number[] = [];
+      for (const n of nums) {
+        for (const b of sets) {
+          if (b.has(n)) {
+            kept.push(n);
+            break;
+          }
+        }
+      }
+      nums = kept;
     }
-    return new RoaringBitmap32(nums);
+    // sorted in place: never an array a lookup handed over as it is
+    return sortedUnique(nums === byAlias || nums === byAccount ? nums.slice() : nums);
   }
+}
+
+/** `nums` (owned by the caller) sorted in increasing order, duplicates dropped. */
+function sortedUnique(nums: number[]): number[] {
+  if (nums.length < 2) return nums;
+  if (nums.length <= 16) {
+    // insertion sort: a handful of numbers, no comparator calls
+    for (let i = 1; i < nums.length; i++) {
+      const v = nums[i]!;
+      let j = i - 1;
+      for (; j >= 0 && nums[j]! > v; j--) nums[j + 1] = nums[j]!;
+      nums[j + 1] = v;
+    }
+  } else {
+    nums.sort((x, y) => x - y);
+  }
+  let w = 1;
+  for (let i = 1; i < nums.length; i++) if (nums[i] !== nums[w - 1]) nums[w++] = nums[i]!;
+  nums.length = w;
+  return nums;
 }
 
 function everyPlatform(platforms: readonly Platform[]): boolean {

@@ -6,7 +6,8 @@ type RidLookup = (appKey: string, registrationIds: readonly string[]) => Promise
  * registration id does not query the store for ids it has seen before. The mapping never
  * changes once a device exists (devices are not renumbered or deleted), so entries need no
  * invalidation; unknown ids are not remembered, since they may register a moment later.
- * Bounded per app: past `maxPerApp` entries the oldest are dropped first.
+ * Bounded per app: past `maxPerApp` entries the oldest are dropped first, a sixteenth of the
+ * bound at a time.
  */
 export class RegistrationIdCache {
   private readonly apps = new Map<string, Map<string, number>>();
@@ -44,8 +45,11 @@ export class RegistrationIdCache {
   }
 
   private trim(known: Map<string, number>): void {
-    let excess = known.size - this.maxPerApp;
-    if (excess <= 0) return;
+    if (known.size <= this.maxPerApp) return;
+    // Down to a sixteenth below the bound at once: a Map's iteration walks past the entries
+    // deleted before it (until the table is rebuilt), so dropping one entry per new one would
+    // walk thousands of holes per push once the cache is full.
+    let excess = known.size - this.maxPerApp + (this.maxPerApp >> 4);
     // Map iterates in insertion order: the first keys are the oldest entries.
     for (const rid of known.keys()) {
       known.delete(rid);

@@ -45,6 +45,8 @@ export interface AcceptChecks {
 export interface AcceptedHow {
   inboxed: boolean;
   relayed: boolean;
+  /** The push has content for the own connection (effective platforms; not a Live Activity alone). */
+  deliverable: boolean;
 }
 
 /** Listeners hear of every push after it is durable (delivery fans out from here). */
@@ -101,9 +103,15 @@ export class AcceptService {
     return this.ids.next();
   }
 
-  async accept(app: AppRecord, push: Push, reserved?: { msgId: string }): Promise<AcceptResult> {
+  accept(app: AppRecord, push: Push, reserved?: { msgId: string }): Promise<AcceptResult> {
     const cid = push.cid;
+    // acceptNew's own promise: an async wrapper around it would cost microtask turns per push
     if (cid === undefined) return this.acceptNew(app, push, reserved?.msgId);
+    return this.acceptOnce(app, push, cid);
+  }
+
+  /** A push with a cid: a replay answers with the earlier push's result. */
+  private async acceptOnce(app: AppRecord, push: Push, cid: string): Promise<AcceptResult> {
     // Two requests with one cid at the same moment: the second waits for the first's answer.
     const pending = this.inflightCids.get(cid);
     if (pending) {
@@ -134,16 +142,18 @@ export class AcceptService {
     // A paced push's time to live counts from the end of its pacing: the last slice gets the
     // same offline allowance as the first.
     const pacingMs = push.options.bigPushDuration * (this.defaults.pacingMinuteMs ?? 60_000);
-    const accepted: AcceptedPush = {
-      ...push,
-      msgId: msgId ?? this.ids.next(),
-      createdAt,
-      expiresAt: createdAt + pacingMs + push.options.timeToLive * 1000,
-    };
+    // A copy of the push with its number and times. Not `{ ...push, msgId, ... }`: in V8 (Node 20)
+    // each such object gets a hidden class of its own, microseconds to build, and every later
+    // reader of accepted pushes (the store's JSON, the listeners) then sees a new shape per push.
+    const accepted = Object.assign({}, push) as AcceptedPush;
+    accepted.msgId = msgId ?? this.ids.next();
+    accepted.createdAt = createdAt;
+    accepted.expiresAt = createdAt + pacingMs + push.options.timeToLive * 1000;
     // A push with nothing for the own connection (a Live Activity) waits in no inbox.
     // Paced pushes stay in memory (released by device number), never in per-device inboxes.
-    const inboxed = pacingMs === 0 && push.options.timeToLive > 0 && targets.count <= this.defaults.inboxTargets && effectivePlatforms(push).length > 0;
-    const inbox = inboxed ? targets.bitmap.toArray() : undefined;
+    const deliverable = effectivePlatforms(push).length > 0;
+    const inboxed = pacingMs === 0 && push.options.timeToLive > 0 && targets.count <= this.defaults.inboxTargets && deliverable;
+    const inbox = inboxed ? (targets.nums ?? targets.bitmap.toArray()) : undefined;
     const relay = this.checks.relaySlices?.(accepted, targets);
     try {
       await this.store.pushes.insert(accepted, { bitmap: targets.serialized, count: targets.count, inbox, relay });
@@ -153,7 +163,7 @@ export class AcceptService {
     } finally {
       if (broadcast && this.defaults.sharedStore) this.uncommittedBroadcasts.set(app.appKey, Math.max(0, (this.uncommittedBroadcasts.get(app.appKey) ?? 0) - 1));
     }
-    const how: AcceptedHow = { inboxed, relayed: relay !== undefined };
+    const how: AcceptedHow = { inboxed, relayed: relay !== undefined, deliverable };
     for (const listener of this.listeners) listener(accepted, targets, how);
     return { sendno: push.sendno, msgId: accepted.msgId, replayed: false };
   }

@@ -306,7 +306,8 @@ export class DeliveryService implements GatewayHooks {
     const recipients: DeviceSession[] = [];
     if (sessions && sessions.size > 0) {
       if (targets.count <= sessions.size) {
-        for (const num of targets.bitmap) {
+        // a listed target set is walked without building its bitmap
+        for (const num of targets.nums ?? targets.bitmap) {
           const s = sessions.get(num);
           if (s) recipients.push(s);
         }
