@@ -104,9 +104,51 @@ interface WirePush {
 // ---------------------------------------------------------------------------------------------
 // Schema stage
 
+type SchemaNode = { [key: string]: unknown };
+
+/**
+ * The push schema as Ajv compiles it: every object schema with several properties becomes a
+ * definition of its own, referenced and compiled as a separate function (`inlineRefs: false`).
+ * Inlined, the whole schema is one function of several hundred kilobytes, far beyond what V8
+ * optimises, so every push ran it in the interpreter. The schema objects themselves are shared
+ * (an error's parentSchema is the same object), only the containers that hold them are copied.
+ */
+function splitSchema(root: SchemaNode): SchemaNode {
+  const definitions: SchemaNode = {};
+  const names = new Map<SchemaNode, string>();
+  const visit = (node: unknown, path: string, top: boolean): unknown => {
+    if (Array.isArray(node)) return node.map((n, i) => visit(n, `${path}_${i}`, false));
+    if (node === null || typeof node !== 'object') return node;
+    const schema = node as SchemaNode;
+    const props = schema.properties as SchemaNode | undefined;
+    if (!top && props !== undefined && Object.keys(props).length >= MIN_LIFTED_PROPERTIES) {
+      let name = names.get(schema);
+      if (name === undefined) {
+        name = path;
+        names.set(schema, name);
+        definitions[name] = visit(schema, name, true);
+      }
+      return { $ref: `#/definitions/${name}` };
+    }
+    const copy: SchemaNode = {};
+    for (const key in schema) {
+      const value = schema[key];
+      // enum, const, required and type hold values, not schemas
+      copy[key] = key === 'enum' || key === 'const' || key === 'required' || key === 'type' ? value : visit(value, `${path}_${key}`, false);
+    }
+    return copy;
+  };
+  const { definitions: own, ...rest } = root as SchemaNode & { definitions?: SchemaNode };
+  for (const name in own) definitions[name] = visit(own[name], `d_${name}`, true);
+  const out = visit(rest, 's', true) as SchemaNode;
+  out.definitions = definitions;
+  return out;
+}
+const MIN_LIFTED_PROPERTIES = 4;
+
 // verbose: errors carry the schema they broke, so a range error can name both ends.
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, messages: false, verbose: true });
-const validateSchema = ajv.compile(PUSH_SCHEMA);
+const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, messages: false, verbose: true, inlineRefs: false });
+const validateSchema = ajv.compile(splitSchema(PUSH_SCHEMA));
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
