@@ -5,6 +5,7 @@ import { ApiError } from '../../src/domain/errors.js';
 import { PLATFORMS, type Push } from '../../src/domain/push.js';
 import { parseJPushPush } from '../../src/api/jpush/validate-push.js';
 import { PUSH_SCHEMA } from '../../src/api/jpush/push-schema.js';
+import { MAX_JSON_DEPTH, scanJsonText, serializedBytesBound } from '../../src/api/http/body.js';
 
 type Body = Record<string, unknown>;
 
@@ -445,6 +446,48 @@ describe('payload sizes (1005)', () => {
     assert.equal(utf8(JSON.stringify(body(3541).live_activity.ios)), 3584);
     parse(body(3541));
     expectCode(body(3542), 1005, /live_activity/);
+  });
+
+  test('a body parsed from short JSON text skips the serialising, and numbers that grow do not fool it', () => {
+    const fromText = (text: string) => {
+      const bound = serializedBytesBound(text.length, scanJsonText(text, MAX_JSON_DEPTH).exponents);
+      return parseJPushPush(JSON.parse(text), APP_KEY, bound);
+    };
+    const expectTextCode = (text: string, code: number) =>
+      assert.throws(() => fromText(text), (err: unknown) => err instanceof ApiError && err.code === code);
+    const ios = (extras: string) => `{"platform":["ios"],"audience":"all","notification":{"ios":{"alert":"a","extras":{"n":[${extras}]}}}}`;
+    // 200 numbers of 4 characters that JSON.stringify writes with 21 digits: 4,410 bytes
+    const grown = ios(Array(200).fill('1e20').join(','));
+    assert.ok(grown.length * 3 + 10 < 3584, 'short enough to skip the check if exponents were not counted');
+    expectTextCode(grown, 1005);
+    expectCode(JSON.parse(grown), 1005);
+    fromText(ios(Array(100).fill('1e20').join(','))); // 2,210 bytes
+    const android = (m: string) => `{"platform":["android"],"audience":"all","notification":{"alert":"a"},"message":{"msg_content":"m","extras":{"n":[${m}]}}}`;
+    expectTextCode(android(Array(200).fill('9e20').join(',')), 1005);
+    // the same outcome as from the object for bodies on both sides of every limit
+    const cases: Body[] = [
+      { platform: ['ios'], audience: 'all', notification: { ios: { alert: 'x'.repeat(3572) } } },
+      { platform: ['ios'], audience: 'all', notification: { ios: { alert: 'x'.repeat(3573) } } },
+      { platform: ['ios'], audience: 'all', notification: { alert: 'x'.repeat(3561), ios: { sound: 'a' } } },
+      { platform: ['android'], audience: 'all', notification: { android: { alert: '深'.repeat(1330) } } },
+      { platform: ['ios'], audience: 'all', message: { msg_content: 'y'.repeat(3983) } },
+      { platform: ['android', 'ios'], audience: 'all', notification: { alert: 'short' }, message: { msg_content: 'y' } },
+    ];
+    for (const body of cases) {
+      const text = JSON.stringify(body);
+      let expected: unknown, actual: unknown;
+      try {
+        expected = parse(body);
+      } catch (err) {
+        expected = (err as ApiError).code;
+      }
+      try {
+        actual = fromText(text);
+      } catch (err) {
+        actual = (err as ApiError).code;
+      }
+      assert.deepEqual(actual, expected);
+    }
   });
 });
 

@@ -418,6 +418,13 @@ function platformJson(block: PlatformNotification | undefined, alert: string | u
   return `{"alert":${JSON.stringify(alert)}${own.length === 2 ? '' : ','}${own.slice(1)}`;
 }
 
+/** Characters platformJson adds of its own when it splices the alert in: `{"alert":` and `,` or `}`. */
+const SPLICE_CHARS = 10;
+
+/**
+ * Every text checkSizes measures is JSON.stringify of parts of the push that do not overlap (a
+ * platform block, the alert, the message, the live activity) plus SPLICE_CHARS of punctuation.
+ */
 function checkSizes(p: WirePush, platforms: Platform[]): void {
   const n = p.notification;
   const alert = n?.alert;
@@ -483,9 +490,12 @@ function translateOptions(opts: WireOptions | undefined): PushOptions {
 
 /**
  * Validates a JPush push object and translates it to the domain Push.
+ * @param jsonBytesBound when the body was parsed from JSON text, a bound on the UTF-8 bytes of
+ *   JSON.stringify of parts of it that do not overlap, added up (see serializedBytesBound); -1
+ *   for a body built in code.
  * @throws ApiError with the JPush error code of the first problem found.
  */
-export function parseJPushPush(body: unknown, appKey: string): Push {
+export function parseJPushPush(body: unknown, appKey: string, jsonBytesBound = -1): Push {
   if (body === undefined || body === null || body === '') throw errors.missing('request body is empty');
   if (typeof body !== 'object' || Array.isArray(body)) throw errors.invalid('push body must be a JSON object');
   if (!validateSchema(body)) throw schemaError((validateSchema.errors as ErrorObject[])[0] as ErrorObject);
@@ -540,7 +550,10 @@ export function parseJPushPush(body: unknown, appKey: string): Push {
     if (c.type !== undefined) callback.type = c.type;
   }
 
-  checkSizes(p, platforms);
+  // A body too small to reach any payload limit needs no serialising to prove it.
+  if (jsonBytesBound < 0 || jsonBytesBound + SPLICE_CHARS > Math.min(MAX_IOS_PAYLOAD_BYTES, MAX_ANDROID_PAYLOAD_BYTES)) {
+    checkSizes(p, platforms);
+  }
 
   const push: Push = {
     appKey,
