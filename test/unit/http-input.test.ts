@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_JSON_DEPTH, nestingDepth, scanJsonText, serializedBytesBound } from '../../src/api/http/body.js';
+import Fastify from 'fastify';
+import { MAX_JSON_DEPTH, installBodyHandling, nestingDepth, scanJsonText, serializedBytesBound } from '../../src/api/http/body.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { addressKey } from '../../src/api/http/client-address.js';
 
@@ -26,8 +27,8 @@ test('addressKey: IPv4 as is, IPv4-mapped unwrapped, IPv6 by /64', () => {
 });
 
 test('scanJsonText counts numbers written with an exponent, not the e of true and false', () => {
-  assert.deepEqual(scanJsonText('{"a":[1e5,2.5E-3,-7e+2],"b":true,"c":false,"d":"1e5"}', 10), { depth: 2, exponents: 3 });
-  assert.deepEqual(scanJsonText('[0, 10, 1.5, "e", "\\"1e2"]', 10), { depth: 1, exponents: 0 });
+  assert.deepEqual(scanJsonText('{"a":[1e5,2.5E-3,-7e+2],"b":true,"c":false,"d":"1e5"}', 10), { depth: 2, exponents: 3, poisonable: false });
+  assert.deepEqual(scanJsonText('[0, 10, 1.5, "e", "\\"1e2"]', 10), { depth: 1, exponents: 0, poisonable: false });
 });
 
 test('serializedBytesBound bounds JSON.stringify of parsed text and of its parts (random texts)', () => {
@@ -63,4 +64,38 @@ test('serializedBytesBound bounds JSON.stringify of parsed text and of its parts
   const grown = `[${Array(200).fill('1e20').join(',')}]`;
   assert.ok(bytes(JSON.parse(grown)) > 3 * grown.length);
   assert.ok(bytes(JSON.parse(grown)) <= serializedBytesBound(grown.length, scanJsonText(grown, MAX_JSON_DEPTH).exponents));
+});
+
+test('scanJsonText: a string that is or may be written as __proto__ or constructor makes the text poisonable', () => {
+  const poisonable = (text: string) => scanJsonText(text, MAX_JSON_DEPTH).poisonable;
+  assert.equal(poisonable('{"a":"b","proto":"__proto_","constructors":1,"x":"\\\\u005f"}'), false);
+  for (const text of ['{"__proto__":{}}', '["constructor"]', '{"\\u005f_proto__":{}}', '{"a":"\\u00e9"}', '{"\\u0063onstructor":{"prototype":{}}}', '{"a":"unterminated']) {
+    assert.equal(poisonable(text), true, text);
+  }
+});
+
+test('bodies: prototype poisoning refused however it is written, clean JSON and a BOM read as before', async () => {
+  const app = Fastify();
+  installBodyHandling(app);
+  app.post('/echo', async (request) => ({ body: request.body ?? null, bound: request.jsonBytesBound }));
+  const post = (payload: string) => app.inject({ method: 'POST', url: '/echo', payload, headers: { 'content-type': 'application/json' } });
+  for (const payload of [
+    '{"__proto__":{"polluted":1}}',
+    '{"a":{"\\u005f\\u005fproto\\u005f\\u005f":{"polluted":1}}}',
+    '{"constructor":{"prototype":{"polluted":1}}}',
+    '{"\\u0063onstructor":{"prototype":{"polluted":1}}}',
+    '{"a":1',
+    '{"a":"x"} x',
+  ]) {
+    const res = await post(payload);
+    assert.equal(res.statusCode, 400, payload);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  }
+  // a constructor key whose value has no prototype is allowed, as before
+  assert.deepEqual((await post('{"a":["é","\\u00e9"],"constructor":"x"}')).json().body, { a: ['é', 'é'], constructor: 'x' });
+  const clean = await post('{"a":[1e2,"x"]}');
+  assert.deepEqual(clean.json(), { body: { a: [100, 'x'] }, bound: serializedBytesBound(15, 1) });
+  const bom = await post('\ufeff{"a":1}');
+  assert.deepEqual(bom.json().body, { a: 1 });
+  await app.close();
 });

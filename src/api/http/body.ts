@@ -52,6 +52,18 @@ export function installBodyHandling(app: FastifyInstance): void {
       return done(errors.invalid(`Illegal JSON: nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     }
     request.jsonBytesBound = serializedBytesBound(text.length, shape.exponents);
+    // Fastify's parser refuses __proto__ and constructor keys (prototype poisoning) after
+    // searching the text for them with two regular expressions; the scan already knows there
+    // are none. Whatever JSON.parse refuses goes to that parser too, for its error.
+    if (!shape.poisonable) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return parseJson(request, text, done);
+      }
+      return done(null, parsed);
+    }
     parseJson(request, text, done);
   });
 }
@@ -94,6 +106,11 @@ export interface JsonTextShape {
   depth: number;
   /** Numbers written with an exponent (`1e5`, `2.5E-3`), counted until the depth passes the limit. */
   exponents: number;
+  /**
+   * Whether a string of the text may be `__proto__` or `constructor`: one is, or one has a
+   * `\u` escape (the only way to write those letters other than as themselves).
+   */
+  poisonable: boolean;
 }
 
 /**
@@ -105,14 +122,25 @@ export function scanJsonText(text: string, limit: number): JsonTextShape {
   let depth = 0;
   let deepest = 0;
   let exponents = 0;
+  let poisonable = false;
   let inString = false;
+  let start = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
+      if (c === 0x5c) {
+        if (text.charCodeAt(i + 1) === 0x75) poisonable = true; // \u
+        i++; // backslash: skip the escaped character
+      } else if (c === 0x22) {
+        inString = false;
+        const length = i - start;
+        if ((length === 9 && text.startsWith('__proto__', start)) || (length === 11 && text.startsWith('constructor', start))) {
+          poisonable = true;
+        }
+      }
     } else if (c === 0x22) {
       inString = true;
+      start = i + 1;
     } else if (c === 0x7b || c === 0x5b) {
       depth++;
       if (depth > deepest) {
@@ -127,7 +155,8 @@ export function scanJsonText(text: string, limit: number): JsonTextShape {
       if (before >= 0x30 && before <= 0x39) exponents++;
     }
   }
-  return { depth: deepest, exponents };
+  // An unterminated string is malformed (JSON.parse refuses it); counted as poisonable all the same.
+  return { depth: deepest, exponents, poisonable: poisonable || inString };
 }
 
 /** The nesting depth of the JSON text (see scanJsonText). */
