@@ -110,10 +110,10 @@ type SchemaNode = { [key: string]: unknown };
  * The push schema as Ajv compiles it: every object schema with several properties becomes a
  * definition of its own, referenced and compiled as a separate function (`inlineRefs: false`).
  * Inlined, the whole schema is one function of several hundred kilobytes, far beyond what V8
- * optimises, so every push ran it in the interpreter. The schema objects themselves are shared
- * (an error's parentSchema is the same object), only the containers that hold them are copied.
+ * optimises, so every push ran it in the interpreter. Errors are the same (a test compares
+ * them), but an error's parentSchema is a copy of the schema object it names.
  */
-function splitSchema(root: SchemaNode): SchemaNode {
+export function splitSchema(root: SchemaNode): SchemaNode {
   const definitions: SchemaNode = {};
   const names = new Map<SchemaNode, string>();
   const visit = (node: unknown, path: string, top: boolean): unknown => {
@@ -133,8 +133,15 @@ function splitSchema(root: SchemaNode): SchemaNode {
     const copy: SchemaNode = {};
     for (const key in schema) {
       const value = schema[key];
-      // enum, const, required and type hold values, not schemas
-      copy[key] = key === 'enum' || key === 'const' || key === 'required' || key === 'type' ? value : visit(value, `${path}_${key}`, false);
+      if (SCHEMA_MAPS.has(key)) {
+        const map: SchemaNode = {};
+        for (const name in value as SchemaNode) map[name] = visit((value as SchemaNode)[name], `${path}_${name}`, false);
+        copy[key] = map;
+      } else if (SUBSCHEMAS.has(key)) {
+        copy[key] = visit(value, `${path}_${key}`, false);
+      } else {
+        copy[key] = value; // a value (type, enum, required, bounds, pattern), not a schema
+      }
     }
     return copy;
   };
@@ -145,9 +152,13 @@ function splitSchema(root: SchemaNode): SchemaNode {
   return out;
 }
 const MIN_LIFTED_PROPERTIES = 4;
+/** Keywords whose value is a schema (or a list of them), and those whose value maps names to schemas. */
+const SUBSCHEMAS = new Set(['items', 'additionalItems', 'additionalProperties', 'if', 'then', 'else', 'not', 'allOf', 'anyOf', 'oneOf', 'contains', 'propertyNames']);
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', 'dependencies']);
 
 // verbose: errors carry the schema they broke, so a range error can name both ends.
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, messages: false, verbose: true, inlineRefs: false });
+export const AJV_OPTIONS = { allErrors: false, strict: true, allowUnionTypes: true, messages: false, verbose: true } as const;
+const ajv = new Ajv({ ...AJV_OPTIONS, inlineRefs: false });
 const validateSchema = ajv.compile(splitSchema(PUSH_SCHEMA));
 
 // ---------------------------------------------------------------------------------------------
