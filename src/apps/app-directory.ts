@@ -1,7 +1,6 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { AppRecord, Store } from '../store/types.js';
 import { APP_KEY_PATTERN, EMPTY_SECRET_HASH, hashSecret, newAppKey, newMasterSecret, secretMatches, type Credentials } from './credentials.js';
-
-const NOT_CACHED = Symbol('not cached');
 
 function checkSecret(app: AppRecord | undefined, masterSecret: string): AppRecord | undefined {
   if (!app) {
@@ -11,13 +10,24 @@ function checkSecret(app: AppRecord | undefined, masterSecret: string): AppRecor
   return secretMatches(masterSecret, app.secretHash) ? app : undefined;
 }
 
+interface CacheEntry {
+  app: AppRecord | undefined;
+  at: number;
+  /**
+   * The secret last found to match this record's digest. A request presenting it again is
+   * compared with it in constant time instead of hashed. It lives as long as the entry, so a
+   * reloaded record (after `ttlMs`, e.g. a rotated secret) or an invalidation needs a hash again.
+   */
+  verified: Buffer | undefined;
+}
+
 /**
  * Apps as the request path sees them: a short-lived cache in front of the store, so a
  * request does not hit the database for its app, while `borealis app rotate-secret` run
  * against the same database takes effect within `ttlMs`.
  */
 export class AppDirectory {
-  private readonly cache = new Map<string, { app: AppRecord | undefined; at: number }>();
+  private readonly cache = new Map<string, CacheEntry>();
 
   constructor(
     private readonly store: Store,
@@ -25,12 +35,8 @@ export class AppDirectory {
   ) {}
 
   async get(appKey: string): Promise<AppRecord | undefined> {
-    const hit = this.cached(appKey);
-    if (hit !== NOT_CACHED) return hit;
-    const app = await this.store.apps.get(appKey);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(appKey, { app, at: Date.now() });
-    return app;
+    if (!APP_KEY_PATTERN.test(appKey)) return undefined;
+    return (await this.entry(appKey)).app;
   }
 
   /**
@@ -39,21 +45,44 @@ export class AppDirectory {
    * request path pays no promise for it.
    */
   authenticate(appKey: string, masterSecret: string): AppRecord | undefined | Promise<AppRecord | undefined> {
-    const hit = this.cached(appKey);
-    if (hit !== NOT_CACHED) return checkSecret(hit, masterSecret);
-    return this.get(appKey).then((app) => checkSecret(app, masterSecret));
+    const hit = this.fresh(appKey); // only well-formed keys are ever cached
+    if (hit !== undefined) return verify(hit, masterSecret);
+    if (!APP_KEY_PATTERN.test(appKey)) return checkSecret(undefined, masterSecret); // malformed keys are known not to exist
+    return this.entry(appKey).then((entry) => verify(entry, masterSecret));
   }
 
-  /** The cached answer for an app key while it is fresh; malformed keys are known not to exist. */
-  private cached(appKey: string): AppRecord | undefined | typeof NOT_CACHED {
-    if (!APP_KEY_PATTERN.test(appKey)) return undefined;
+  private fresh(appKey: string): CacheEntry | undefined {
     const hit = this.cache.get(appKey);
-    return hit && Date.now() - hit.at < this.ttlMs ? hit.app : NOT_CACHED;
+    return hit !== undefined && Date.now() - hit.at < this.ttlMs ? hit : undefined;
+  }
+
+  private async entry(appKey: string): Promise<CacheEntry> {
+    const hit = this.fresh(appKey);
+    if (hit !== undefined) return hit;
+    const app = await this.store.apps.get(appKey);
+    if (this.cache.size > 10_000) this.cache.clear();
+    const entry: CacheEntry = { app, at: Date.now(), verified: undefined };
+    this.cache.set(appKey, entry);
+    return entry;
   }
 
   invalidate(appKey: string): void {
     this.cache.delete(appKey);
   }
+}
+
+/** checkSecret, skipping the hash when the entry already verified exactly this secret. */
+function verify(entry: CacheEntry, masterSecret: string): AppRecord | undefined {
+  const app = entry.app;
+  const known = entry.verified;
+  if (app !== undefined && known !== undefined) {
+    const presented = Buffer.from(masterSecret, 'utf8');
+    // Only the length can differ without a comparison; secrets have one published length.
+    if (presented.length === known.length && timingSafeEqual(presented, known)) return app;
+  }
+  const found = checkSecret(app, masterSecret);
+  if (found !== undefined) entry.verified = Buffer.from(masterSecret, 'utf8');
+  return found;
 }
 
 function newApp(name: string): { creds: Credentials; record: AppRecord } {

@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { ApiError } from '../../src/domain/errors.js';
 import { PLATFORMS, type Push } from '../../src/domain/push.js';
-import { parseJPushPush } from '../../src/api/jpush/validate-push.js';
+import { AJV_OPTIONS, parseJPushPush, splitSchema } from '../../src/api/jpush/validate-push.js';
+import { Ajv, type ErrorObject } from 'ajv';
+import { mulberry32 } from '../helpers/prng.js';
+import { schemaError } from '../../src/api/jpush/schema-messages.js';
 import { PUSH_SCHEMA } from '../../src/api/jpush/push-schema.js';
+import { MAX_JSON_DEPTH, scanJsonText, serializedBytesBound } from '../../src/api/http/body.js';
 
 type Body = Record<string, unknown>;
 
@@ -446,6 +450,48 @@ describe('payload sizes (1005)', () => {
     parse(body(3541));
     expectCode(body(3542), 1005, /live_activity/);
   });
+
+  test('a body parsed from short JSON text skips the serialising, and numbers that grow do not fool it', () => {
+    const fromText = (text: string) => {
+      const bound = serializedBytesBound(text.length, scanJsonText(text, MAX_JSON_DEPTH).exponents);
+      return parseJPushPush(JSON.parse(text), APP_KEY, bound);
+    };
+    const expectTextCode = (text: string, code: number) =>
+      assert.throws(() => fromText(text), (err: unknown) => err instanceof ApiError && err.code === code);
+    const ios = (extras: string) => `{"platform":["ios"],"audience":"all","notification":{"ios":{"alert":"a","extras":{"n":[${extras}]}}}}`;
+    // 200 numbers of 4 characters that JSON.stringify writes with 21 digits: 4,410 bytes
+    const grown = ios(Array(200).fill('1e20').join(','));
+    assert.ok(grown.length * 3 + 10 < 3584, 'short enough to skip the check if exponents were not counted');
+    expectTextCode(grown, 1005);
+    expectCode(JSON.parse(grown), 1005);
+    fromText(ios(Array(100).fill('1e20').join(','))); // 2,210 bytes
+    const android = (m: string) => `{"platform":["android"],"audience":"all","notification":{"alert":"a"},"message":{"msg_content":"m","extras":{"n":[${m}]}}}`;
+    expectTextCode(android(Array(200).fill('9e20').join(',')), 1005);
+    // the same outcome as from the object for bodies on both sides of every limit
+    const cases: Body[] = [
+      { platform: ['ios'], audience: 'all', notification: { ios: { alert: 'x'.repeat(3572) } } },
+      { platform: ['ios'], audience: 'all', notification: { ios: { alert: 'x'.repeat(3573) } } },
+      { platform: ['ios'], audience: 'all', notification: { alert: 'x'.repeat(3561), ios: { sound: 'a' } } },
+      { platform: ['android'], audience: 'all', notification: { android: { alert: '深'.repeat(1330) } } },
+      { platform: ['ios'], audience: 'all', message: { msg_content: 'y'.repeat(3983) } },
+      { platform: ['android', 'ios'], audience: 'all', notification: { alert: 'short' }, message: { msg_content: 'y' } },
+    ];
+    for (const body of cases) {
+      const text = JSON.stringify(body);
+      let expected: unknown, actual: unknown;
+      try {
+        expected = parse(body);
+      } catch (err) {
+        expected = (err as ApiError).code;
+      }
+      try {
+        actual = fromText(text);
+      } catch (err) {
+        actual = (err as ApiError).code;
+      }
+      assert.deepEqual(actual, expected);
+    }
+  });
 });
 
 describe('options', () => {
@@ -851,4 +897,44 @@ describe('numeric ranges and the words of schema errors', () => {
     assert.deepEqual(unbounded, inCode, 'integer fields without minimum and maximum');
     expectCode(withOptions({ override_msg_id: 1e300 }), 1003, /override_msg_id/);
   });
+});
+
+test('the schema split into functions finds the same first error as the schema compiled whole (mutated pushes)', () => {
+  const whole = new Ajv(AJV_OPTIONS).compile(PUSH_SCHEMA);
+  const split = new Ajv({ ...AJV_OPTIONS, inlineRefs: false }).compile(splitSchema(PUSH_SCHEMA));
+  const first = (v: typeof whole, body: unknown) => {
+    if (v(body)) return 'valid';
+    const e = (v.errors as ErrorObject[])[0] as ErrorObject;
+    const answer = schemaError(e); // the words use parentSchema, which is a copy in the split schema
+    return { keyword: e.keyword, instancePath: e.instancePath, params: e.params, code: answer.code, message: answer.message };
+  };
+  const bases: unknown[] = readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.json')).map((f) => fixture(f));
+  bases.push(withOptions({ third_party_channel: { xiaomi: { distribution: 'ospush', channel_id: 'c' }, oppo: { notify_level: 2 }, hmos: { distribution: 'jpush' } }, sendno: 1 }));
+  const random = mulberry32(7);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  const odd = [null, true, 0, -1, 1.5, 1e300, '', 'x', '+1', [], ['x'], {}, { x: 1 }, 'all', 'android'];
+  const mutate = (value: unknown, depth: number): unknown => {
+    if (value !== null && typeof value === 'object' && depth < 7 && random() < 0.8) {
+      if (Array.isArray(value)) return value.map((v) => (random() < 0.4 ? mutate(v, depth + 1) : v));
+      const copy = { ...(value as Record<string, unknown>) };
+      const keys = Object.keys(copy);
+      const r = random();
+      if (r < 0.15 && keys.length > 0) delete copy[pick(keys)];
+      else if (r < 0.3) copy[pick(['x', 'alert', 'title', 'extras', 'distribution', 'badge', 'event', ...keys])] = pick(odd);
+      else if (keys.length > 0) {
+        const key = pick(keys);
+        copy[key] = mutate(copy[key], depth + 1);
+      }
+      return copy;
+    }
+    return pick(odd);
+  };
+  let invalid = 0;
+  for (let i = 0; i < 4000; i++) {
+    const body = mutate(pick(bases), 0);
+    const expected = first(whole, body);
+    if (expected !== 'valid') invalid++;
+    assert.deepEqual(first(split, body), expected, JSON.stringify(body));
+  }
+  assert.ok(invalid > 1000, `${invalid} invalid bodies`);
 });

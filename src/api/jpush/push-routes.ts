@@ -13,7 +13,7 @@ export function registerPushRoutes(app: FastifyInstance, ctx: ServerContext): vo
 
   app.post('/v3/push', { preHandler: auth }, async (request, reply) => {
     const owner = appOf(request);
-    const push = parseJPushPush(request.body, owner.appKey);
+    const push = parseJPushPush(request.body, owner.appKey, request.jsonBytesBound);
     const result = await ctx.accept.accept(owner, push);
     if (!result.replayed) ctx.metrics.pushesAccepted.inc({ source: 'jpush' });
     return reply.send({ sendno: result.sendno, msg_id: result.msgId });
@@ -21,7 +21,7 @@ export function registerPushRoutes(app: FastifyInstance, ctx: ServerContext): vo
 
   app.post('/v3/push/validate', { preHandler: auth }, async (request, reply) => {
     const owner = appOf(request);
-    const push = parseJPushPush(request.body, owner.appKey);
+    const push = parseJPushPush(request.body, owner.appKey, request.jsonBytesBound);
     const result = await ctx.accept.validate(owner, push);
     return reply.send({ sendno: result.sendno, msg_id: result.msgId });
   });
