@@ -174,7 +174,6 @@ export class SqliteStore implements Store {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       smsJobInsert: db.prepare('INSERT OR IGNORE INTO sms_jobs (msg_id, app_key, due_at) VALUES (?, ?, ?)'),
-      inboxInsert: db.prepare('INSERT OR IGNORE INTO inbox (app_key, num, msg_id, expires_at) VALUES (?, ?, ?, ?)'),
       inboxPage: db
         .prepare(
           `SELECT i.msg_id AS i_id, p.msg_id, p.body, p.created_at, p.expires_at, p.targets, p.revoked_at,
@@ -243,11 +242,14 @@ export class SqliteStore implements Store {
     };
 
     const enqueueRelay = relayEnqueuer(db);
+    const inbox = new InboxWriter(db);
     const insertPushes = db.transaction((items: { push: AcceptedPush; targets: TargetSet }[]) => {
+      inbox.clear();
       for (const { push: p, targets } of items) {
         const { msgId, createdAt, expiresAt, ...content } = p;
+        const id = BigInt(msgId);
         s.pushInsert.run(
-          BigInt(msgId),
+          id,
           p.appKey,
           createdAt,
           expiresAt,
@@ -257,18 +259,16 @@ export class SqliteStore implements Store {
           targets.count,
           targets.inbox === undefined ? 0 : 1,
         );
-        if (targets.inbox !== undefined) {
-          const id = BigInt(msgId);
-          for (const num of targets.inbox) s.inboxInsert.run(p.appKey, num, id, expiresAt);
-        }
-        if (targets.relay !== undefined) enqueueRelay(BigInt(msgId), p.appKey, targets.relay, createdAt);
-        if (p.cid !== undefined) s.cidUse.run(BigInt(msgId), p.sendno, createdAt, p.cid);
+        if (targets.inbox !== undefined) for (const num of targets.inbox) inbox.add(p.appKey, num, id, expiresAt);
+        if (targets.relay !== undefined) enqueueRelay(id, p.appKey, targets.relay, createdAt);
+        if (p.cid !== undefined) s.cidUse.run(id, p.sendno, createdAt, p.cid);
         // SMS supplement: due delay_time after the push, durable with it
         const delay = p.smsMessage?.delay_time;
-        if (typeof delay === 'number') s.smsJobInsert.run(BigInt(msgId), p.appKey, createdAt + delay * 1000);
+        if (typeof delay === 'number') s.smsJobInsert.run(id, p.appKey, createdAt + delay * 1000);
         const overridden = p.options.overrideMsgId;
-        if (overridden !== undefined) s.pushOverride.run(BigInt(msgId), toBigInt(overridden));
+        if (overridden !== undefined) s.pushOverride.run(id, toBigInt(overridden));
       }
+      inbox.flush();
     });
     // With fsync per commit, the hot writes (pushes, receipts) commit without SQLite's own
     // fsync and sync the log on the thread pool before anyone is answered: the disk wait
@@ -458,6 +458,47 @@ export class SqliteStore implements Store {
     this.deferred?.wal.close();
     if (this.db.open) this.db.close();
     await this.statsReader.close();
+  }
+}
+
+/** Inbox rows per INSERT: a group commit's rows go in a few multi-row statements, not one each. */
+const INBOX_ROWS_PER_STATEMENT = 64;
+
+/**
+ * Collects the inbox rows of one transaction and writes them with multi-row INSERT OR IGNORE
+ * statements (each row is still ignored on its own if already there). One prepared statement
+ * per row count, made when first needed: at most INBOX_ROWS_PER_STATEMENT of them.
+ */
+class InboxWriter {
+  private readonly statements: Database.Statement[] = [];
+  private readonly params: (string | number | bigint)[] = [];
+
+  constructor(private readonly db: Database.Database) {}
+
+  clear(): void {
+    this.params.length = 0;
+  }
+
+  add(appKey: string, num: number, msgId: bigint, expiresAt: number): void {
+    this.params.push(appKey, num, msgId, expiresAt);
+    if (this.params.length === 4 * INBOX_ROWS_PER_STATEMENT) this.flush();
+  }
+
+  /** Writes the rows collected so far. */
+  flush(): void {
+    const rows = this.params.length / 4;
+    if (rows === 0) return;
+    try {
+      this.statement(rows).run(this.params);
+    } finally {
+      this.params.length = 0;
+    }
+  }
+
+  private statement(rows: number): Database.Statement {
+    return (this.statements[rows] ??= this.db.prepare(
+      `INSERT OR IGNORE INTO inbox (app_key, num, msg_id, expires_at) VALUES ${'(?, ?, ?, ?), '.repeat(rows - 1)}(?, ?, ?, ?)`,
+    ));
   }
 }
 
