@@ -512,8 +512,12 @@ class RowWriter {
   }
 
   private statement(rows: number): Database.Statement {
-    const row = `(${new Array<string>(this.columns).fill('?').join(', ')})`;
-    return (this.statements[rows] ??= this.db.prepare(`${this.head} ${new Array<string>(rows).fill(row).join(', ')}`));
+    let statement = this.statements[rows];
+    if (statement === undefined) {
+      const row = `(${new Array<string>(this.columns).fill('?').join(', ')})`;
+      statement = this.statements[rows] = this.db.prepare(`${this.head} ${new Array<string>(rows).fill(row).join(', ')}`);
+    }
+    return statement;
   }
 }
 
