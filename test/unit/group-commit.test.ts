@@ -96,6 +96,41 @@ describe('group commit with a log sync off the event loop', () => {
     assert.equal(syncs, 0);
   });
 
+  test('one commit of many pushes writes every push row and inbox row, across statement boundaries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'borealis-group-commit-'));
+    dirs.push(dir);
+    const store = new SqliteStore({ path: join(dir, 'db.sqlite'), synchronous: 'full' });
+    // 75 pushes in one turn (more rows than one statement takes), inbox lists of 0 to 150 devices
+    const inbox = (i: number) => (i % 5 === 0 ? undefined : Array.from({ length: (i * 7) % 151 }, (_, k) => k * 3 + (i % 3)));
+    await Promise.all(Array.from({ length: 75 }, (_, i) => store.pushes.insert(push(1000 + i), { bitmap, count: 1, inbox: inbox(i) })));
+    const count = (sql: string, ...args: unknown[]) => Number(store.db.prepare(sql).pluck().get(...args));
+    assert.equal(count('SELECT count(*) FROM pushes'), 75);
+    let rows = 0;
+    for (let i = 0; i < 75; i++) {
+      const nums = inbox(i);
+      assert.equal(count('SELECT inbox FROM pushes WHERE msg_id = ?', 1000 + i), nums === undefined ? 0 : 1);
+      const stored = store.db.prepare('SELECT num FROM inbox WHERE msg_id = ? ORDER BY num').pluck().all(1000 + i) as number[];
+      assert.deepEqual(stored, nums ?? []);
+      rows += nums?.length ?? 0;
+    }
+    assert.equal(count('SELECT count(*) FROM inbox'), rows);
+    const withFour = Array.from({ length: 75 }, (_, i) => i).filter((i) => inbox(i)?.includes(4)).map((i) => String(1000 + i));
+    assert.ok(withFour.length > 0);
+    assert.deepEqual((await store.pushes.inboxPage(APP, 4, 0, null, 100)).map((e) => e.msgId), withFour);
+
+    // a batch that fails (a msg_id taken) writes nothing, and the next one is whole
+    const failed = await Promise.allSettled([
+      store.pushes.insert(push(2000), { bitmap, count: 1, inbox: [1, 2, 3] }),
+      store.pushes.insert(push(1000), { bitmap, count: 1, inbox: [9] }),
+    ]);
+    assert.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected']);
+    assert.equal(count('SELECT count(*) FROM pushes WHERE msg_id = 2000'), 0);
+    assert.equal(count('SELECT count(*) FROM inbox WHERE msg_id IN (1000, 2000) AND num IN (1, 2, 3, 9)'), 0);
+    await store.pushes.insert(push(2001), { bitmap, count: 1, inbox: [1, 1, 2] });
+    assert.deepEqual(store.db.prepare('SELECT num FROM inbox WHERE msg_id = 2001 ORDER BY num').pluck().all(), [1, 2], 'a device twice is one row');
+    await store.close();
+  });
+
   test('a store with fsync per commit keeps every acknowledged push across a reopen', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'borealis-group-commit-'));
     dirs.push(dir);

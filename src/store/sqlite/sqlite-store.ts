@@ -169,12 +169,7 @@ export class SqliteStore implements Store {
       appList: db.prepare('SELECT * FROM apps ORDER BY created_at, app_key'),
       appCount: db.prepare('SELECT count(*) AS n FROM apps').pluck(),
       appSecret: db.prepare('UPDATE apps SET secret_hash = ? WHERE app_key = ?'),
-      pushInsert: db.prepare(
-        `INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body, targets, target_count, inbox)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
       smsJobInsert: db.prepare('INSERT OR IGNORE INTO sms_jobs (msg_id, app_key, due_at) VALUES (?, ?, ?)'),
-      inboxInsert: db.prepare('INSERT OR IGNORE INTO inbox (app_key, num, msg_id, expires_at) VALUES (?, ?, ?, ?)'),
       inboxPage: db
         .prepare(
           `SELECT i.msg_id AS i_id, p.msg_id, p.body, p.created_at, p.expires_at, p.targets, p.revoked_at,
@@ -243,11 +238,21 @@ export class SqliteStore implements Store {
     };
 
     const enqueueRelay = relayEnqueuer(db);
+    const pushRows = new RowWriter(
+      db,
+      'INSERT INTO pushes (msg_id, app_key, created_at, expires_at, broadcast, body, targets, target_count, inbox) VALUES',
+      9,
+      32,
+    );
+    const inboxRows = new RowWriter(db, 'INSERT OR IGNORE INTO inbox (app_key, num, msg_id, expires_at) VALUES', 4, 64);
     const insertPushes = db.transaction((items: { push: AcceptedPush; targets: TargetSet }[]) => {
-      for (const { push: p, targets } of items) {
+      pushRows.clear();
+      inboxRows.clear();
+      const ids = items.map(({ push: p, targets }) => {
         const { msgId, createdAt, expiresAt, ...content } = p;
-        s.pushInsert.run(
-          BigInt(msgId),
+        const id = BigInt(msgId);
+        pushRows.add(
+          id,
           p.appKey,
           createdAt,
           expiresAt,
@@ -257,18 +262,23 @@ export class SqliteStore implements Store {
           targets.count,
           targets.inbox === undefined ? 0 : 1,
         );
-        if (targets.inbox !== undefined) {
-          const id = BigInt(msgId);
-          for (const num of targets.inbox) s.inboxInsert.run(p.appKey, num, id, expiresAt);
-        }
-        if (targets.relay !== undefined) enqueueRelay(BigInt(msgId), p.appKey, targets.relay, createdAt);
-        if (p.cid !== undefined) s.cidUse.run(BigInt(msgId), p.sendno, createdAt, p.cid);
+        return id;
+      });
+      // every push row is written before the rows that refer to one
+      pushRows.flush();
+      items.forEach(({ push: p, targets }, i) => {
+        const id = ids[i]!;
+        const { createdAt, expiresAt } = p;
+        if (targets.inbox !== undefined) for (const num of targets.inbox) inboxRows.add(p.appKey, num, id, expiresAt);
+        if (targets.relay !== undefined) enqueueRelay(id, p.appKey, targets.relay, createdAt);
+        if (p.cid !== undefined) s.cidUse.run(id, p.sendno, createdAt, p.cid);
         // SMS supplement: due delay_time after the push, durable with it
         const delay = p.smsMessage?.delay_time;
-        if (typeof delay === 'number') s.smsJobInsert.run(BigInt(msgId), p.appKey, createdAt + delay * 1000);
+        if (typeof delay === 'number') s.smsJobInsert.run(id, p.appKey, createdAt + delay * 1000);
         const overridden = p.options.overrideMsgId;
-        if (overridden !== undefined) s.pushOverride.run(BigInt(msgId), toBigInt(overridden));
-      }
+        if (overridden !== undefined) s.pushOverride.run(id, toBigInt(overridden));
+      });
+      inboxRows.flush();
     });
     // With fsync per commit, the hot writes (pushes, receipts) commit without SQLite's own
     // fsync and sync the log on the thread pool before anyone is answered: the disk wait
@@ -458,6 +468,56 @@ export class SqliteStore implements Store {
     this.deferred?.wal.close();
     if (this.db.open) this.db.close();
     await this.statsReader.close();
+  }
+}
+
+/**
+ * Collects the rows of one table written in one transaction and inserts them with multi-row
+ * INSERT statements (up to `maxRows` rows each) instead of one statement run per row: a group
+ * commit pays a few statement runs, not one per push and one per inbox entry. Rows keep their
+ * order; with INSERT OR IGNORE each row is still ignored on its own. One prepared statement per
+ * row count, made when first needed (at most `maxRows` of them).
+ */
+class RowWriter {
+  private readonly statements: Database.Statement[] = [];
+  private readonly params: unknown[] = [];
+
+  constructor(
+    private readonly db: Database.Database,
+    /** `INSERT ... INTO table (columns) VALUES` */
+    private readonly head: string,
+    private readonly columns: number,
+    private readonly maxRows: number,
+  ) {}
+
+  /** Drops rows collected by a transaction that failed before writing them. */
+  clear(): void {
+    this.params.length = 0;
+  }
+
+  add(...values: unknown[]): void {
+    for (const v of values) this.params.push(v);
+    if (this.params.length === this.columns * this.maxRows) this.flush();
+  }
+
+  /** Writes the rows collected so far. */
+  flush(): void {
+    const rows = this.params.length / this.columns;
+    if (rows === 0) return;
+    try {
+      this.statement(rows).run(this.params);
+    } finally {
+      this.params.length = 0;
+    }
+  }
+
+  private statement(rows: number): Database.Statement {
+    let statement = this.statements[rows];
+    if (statement === undefined) {
+      const row = `(${new Array<string>(this.columns).fill('?').join(', ')})`;
+      statement = this.statements[rows] = this.db.prepare(`${this.head} ${new Array<string>(rows).fill(row).join(', ')}`);
+    }
+    return statement;
   }
 }
 
