@@ -1,3 +1,5 @@
+import { trimOldest } from '../util/bounded-map.js';
+
 /** The store lookup behind the cache. */
 type RidLookup = (appKey: string, registrationIds: readonly string[]) => Promise<Map<string, number>>;
 
@@ -35,25 +37,12 @@ export class RegistrationIdCache {
       out.set(rid, num);
       known.set(rid, num);
     }
-    this.trim(known);
+    trimOldest(known, this.maxPerApp);
     return out;
   }
 
   /** Entries held for an app (for tests). */
   size(appKey: string): number {
     return this.apps.get(appKey)?.size ?? 0;
-  }
-
-  private trim(known: Map<string, number>): void {
-    if (known.size <= this.maxPerApp) return;
-    // Down to a sixteenth below the bound at once: a Map's iteration walks past the entries
-    // deleted before it (until the table is rebuilt), so dropping one entry per new one would
-    // walk thousands of holes per push once the cache is full.
-    let excess = known.size - this.maxPerApp + (this.maxPerApp >> 4);
-    // Map iterates in insertion order: the first keys are the oldest entries.
-    for (const rid of known.keys()) {
-      known.delete(rid);
-      if (--excess === 0) break;
-    }
   }
 }

@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import type { VendorTokenKey } from '../domain/device.js';
 import type { AcceptedPush } from '../domain/push.js';
 import type { Store } from '../store/types.js';
+import { trimOldest } from '../util/bounded-map.js';
 import type { QuotaLedger } from './quota-ledger.js';
 import { RateGate } from './rate-gate.js';
 import type { RelayChannelResult, RelayDevice, RelayOutcome, RelayWork } from '../store/relay-types.js';
@@ -154,7 +155,7 @@ export class RelayWorker {
         const failures = (this.failures.get(work.id) ?? 0) + 1;
         const wait = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** (failures - 1));
         this.failures.set(work.id, failures);
-        if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value as number);
+        trimOldest(this.failures, 10_000);
         this.logger.warn({ err, msgId: work.msgId, retryInMs: wait }, 'relay slice failed; it stays queued');
         // if even this fails the lease runs out and the slice is claimed again then
         await this.store.relay.postpone(work.id, this.node, Date.now() + wait).catch(() => undefined);

@@ -1,5 +1,6 @@
 import type { TargetResult } from '../channels/types.js';
 import type { RelayDisposition } from './relay-worker.js';
+import { trimOldest } from '../util/bounded-map.js';
 
 export interface VendorAnswer {
   channel: string;
@@ -30,7 +31,7 @@ export class VendorAnswers {
     list.push(entry);
     this.answers.delete(key);
     this.answers.set(key, list);
-    if (this.answers.size > MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value as string);
+    trimOldest(this.answers, MAX_ANSWERS);
   }
 
   of(msgId: string, num: number): VendorAnswer[] {

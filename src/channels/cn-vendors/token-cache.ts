@@ -1,4 +1,5 @@
 import type { TargetResult } from '../types.js';
+import { trimOldest } from '../../util/bounded-map.js';
 
 /**
  * Auth tokens of the vendors that issue them (OPPO, vivo), cached per credential and shared by
@@ -40,7 +41,7 @@ export class AuthTokenCache {
       p = this.fetchToken(key).then(
         (token) => {
           this.tokens.set(key, { token, until: Date.now() + this.reuseMs });
-          if (this.tokens.size > 10_000) this.tokens.delete(this.tokens.keys().next().value as string);
+          trimOldest(this.tokens, 10_000);
           this.pending.delete(key);
           return token;
         },
