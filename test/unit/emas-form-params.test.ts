@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EmasError } from '../../src/api/emas/errors.js';
 import { emptyForm, readForm } from '../../src/api/emas/form-params.js';
-import { stringToSign, stringToSignOfPairs } from '../../src/api/emas/signature.js';
+import { stringToSign, stringToSignOfCanonical, stringToSignOfPairs } from '../../src/api/emas/signature.js';
 
 /** The reference: URLSearchParams decoding, then the parameters encoded afresh for the signature. */
 function reference(text: string): { values: Map<string, string>; toSign: string } {
@@ -14,7 +14,10 @@ function reference(text: string): { values: Map<string, string>; toSign: string 
 function read(text: string) {
   const form = emptyForm();
   readForm(text, form, 2000);
-  return { values: form.values, toSign: stringToSignOfPairs('POST', form.signed) };
+  const toSign = stringToSignOfPairs('POST', form.signed);
+  // the canonical query found as sent, when it is, gives the same string to sign
+  if (form.canonical !== undefined) assert.equal(stringToSignOfCanonical('POST', form.canonical), toSign, text);
+  return { values: form.values, toSign, canonical: form.canonical };
 }
 
 const PIECES = ['a', 'Z', '0', '-', '_', '.', '~', '+', ' ', '%', '%2', '%20', '%2B', '%2b', '%41', '%7E', '%E6%B7%B1', '%E6%B7', '%FF', '%C0%AF',
@@ -44,12 +47,41 @@ describe('EMAS form reader', () => {
         names.add(decoded);
         pairs.push(rnd() < 0.1 ? name : `${name}=${randomPart(rnd)}`);
       }
+      if (rnd() < 0.3) pairs.splice(Math.floor(rnd() * (pairs.length + 1)), 0, `Signature=${randomPart(rnd)}`);
       const text = pairs.join(rnd() < 0.1 ? '&&' : '&');
       const ours = read(text);
       const ref = reference(text);
       assert.deepEqual([...ours.values], [...ref.values], text);
       assert.equal(ours.toSign, ref.toSign, text);
     }
+  });
+
+  test('a body that is the canonical query as sent (Signature anywhere) is taken as it is', () => {
+    const sorted = 'AccessKeyId=AK1&Action=Push&Body=Hello%20world&Format=JSON&TargetValue=a%2Cb&iOSMusic=default';
+    for (const [text, expected] of [
+      [`${sorted}&Signature=abc%3D`, sorted],
+      [`Signature=abc%3D&${sorted}`, sorted],
+      [sorted.replace('&Format', '&Signature=x&Format'), sorted],
+      [sorted, sorted],
+      ['Signature=x', ''],
+      // not as sent: out of order, not POP's encoding, a pair without '=', an empty pair, an escaped name
+      ['Action=Push&AccessKeyId=AK1&Signature=x', undefined],
+      ['AccessKeyId=AK1&Body=Hello+world&Signature=x', undefined],
+      ['AccessKeyId=AK1&Body=%2a&Signature=x', undefined],
+      ['AccessKeyId=AK1&Body&Signature=x', undefined],
+      ['AccessKeyId=AK1&&Body=a&Signature=x', undefined],
+      ['AccessKeyId=AK1&Body=a&Signature=x&', undefined],
+      ['AccessKeyId=AK1&B%6Fdy=a&Signature=x', undefined],
+      ['AccessKeyId=AK1&Body=a&Body2=b&Signature=x', 'AccessKeyId=AK1&Body=a&Body2=b'],
+    ] as const) {
+      assert.equal(read(text).canonical, expected, text);
+    }
+    // parameters in the query and the body: sorted and joined as before
+    const form = emptyForm();
+    readForm('Action=Push', form, 10);
+    assert.equal(form.canonical, 'Action=Push');
+    readForm('Body=x&Signature=y', form, 10);
+    assert.equal(form.canonical, undefined);
   });
 
   test('a name given twice, in the query or the body, is refused', () => {

@@ -5,7 +5,7 @@ import type { AccessKeyRecord, AppRecord } from '../../store/types.js';
 import { emas } from './errors.js';
 import { NonceCache } from './nonce-cache.js';
 import { parseUtcTime } from './params.js';
-import { signatureMatches, sign, signingKey, stringToSign, stringToSignOfPairs } from './signature.js';
+import { signatureMatches, sign, signingKey, stringToSign, stringToSignOfCanonical, stringToSignOfPairs } from './signature.js';
 
 /** How far a request's Timestamp may be from the server's clock (POP's window). */
 export const TIMESTAMP_WINDOW_MS = 15 * 60_000;
@@ -68,8 +68,16 @@ export class EmasAuthenticator {
     this.keys = new KeyDirectory(ctx);
   }
 
-  /** `signedPairs`, when the request reader made them, saves encoding every parameter again. */
-  async authenticate(method: string, params: ReadonlyMap<string, string>, signedPairs?: ReadonlyMap<string, string>, now = Date.now()): Promise<EmasCaller> {
+  /**
+   * `form`, when the request reader made it, saves encoding every parameter again: its
+   * canonical query as sent, else its encoded pairs.
+   */
+  async authenticate(
+    method: string,
+    params: ReadonlyMap<string, string>,
+    form?: { signed: ReadonlyMap<string, string>; canonical?: string },
+    now = Date.now(),
+  ): Promise<EmasCaller> {
     const need = (name: string): string => {
       const v = params.get(name);
       if (v === undefined || v === '') throw emas.missing(name);
@@ -93,7 +101,11 @@ export class EmasAuthenticator {
 
     let text: string;
     try {
-      text = signedPairs ? stringToSignOfPairs(method, signedPairs) : stringToSign(method, params);
+      text = form === undefined
+        ? stringToSign(method, params)
+        : form.canonical !== undefined
+          ? stringToSignOfCanonical(method, form.canonical)
+          : stringToSignOfPairs(method, form.signed);
     } catch {
       // a value that is not well-formed Unicode cannot have been signed as POP signs
       throw emas.signatureMismatch('');

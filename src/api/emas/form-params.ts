@@ -24,10 +24,16 @@ export interface FormParams {
   readonly values: Map<string, string>;
   /** Each parameter POP-encoded as `name=value`, by name (see stringToSignOfPairs). */
   readonly signed: Map<string, string>;
+  /**
+   * The canonical query itself (every pair but Signature's, POP-encoded, sorted by name, joined
+   * with '&'), when the request's one text of parameters already is it as sent, Signature
+   * aside: what Alibaba's SDKs send. The signature check then needs no sort and no join.
+   */
+  canonical?: string;
 }
 
 export function emptyForm(): FormParams {
-  return { values: new Map(), signed: new Map() };
+  return { values: new Map(), signed: new Map(), canonical: undefined };
 }
 
 /** application/x-www-form-urlencoded decoding ('+' is a space; malformed escapes as URLSearchParams leaves them). */
@@ -66,6 +72,15 @@ export function readForm(text: string, into: FormParams, maxParams: number): voi
   const { values, signed } = into;
   const name = { text: '', encoded: '' };
   const value = { text: '', encoded: '' };
+  // The text is the canonical query as sent (see FormParams.canonical) while it holds the only
+  // parameters, every pair is `name=value` in POP's encoding with a name of unreserved
+  // characters only (printable ASCII: the code unit order is the byte order), the names rise
+  // strictly, and no pair is empty. Signature's pair may stand anywhere: it is cut out.
+  let asSent = values.size === 0;
+  into.canonical = undefined;
+  let last = '';
+  let signatureAt = -1;
+  let signatureEnd = -1;
   let start = 0;
   while (start <= text.length) {
     let end = text.indexOf('&', start);
@@ -74,13 +89,32 @@ export function readForm(text: string, into: FormParams, maxParams: number): voi
       // the '=' is looked for inside this pair only: a body of pairs without one stays linear
       const pair = text.slice(start, end);
       const eq = pair.indexOf('=');
-      readPart(eq < 0 ? pair : pair.slice(0, eq), name);
+      const rawName = eq < 0 ? pair : pair.slice(0, eq);
+      readPart(rawName, name);
       if (values.has(name.text)) throw emas.parameter(`${name.text.slice(0, 64)} is given more than once`);
       if (values.size >= maxParams) throw emas.parameter(`more than ${maxParams} parameters`);
-      readPart(eq < 0 ? '' : pair.slice(eq + 1), value);
+      const rawValue = eq < 0 ? '' : pair.slice(eq + 1);
+      readPart(rawValue, value);
       values.set(name.text, value.text);
-      signed.set(name.text, `${name.encoded}=${value.encoded}`);
+      const kept = eq >= 0 && name.encoded === rawName && value.encoded === rawValue;
+      signed.set(name.text, kept ? pair : `${name.encoded}=${value.encoded}`);
+      if (asSent) {
+        if (name.text === 'Signature') {
+          signatureAt = start;
+          signatureEnd = end;
+        } else if (kept && name.text === rawName && name.text > last) {
+          last = name.text;
+        } else {
+          asSent = false;
+        }
+      }
+    } else if (text.length > 0) {
+      asSent = false;
     }
     start = end + 1;
   }
+  if (!asSent || values.size === 0) return;
+  if (signatureAt < 0) into.canonical = text;
+  else if (signatureEnd === text.length) into.canonical = text.slice(0, Math.max(0, signatureAt - 1));
+  else into.canonical = text.slice(0, signatureAt) + text.slice(signatureEnd + 1);
 }

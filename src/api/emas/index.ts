@@ -117,7 +117,7 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
     if (!version) throw emas.missing('Version');
     if (version !== EMAS_VERSION) throw emas.version();
 
-    const caller = await services.auth.authenticate(request.method, params, form.signed);
+    const caller = await services.auth.authenticate(request.method, params, form);
     services.auth.admit(caller);
     const p = new Params(params);
     if (!WITHOUT_APP_KEY.has(action)) {

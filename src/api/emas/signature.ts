@@ -50,7 +50,12 @@ export function stringToSignOfPairs(method: string, pairs: ReadonlyMap<string, s
   const names = sortedNames(pairs.keys());
   const parts = new Array<string>(names.length);
   for (let i = 0; i < names.length; i++) parts[i] = pairs.get(names[i]!)!;
-  return `${method.toUpperCase()}&%2F&${encodeAgain(parts.join('&'))}`;
+  return stringToSignOfCanonical(method, parts.join('&'));
+}
+
+/** The string to sign from the canonical query (the request reader finds it as sent, see FormParams.canonical). */
+export function stringToSignOfCanonical(method: string, canonical: string): string {
+  return `${method.toUpperCase()}&%2F&${encodeAgain(canonical)}`;
 }
 
 export function stringToSign(method: string, params: ReadonlyMap<string, string>): string {
