@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { disableAccessKey } from '../../src/apps/access-keys.js';
 import { startNode } from '../../src/node.js';
 import { emasClient, emasFetch, popTimestamp, signedQuery, type EmasTestClient } from '../helpers/emas.js';
+import { awayFromWindowEdge } from '../helpers/rate-window.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -166,6 +167,7 @@ describe('EMAS gateway: Throttling.User', () => {
     const server = await startTestServer({ limits: { requestsPerWindow: 3, windowSeconds: 60 } });
     try {
       const e = await emasClient(server);
+      await awayFromWindowEdge(60);
       const codes: string[] = [];
       for (let i = 0; i < 5; i++) {
         const res = await emasFetch(`${server.url}/?${signedQuery('GET', e.key.accessKeySecret, { Action: 'ListSummaryApps', AccessKeyId: e.key.accessKeyId })}`);

@@ -7,6 +7,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { formatLocalDateTime } from '../../src/schedules/trigger.js';
 import { uploadLines } from '../helpers/multipart.js';
+import { awayFromWindowEdge } from '../helpers/rate-window.js';
 import { call, errorCode, startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -151,8 +152,7 @@ describe('per-minute allowances of the File and Schedule APIs', () => {
     const server = await startTestServer({ files: { requestsPerMinute: 3 }, schedules: { requestsPerMinute: 2 } });
     try {
       // allowances count per clock minute: start well inside one
-      const left = 60_000 - (Date.now() % 60_000);
-      if (left < 10_000) await new Promise((r) => setTimeout(r, left + 100));
+      await awayFromWindowEdge(60);
       const up = await uploadLines(`${server.url}/v3/files/registration_id`, server.app, [server.devices[0]!.registrationId]);
       assert.equal(up.status, 200, up.text);
       const fileId = (up.body as { file_id: string }).file_id;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { awayFromWindowEdge } from '../helpers/rate-window.js';
 import { call, errorCode, startTestServer, type TestServer } from '../helpers/server.js';
 
 const broadcast = { platform: 'all', audience: 'all', notification: { alert: 'everyone' } };
@@ -16,6 +17,7 @@ describe('rate limits', () => {
 
   test('per-app request limit with JPush headers, then 429 / 2002', async () => {
     const app = await server.createApp('rate');
+    await awayFromWindowEdge(60);
     for (let i = 0; i < 5; i++) {
       const res = await call(server, 'POST', '/v3/push', { body: single, auth: app });
       assert.equal(res.status, 200);
@@ -37,6 +39,7 @@ describe('rate limits', () => {
     const app = await server.createApp('rate-custom');
     await server.node.ctx.store.apps.updateLimits(app.appKey, { rateLimit: 2 });
     server.node.ctx.apps.invalidate(app.appKey);
+    await awayFromWindowEdge(60);
     assert.equal((await call(server, 'POST', '/v3/push', { body: single, auth: app })).headers.get('x-rate-limit-limit'), '2');
     assert.equal((await call(server, 'POST', '/v3/push', { body: single, auth: app })).status, 200);
     assert.equal((await call(server, 'POST', '/v3/push', { body: single, auth: app })).status, 429);
