@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EmasError } from '../../src/api/emas/errors.js';
-import { emptyForm, readForm } from '../../src/api/emas/form-params.js';
+import { emptyForm, readForm, signedPairs } from '../../src/api/emas/form-params.js';
 import { stringToSign, stringToSignOfCanonical, stringToSignOfPairs } from '../../src/api/emas/signature.js';
 
 /** The reference: URLSearchParams decoding, then the parameters encoded afresh for the signature. */
@@ -14,10 +14,11 @@ function reference(text: string): { values: Map<string, string>; toSign: string 
 function read(text: string) {
   const form = emptyForm();
   readForm(text, form, 2000);
-  const toSign = stringToSignOfPairs('POST', form.signed);
+  const canonical = form.canonical;
+  const toSign = stringToSignOfPairs('POST', signedPairs(form));
   // the canonical query found as sent, when it is, gives the same string to sign
-  if (form.canonical !== undefined) assert.equal(stringToSignOfCanonical('POST', form.canonical), toSign, text);
-  return { values: form.values, toSign, canonical: form.canonical };
+  if (canonical !== undefined) assert.equal(stringToSignOfCanonical('POST', canonical), toSign, text);
+  return { values: form.values, toSign, canonical };
 }
 
 const PIECES = ['a', 'Z', '0', '-', '_', '.', '~', '+', ' ', '%', '%2', '%20', '%2B', '%2b', '%41', '%7E', '%E6%B7%B1', '%E6%B7', '%FF', '%C0%AF',
@@ -73,8 +74,15 @@ describe('EMAS form reader', () => {
       ['AccessKeyId=AK1&Body=a&Signature=x&', undefined],
       ['AccessKeyId=AK1&B%6Fdy=a&Signature=x', undefined],
       ['AccessKeyId=AK1&Body=a&Body2=b&Signature=x', 'AccessKeyId=AK1&Body=a&Body2=b'],
+      // Signature under an escaped name is still Signature's pair, cut out
+      ['AccessKeyId=AK1&Signatur%65=x&Body=a', 'AccessKeyId=AK1&Body=a'],
+      // canonical up to a pair, then not: the pairs before it are signed as sent, Signature's aside
+      ['AccessKeyId=AK1&Signatur%65=x&Body=a&Aa=b', undefined],
+      ['AccessKeyId=AK1&Signature&Body=a&Aa=b', undefined],
+      ['AccessKeyId=AK1&Signature=x&Body=a&&Body2=b', undefined],
     ] as const) {
       assert.equal(read(text).canonical, expected, text);
+      assert.equal(read(text).toSign, reference(text).toSign, text);
     }
     // parameters in the query and the body: sorted and joined as before
     const form = emptyForm();
@@ -82,6 +90,7 @@ describe('EMAS form reader', () => {
     assert.equal(form.canonical, 'Action=Push');
     readForm('Body=x&Signature=y', form, 10);
     assert.equal(form.canonical, undefined);
+    assert.equal(stringToSignOfPairs('POST', signedPairs(form)), stringToSignOfPairs('POST', new Map([['Action', 'Action=Push'], ['Body', 'Body=x']])));
   });
 
   test('a name given twice, in the query or the body, is refused', () => {

@@ -22,7 +22,10 @@ const PLAIN_ASCII = /^[!-~]*$/;
 export interface FormParams {
   /** Decoded values by name, as the actions read them. */
   readonly values: Map<string, string>;
-  /** Each parameter POP-encoded as `name=value`, by name (see stringToSignOfPairs). */
+  /**
+   * Each parameter POP-encoded as `name=value`, by name (see stringToSignOfPairs); read it
+   * through `signedPairs`. While `canonical` stands, the pairs it holds are not copied here.
+   */
   readonly signed: Map<string, string>;
   /**
    * The canonical query itself (every pair but Signature's, POP-encoded, sorted by name, joined
@@ -34,6 +37,32 @@ export interface FormParams {
 
 export function emptyForm(): FormParams {
   return { values: new Map(), signed: new Map(), canonical: undefined };
+}
+
+/**
+ * The POP-encoded pairs by name. Pairs of a text read as the canonical query are kept as sent,
+ * so they are made from it only when asked (the signature check uses the canonical text).
+ */
+export function signedPairs(form: FormParams): ReadonlyMap<string, string> {
+  if (form.canonical !== undefined) keepPairs(form.signed, form.canonical, 0, form.canonical.length);
+  return form.signed;
+}
+
+/**
+ * Adds the pairs of `text[from, to)`, each kept as sent (a text that was canonical so far),
+ * but the one at `skip` (Signature's, which is not signed).
+ */
+function keepPairs(signed: Map<string, string>, text: string, from: number, to: number, skip = -1): void {
+  let start = from;
+  while (start < to) {
+    let end = text.indexOf('&', start);
+    if (end < 0 || end > to) end = to;
+    if (start !== skip) {
+      const pair = text.slice(start, end);
+      signed.set(pair.slice(0, pair.indexOf('=')), pair);
+    }
+    start = end + 1;
+  }
 }
 
 /** application/x-www-form-urlencoded decoding ('+' is a space; malformed escapes as URLSearchParams leaves them). */
@@ -76,28 +105,31 @@ export function readForm(text: string, into: FormParams, maxParams: number): voi
   // parameters, every pair is `name=value` in POP's encoding with a name of unreserved
   // characters only (printable ASCII: the code unit order is the byte order), the names rise
   // strictly, and no pair is empty. Signature's pair may stand anywhere: it is cut out.
+  // While it is, its pairs are not copied into `signed` (signedPairs makes them if asked).
+  if (into.canonical !== undefined) keepPairs(signed, into.canonical, 0, into.canonical.length);
   let asSent = values.size === 0;
   into.canonical = undefined;
   let last = '';
   let signatureAt = -1;
   let signatureEnd = -1;
   let start = 0;
+  // the next '=' at or after `start`, found again only once passed: a text of pairs without
+  // one stays linear
+  let nextEq = -2;
   while (start <= text.length) {
     let end = text.indexOf('&', start);
     if (end < 0) end = text.length;
     if (end > start) {
-      // the '=' is looked for inside this pair only: a body of pairs without one stays linear
-      const pair = text.slice(start, end);
-      const eq = pair.indexOf('=');
-      const rawName = eq < 0 ? pair : pair.slice(0, eq);
+      if (nextEq !== -1 && nextEq < start) nextEq = text.indexOf('=', start);
+      const eq = nextEq >= 0 && nextEq < end ? nextEq : -1;
+      const rawName = eq < 0 ? text.slice(start, end) : text.slice(start, eq);
       readPart(rawName, name);
       if (values.has(name.text)) throw emas.parameter(`${name.text.slice(0, 64)} is given more than once`);
       if (values.size >= maxParams) throw emas.parameter(`more than ${maxParams} parameters`);
-      const rawValue = eq < 0 ? '' : pair.slice(eq + 1);
+      const rawValue = eq < 0 ? '' : text.slice(eq + 1, end);
       readPart(rawValue, value);
       values.set(name.text, value.text);
       const kept = eq >= 0 && name.encoded === rawName && value.encoded === rawValue;
-      signed.set(name.text, kept ? pair : `${name.encoded}=${value.encoded}`);
       if (asSent) {
         if (name.text === 'Signature') {
           signatureAt = start;
@@ -105,11 +137,15 @@ export function readForm(text: string, into: FormParams, maxParams: number): voi
         } else if (kept && name.text === rawName && name.text > last) {
           last = name.text;
         } else {
+          // not the canonical query after all: the pairs before this one are kept as sent
           asSent = false;
+          keepPairs(signed, text, 0, start, signatureAt);
         }
       }
-    } else if (text.length > 0) {
+      if (!asSent) signed.set(name.text, kept ? text.slice(start, end) : `${name.encoded}=${value.encoded}`);
+    } else if (text.length > 0 && asSent) {
       asSent = false;
+      keepPairs(signed, text, 0, start, signatureAt);
     }
     start = end + 1;
   }
