@@ -284,6 +284,12 @@ export interface EmasStore {
    * store: true when it was free (never seen, or expired by `now`), false for a replay.
    */
   claimNonce(accessKeyId: string, nonce: string, now: number, expiresAt: number): Promise<boolean>;
+  /**
+   * Present when claimNonce answers this process's own replays from memory that holds every
+   * live nonce of the store (SQLite's log does): the API layer then keeps no copy of its own
+   * and asks here how many nonces are held, for its bound on them.
+   */
+  liveNonces?(): number;
   /** Forgets nonces expired by `now`; returns how many. */
   pruneNonces(now: number): Promise<number>;
   /** An app's pushes accepted in [from, to), newest first, with the total. */

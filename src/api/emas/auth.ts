@@ -3,7 +3,7 @@ import { ACCESS_KEY_ID_PATTERN, accessKeySecret } from '../../apps/access-keys.j
 import type { ServerContext } from '../../context.js';
 import type { AccessKeyRecord, AppRecord } from '../../store/types.js';
 import { emas } from './errors.js';
-import { NonceCache } from './nonce-cache.js';
+import { NONCE_CAPACITY, NonceCache } from './nonce-cache.js';
 import { parseUtcTime } from './params.js';
 import { signatureMatches, sign, signingKey, stringToSign, stringToSignOfCanonical, stringToSignOfPairs } from './signature.js';
 
@@ -112,10 +112,16 @@ export class EmasAuthenticator {
     }
     if (!signatureMatches(signature, sign(hmacKey, text))) throw emas.signatureMismatch(text);
     // Only a correctly signed request uses up its nonce: nobody else can burn a caller's nonces.
-    // This node's memory answers its own replays; the store answers replays sent to other nodes.
-    const claim = this.nonces.claim(accessKeyId, nonce, now);
-    if (claim === 'used') throw emas.nonceUsed();
-    if (claim === 'full') throw emas.throttled();
+    // This node's memory answers its own replays (the store's, when it keeps them: SQLite's
+    // log holds every live nonce of the file anyway); the store answers replays sent to other nodes.
+    const store = this.ctx.store.emas;
+    if (store.liveNonces) {
+      if (store.liveNonces() >= NONCE_CAPACITY) throw emas.throttled();
+    } else {
+      const claim = this.nonces.claim(accessKeyId, nonce, now);
+      if (claim === 'used') throw emas.nonceUsed();
+      if (claim === 'full') throw emas.throttled();
+    }
     this.pruneNonces(now);
     if (!(await this.ctx.store.emas.claimNonce(accessKeyId, nonce, now, now + NONCE_LIFETIME_MS))) throw emas.nonceUsed();
 

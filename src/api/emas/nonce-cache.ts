@@ -5,13 +5,16 @@
  * from the oldest. It answers this node's replays without a store round trip and bounds what
  * one node takes in; the store's nonce table answers replays sent to other nodes.
  */
+/** Live nonces a node remembers at most; beyond, new requests are refused (Throttling.User). */
+export const NONCE_CAPACITY = 1_000_000;
+
 export class NonceCache {
   private readonly seen = new Map<string, number>();
 
   constructor(
     private readonly lifetimeMs: number,
     /** Beyond this many live nonces new ones are refused (the caller answers Throttling.User). */
-    private readonly capacity = 1_000_000,
+    private readonly capacity = NONCE_CAPACITY,
   ) {}
 
   /** 'fresh' records the nonce; 'used' means a replay; 'full' means no room to remember it. */

@@ -84,6 +84,11 @@ export class SqliteNonceLog {
     }
   }
 
+  /** Live nonces held in memory (expired ones go at the next prune). */
+  get size(): number {
+    return this.live.size;
+  }
+
   /** True for each claim whose nonce was free (never seen, or expired by its `now`); after `ready`. */
   claim(batch: NonceClaim[]): boolean[] {
     try {

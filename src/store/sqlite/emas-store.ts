@@ -168,6 +168,9 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
         if (nonceClaims.length === 1) setImmediate(() => void flushNonceClaims());
       });
     },
+    liveNonces() {
+      return nonces.size;
+    },
     async pruneNonces(now) {
       return nonces.pruneExpired(now);
     },
