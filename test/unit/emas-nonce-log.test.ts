@@ -74,6 +74,30 @@ describe('SQLite SignatureNonce log', () => {
     }
   });
 
+  test('a batch appends its fresh claims together, each row under the id the memory holds for it', async () => {
+    const path = dbPath();
+    const store = open(path);
+    const other = open(path);
+    try {
+      // one turn: 150 claims (more than one INSERT takes), a replay inside the batch among them
+      const names = Array.from({ length: 150 }, (_, i) => `b-${i}`);
+      const claims = await Promise.all([...names, 'b-7'].map((n) => store.emas.claimNonce('AK', n, 1_000, 5_000)));
+      assert.deepEqual(claims, [...names.map(() => true), false]);
+      const rows = store.db.prepare('SELECT id, nonce FROM emas_nonce_log ORDER BY id').raw().all() as [number, string][];
+      assert.deepEqual(rows.map((r) => r[1]), names);
+      // taken over once expired: the row that goes is the one the nonce was appended as
+      assert.deepEqual(await Promise.all(['b-3', 'b-149', 'b-150'].map((n) => store.emas.claimNonce('AK', n, 6_000, 9_000))), [true, true, true]);
+      assert.equal(count(store), 151);
+      assert.equal(store.db.prepare("SELECT count(*) FROM emas_nonce_log WHERE nonce IN ('b-3', 'b-149')").pluck().get(), 2);
+      // another process on the file sees every row of the batch
+      assert.equal(await other.emas.claimNonce('AK', 'b-100', 1_000, 5_000), false);
+      assert.equal(await other.emas.claimNonce('AK', 'b-150', 6_500, 9_000), false);
+    } finally {
+      await store.close();
+      await other.close();
+    }
+  });
+
   test('upgrading a file moves the live nonces of the old table into the log', async () => {
     const path = dbPath();
     const old = new Database(path);

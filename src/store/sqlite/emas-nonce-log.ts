@@ -26,6 +26,9 @@ export interface NonceClaim {
   expiresAt: number;
 }
 
+/** Claims appended by one INSERT at most. */
+const APPEND_ROWS = 64;
+
 /** Rows read per event-loop turn when the log is first read. */
 const LOAD_SLICE = 20_000;
 
@@ -38,7 +41,8 @@ export class SqliteNonceLog {
   private seen = -1;
   /** The first read of the log, once started. */
   private loading: Promise<void> | undefined;
-  private readonly append: Database.Statement;
+  /** Multi-row appends by row count (one statement per batch size seen, up to APPEND_ROWS). */
+  private readonly appends: Database.Statement[] = [];
   private readonly since: Database.Statement;
   private readonly slice: Database.Statement;
   private readonly remove: Database.Statement;
@@ -46,7 +50,6 @@ export class SqliteNonceLog {
   private readonly claimBatch: Database.Transaction<(batch: NonceClaim[]) => boolean[]>;
 
   constructor(private readonly db: Database.Database) {
-    this.append = db.prepare('INSERT INTO emas_nonce_log (access_key_id, nonce, expires_at) VALUES (?, ?, ?)');
     this.since = db.prepare('SELECT id, access_key_id, nonce, expires_at FROM emas_nonce_log WHERE id > ? ORDER BY id').raw();
     this.slice = db.prepare('SELECT id, access_key_id, nonce, expires_at FROM emas_nonce_log WHERE id > ? ORDER BY id LIMIT ?').raw();
     this.remove = db.prepare('DELETE FROM emas_nonce_log WHERE id = ?');
@@ -117,21 +120,41 @@ export class SqliteNonceLog {
 
   private claimInTransaction(batch: NonceClaim[]): boolean[] {
     this.readNew();
-    return batch.map((c) => {
+    // decided in memory first, then the fresh claims appended together: one statement (and one
+    // update of the id sequence) per batch rather than per claim
+    const fresh: Live[] = [];
+    const params: (string | number)[] = [];
+    const answers = batch.map((c) => {
       const key = `${c.accessKeyId}\n${c.nonce}`;
       const held = this.live.get(key);
-      if (held !== undefined && held.expiresAt > c.now) return false;
-      const id = Number(this.append.run(c.accessKeyId, c.nonce, c.expiresAt).lastInsertRowid);
+      // a claim earlier in this batch (id not known yet) is live whatever the clocks say
+      if (held !== undefined && (held.id < 0 || held.expiresAt > c.now)) return false;
       // an expired row of the same nonce is taken over: it goes, so the log holds a nonce once
       if (held !== undefined) {
         this.remove.run(held.id);
         this.live.delete(key);
       }
+      const entry = { id: -1, expiresAt: c.expiresAt };
       // a key of its own: the request's strings are slices of its body, which it would keep alive
-      this.live.set(ownCopy(key), { id, expiresAt: c.expiresAt });
-      this.seen = id;
+      this.live.set(ownCopy(key), entry);
+      fresh.push(entry);
+      params.push(c.accessKeyId, c.nonce, c.expiresAt);
       return true;
     });
+    for (let from = 0; from < fresh.length; from += APPEND_ROWS) {
+      const rows = Math.min(APPEND_ROWS, fresh.length - from);
+      const last = Number(this.appendStatement(rows).run(params.slice(from * 3, (from + rows) * 3)).lastInsertRowid);
+      // the rows of one INSERT take consecutive ids (the transaction is the only writer)
+      for (let i = 0; i < rows; i++) fresh[from + i]!.id = last - rows + 1 + i;
+      this.seen = last;
+    }
+    return answers;
+  }
+
+  private appendStatement(rows: number): Database.Statement {
+    return (this.appends[rows] ??= this.db.prepare(
+      `INSERT INTO emas_nonce_log (access_key_id, nonce, expires_at) VALUES ${new Array(rows).fill('(?, ?, ?)').join(', ')}`,
+    ));
   }
 
   /** Takes in the rows other processes appended since the last read. */

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Push } from '../../domain/push.js';
 import type { AccessKeyRecord, DeferredPush, DeferredState, EmasStore } from '../types.js';
 import { SqliteNonceLog, type NonceClaim } from './emas-nonce-log.js';
+import type { DeferredSync } from './group-commit.js';
 
 type Row = Record<string, unknown>;
 
@@ -32,7 +33,7 @@ function toDeferred(row: Row): DeferredPush {
 }
 
 /** The tables behind the EMAS OpenAPI (access keys, deferred pushes, idempotency) and its read-only queries. */
-export function sqliteEmasStore(db: Database.Database): EmasStore {
+export function sqliteEmasStore(db: Database.Database, deferred: DeferredSync | null): EmasStore {
   const s = {
     keyInsert: db.prepare(
       'INSERT INTO access_keys (access_key_id, app_key, secret, created_at, disabled_at) VALUES (?, ?, ?, ?, ?)',
@@ -78,7 +79,6 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
   // SignatureNonce claims of one event-loop turn (concurrent signed requests) share one commit.
   const nonces = new SqliteNonceLog(db);
   const nonceClaims: { claim: NonceClaim; resolve: (fresh: boolean) => void; reject: (err: unknown) => void }[] = [];
-  const synchronousNow = db.prepare('PRAGMA synchronous').pluck();
   const flushNonceClaims = async () => {
     try {
       await nonces.ready();
@@ -88,19 +88,18 @@ export function sqliteEmasStore(db: Database.Database): EmasStore {
     }
     const batch = nonceClaims.splice(0);
     // A nonce need not survive a power loss (it only guards a replay inside the Timestamp
-    // window), so its commit skips the fsync that `synchronous = FULL` makes of every commit:
-    // in WAL mode NORMAL keeps the file consistent, and the next FULL commit syncs it anyway.
-    // set with pragma(), not a prepared statement: SQLite applies this pragma when the
-    // statement is compiled, so preparing one sets the level and running it may not
-    const level = synchronousNow.get() as number;
-    if (level > 1) db.pragma('synchronous = NORMAL');
+    // window), so with `synchronous = FULL` its commit skips the fsync: in WAL mode that keeps
+    // the file consistent, and the next synced commit makes it durable anyway.
     try {
-      const fresh = nonces.claim(batch.map((c) => c.claim));
+      let fresh: boolean[] = [];
+      const claim = () => {
+        fresh = nonces.claim(batch.map((c) => c.claim));
+      };
+      if (deferred) deferred.commitUnsynced(claim);
+      else claim();
       batch.forEach((c, i) => c.resolve(fresh[i]!));
     } catch (err) {
       for (const c of batch) c.reject(err);
-    } finally {
-      if (level > 1) db.pragma(`synchronous = ${level}`);
     }
   };
 

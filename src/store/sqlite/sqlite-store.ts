@@ -303,7 +303,7 @@ export class SqliteStore implements Store {
       },
     );
 
-    this.emas = sqliteEmasStore(db);
+    this.emas = sqliteEmasStore(db, deferred);
     this.apps = {
       async create(app) {
         s.appInsert.run(app);
