@@ -1,7 +1,7 @@
 import { errors } from '../domain/errors.js';
 import { isBroadcast, type AcceptedPush, type Push } from '../domain/push.js';
 import type { MsgIdGenerator } from '../ids/msg-id.js';
-import type { AppRecord, Store } from '../store/types.js';
+import type { AppRecord, NonceClaim, Store } from '../store/types.js';
 import { checkCid } from './cid-service.js';
 import type { PlannedTargets, Planner } from './planner.js';
 import { effectivePlatforms } from './render.js';
@@ -103,15 +103,20 @@ export class AcceptService {
     return this.ids.next();
   }
 
-  accept(app: AppRecord, push: Push, reserved?: { msgId: string }): Promise<AcceptResult> {
+  /**
+   * `opts.msgId` stores the push under a number reserved for it; `opts.nonce` (a signed EMAS
+   * request's SignatureNonce) is used up in the push's own commit, and the push is refused
+   * with NonceUsedError, nothing stored, when it was taken.
+   */
+  accept(app: AppRecord, push: Push, opts?: { msgId?: string; nonce?: NonceClaim }): Promise<AcceptResult> {
     const cid = push.cid;
     // acceptNew's own promise: an async wrapper around it would cost microtask turns per push
-    if (cid === undefined) return this.acceptNew(app, push, reserved?.msgId);
-    return this.acceptOnce(app, push, cid);
+    if (cid === undefined) return this.acceptNew(app, push, opts?.msgId, opts?.nonce);
+    return this.acceptOnce(app, push, cid, opts?.nonce);
   }
 
   /** A push with a cid: a replay answers with the earlier push's result. */
-  private async acceptOnce(app: AppRecord, push: Push, cid: string): Promise<AcceptResult> {
+  private async acceptOnce(app: AppRecord, push: Push, cid: string, nonce: NonceClaim | undefined): Promise<AcceptResult> {
     // Two requests with one cid at the same moment: the second waits for the first's answer.
     const pending = this.inflightCids.get(cid);
     if (pending) {
@@ -121,7 +126,7 @@ export class AcceptService {
     const run = (async () => {
       const check = await checkCid(this.store, app.appKey, cid, 'push');
       if (check.kind === 'replay') return { sendno: check.sendno, msgId: check.msgId, replayed: true };
-      return this.acceptNew(app, push);
+      return this.acceptNew(app, push, undefined, nonce);
     })();
     this.inflightCids.set(cid, run);
     try {
@@ -131,7 +136,7 @@ export class AcceptService {
     }
   }
 
-  private async acceptNew(app: AppRecord, push: Push, msgId?: string): Promise<AcceptResult> {
+  private async acceptNew(app: AppRecord, push: Push, msgId?: string, nonce?: NonceClaim): Promise<AcceptResult> {
     this.checks.platformCheck?.(app.appKey, push);
     if (push.callback?.url !== undefined) await this.checkCallback(app, push);
     if (push.options.overrideMsgId !== undefined) await this.checkOverride(app, push);
@@ -156,7 +161,7 @@ export class AcceptService {
     const inbox = inboxed ? (targets.nums ?? targets.bitmap.toArray()) : undefined;
     const relay = this.checks.relaySlices?.(accepted, targets);
     try {
-      await this.store.pushes.insert(accepted, { bitmap: targets.serialized, count: targets.count, inbox, relay });
+      await this.store.pushes.insert(accepted, { bitmap: targets.serialized, count: targets.count, inbox, relay }, nonce);
     } catch (err) {
       if (broadcast) this.releaseBroadcast(app.appKey);
       throw err;

@@ -15,6 +15,13 @@ export class StoreFeatureUnavailable extends Error {
   }
 }
 
+/** A push insert that carried an EMAS SignatureNonce already used: nothing was written. */
+export class NonceUsedError extends Error {
+  constructor() {
+    super('the SignatureNonce was used already');
+  }
+}
+
 const unavailable = new WeakSet<object>();
 
 /** Marks a sub-store as one the store does not have (see `isUnavailable`). */

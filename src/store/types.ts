@@ -123,9 +123,11 @@ export interface PushStore {
   /**
    * Durably stores an accepted push with its target set (and, in the same transaction, marks
    * its cid used and the push it overrides). Resolves only once the write is committed;
-   * concurrent inserts may share one commit.
+   * concurrent inserts may share one commit. A `nonce` (an EMAS SignatureNonce) is used up in
+   * the same commit: when it was taken already, nothing is written and the insert rejects with
+   * NonceUsedError.
    */
-  insert(push: AcceptedPush, targets: TargetSet): Promise<void>;
+  insert(push: AcceptedPush, targets: TargetSet, nonce?: NonceClaim): Promise<void>;
   get(msgId: string): Promise<AcceptedPush | undefined>;
   head(msgId: string): Promise<PushHead | undefined>;
   /**
@@ -290,6 +292,8 @@ export interface EmasStore {
    * and asks here how many nonces are held, for its bound on them.
    */
   liveNonces?(): number;
+  /** With liveNonces: whether the nonce is live in that memory now (a replay this process already knows of). */
+  holdsNonce?(accessKeyId: string, nonce: string, now: number): boolean;
   /** Forgets nonces expired by `now`; returns how many. */
   pruneNonces(now: number): Promise<number>;
   /** An app's pushes accepted in [from, to), newest first, with the total. */
@@ -455,4 +459,12 @@ export interface SealedCredentialStore {
   remove(appKey: string, channel: string): Promise<boolean>;
   /** Which apps have credentials for which channels (no secrets). */
   list(): Promise<{ appKey: string; channel: string; updatedAt: number }[]>;
+}
+
+/** An EMAS SignatureNonce to use up: one AccessKey's nonce, free if unseen or expired by `now`. */
+export interface NonceClaim {
+  accessKeyId: string;
+  nonce: string;
+  now: number;
+  expiresAt: number;
 }

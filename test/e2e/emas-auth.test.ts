@@ -115,6 +115,47 @@ describe('EMAS gateway: signature, timestamp, nonce, keys, versions', () => {
     }
   });
 
+  test('SignatureNonce of a Push (carried into the push commit on SQLite): a replay stores nothing, here or on another node; a failed Push cannot be replayed', async () => {
+    const countPushes = async () => (await server.node.ctx.store.emas.pushRecords(server.app.appKey, 0, Date.now() + 60_000, 0, 1)).total;
+    const push = (extra: Record<string, string> = {}) => ({
+      Action: 'Push',
+      AccessKeyId: e.key.accessKeyId,
+      AppKey: String(e.key.emasAppKey),
+      PushType: 'NOTICE',
+      DeviceType: 'ALL',
+      Target: 'ALL',
+      TargetValue: 'ALL',
+      Title: 'T',
+      Body: 'B',
+      ...extra,
+    });
+    const before = await countPushes();
+    const q = signedQuery('GET', e.key.accessKeySecret, push());
+    const first = await get(q);
+    assert.equal(first.status, 200, first.text);
+    await expectError(get(q), 400, 'SignatureNonceUsed');
+    // the same request twice at once: one push
+    const r = signedQuery('GET', e.key.accessKeySecret, push());
+    const both = await Promise.all([get(r), get(r)]);
+    assert.deepEqual(both.map((res) => (res.status === 200 ? 'ok' : String(res.body.Code))).sort(), ['SignatureNonceUsed', 'ok']);
+    assert.equal(await countPushes(), before + 2);
+    const second = await startNode({ ...server.config, nodeId: server.config.nodeId + 1, port: 0 });
+    try {
+      await expectError(emasFetch(`${second.url}/?${q}`), 400, 'SignatureNonceUsed');
+      const t = signedQuery('GET', e.key.accessKeySecret, push());
+      const across = await Promise.all([emasFetch(`${second.url}/?${t}`), get(t)]);
+      assert.deepEqual(across.map((res) => (res.status === 200 ? 'ok' : String(res.body.Code))).sort(), ['SignatureNonceUsed', 'ok']);
+      assert.equal(await countPushes(), before + 3);
+    } finally {
+      await second.stop();
+    }
+    // refused for its parameters: the nonce is used up all the same
+    const bad = signedQuery('GET', e.key.accessKeySecret, push({ PushType: 'SHOUT' }));
+    await expectError(get(bad), 400, 'InvalidPushType.Format');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expectError(get(bad), 400, 'SignatureNonceUsed');
+  });
+
   test('AccessKeys: unknown is NotFound (404), disabled is Inactive, another app\'s AppKey is PermissionDenied', async () => {
     await expectError(get(signedQuery('GET', 'x', { ...base(), AccessKeyId: 'LTAI' + 'x'.repeat(20) })), 404, 'InvalidAccessKeyId.NotFound');
     await expectError(get(signedQuery('GET', 'x', { ...base(), AccessKeyId: 'nonsense' })), 404, 'InvalidAccessKeyId.NotFound');

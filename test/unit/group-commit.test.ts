@@ -44,10 +44,30 @@ describe('group commit with a log sync off the event loop', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
+  test('an item the write refuses rejects its caller alone; the others are answered after the sync', async () => {
+    const s = manualSync();
+    const refusal = new Error('refused');
+    const gc = new GroupCommit<number>((items) => items.map((n) => (n === 2 ? refusal : undefined)), s.sync);
+    const outcomes: string[] = [];
+    const all = [1, 2, 3].map((n) =>
+      gc.add(n).then(
+        () => outcomes.push(`${n} ok`),
+        (err: unknown) => outcomes.push(`${n} ${(err as Error).message}`),
+      ),
+    );
+    await settle();
+    assert.deepEqual(outcomes, ['2 refused'], 'refused at once, the others wait for the sync');
+    s.finish(0);
+    await Promise.all(all);
+    assert.deepEqual(outcomes, ['2 refused', '1 ok', '3 ok']);
+  });
+
   test('a caller is answered only after the sync that covers its commit', async () => {
     const written: number[][] = [];
     const s = manualSync();
-    const gc = new GroupCommit<number>((items) => written.push(items), s.sync);
+    const gc = new GroupCommit<number>((items) => {
+      written.push(items);
+    }, s.sync);
     const done: number[] = [];
     const a = gc.add(1).then(() => done.push(1));
     const b = gc.add(2).then(() => done.push(2));

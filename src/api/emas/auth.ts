@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { ACCESS_KEY_ID_PATTERN, accessKeySecret } from '../../apps/access-keys.js';
 import type { ServerContext } from '../../context.js';
-import type { AccessKeyRecord, AppRecord } from '../../store/types.js';
+import type { AccessKeyRecord, AppRecord, NonceClaim } from '../../store/types.js';
 import { emas } from './errors.js';
 import { NONCE_CAPACITY, NonceCache } from './nonce-cache.js';
 import { parseUtcTime } from './params.js';
@@ -18,6 +18,8 @@ export interface EmasCaller {
   app: AppRecord;
   accessKeyId: string;
   emasAppKey: number;
+  /** The request's SignatureNonce, checked against what this node knows, not yet used up in the store (see NonceTicket). */
+  nonce: NonceClaim;
 }
 
 interface KeyEntry {
@@ -113,9 +115,11 @@ export class EmasAuthenticator {
     if (!signatureMatches(signature, sign(hmacKey, text))) throw emas.signatureMismatch(text);
     // Only a correctly signed request uses up its nonce: nobody else can burn a caller's nonces.
     // This node's memory answers its own replays (the store's, when it keeps them: SQLite's
-    // log holds every live nonce of the file anyway); the store answers replays sent to other nodes.
+    // log holds every live nonce of the file anyway); the store, when the nonce is used up
+    // (`useNonce`, or a push's commit), answers replays sent to other nodes.
     const store = this.ctx.store.emas;
-    if (store.liveNonces) {
+    if (store.liveNonces && store.holdsNonce) {
+      if (store.holdsNonce(accessKeyId, nonce, now)) throw emas.nonceUsed();
       if (store.liveNonces() >= NONCE_CAPACITY) throw emas.throttled();
     } else {
       const claim = this.nonces.claim(accessKeyId, nonce, now);
@@ -123,11 +127,20 @@ export class EmasAuthenticator {
       if (claim === 'full') throw emas.throttled();
     }
     this.pruneNonces(now);
-    if (!(await this.ctx.store.emas.claimNonce(accessKeyId, nonce, now, now + NONCE_LIFETIME_MS))) throw emas.nonceUsed();
 
     const app = await this.ctx.apps.get(key.appKey);
     if (!app || emasAppKey === undefined) throw emas.accessKeyNotFound();
-    return { app, accessKeyId, emasAppKey };
+    return { app, accessKeyId, emasAppKey, nonce: { accessKeyId, nonce, now, expiresAt: now + NONCE_LIFETIME_MS } };
+  }
+
+  /** Whether the store can use up a nonce in a push's own commit (then Push requests let it). */
+  get noncesRide(): boolean {
+    return this.ctx.store.emas.holdsNonce !== undefined;
+  }
+
+  /** Uses up a request's nonce in the store; SignatureNonceUsed when another request (on any node) did. */
+  async useNonce(c: NonceClaim): Promise<void> {
+    if (!(await this.ctx.store.emas.claimNonce(c.accessKeyId, c.nonce, c.now, c.expiresAt))) throw emas.nonceUsed();
   }
 
   /** Deletes expired nonces from the store, at most once a minute per node, in the background. */

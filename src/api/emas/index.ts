@@ -2,13 +2,15 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { readFileSync } from 'node:fs';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../../domain/errors.js';
+import { NonceUsedError } from '../../store/store-errors.js';
 import type { ActionHandler } from './action.js';
 import { EmasAuthenticator } from './auth.js';
 import { deviceActions } from './device-actions.js';
 import { EmasError, emas, fromEngineError } from './errors.js';
 import { emptyForm, readForm, type FormParams } from './form-params.js';
 import { Params } from './params.js';
-import { pushActions } from './push-actions.js';
+import { NONCE_RIDERS, pushActions } from './push-actions.js';
+import { NonceTicket } from './nonce-ticket.js';
 import { EmasPushService } from './push-service.js';
 import { newRequestId, sendBody, sendError, type Format } from './respond.js';
 import { ScheduledPushes } from './scheduler.js';
@@ -75,6 +77,7 @@ function collectParams(request: FastifyRequest): FormParams {
 
 function toEmasError(err: unknown, bodyLimit: number): EmasError | undefined {
   if (err instanceof EmasError) return err;
+  if (err instanceof NonceUsedError) return emas.nonceUsed();
   if (err instanceof ApiError) return fromEngineError(err);
   const fe = err as FastifyError;
   if (fe?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return emas.bodyTooLarge(bodyLimit);
@@ -118,13 +121,23 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
     if (version !== EMAS_VERSION) throw emas.version();
 
     const caller = await services.auth.authenticate(request.method, params, form);
-    services.auth.admit(caller);
-    const p = new Params(params);
-    if (!WITHOUT_APP_KEY.has(action)) {
-      const appKey = p.int('AppKey', { required: true, min: 0 });
-      if (appKey !== caller.emasAppKey) throw emas.permission();
+    const nonce = new NonceTicket(caller.nonce, (c) => services.auth.useNonce(c), NONCE_RIDERS.has(action) && services.auth.noncesRide);
+    if (!nonce.canRide) await nonce.use();
+    let result: Record<string, unknown>;
+    try {
+      services.auth.admit(caller);
+      const p = new Params(params);
+      if (!WITHOUT_APP_KEY.has(action)) {
+        const appKey = p.int('AppKey', { required: true, min: 0 });
+        if (appKey !== caller.emasAppKey) throw emas.permission();
+      }
+      result = await handler({ ctx, caller, p, pushes: services.pushes, nonce });
+    } catch (err) {
+      nonce.afterFailure(err);
+      throw err;
     }
-    const result = await handler({ ctx, caller, p, pushes: services.pushes });
+    // an action that neither carried its nonce nor used it up (none should): used up now
+    if (nonce.open) await nonce.use();
     return sendBody(reply, formats.get(request)!, `${action}Response`, { RequestId: newRequestId(), ...result });
   };
   app.route({ method: ['GET', 'POST'], url: '/', handler: handle });

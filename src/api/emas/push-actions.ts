@@ -4,6 +4,9 @@ import { Params } from './params.js';
 import { flattenPushTask, parseJsonParam } from './push-v2.js';
 import { audienceOf, MAX_TARGET_VALUES, translatePush, type Target, type TranslatedPush } from './push-translate.js';
 
+/** Actions whose every path either carries the nonce into a push commit or uses it up before acting (pushOne). */
+export const NONCE_RIDERS: ReadonlySet<string> = new Set(['Push', 'PushV2', 'PushMessageToAndroid', 'PushMessageToiOS', 'PushNoticeToAndroid', 'PushNoticeToiOS']);
+
 /** Tasks one MassPush may carry. */
 const MAX_TASKS = 100;
 const MESSAGE_ID = /^[0-9]{1,19}$/;
@@ -14,7 +17,11 @@ function messageIdOf(a: ActionContext): string {
 
 async function pushOne(a: ActionContext, t: TranslatedPush): Promise<Record<string, unknown>> {
   const app = a.caller.app;
-  return a.pushes.idempotent(app, t.idempotentToken, async () => ({ MessageId: await a.pushes.submit(app, t) }));
+  // a push accepted at once carries the request's nonce into its commit; any other is stored
+  // (scheduled, idempotent) only after the nonce is used up
+  const nonce = t.idempotentToken === undefined && t.target !== 'TBD' && t.pushTime === undefined ? a.nonce.ride() : undefined;
+  if (nonce === undefined) await a.nonce.use();
+  return a.pushes.idempotent(app, t.idempotentToken, async () => ({ MessageId: await a.pushes.submit(app, t, nonce) }));
 }
 
 /** Several translated pushes: all are checked before any is accepted, then accepted in order. */

@@ -1,6 +1,6 @@
 import type { ServerContext } from '../../context.js';
 import type { Audience, Push } from '../../domain/push.js';
-import type { AppRecord } from '../../store/types.js';
+import type { AppRecord, NonceClaim } from '../../store/types.js';
 import { emas } from './errors.js';
 import type { ScheduledPushes } from './scheduler.js';
 import type { TranslatedPush } from './push-translate.js';
@@ -44,8 +44,11 @@ export class EmasPushService {
     }
   }
 
-  /** Accepts (or schedules, or keeps as a continuous template) one push; resolves with its MessageId. */
-  async submit(app: AppRecord, t: TranslatedPush): Promise<string> {
+  /**
+   * Accepts (or schedules, or keeps as a continuous template) one push; resolves with its
+   * MessageId. `nonce`, for a push accepted at once, is used up in the push's commit.
+   */
+  async submit(app: AppRecord, t: TranslatedPush, nonce?: NonceClaim): Promise<string> {
     if (t.target === 'TBD' || t.pushTime !== undefined) {
       const messageId = this.ctx.accept.reserveMsgId();
       await this.ctx.store.emas.addDeferred({
@@ -61,7 +64,7 @@ export class EmasPushService {
       if (t.pushTime !== undefined) this.scheduler.wake();
       return messageId;
     }
-    const result = await this.ctx.accept.accept(app, t.push);
+    const result = await this.ctx.accept.accept(app, t.push, nonce && { nonce });
     this.ctx.metrics.pushesAccepted.inc({ source: 'emas' });
     return result.msgId;
   }

@@ -96,7 +96,7 @@ export class PostgresStore implements Store {
     this.apps = postgresAppStore(db);
     this.cids = postgresCidStore(db);
     this.channelCredentials = postgresSealedCredentialStore(db);
-    this.pushes = postgresPushStore(db, this.pushSideWrites);
+    this.pushes = postgresPushStore(db, this.pushSideWrites, (c) => this.emas.claimNonce(c.accessKeyId, c.nonce, c.now, c.expiresAt));
     this.devices = postgresDeviceStore(db);
     this.callbacks = postgresCallbackStore(db);
     this.relay = postgresRelayQueue(db);

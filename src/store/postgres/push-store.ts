@@ -1,6 +1,7 @@
 import type { DevicePlatform } from '../../domain/device.js';
 import type { AcceptedPush } from '../../domain/push.js';
-import type { CallbackBatch, InboxEntry, InboxPageEntry, LivePushRow, PushHead, PushStore, ReceiptRow, TargetSet } from '../types.js';
+import type { CallbackBatch, InboxEntry, InboxPageEntry, LivePushRow, NonceClaim, PushHead, PushStore, ReceiptRow, TargetSet } from '../types.js';
+import { NonceUsedError } from '../store-errors.js';
 import { msgIdParam, num, numOrNull, type Db, type Queryable, type Row } from './db.js';
 import type { PushSideWrites } from './push-side-writes.js';
 import { mergeReceipts } from '../receipt-merge.js';
@@ -281,11 +282,18 @@ function firstInboxPages(db: Db, appKey: string): Coalescer<string, InboxPageEnt
   });
 }
 
-export function postgresPushStore(db: Db, side: PushSideWrites): PostgresPushStore {
+/**
+ * `claimNonce` uses up an EMAS SignatureNonce (the EMAS store's insert-if-absent): a push that
+ * carries one claims it before it joins a commit, and is not written when it was taken.
+ */
+export function postgresPushStore(db: Db, side: PushSideWrites, claimNonce: (c: NonceClaim) => Promise<boolean>): PostgresPushStore {
   const commits = new GroupCommit((items) => commitPushes(db, items, side));
   const firstPagesByApp = new Map<string, Coalescer<string, InboxPageEntry[]>>();
   return {
-    insert: (push, targets) => commits.add({ push, targets }),
+    async insert(push, targets, nonce) {
+      if (nonce !== undefined && !(await claimNonce(nonce))) throw new NonceUsedError();
+      return commits.add({ push, targets });
+    },
     drain: () => commits.drain(),
     async get(msgId) {
       const { rows } = await db.query('SELECT msg_id, body, created_at, expires_at FROM pushes WHERE msg_id = $1', [msgIdParam(msgId)]);

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { NonceUsedError } from '../store-errors.js';
+import type { NonceClaim } from '../types.js';
 
 /**
  * SignatureNonce claims on SQLite, shared by every process on the file.
@@ -19,12 +21,6 @@ interface Live {
   expiresAt: number;
 }
 
-export interface NonceClaim {
-  accessKeyId: string;
-  nonce: string;
-  now: number;
-  expiresAt: number;
-}
 
 /** Claims appended by one INSERT at most. */
 const APPEND_ROWS = 64;
@@ -41,6 +37,8 @@ export class SqliteNonceLog {
   private seen = -1;
   /** The first read of the log, once started. */
   private loading: Promise<void> | undefined;
+  /** Whether that read is complete (claims can be decided). */
+  loaded = false;
   /** Multi-row appends by row count (one statement per batch size seen, up to APPEND_ROWS). */
   private readonly appends: Database.Statement[] = [];
   private readonly since: Database.Statement;
@@ -78,7 +76,10 @@ export class SqliteNonceLog {
         const rows = this.slice.all(Math.max(this.seen, 0), LOAD_SLICE) as LogRow[];
         this.take(rows);
         if (this.seen < 0) this.seen = 0;
-        if (rows.length < LOAD_SLICE) return;
+        if (rows.length < LOAD_SLICE) {
+          this.loaded = true;
+          return;
+        }
         await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (err) {
@@ -92,6 +93,12 @@ export class SqliteNonceLog {
     return this.live.size;
   }
 
+  /** Whether the nonce is live in memory at `now` (a replay of a claim this process knows of). */
+  holds(accessKeyId: string, nonce: string, now: number): boolean {
+    const held = this.live.get(`${accessKeyId}\n${nonce}`);
+    return held !== undefined && (held.id < 0 || held.expiresAt > now);
+  }
+
   /** True for each claim whose nonce was free (never seen, or expired by its `now`); after `ready`. */
   claim(batch: NonceClaim[]): boolean[] {
     try {
@@ -103,7 +110,21 @@ export class SqliteNonceLog {
     }
   }
 
+  /**
+   * `claim` inside a write transaction the caller holds (a push commit that carries nonces),
+   * after `ready`. Should that transaction fail, the caller calls `forget`.
+   */
+  claimWithin(batch: NonceClaim[]): boolean[] {
+    return this.claimInTransaction(batch);
+  }
+
+  /** Drops what memory holds (it may hold rows a failed transaction rolled back): the log is read afresh. */
+  forget(): void {
+    this.reset();
+  }
+
   private reset(): void {
+    this.loaded = false;
     this.live.clear();
     this.seen = -1;
     this.loading = undefined;
@@ -159,8 +180,10 @@ export class SqliteNonceLog {
 
   /** Takes in the rows other processes appended since the last read. */
   private readNew(): void {
-    if (this.seen < 0) throw new Error('the nonce log was not read yet');
+    // not read yet (a transaction failed and memory was dropped since): read it all now
+    if (this.seen < 0) this.seen = 0;
     this.take(this.since.iterate(this.seen) as IterableIterator<LogRow>);
+    this.loaded = true;
   }
 
   private take(rows: Iterable<LogRow>): void {
@@ -184,4 +207,28 @@ export class SqliteNonceLog {
 /** A copy of `text` that holds on to nothing else (slicing a concatenation flattens it first). */
 function ownCopy(text: string): string {
   return (' ' + text).slice(1);
+}
+
+/**
+ * The writes of a commit whose items may carry a nonce (pushes from signed EMAS requests):
+ * their nonces are claimed first, inside the caller's write transaction, and an item whose
+ * nonce was taken is left out, its reason (NonceUsedError) at its index in `refused`.
+ */
+export function claimRiders<T extends { nonce?: NonceClaim }>(log: SqliteNonceLog, batch: T[]): { items: T[]; refused: unknown[] | undefined } {
+  let claims: NonceClaim[] | undefined;
+  let at: number[] | undefined;
+  for (let i = 0; i < batch.length; i++) {
+    const nonce = batch[i]!.nonce;
+    if (nonce === undefined) continue;
+    (claims ??= []).push(nonce);
+    (at ??= []).push(i);
+  }
+  if (claims === undefined || at === undefined) return { items: batch, refused: undefined };
+  const fresh = log.claimWithin(claims);
+  if (!fresh.includes(false)) return { items: batch, refused: undefined };
+  const refused = new Array<unknown>(batch.length);
+  fresh.forEach((free, j) => {
+    if (!free) refused[at[j]!] = new NonceUsedError();
+  });
+  return { items: batch.filter((_, i) => refused[i] === undefined), refused };
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Push } from '../../domain/push.js';
-import type { AccessKeyRecord, DeferredPush, DeferredState, EmasStore } from '../types.js';
-import { SqliteNonceLog, type NonceClaim } from './emas-nonce-log.js';
+import type { AccessKeyRecord, DeferredPush, DeferredState, EmasStore, NonceClaim } from '../types.js';
+import type { SqliteNonceLog } from './emas-nonce-log.js';
 import type { DeferredSync } from './group-commit.js';
 
 type Row = Record<string, unknown>;
@@ -33,7 +33,7 @@ function toDeferred(row: Row): DeferredPush {
 }
 
 /** The tables behind the EMAS OpenAPI (access keys, deferred pushes, idempotency) and its read-only queries. */
-export function sqliteEmasStore(db: Database.Database, deferred: DeferredSync | null): EmasStore {
+export function sqliteEmasStore(db: Database.Database, deferred: DeferredSync | null, nonces: SqliteNonceLog): EmasStore {
   const s = {
     keyInsert: db.prepare(
       'INSERT INTO access_keys (access_key_id, app_key, secret, created_at, disabled_at) VALUES (?, ?, ?, ?, ?)',
@@ -77,7 +77,6 @@ export function sqliteEmasStore(db: Database.Database, deferred: DeferredSync | 
   };
 
   // SignatureNonce claims of one event-loop turn (concurrent signed requests) share one commit.
-  const nonces = new SqliteNonceLog(db);
   const nonceClaims: { claim: NonceClaim; resolve: (fresh: boolean) => void; reject: (err: unknown) => void }[] = [];
   const flushNonceClaims = async () => {
     try {
@@ -169,6 +168,9 @@ export function sqliteEmasStore(db: Database.Database, deferred: DeferredSync | 
     },
     liveNonces() {
       return nonces.size;
+    },
+    holdsNonce(accessKeyId, nonce, now) {
+      return nonces.holds(accessKeyId, nonce, now);
     },
     async pruneNonces(now) {
       return nonces.pruneExpired(now);

@@ -26,7 +26,11 @@ export class GroupCommit<T> {
   private syncing: Promise<void> | null = null;
 
   constructor(
-    private readonly writeAll: (items: T[]) => void,
+    /**
+     * Writes the items in one transaction. It may refuse single items (their rows left out of
+     * the commit): the reason at an item's index rejects that item's caller, the rest commit.
+     */
+    private readonly writeAll: (items: T[]) => readonly unknown[] | void,
     private readonly sync?: LogSync,
   ) {}
 
@@ -47,14 +51,21 @@ export class GroupCommit<T> {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
+    let refused: readonly unknown[] | void;
     try {
-      this.writeAll(batch.map((b) => b.item));
+      refused = this.writeAll(batch.map((b) => b.item));
     } catch (err) {
       for (const b of batch) b.waiter.reject(err);
       return;
     }
-    if (this.sync) this.syncing = this.syncThen(batch.map((b) => b.waiter));
-    else for (const b of batch) b.waiter.resolve();
+    const committed: Waiter[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const reason = refused?.[i];
+      if (reason === undefined) committed.push(batch[i]!.waiter);
+      else batch[i]!.waiter.reject(reason);
+    }
+    if (this.sync) this.syncing = this.syncThen(committed);
+    else for (const w of committed) w.resolve();
   }
 
   /** Commits what is queued and waits until every commit so far is durable. */

@@ -15,6 +15,7 @@ import type {
   EmasStore,
   InboxEntry,
   LivePushRow,
+  NonceClaim,
   PushHead,
   PushStore,
   ReceiptRow,
@@ -34,6 +35,7 @@ import type { ClusterStore } from '../cluster-types.js';
 import { sqliteCallbackStore } from './callback-store.js';
 import { sqliteDeviceStore } from './device-store.js';
 import { sqliteEmasStore } from './emas-store.js';
+import { claimRiders, SqliteNonceLog } from './emas-nonce-log.js';
 import { sqlitePacingStore } from './pacing-store.js';
 import { sqliteAudienceSnapshotStore } from './audience-snapshot-store.js';
 import type { AudienceSnapshotStore } from '../audience-snapshot-types.js';
@@ -75,6 +77,13 @@ export interface SqliteOptions {
 }
 
 type Row = Record<string, unknown>;
+
+/** One push of a commit, with the SignatureNonce its request uses up in the same commit, if any. */
+interface PushItem {
+  push: AcceptedPush;
+  targets: TargetSet;
+  nonce?: NonceClaim;
+}
 
 function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
@@ -136,7 +145,7 @@ export class SqliteStore implements Store {
   readonly console: ConsoleStore;
   readonly cluster: ClusterStore;
   readonly audienceSnapshots: AudienceSnapshotStore;
-  private readonly pushCommits: GroupCommit<{ push: AcceptedPush; targets: TargetSet }>;
+  private readonly pushCommits: GroupCommit<PushItem>;
   private readonly deferred: DeferredSync | null;
   private readonly checkpointer: BackgroundCheckpointer | null;
   private readonly pingStatement: Database.Statement;
@@ -245,9 +254,13 @@ export class SqliteStore implements Store {
       32,
     );
     const inboxRows = new RowWriter(db, 'INSERT OR IGNORE INTO inbox (app_key, num, msg_id, expires_at) VALUES', 4, 64);
-    const insertPushes = db.transaction((items: { push: AcceptedPush; targets: TargetSet }[]) => {
+    // EMAS SignatureNonces: the log is shared by the EMAS store's own claims and by pushes that
+    // carry their request's nonce into their commit
+    const nonces = new SqliteNonceLog(db);
+    const insertPushes = db.transaction((batch: PushItem[]): unknown[] | undefined => {
       pushRows.clear();
       inboxRows.clear();
+      const { items, refused } = claimRiders(nonces, batch);
       const ids = items.map(({ push: p, targets }) => {
         const { msgId, createdAt, expiresAt, ...content } = p;
         const id = BigInt(msgId);
@@ -279,15 +292,29 @@ export class SqliteStore implements Store {
         if (overridden !== undefined) s.pushOverride.run(id, toBigInt(overridden));
       });
       inboxRows.flush();
+      return refused;
     });
+    const writePushes = (batch: PushItem[]) => {
+      try {
+        return insertPushes.immediate(batch);
+      } catch (err) {
+        // the nonce log's memory may hold claims the rollback took back
+        if (batch.some((b) => b.nonce !== undefined)) nonces.forget();
+        throw err;
+      }
+    };
     // With fsync per commit, the hot writes (pushes, receipts) commit without SQLite's own
     // fsync and sync the log on the thread pool before anyone is answered: the disk wait
     // leaves the event loop (group-commit.ts).
     const deferred = options.synchronous === 'full' && options.path !== ':memory:' ? new DeferredSync(db, options.path) : null;
     this.deferred = deferred;
     this.pushCommits = deferred
-      ? new GroupCommit((items) => deferred.commitUnsynced(() => insertPushes.immediate(items)), deferred.wal.sync)
-      : new GroupCommit((items) => insertPushes.immediate(items));
+      ? new GroupCommit((items) => {
+          let refused: unknown[] | undefined;
+          deferred.commitUnsynced(() => (refused = writePushes(items)));
+          return refused;
+        }, deferred.wal.sync)
+      : new GroupCommit(writePushes);
     const saveReceipts = db.transaction(
       (rows: readonly ReceiptRow[], callbacks: readonly CallbackBatch[], done: readonly InboxEntry[]) => {
         // merged into what is stored, never overwriting it: a save holding less (another
@@ -303,7 +330,7 @@ export class SqliteStore implements Store {
       },
     );
 
-    this.emas = sqliteEmasStore(db, deferred);
+    this.emas = sqliteEmasStore(db, deferred, nonces);
     this.apps = {
       async create(app) {
         s.appInsert.run(app);
@@ -340,7 +367,11 @@ export class SqliteStore implements Store {
 
     const pushCommits = this.pushCommits;
     this.pushes = {
-      insert: (push, targets) => pushCommits.add({ push, targets }),
+      insert: (push, targets, nonce) => {
+        if (nonce === undefined) return pushCommits.add({ push, targets });
+        // a nonce is decided against the whole log, read once per process before the first
+        return nonces.loaded ? pushCommits.add({ push, targets, nonce }) : nonces.ready().then(() => pushCommits.add({ push, targets, nonce }));
+      },
       async get(msgId) {
         const row = s.pushGet.get(toBigInt(msgId)) as Row | undefined;
         return row ? toPush(row) : undefined;
