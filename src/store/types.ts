@@ -294,7 +294,7 @@ export interface EmasStore {
   liveNonces?(): number;
   /** With liveNonces: whether the nonce is live in that memory now (a replay this process already knows of). */
   holdsNonce?(accessKeyId: string, nonce: string, now: number): boolean;
-  /** Forgets nonces expired by `now`; returns how many. */
+  /** Forgets nonces expired by `now`; returns how many rows went (a nonce taken over may have left one more). */
   pruneNonces(now: number): Promise<number>;
   /** An app's pushes accepted in [from, to), newest first, with the total. */
   pushRecords(appKey: string, from: number, to: number, offset: number, limit: number): Promise<{ total: number; rows: PushRecordRow[] }>;

@@ -139,8 +139,12 @@ contract('EMAS', (kind) => {
     assert.equal(await emas.claimNonce('AK1', 'n\u0000\u00e9', 1_000, 5_000), true, 'any text');
     assert.equal(await other.emas.claimNonce('AK1', 'n-1', 5_000, 9_000), true, 'expired: free again');
     assert.equal(await emas.claimNonce('AK1', 'n-1', 6_000, 9_000), false);
-    assert.equal(await emas.pruneNonces(5_000), 4);
+    // n-2, n-3, AK2's n-1 and the odd one; a store that appends may count n-1's first row too
+    const pruned = await emas.pruneNonces(5_000);
+    assert.ok(pruned === 4 || pruned === 5, String(pruned));
     assert.equal(await emas.claimNonce('AK2', 'n-1', 5_000, 9_000), true);
+    assert.equal(await emas.claimNonce('AK1', 'n-3', 5_000, 9_000), true);
+    assert.equal(await emas.claimNonce('AK1', 'n-1', 6_000, 9_000), false, 'the nonce taken over stays used');
   });
 
   it('lists an app\'s pushes and counts its devices', async () => {

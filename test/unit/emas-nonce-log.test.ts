@@ -48,8 +48,8 @@ describe('SQLite SignatureNonce log', () => {
       // refused claims leave no row; the 45,000 + n-1 + n-2
       assert.equal(count(again), 45_002);
       assert.equal(await again.emas.claimNonce('AK', 'old-7', 10_000, 20_000), true, 'expired: free again');
-      assert.equal(count(again), 45_002, 'the expired row was replaced');
-      assert.equal(await again.emas.pruneNonces(10_000), 45_000);
+      assert.equal(count(again), 45_003, 'a new row; the expired one waits for the prune');
+      assert.equal(await again.emas.pruneNonces(10_000), 45_001, 'the 45,000 old rows and n-1');
       assert.equal(await again.emas.claimNonce('AK', 'old-7', 10_001, 20_000), false);
       assert.equal(await again.emas.claimNonce('AK', 'old-8', 10_001, 20_000), true);
     } finally {
@@ -74,7 +74,7 @@ describe('SQLite SignatureNonce log', () => {
     }
   });
 
-  test('a batch appends its fresh claims together, each row under the id the memory holds for it', async () => {
+  test('a batch appends its fresh claims together; nonces taken over once expired get rows of their own', async () => {
     const path = dbPath();
     const store = open(path);
     const other = open(path);
@@ -85,13 +85,24 @@ describe('SQLite SignatureNonce log', () => {
       assert.deepEqual(claims, [...names.map(() => true), false]);
       const rows = store.db.prepare('SELECT id, nonce FROM emas_nonce_log ORDER BY id').raw().all() as [number, string][];
       assert.deepEqual(rows.map((r) => r[1]), names);
-      // taken over once expired: the row that goes is the one the nonce was appended as
-      assert.deepEqual(await Promise.all(['b-3', 'b-149', 'b-150'].map((n) => store.emas.claimNonce('AK', n, 6_000, 9_000))), [true, true, true]);
-      assert.equal(count(store), 151);
-      assert.equal(store.db.prepare("SELECT count(*) FROM emas_nonce_log WHERE nonce IN ('b-3', 'b-149')").pluck().get(), 2);
       // another process on the file sees every row of the batch
       assert.equal(await other.emas.claimNonce('AK', 'b-100', 1_000, 5_000), false);
+      // taken over once expired: a new row each, read by the other process as the newest
+      assert.deepEqual(await Promise.all(['b-3', 'b-149', 'b-150', 'b-3'].map((n) => store.emas.claimNonce('AK', n, 6_000, 9_000))), [true, true, true, false]);
+      assert.equal(count(store), 153);
+      assert.equal(await other.emas.claimNonce('AK', 'b-3', 6_500, 9_000), false);
       assert.equal(await other.emas.claimNonce('AK', 'b-150', 6_500, 9_000), false);
+      assert.equal(await other.emas.claimNonce('AK', 'b-4', 6_500, 9_000), true);
+      // the prune deletes the expired head of the log, the old rows of b-3 and b-149 with it
+      assert.equal(await store.emas.pruneNonces(6_000), 150);
+      assert.deepEqual(store.db.prepare('SELECT nonce FROM emas_nonce_log ORDER BY id').pluck().all(), ['b-3', 'b-149', 'b-150', 'b-4']);
+      // a fresh process reads the log: the live rows only
+      const third = open(path);
+      try {
+        assert.deepEqual(await Promise.all(['b-3', 'b-5', 'b-4'].map((n) => third.emas.claimNonce('AK', n, 7_000, 9_000))), [false, true, false]);
+      } finally {
+        await third.close();
+      }
     } finally {
       await store.close();
       await other.close();

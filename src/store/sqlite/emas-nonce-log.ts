@@ -12,13 +12,23 @@ import type { NonceClaim } from '../types.js';
  * memory. A batch is claimed in one write transaction, which SQLite gives one process at a
  * time: inside it the process first reads what the others appended since its last batch,
  * then decides its own claims in log order. So two processes claiming one nonce at once still
- * see each other, and exactly one wins. A refused claim's row is deleted in the same
- * transaction, so the live rows of the log never hold one nonce twice.
+ * see each other, and exactly one wins. A refused claim appends nothing. A nonce taken over
+ * once expired gets a new row; its old one waits for the prune, which deletes the expired
+ * head of the log. Rows are read in log order, so memory keeps a nonce's newest row.
+ *
+ * Memory holds each live nonce as its key and the second it expires (a small integer, not an
+ * object), about 150 bytes each: at a few thousand signed requests a second, 30 minutes of them
+ * are millions of entries, and their size is what the garbage collector walks.
  */
 
-interface Live {
-  id: number;
-  expiresAt: number;
+/** The second (rounded up) that a nonce expires in: nonces are refused a little longer, never shorter. */
+function expirySecond(expiresAt: number): number {
+  return Math.ceil(expiresAt / 1000);
+}
+
+/** Whether a nonce expiring in `second` is live at `now` (ms). */
+function liveAt(second: number, now: number): boolean {
+  return second * 1000 > now;
 }
 
 
@@ -31,8 +41,8 @@ const LOAD_SLICE = 20_000;
 type LogRow = [id: number, accessKeyId: string, nonce: string, expiresAt: number];
 
 export class SqliteNonceLog {
-  /** Live nonces of every process, by `accessKeyId \n nonce`, in about the order they expire. */
-  private readonly live = new Map<string, Live>();
+  /** Live nonces of every process, by `accessKeyId \n nonce`: the second each expires, in about that order. */
+  private readonly live = new Map<string, number>();
   /** The highest log id read; -1 before the first read. */
   private seen = -1;
   /** The first read of the log, once started. */
@@ -43,14 +53,12 @@ export class SqliteNonceLog {
   private readonly appends: Database.Statement[] = [];
   private readonly since: Database.Statement;
   private readonly slice: Database.Statement;
-  private readonly remove: Database.Statement;
   private readonly prune: Database.Statement;
   private readonly claimBatch: Database.Transaction<(batch: NonceClaim[]) => boolean[]>;
 
   constructor(private readonly db: Database.Database) {
     this.since = db.prepare('SELECT id, access_key_id, nonce, expires_at FROM emas_nonce_log WHERE id > ? ORDER BY id').raw();
     this.slice = db.prepare('SELECT id, access_key_id, nonce, expires_at FROM emas_nonce_log WHERE id > ? ORDER BY id LIMIT ?').raw();
-    this.remove = db.prepare('DELETE FROM emas_nonce_log WHERE id = ?');
     // Rows expire in about log order (one lifetime for all): the expired head of the log goes;
     // a row expired behind a live one waits for the next pass.
     this.prune = db.prepare(
@@ -96,7 +104,7 @@ export class SqliteNonceLog {
   /** Whether the nonce is live in memory at `now` (a replay of a claim this process knows of). */
   holds(accessKeyId: string, nonce: string, now: number): boolean {
     const held = this.live.get(`${accessKeyId}\n${nonce}`);
-    return held !== undefined && (held.id < 0 || held.expiresAt > now);
+    return held !== undefined && liveAt(held, now);
   }
 
   /** True for each claim whose nonce was free (never seen, or expired by its `now`); after `ready`. */
@@ -130,10 +138,7 @@ export class SqliteNonceLog {
     this.loading = undefined;
   }
 
-  /**
-   * Deletes the log's expired rows and forgets them; returns how many. Between two passes an
-   * expired nonce stays in memory, so one taken over replaces its old row rather than adding one.
-   */
+  /** Deletes the log's expired rows (the head of the log up to the first live one) and forgets them; returns how many. */
   pruneExpired(now: number): number {
     this.sweep(now);
     return this.prune.run(now).changes;
@@ -141,33 +146,24 @@ export class SqliteNonceLog {
 
   private claimInTransaction(batch: NonceClaim[]): boolean[] {
     this.readNew();
-    // decided in memory first, then the fresh claims appended together: one statement (and one
-    // update of the id sequence) per batch rather than per claim
-    const fresh: Live[] = [];
+    // decided in memory first (a claim earlier in the batch is in memory already), then the
+    // fresh claims appended together: one statement (and one update of the id sequence) per
+    // batch rather than per claim
     const params: (string | number)[] = [];
     const answers = batch.map((c) => {
       const key = `${c.accessKeyId}\n${c.nonce}`;
       const held = this.live.get(key);
-      // a claim earlier in this batch (id not known yet) is live whatever the clocks say
-      if (held !== undefined && (held.id < 0 || held.expiresAt > c.now)) return false;
-      // an expired row of the same nonce is taken over: it goes, so the log holds a nonce once
-      if (held !== undefined) {
-        this.remove.run(held.id);
-        this.live.delete(key);
-      }
-      const entry = { id: -1, expiresAt: c.expiresAt };
+      if (held !== undefined && liveAt(held, c.now)) return false;
+      // taken over once expired: moved to the end, where entries of its age are
+      if (held !== undefined) this.live.delete(key);
       // a key of its own: the request's strings are slices of its body, which it would keep alive
-      this.live.set(ownCopy(key), entry);
-      fresh.push(entry);
+      this.live.set(ownCopy(key), expirySecond(c.expiresAt));
       params.push(c.accessKeyId, c.nonce, c.expiresAt);
       return true;
     });
-    for (let from = 0; from < fresh.length; from += APPEND_ROWS) {
-      const rows = Math.min(APPEND_ROWS, fresh.length - from);
-      const last = Number(this.appendStatement(rows).run(params.slice(from * 3, (from + rows) * 3)).lastInsertRowid);
-      // the rows of one INSERT take consecutive ids (the transaction is the only writer)
-      for (let i = 0; i < rows; i++) fresh[from + i]!.id = last - rows + 1 + i;
-      this.seen = last;
+    for (let from = 0; from < params.length; from += APPEND_ROWS * 3) {
+      const rows = Math.min(APPEND_ROWS, (params.length - from) / 3);
+      this.seen = Number(this.appendStatement(rows).run(params.slice(from, from + rows * 3)).lastInsertRowid);
     }
     return answers;
   }
@@ -191,14 +187,14 @@ export class SqliteNonceLog {
       const key = `${accessKeyId}\n${nonce}`;
       // moved to the end, where entries of its age are
       this.live.delete(key);
-      this.live.set(key, { id, expiresAt });
+      this.live.set(key, expirySecond(expiresAt));
       this.seen = id;
     }
   }
 
   private sweep(now: number): void {
-    for (const [key, entry] of this.live) {
-      if (entry.expiresAt > now) return;
+    for (const [key, second] of this.live) {
+      if (liveAt(second, now)) return;
       this.live.delete(key);
     }
   }
