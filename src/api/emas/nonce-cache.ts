@@ -1,3 +1,5 @@
+import { ownCopy } from '../../util/own-copy.js';
+
 /**
  * SignatureNonces seen recently, per AccessKey: a signed request can be replayed only while
  * its Timestamp is inside the window, so a nonce is remembered for twice the window and then
@@ -37,14 +39,4 @@ export class NonceCache {
       this.seen.delete(key);
     }
   }
-}
-
-/**
- * A copy of `text` that holds on to nothing else. The request reader's values are slices of
- * the request body; a key made of one would keep the whole body alive as long as the nonce is
- * remembered (30 minutes; about 1 KB each instead of under 200 bytes).
- */
-function ownCopy(text: string): string {
-  // slicing a concatenation flattens it into a string of its own first
-  return (' ' + text).slice(1);
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { NonceUsedError } from '../store-errors.js';
 import type { NonceClaim } from '../types.js';
+import { ownCopy } from '../../util/own-copy.js';
 
 /**
  * SignatureNonce claims on SQLite, shared by every process on the file.
@@ -200,10 +201,6 @@ export class SqliteNonceLog {
   }
 }
 
-/** A copy of `text` that holds on to nothing else (slicing a concatenation flattens it first). */
-function ownCopy(text: string): string {
-  return (' ' + text).slice(1);
-}
 
 /**
  * The writes of a commit whose items may carry a nonce (pushes from signed EMAS requests):
