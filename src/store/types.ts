@@ -287,13 +287,11 @@ export interface EmasStore {
    */
   claimNonce(accessKeyId: string, nonce: string, now: number, expiresAt: number): Promise<boolean>;
   /**
-   * Present when claimNonce answers this process's own replays from memory that holds every
-   * live nonce of the store (SQLite's log does): the API layer then keeps no copy of its own
-   * and asks here how many nonces are held, for its bound on them.
+   * Present when the store keeps every live nonce of the store in this process's memory
+   * (SQLite's log does), and can use a nonce up in a push's own commit (PushStore.insert): the
+   * API layer then keeps no copy of its own, asks here about replays, and bounds the count.
    */
-  liveNonces?(): number;
-  /** With liveNonces: whether the nonce is live in that memory now (a replay this process already knows of). */
-  holdsNonce?(accessKeyId: string, nonce: string, now: number): boolean;
+  readonly nonceMemory?: NonceMemory;
   /** Forgets nonces expired by `now`; returns how many rows went (a nonce taken over may have left one more). */
   pruneNonces(now: number): Promise<number>;
   /** An app's pushes accepted in [from, to), newest first, with the total. */
@@ -467,4 +465,12 @@ export interface NonceClaim {
   nonce: string;
   now: number;
   expiresAt: number;
+}
+
+/** The live nonces a store holds in memory (see EmasStore.nonceMemory). */
+export interface NonceMemory {
+  /** Nonces held (expired ones go at the next prune). */
+  count(): number;
+  /** Whether the nonce is live in memory at `now`: a replay this process already knows of. */
+  holds(accessKeyId: string, nonce: string, now: number): boolean;
 }

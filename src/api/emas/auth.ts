@@ -117,10 +117,10 @@ export class EmasAuthenticator {
     // This node's memory answers its own replays (the store's, when it keeps them: SQLite's
     // log holds every live nonce of the file anyway); the store, when the nonce is used up
     // (`useNonce`, or a push's commit), answers replays sent to other nodes.
-    const store = this.ctx.store.emas;
-    if (store.liveNonces && store.holdsNonce) {
-      if (store.holdsNonce(accessKeyId, nonce, now)) throw emas.nonceUsed();
-      if (store.liveNonces() >= NONCE_CAPACITY) throw emas.throttled();
+    const memory = this.ctx.store.emas.nonceMemory;
+    if (memory) {
+      if (memory.holds(accessKeyId, nonce, now)) throw emas.nonceUsed();
+      if (memory.count() >= NONCE_CAPACITY) throw emas.throttled();
     } else {
       const claim = this.nonces.claim(accessKeyId, nonce, now);
       if (claim === 'used') throw emas.nonceUsed();
@@ -135,7 +135,7 @@ export class EmasAuthenticator {
 
   /** Whether the store can use up a nonce in a push's own commit (then Push requests let it). */
   get noncesRide(): boolean {
-    return this.ctx.store.emas.holdsNonce !== undefined;
+    return this.ctx.store.emas.nonceMemory !== undefined;
   }
 
   /** Uses up a request's nonce in the store; SignatureNonceUsed when another request (on any node) did. */

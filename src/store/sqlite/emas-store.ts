@@ -166,11 +166,9 @@ export function sqliteEmasStore(db: Database.Database, deferred: DeferredSync | 
         if (nonceClaims.length === 1) setImmediate(() => void flushNonceClaims());
       });
     },
-    liveNonces() {
-      return nonces.size;
-    },
-    holdsNonce(accessKeyId, nonce, now) {
-      return nonces.holds(accessKeyId, nonce, now);
+    nonceMemory: {
+      count: () => nonces.size,
+      holds: (accessKeyId, nonce, now) => nonces.holds(accessKeyId, nonce, now),
     },
     async pruneNonces(now) {
       return nonces.pruneExpired(now);
