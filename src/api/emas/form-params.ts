@@ -8,14 +8,46 @@ import { percentEncode } from './signature.js';
  * encoding itself: a raw name or value already in that form is kept as sent, not encoded again.
  */
 
-/** Literal A-Z a-z 0-9 - _ . ~ only: decoded, it is the same text, and POP-encoded too. */
-const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
+/** 1 for the unreserved characters A-Z a-z 0-9 - _ . ~ (by code, below 128). */
+const UNRESERVED = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~') UNRESERVED[c.charCodeAt(0)] = 1;
+/** Values of the upper-case hex digits by code, -1 for any other character. */
+const HEX_UPPER = new Int8Array(128).fill(-1);
+for (const c of '0123456789ABCDEF') HEX_UPPER[c.charCodeAt(0)] = parseInt(c, 16);
+
+function hexValue(code: number): number {
+  return code < 128 ? HEX_UPPER[code]! : -1;
+}
+
+/** Literal unreserved characters only: decoded, it is the same text, and POP-encoded too. */
+const PLAIN = 0;
 /**
  * POP's encoding exactly: unreserved characters literal, every other byte as %XY in upper
  * case, and no escape of an unreserved byte (%41 is 'A', which POP writes as 'A'). Text of
  * this form that decodes strictly (well-formed UTF-8) encodes back to itself.
  */
-const CANONICAL = /^(?:[A-Za-z0-9\-_.~]|%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|[46]0|5[B-E]|7[B-DF]|[89A-F][0-9A-F]))*$/;
+const CANONICAL = 1;
+const OTHER = 2;
+
+/** Which of the three a raw name or value is, in one pass over its characters. */
+function kindOf(raw: string): typeof PLAIN | typeof CANONICAL | typeof OTHER {
+  let kind: typeof PLAIN | typeof CANONICAL = PLAIN;
+  const n = raw.length;
+  for (let i = 0; i < n; i++) {
+    const c = raw.charCodeAt(i);
+    if (c < 128 && UNRESERVED[c] === 1) continue;
+    if (c !== 37 /* % */ || i + 2 >= n) return OTHER;
+    const hi = hexValue(raw.charCodeAt(i + 1));
+    const lo = hexValue(raw.charCodeAt(i + 2));
+    if (hi < 0 || lo < 0) return OTHER;
+    const byte = hi * 16 + lo;
+    if (byte < 128 && UNRESERVED[byte] === 1) return OTHER;
+    kind = CANONICAL;
+    i += 2;
+  }
+  return kind;
+}
+
 /** Printable ASCII but the space: decodeURIComponent then decodes exactly as URLSearchParams. */
 const PLAIN_ASCII = /^[!-~]*$/;
 
@@ -79,11 +111,12 @@ function decode(raw: string): string {
 
 /** One raw name or value, decoded and POP-encoded. */
 function readPart(raw: string, out: { text: string; encoded: string }): void {
-  if (UNRESERVED.test(raw)) {
+  const kind = kindOf(raw);
+  if (kind === PLAIN) {
     out.text = out.encoded = raw;
     return;
   }
-  if (CANONICAL.test(raw)) {
+  if (kind === CANONICAL) {
     try {
       out.text = decodeURIComponent(raw);
       out.encoded = raw;
