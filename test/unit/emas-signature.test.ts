@@ -63,6 +63,36 @@ describe('EMAS parameters', () => {
     assert.equal(parseUtcTime('2019-02-20T00:00:00+08:00'), undefined);
   });
 
+  test('UTC times agree with Date.parse on every well-formed text, leap days and early years included', () => {
+    // the reference: what Date.parse reads, unless it rolls an impossible date or hour over
+    const reference = (text: string): number | undefined => {
+      const ms = Date.parse(text);
+      if (Number.isNaN(ms)) return undefined;
+      const d = new Date(ms);
+      return d.getUTCDate() === Number(text.slice(8, 10)) && d.getUTCMonth() + 1 === Number(text.slice(5, 7)) ? ms : undefined;
+    };
+    assert.equal(parseUtcTime('2024-02-29T12:00:00Z'), Date.UTC(2024, 1, 29, 12));
+    assert.equal(parseUtcTime('2023-02-29T12:00:00Z'), undefined);
+    assert.equal(parseUtcTime('1900-02-29T12:00:00Z'), undefined);
+    assert.equal(parseUtcTime('2000-02-29T12:00:00Z'), Date.UTC(2000, 1, 29, 12));
+    assert.equal(parseUtcTime('0000-02-29T00:00:00Z'), Date.parse('0000-02-29T00:00:00Z'));
+    assert.equal(parseUtcTime('0099-12-31T23:59:59Z'), Date.parse('0099-12-31T23:59:59Z'));
+    assert.equal(parseUtcTime('2019-02-20T00:00:00.5Z'), Date.UTC(2019, 1, 20) + 500);
+    assert.equal(parseUtcTime('2019-02-20T00:00:00.05Z'), Date.UTC(2019, 1, 20) + 50);
+    assert.equal(parseUtcTime('2019-02-20T24:00:00Z'), undefined);
+    assert.equal(parseUtcTime('2019-02-20T23:60:00Z'), undefined);
+    assert.equal(parseUtcTime('2019-13-01T00:00:00Z'), undefined);
+    assert.equal(parseUtcTime('2019-00-01T00:00:00Z'), undefined);
+    let seed = 7;
+    const pick = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const two = (n: number) => String(n).padStart(2, '0');
+    for (let i = 0; i < 20_000; i++) {
+      const year = [0, 4, 99, 100, 400, 1900, 1970, 2000, 2023, 2024, 2100, 9999][pick(12)]! + pick(3);
+      const text = `${String(Math.min(year, 9999)).padStart(4, '0')}-${two(pick(14))}-${two(pick(33))}T${two(pick(26))}:${two(pick(62))}:${two(pick(62))}${['', '.5', '.05', '.123'][pick(4)]}Z`;
+      assert.equal(parseUtcTime(text), reference(text), text);
+    }
+  });
+
   test('tag expressions: nesting, operand counts, a lone not is refused', () => {
     const e = parseTagExpression('{"and":[{"tag":"男性"},{"not":{"tag":"90后"}},{"or":[{"tag":"活跃"},{"not":{"tag":"国外"}}]}]}');
     assert.deepEqual(e, { and: [{ tag: '男性' }, { not: { tag: '90后' } }, { or: [{ tag: '活跃' }, { not: { tag: '国外' } }] }] });

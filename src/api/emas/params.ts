@@ -4,16 +4,37 @@ import { emas } from './errors.js';
 /** ISO 8601 in UTC as POP writes it: `YYYY-MM-DDThh:mm:ssZ` (milliseconds tolerated). */
 const UTC_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/;
 
-/** Epoch ms of a POP time, or undefined when it is not one (including impossible dates). */
+/** Days in each month of a leap year (February's 29th is checked against the year). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+const GREGORIAN_CYCLE_MS = 146_097 * 86_400_000;
+
+function isLeap(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+
+/**
+ * Epoch ms of a POP time, or undefined when it is not one (including impossible dates such as
+ * 2019-02-30, which Date.parse would roll over to March). Built from its fields with Date.UTC:
+ * every signed request has one (Timestamp), and this is on its path.
+ */
 export function parseUtcTime(text: string): number | undefined {
   const m = UTC_TIME.exec(text);
   if (!m) return undefined;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) return undefined;
-  // Date.parse rolls 2019-02-30 over to March; POP does not
-  const date = new Date(ms);
-  if (date.getUTCDate() !== Number(m[3]) || date.getUTCMonth() + 1 !== Number(m[2])) return undefined;
-  return ms;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  if (month < 1 || month > 12 || day < 1 || day > MONTH_DAYS[month - 1]! || (month === 2 && day === 29 && !isLeap(year))) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  // ".5" is 500 ms, as ISO 8601 reads a fraction
+  const ms = m[7] === undefined ? 0 : Number(m[7].slice(1).padEnd(3, '0'));
+  // Date.UTC reads the years 0..99 as 1900..1999: those are counted 400 years (one whole
+  // Gregorian cycle, 146,097 days) later and moved back
+  if (year < 100) return Date.UTC(year + 400, month - 1, day, hour, minute, second, ms) - GREGORIAN_CYCLE_MS;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
 export function formatUtcTime(ms: number): string {
@@ -88,7 +109,8 @@ export class Params {
   anyOf(group: number): boolean {
     if (this.given === undefined) {
       let bits = 0;
-      for (const name of this.names()) bits |= GROUP_BITS.get(name) ?? 0;
+      if (this.prefix === '') for (const name of this.all.keys()) bits |= GROUP_BITS.get(name) ?? 0;
+      else for (const name of this.names()) bits |= GROUP_BITS.get(name) ?? 0;
       this.given = bits;
     }
     return (this.given & group) !== 0;
@@ -103,6 +125,14 @@ export class Params {
     const out: string[] = [];
     for (const k of this.all.keys()) if (k.startsWith(this.prefix)) out.push(k.slice(this.prefix.length));
     return out;
+  }
+
+  /** Calls `visit` with each parameter under this view's prefix (name without the prefix, value). */
+  forEach(visit: (name: string, value: string) => void): void {
+    const prefix = this.prefix;
+    // Map#forEach, not for..of: no [name, value] array per parameter
+    if (prefix === '') this.all.forEach((v, k) => visit(k, v));
+    else this.all.forEach((v, k) => k.startsWith(prefix) && visit(k.slice(prefix.length), v));
   }
 
   raw(name: string): string | undefined {
@@ -125,8 +155,11 @@ export class Params {
   }
 
   oneOf<T extends string>(name: string, values: readonly T[], required = false): T | undefined {
-    const v = this.str(name, { required });
-    if (v === undefined || v === '') return undefined;
+    const v = this.raw(name);
+    if (v === undefined || v === '') {
+      if (required) throw v === undefined ? emas.missing(name) : emas.empty(name);
+      return undefined;
+    }
     if (!(values as readonly string[]).includes(v)) throw emas.format(name, `Valid values: ${values.join(', ')}.`);
     return v as T;
   }
@@ -206,7 +239,7 @@ export class Params {
       if (opts.required) throw emas.empty(name);
       return [];
     }
-    const items = [...new Set(v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))];
+    const items = listItems(v);
     if (items.length === 0 && opts.required) throw emas.empty(name);
     if (items.length > max) throw emas.lengthExceed(name, max);
     if (opts.itemMaxBytes !== undefined && items.some((s) => Buffer.byteLength(s) > opts.itemMaxBytes!)) {
@@ -214,4 +247,17 @@ export class Params {
     }
     return items;
   }
+}
+
+/** The items of a comma-separated list: trimmed, empty ones dropped, each once, in order. */
+function listItems(v: string): string[] {
+  const parts = v.split(',');
+  // short lists (nearly all) are checked pairwise; a Set pays off only for long ones
+  if (parts.length > 16) return [...new Set(parts.map((s) => s.trim()).filter((s) => s.length > 0))];
+  const out: string[] = [];
+  for (const part of parts) {
+    const item = part.trim();
+    if (item.length > 0 && !out.includes(item)) out.push(item);
+  }
+  return out;
 }
