@@ -72,6 +72,13 @@ const ALERT_TYPE = { VIBRATE: 2, SOUND: 1, BOTH: 3, NONE: 0 } as const;
 function androidBlock(p: Params, title: string | undefined, body: string): JsonObject {
   const a: JsonObject = { alert: body };
   set(a, 'title', title);
+  if (p.anyOf(ANDROID_OPTIONS)) androidOptions(p, a, body);
+  set(a, 'extras', p.jsonMap('AndroidExtParameters'));
+  return a;
+}
+
+/** The Android notification's optional parameters (most pushes give none of them). */
+function androidOptions(p: Params, a: JsonObject, body: string): void {
   const notifyType = p.oneOf('AndroidNotifyType', ['VIBRATE', 'SOUND', 'BOTH', 'NONE'] as const);
   if (notifyType) a.alert_type = ALERT_TYPE[notifyType];
   set(a, 'builder_id', p.int('AndroidNotificationBarType', { min: 1, max: 100 }));
@@ -102,13 +109,20 @@ function androidBlock(p: Params, title: string | undefined, body: string): JsonO
     a.style = 2;
     a.inbox = Object.fromEntries(lines.map((line, i) => [`inbox${i + 1}`, line]));
   }
-  set(a, 'extras', p.jsonMap('AndroidExtParameters'));
-  return a;
 }
+
+const ANDROID_OPTIONS = paramGroup((p) => androidOptions(p, {}, ''));
 
 function iosBlock(p: Params, title: string | undefined, body: string): { block: JsonObject; collapseId?: string } {
   const subtitle = p.str('iOSSubtitle', { maxBytes: 200 }) || undefined;
-  const i: JsonObject = { alert: title || subtitle ? { ...(title ? { title } : {}), ...(subtitle ? { subtitle } : {}), body } : body };
+  let alert: JsonObject | string = body;
+  if (title || subtitle) {
+    alert = {};
+    if (title) alert.title = title;
+    if (subtitle) alert.subtitle = subtitle;
+    alert.body = body;
+  }
+  const i: JsonObject = { alert };
   const music = p.str('iOSMusic', { maxBytes: 256 });
   if (music !== undefined) i.sound = music;
   const badge = p.int('iOSBadge', { min: 0, max: 99_999 });
@@ -116,16 +130,23 @@ function iosBlock(p: Params, title: string | undefined, body: string): { block: 
   if (badge !== undefined && autoIncrement) throw emas.parameter('iOSBadge must be empty when iOSBadgeAutoIncrement is true');
   if (autoIncrement) i.badge = '+1';
   else set(i, 'badge', badge);
+  if (p.anyOf(IOS_OPTIONS)) iosOptions(p, i);
+  set(i, 'extras', p.jsonMap('iOSExtParameters'));
+  const collapseId = p.str('iOSNotificationCollapseId', { maxBytes: 64 }) || undefined;
+  return { block: i, collapseId };
+}
+
+/** The iOS notification's less common parameters. */
+function iosOptions(p: Params, i: JsonObject): void {
   if (p.bool('iOSSilentNotification')) i['content-available'] = true;
   if (p.bool('iOSMutableContent')) i['mutable-content'] = true;
   set(i, 'category', p.str('iOSNotificationCategory', { maxBytes: 256 }) || undefined);
   set(i, 'thread-id', p.str('iOSNotificationThreadId', { maxBytes: 256 }) || undefined);
   set(i, 'interruption-level', p.oneOf('iOSInterruptionLevel', ['passive', 'active', 'time-sensitive', 'critical']));
   set(i, 'relevance-score', p.number('iOSRelevanceScore', 0, 1));
-  set(i, 'extras', p.jsonMap('iOSExtParameters'));
-  const collapseId = p.str('iOSNotificationCollapseId', { maxBytes: 64 }) || undefined;
-  return { block: i, collapseId };
 }
+
+const IOS_OPTIONS = paramGroup((p) => iosOptions(p, {}));
 
 function harmonyBlock(p: Params, title: string | undefined, body: string): JsonObject {
   const h: JsonObject = { alert: body };

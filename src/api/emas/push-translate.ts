@@ -125,7 +125,9 @@ export function audienceOf(p: Params, target: Target): Audience {
 /** The vendor-only parameters, kept with the push as sent for the vendor channels. */
 function rawOf(p: Params): JsonObject {
   const raw: JsonObject = {};
-  for (const name of p.names()) if (!NOT_RAW.has(name)) raw[name] = p.raw(name)!;
+  p.forEach((name, value) => {
+    if (!NOT_RAW.has(name)) raw[name] = value;
+  });
   return raw;
 }
 
