@@ -39,6 +39,12 @@ export class AppDirectory {
     return (await this.entry(appKey)).app;
   }
 
+  /** As `get`, but synchronously while the app's cache entry is fresh (nearly every request). */
+  lookup(appKey: string): AppRecord | undefined | Promise<AppRecord | undefined> {
+    const hit = this.fresh(appKey); // only well-formed keys are ever cached
+    return hit !== undefined ? hit.app : this.get(appKey);
+  }
+
   /**
    * The app whose credentials these are, or undefined. Unknown keys still cost a hash.
    * Answers synchronously while the app's cache entry is fresh (nearly every request), so the

@@ -41,9 +41,14 @@ class KeyDirectory {
     private readonly ttlMs = 2000,
   ) {}
 
-  async get(accessKeyId: string): Promise<KeyEntry> {
+  /** The key's entry; synchronously while it is cached (nearly every request), so the request path pays no promise for it. */
+  get(accessKeyId: string): KeyEntry | Promise<KeyEntry> {
     const hit = this.cache.get(accessKeyId);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit;
+    return this.load(accessKeyId);
+  }
+
+  private async load(accessKeyId: string): Promise<KeyEntry> {
     const key = await this.ctx.store.emas.accessKey(accessKeyId);
     const emasAppKey = key ? await this.ctx.store.emas.emasAppKey(key.appKey, false) : undefined;
     if (this.cache.size > 10_000) this.cache.clear();
@@ -60,6 +65,19 @@ class KeyDirectory {
   }
 }
 
+const NO_KEY: KeyEntry = { key: undefined, emasAppKey: undefined, hmacKey: undefined, at: 0 };
+
+/** A request's common parameters, read and checked, on their way to the signature check. */
+interface SignedRequest {
+  method: string;
+  params: ReadonlyMap<string, string>;
+  form: { signed: ReadonlyMap<string, string>; canonical?: string } | undefined;
+  accessKeyId: string;
+  signature: string;
+  nonce: string;
+  now: number;
+}
+
 /** Checks the common parameters, the Timestamp window, the signature and the nonce, in POP's order. */
 export class EmasAuthenticator {
   private readonly keys: KeyDirectory;
@@ -72,14 +90,15 @@ export class EmasAuthenticator {
 
   /**
    * `form`, when the request reader made it, saves encoding every parameter again: its
-   * canonical query as sent, else its encoded pairs.
+   * canonical query as sent, else its encoded pairs. Answers synchronously when the AccessKey
+   * and its app are cached (nearly every request); it throws the EMAS error of a refused one.
    */
-  async authenticate(
+  authenticate(
     method: string,
     params: ReadonlyMap<string, string>,
     form?: { signed: ReadonlyMap<string, string>; canonical?: string },
     now = Date.now(),
-  ): Promise<EmasCaller> {
+  ): EmasCaller | Promise<EmasCaller> {
     const need = (name: string): string => {
       const v = params.get(name);
       if (v === undefined || v === '') throw emas.missing(name);
@@ -95,11 +114,17 @@ export class EmasAuthenticator {
     if (ts === undefined) throw emas.timestampFormat();
     if (Math.abs(now - ts) > TIMESTAMP_WINDOW_MS) throw emas.timestampExpired();
 
-    const { key, emasAppKey, hmacKey } = ACCESS_KEY_ID_PATTERN.test(accessKeyId)
-      ? await this.keys.get(accessKeyId)
-      : { key: undefined, emasAppKey: undefined, hmacKey: undefined };
+    const request: SignedRequest = { method, params, form, accessKeyId, signature, nonce, now };
+    const entry = ACCESS_KEY_ID_PATTERN.test(accessKeyId) ? this.keys.get(accessKeyId) : NO_KEY;
+    return entry instanceof Promise ? entry.then((e) => this.verify(e, request)) : this.verify(entry, request);
+  }
+
+  /** The signature and the nonce of a request whose common parameters are well-formed, then its app. */
+  private verify(entry: KeyEntry, r: SignedRequest): EmasCaller | Promise<EmasCaller> {
+    const { key, emasAppKey, hmacKey } = entry;
     if (!key || !hmacKey) throw emas.accessKeyNotFound();
     if (key.disabledAt !== null) throw emas.accessKeyInactive();
+    const { method, params, form, accessKeyId, nonce, now } = r;
 
     let text: string;
     try {
@@ -112,7 +137,7 @@ export class EmasAuthenticator {
       // a value that is not well-formed Unicode cannot have been signed as POP signs
       throw emas.signatureMismatch('');
     }
-    if (!signatureMatches(signature, sign(hmacKey, text))) throw emas.signatureMismatch(text);
+    if (!signatureMatches(r.signature, sign(hmacKey, text))) throw emas.signatureMismatch(text);
     // Only a correctly signed request uses up its nonce: nobody else can burn a caller's nonces.
     // This node's memory answers its own replays (the store's, when it keeps them: SQLite's
     // log holds every live nonce of the file anyway); the store, when the nonce is used up
@@ -128,9 +153,12 @@ export class EmasAuthenticator {
     }
     this.pruneNonces(now);
 
-    const app = await this.ctx.apps.get(key.appKey);
-    if (!app || emasAppKey === undefined) throw emas.accessKeyNotFound();
-    return { app, accessKeyId, emasAppKey, nonce: { accessKeyId, nonce, now, expiresAt: now + NONCE_LIFETIME_MS } };
+    const caller = (app: AppRecord | undefined): EmasCaller => {
+      if (!app || emasAppKey === undefined) throw emas.accessKeyNotFound();
+      return { app, accessKeyId, emasAppKey, nonce: { accessKeyId, nonce, now, expiresAt: now + NONCE_LIFETIME_MS } };
+    };
+    const app = this.ctx.apps.lookup(key.appKey);
+    return app instanceof Promise ? app.then(caller) : caller(app);
   }
 
   /** Whether the store can use up a nonce in a push's own commit (then Push requests let it). */

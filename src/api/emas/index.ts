@@ -120,7 +120,9 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
     if (!version) throw emas.missing('Version');
     if (version !== EMAS_VERSION) throw emas.version();
 
-    const caller = await services.auth.authenticate(request.method, params, form);
+    const authenticated = services.auth.authenticate(request.method, params, form);
+    // awaited only when it is a promise (a key or app not cached): an await costs a turn of the microtask queue
+    const caller = authenticated instanceof Promise ? await authenticated : authenticated;
     const nonce = new NonceTicket(caller.nonce, (c) => services.auth.useNonce(c), NONCE_RIDERS.has(action) && services.auth.noncesRide);
     if (!nonce.canRide) await nonce.use();
     let result: Record<string, unknown>;

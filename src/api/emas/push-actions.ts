@@ -21,6 +21,7 @@ async function pushOne(a: ActionContext, t: TranslatedPush): Promise<Record<stri
   // (scheduled, idempotent) only after the nonce is used up
   const nonce = t.idempotentToken === undefined && t.target !== 'TBD' && t.pushTime === undefined ? a.nonce.ride() : undefined;
   if (nonce === undefined) await a.nonce.use();
+  if (t.idempotentToken === undefined) return { MessageId: await a.pushes.submit(app, t, nonce) };
   return a.pushes.idempotent(app, t.idempotentToken, async () => ({ MessageId: await a.pushes.submit(app, t, nonce) }));
 }
 
