@@ -83,6 +83,10 @@ describe('EMAS parameters', () => {
     assert.equal(parseUtcTime('2019-02-20T23:60:00Z'), undefined);
     assert.equal(parseUtcTime('2019-13-01T00:00:00Z'), undefined);
     assert.equal(parseUtcTime('2019-00-01T00:00:00Z'), undefined);
+    for (const bad of ['2019-02-20T00:00:00.Z', '2019-02-20T00:00:00.1234Z', '2019-02-20T00:00:00,5Z', ' 2019-02-20T00:00:0Z', '2019-2-20T00:00:00Z',
+      '2019-02-20t00:00:00Z', '2019-02-20T00:00:00z', '2019/02/20T00:00:00Z', '2019-02-20T00-00-00Z', '+19-02-20T00:00:00Z', '２０19-02-20T00:00:00Z', '']) {
+      assert.equal(parseUtcTime(bad), undefined, bad);
+    }
     let seed = 7;
     const pick = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     const two = (n: number) => String(n).padStart(2, '0');
