@@ -157,11 +157,13 @@ export function readForm(text: string, into: FormParams, maxParams: number): voi
       const eq = nextEq >= 0 && nextEq < end ? nextEq : -1;
       const rawName = eq < 0 ? text.slice(start, end) : text.slice(start, eq);
       readPart(rawName, name);
-      if (values.has(name.text)) throw emas.parameter(`${name.text.slice(0, 64)} is given more than once`);
-      if (values.size >= maxParams) throw emas.parameter(`more than ${maxParams} parameters`);
       const rawValue = eq < 0 ? '' : text.slice(eq + 1, end);
       readPart(rawValue, value);
+      // one lookup: a name already there leaves the size as it was (the request is refused)
+      const before = values.size;
       values.set(name.text, value.text);
+      if (values.size === before) throw emas.parameter(`${name.text.slice(0, 64)} is given more than once`);
+      if (before >= maxParams) throw emas.parameter(`more than ${maxParams} parameters`);
       const kept = eq >= 0 && name.encoded === rawName && value.encoded === rawValue;
       if (asSent) {
         if (name.text === 'Signature') {
