@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { ServerContext } from '../../context.js';
 import { ApiError } from '../../domain/errors.js';
 import { NonceUsedError } from '../../store/store-errors.js';
+import type { NonceClaim } from '../../store/types.js';
 import type { ActionHandler } from './action.js';
 import { EmasAuthenticator } from './auth.js';
 import { deviceActions } from './device-actions.js';
@@ -106,10 +107,12 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
     return sendError(request, reply, formatOf(request), e);
   });
 
+  const useNonce = (c: NonceClaim) => services.auth.useNonce(c);
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const form = collectParams(request);
     const params = form.values;
-    const format = (params.get('Format') ?? 'XML').toUpperCase();
+    const given = params.get('Format') ?? 'XML';
+    const format = given === 'JSON' || given === 'XML' ? given : given.toUpperCase();
     formats.set(request, format === 'JSON' ? 'JSON' : 'XML');
     if (format !== 'JSON' && format !== 'XML') throw emas.format('Format', 'Valid values: JSON, XML.');
     const action = params.get('Action');
@@ -123,7 +126,7 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
     const authenticated = services.auth.authenticate(request.method, params, form);
     // awaited only when it is a promise (a key or app not cached): an await costs a turn of the microtask queue
     const caller = authenticated instanceof Promise ? await authenticated : authenticated;
-    const nonce = new NonceTicket(caller.nonce, (c) => services.auth.useNonce(c), NONCE_RIDERS.has(action) && services.auth.noncesRide);
+    const nonce = new NonceTicket(caller.nonce, useNonce, NONCE_RIDERS.has(action) && services.auth.noncesRide);
     if (!nonce.canRide) await nonce.use();
     let result: Record<string, unknown>;
     try {
