@@ -56,10 +56,16 @@ function servicesOf(ctx: ServerContext): Shared {
   return s;
 }
 
-const formats = new WeakMap<FastifyRequest, Format>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The answer format an EMAS request asked for, once its parameters were read (null before). */
+    emasFormat: Format | null;
+  }
+}
 
 function formatOf(request: FastifyRequest): Format {
-  const known = formats.get(request);
+  // a request the EMAS plugin did not route (the EMAS-only port's not-found answer) has no field
+  const known = request.emasFormat;
   if (known) return known;
   // before the parameters were read (a body too large, say): the query may still tell
   const q = request.url.indexOf('?');
@@ -91,6 +97,8 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
   const bodyLimit = ctx.config.limits.bodyBytes;
 
   // RPC bodies are form-encoded whatever the Content-Type says; read them as text.
+  // a field of every request of this plugin from the start (one shape), not added to each afterwards
+  app.decorateRequest('emasFormat', null);
   app.removeAllContentTypeParsers();
   const asText = (_request: FastifyRequest, body: string | Buffer, done: (err: null, body: string | Buffer) => void) => done(null, body);
   app.addContentTypeParser('*', { parseAs: 'string' }, asText);
@@ -113,7 +121,7 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
     const params = form.values;
     const given = params.get('Format') ?? 'XML';
     const format = given === 'JSON' || given === 'XML' ? given : given.toUpperCase();
-    formats.set(request, format === 'JSON' ? 'JSON' : 'XML');
+    request.emasFormat = format === 'JSON' ? 'JSON' : 'XML';
     if (format !== 'JSON' && format !== 'XML') throw emas.format('Format', 'Valid values: JSON, XML.');
     const action = params.get('Action');
     if (!action) throw emas.missing('Action');
@@ -143,7 +151,7 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
     }
     // an action that neither carried its nonce nor used it up (none should): used up now
     if (nonce.open) await nonce.use();
-    return sendBody(reply, formats.get(request)!, `${action}Response`, { RequestId: newRequestId(), ...result });
+    return sendBody(reply, request.emasFormat, `${action}Response`, { RequestId: newRequestId(), ...result });
   };
   app.route({ method: ['GET', 'POST'], url: '/', handler: handle });
   app.route({
