@@ -96,6 +96,11 @@ export function paramGroup(step: (p: Params) => unknown): number {
     }
   }
   step(new Params(new Recording()));
+  return namedGroup(names);
+}
+
+/** A group of parameters given by name (see `paramGroup`, and `Params.allIn`). */
+export function namedGroup(names: Iterable<string>): number {
   if (nextGroupBit > 2 ** 30) throw new Error('too many parameter groups');
   const bit = nextGroupBit;
   nextGroupBit *= 2;
@@ -111,6 +116,8 @@ export function paramGroup(step: (p: Params) => unknown): number {
 export class Params {
   /** The groups (paramGroup bits) of the parameters given, once asked. */
   private given: number | undefined;
+  /** The groups that every parameter given belongs to, found with `given`. */
+  private every = 0;
 
   constructor(
     readonly all: ReadonlyMap<string, string>,
@@ -124,13 +131,29 @@ export class Params {
 
   /** Whether the request gives any parameter of `group` (even an empty one). */
   anyOf(group: number): boolean {
+    return (this.groups() & group) !== 0;
+  }
+
+  /** Whether every parameter the request gives belongs to `group` (true when it gives none). */
+  allIn(group: number): boolean {
+    this.groups();
+    return (this.every & group) !== 0;
+  }
+
+  private groups(): number {
     if (this.given === undefined) {
-      let bits = 0;
-      if (this.prefix === '') for (const name of this.all.keys()) bits |= GROUP_BITS.get(name) ?? 0;
-      else for (const name of this.names()) bits |= GROUP_BITS.get(name) ?? 0;
-      this.given = bits;
+      let any = 0;
+      let every = -1;
+      const names = this.prefix === '' ? this.all.keys() : this.names();
+      for (const name of names) {
+        const bits = GROUP_BITS.get(name) ?? 0;
+        any |= bits;
+        every &= bits;
+      }
+      this.given = any;
+      this.every = every;
     }
-    return (this.given & group) !== 0;
+    return this.given;
   }
 
   has(name: string): boolean {

@@ -1,7 +1,7 @@
 import { isRegistrationId } from '../../domain/names.js';
 import type { Audience, JsonObject, Platform, Push, TagExpression } from '../../domain/push.js';
 import { emas } from './errors.js';
-import type { Params } from './params.js';
+import { namedGroup, type Params } from './params.js';
 import { translateContent, translateSms, type DeviceType, type PushType } from './push-content.js';
 import { VENDOR_OPTION_PARAMS, vendorOptions } from './vendor-options.js';
 
@@ -43,6 +43,8 @@ const NOT_RAW = new Set([
   'SmsTemplateName', 'SmsSignName', 'SmsParams', 'SmsDelaySecs', 'SmsSendPolicy', 'iOSLiveActivityId',
   ...VENDOR_OPTION_PARAMS,
 ]);
+
+const TRANSLATED = namedGroup(NOT_RAW);
 
 export interface TranslatedPush {
   push: Push;
@@ -125,6 +127,7 @@ export function audienceOf(p: Params, target: Target): Audience {
 /** The vendor-only parameters, kept with the push as sent for the vendor channels. */
 function rawOf(p: Params): JsonObject {
   const raw: JsonObject = {};
+  if (p.allIn(TRANSLATED)) return raw;
   p.forEach((name, value) => {
     if (!NOT_RAW.has(name)) raw[name] = value;
   });
