@@ -8,14 +8,16 @@ import { ownCopy } from '../../util/own-copy.js';
  *
  * A table keyed by the nonce would dirty one page at a random place per claim, and each commit
  * writes every dirty page to the log in full: that page, not the check, was most of what a
- * signed request cost. Here claims are appended to a log in insertion order (a batch of
- * claims dirties the log's last page or two), and each process keeps the live nonces in
- * memory. A batch is claimed in one write transaction, which SQLite gives one process at a
- * time: inside it the process first reads what the others appended since its last batch,
- * then decides its own claims in log order. So two processes claiming one nonce at once still
- * see each other, and exactly one wins. A refused claim appends nothing. A nonce taken over
- * once expired gets a new row; its old one waits for the prune, which deletes the expired
- * head of the log. Rows are read in log order, so memory keeps a nonce's newest row.
+ * signed request cost. Here claims are appended to a log in insertion order, a batch of claims
+ * per row (one row, one bound JSON text per commit, rather than a row and three values per
+ * claim), and each process keeps the live nonces in memory. A batch is claimed in one write
+ * transaction, which SQLite gives one process at a time: inside it the process first reads
+ * what the others appended since its last batch, then decides its own claims in log order. So
+ * two processes claiming one nonce at once still see each other, and exactly one wins. A
+ * refused claim appends nothing. A nonce taken over once expired is appended again; its old
+ * claim waits for the prune, which deletes the expired head of the log (a row goes once the
+ * latest expiry of its claims passed). Rows are read in log order, so memory keeps a nonce's
+ * newest claim.
  *
  * Memory holds each live nonce as its key and the second it expires (a small integer, not an
  * object), about 150 bytes each: at a few thousand signed requests a second, 30 minutes of them
@@ -33,13 +35,12 @@ function liveAt(second: number, now: number): boolean {
 }
 
 
-/** Claims appended by one INSERT at most. */
-const APPEND_ROWS = 64;
-
-/** Rows read per event-loop turn when the log is first read. */
+/** Rows (batches) read per event-loop turn when the log is first read. */
 const LOAD_SLICE = 20_000;
 
-type LogRow = [id: number, accessKeyId: string, nonce: string, expiresAt: number];
+/** One claim as a batch row keeps it: [accessKeyId, nonce, expiresAt]. */
+type LoggedClaim = [accessKeyId: string, nonce: string, expiresAt: number];
+type LogRow = [id: number, claims: string];
 
 export class SqliteNonceLog {
   /** Live nonces of every process, by `accessKeyId \n nonce`: the second each expires, in about that order. */
@@ -50,23 +51,24 @@ export class SqliteNonceLog {
   private loading: Promise<void> | undefined;
   /** Whether that read is complete (claims can be decided). */
   loaded = false;
-  /** Multi-row appends by row count (one statement per batch size seen, up to APPEND_ROWS). */
-  private readonly appends: Database.Statement[] = [];
+  private readonly append: Database.Statement;
   private readonly since: Database.Statement;
   private readonly slice: Database.Statement;
   private readonly prune: Database.Statement;
   private readonly claimBatch: Database.Transaction<(batch: NonceClaim[]) => boolean[]>;
 
   constructor(private readonly db: Database.Database) {
-    this.since = db.prepare('SELECT id, access_key_id, nonce, expires_at FROM emas_nonce_log WHERE id > ? ORDER BY id').raw();
-    this.slice = db.prepare('SELECT id, access_key_id, nonce, expires_at FROM emas_nonce_log WHERE id > ? ORDER BY id LIMIT ?').raw();
-    // Rows expire in about log order (one lifetime for all): the expired head of the log goes;
-    // a row expired behind a live one waits for the next pass.
+    this.append = db.prepare('INSERT INTO emas_nonce_batches (expires_at, nonces, claims) VALUES (?, ?, ?)');
+    this.since = db.prepare('SELECT id, claims FROM emas_nonce_batches WHERE id > ? ORDER BY id').raw();
+    this.slice = db.prepare('SELECT id, claims FROM emas_nonce_batches WHERE id > ? ORDER BY id LIMIT ?').raw();
+    // Batches expire in about log order (one lifetime for all): the expired head of the log
+    // goes; a batch expired behind a live one waits for the next pass.
     this.prune = db.prepare(
-      `DELETE FROM emas_nonce_log WHERE id < coalesce(
-         (SELECT id FROM emas_nonce_log WHERE expires_at > ? ORDER BY id LIMIT 1),
-         (SELECT max(id) + 1 FROM emas_nonce_log), 0)`,
-    );
+      `DELETE FROM emas_nonce_batches WHERE id < coalesce(
+         (SELECT id FROM emas_nonce_batches WHERE expires_at > ? ORDER BY id LIMIT 1),
+         (SELECT max(id) + 1 FROM emas_nonce_batches), 0)
+       RETURNING nonces`,
+    ).pluck();
     this.claimBatch = db.transaction((batch: NonceClaim[]) => this.claimInTransaction(batch));
   }
 
@@ -139,18 +141,20 @@ export class SqliteNonceLog {
     this.loading = undefined;
   }
 
-  /** Deletes the log's expired rows (the head of the log up to the first live one) and forgets them; returns how many. */
+  /** Deletes the log's expired batches (the head of the log up to the first live one) and forgets them; returns how many claims went. */
   pruneExpired(now: number): number {
     this.sweep(now);
-    return this.prune.run(now).changes;
+    let claims = 0;
+    for (const n of this.prune.all(now) as number[]) claims += n;
+    return claims;
   }
 
   private claimInTransaction(batch: NonceClaim[]): boolean[] {
     this.readNew();
     // decided in memory first (a claim earlier in the batch is in memory already), then the
-    // fresh claims appended together: one statement (and one update of the id sequence) per
-    // batch rather than per claim
-    const params: (string | number)[] = [];
+    // fresh claims appended together as one row
+    const fresh: LoggedClaim[] = [];
+    let latest = 0;
     const answers = batch.map((c) => {
       const key = `${c.accessKeyId}\n${c.nonce}`;
       const held = this.live.get(key);
@@ -159,20 +163,12 @@ export class SqliteNonceLog {
       if (held !== undefined) this.live.delete(key);
       // a key of its own: the request's strings are slices of its body, which it would keep alive
       this.live.set(ownCopy(key), expirySecond(c.expiresAt));
-      params.push(c.accessKeyId, c.nonce, c.expiresAt);
+      fresh.push([c.accessKeyId, c.nonce, c.expiresAt]);
+      if (c.expiresAt > latest) latest = c.expiresAt;
       return true;
     });
-    for (let from = 0; from < params.length; from += APPEND_ROWS * 3) {
-      const rows = Math.min(APPEND_ROWS, (params.length - from) / 3);
-      this.seen = Number(this.appendStatement(rows).run(params.slice(from, from + rows * 3)).lastInsertRowid);
-    }
+    if (fresh.length > 0) this.seen = Number(this.append.run(latest, fresh.length, JSON.stringify(fresh)).lastInsertRowid);
     return answers;
-  }
-
-  private appendStatement(rows: number): Database.Statement {
-    return (this.appends[rows] ??= this.db.prepare(
-      `INSERT INTO emas_nonce_log (access_key_id, nonce, expires_at) VALUES ${new Array(rows).fill('(?, ?, ?)').join(', ')}`,
-    ));
   }
 
   /** Takes in the rows other processes appended since the last read. */
@@ -184,11 +180,13 @@ export class SqliteNonceLog {
   }
 
   private take(rows: Iterable<LogRow>): void {
-    for (const [id, accessKeyId, nonce, expiresAt] of rows) {
-      const key = `${accessKeyId}\n${nonce}`;
-      // moved to the end, where entries of its age are
-      this.live.delete(key);
-      this.live.set(key, expirySecond(expiresAt));
+    for (const [id, text] of rows) {
+      for (const [accessKeyId, nonce, expiresAt] of JSON.parse(text) as LoggedClaim[]) {
+        const key = `${accessKeyId}\n${nonce}`;
+        // moved to the end, where entries of its age are
+        this.live.delete(key);
+        this.live.set(key, expirySecond(expiresAt));
+      }
       this.seen = id;
     }
   }

@@ -645,4 +645,17 @@ export const MIGRATIONS: readonly string[] = [
     SELECT access_key_id, nonce, expires_at FROM emas_nonces ORDER BY expires_at;
   DROP TABLE emas_nonces;
   `,
+  // SignatureNonces appended a batch per row (see emas-nonce-log.ts): one row and one bound
+  // value per commit instead of a row and three values per claim. Live claims move over.
+  `
+  CREATE TABLE emas_nonce_batches (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    expires_at  INTEGER NOT NULL,
+    nonces      INTEGER NOT NULL,
+    claims      TEXT NOT NULL
+  );
+  INSERT INTO emas_nonce_batches (expires_at, nonces, claims)
+    SELECT expires_at, 1, json_array(json_array(access_key_id, nonce, expires_at)) FROM emas_nonce_log ORDER BY id;
+  DROP TABLE emas_nonce_log;
+  `,
 ];
