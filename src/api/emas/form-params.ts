@@ -29,6 +29,20 @@ const PLAIN = 0;
 const CANONICAL = 1;
 const OTHER = 2;
 
+/**
+ * Whether `a` sorts after `b` by code unit (as `a > b`). Consecutive names of a canonical query
+ * differ within their first few characters: a loop over them is cheaper than the generic
+ * comparison of two strings cut from the body.
+ */
+function isAfter(a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(i);
+    if (d !== 0) return d > 0;
+  }
+  return a.length > b.length;
+}
+
 /** Which of the three a raw name or value is, in one pass over its characters. */
 function kindOf(raw: string): typeof PLAIN | typeof CANONICAL | typeof OTHER {
   let kind: typeof PLAIN | typeof CANONICAL = PLAIN;
@@ -169,7 +183,7 @@ export function readForm(text: string, into: FormParams, maxParams: number): voi
         if (name.text === 'Signature') {
           signatureAt = start;
           signatureEnd = end;
-        } else if (kept && name.text === rawName && name.text > last) {
+        } else if (kept && name.text === rawName && isAfter(name.text, last)) {
           last = name.text;
         } else {
           // not the canonical query after all: the pairs before this one are kept as sent

@@ -27,7 +27,10 @@ import { statsActions } from './stats-actions.js';
 export const EMAS_VERSION = '2016-08-01';
 const MAX_PARAMS = 2000;
 
-const ACTIONS: Record<string, ActionHandler> = { ...pushActions, ...statsActions, ...deviceActions };
+/** Each action's handler and the root element of its answer (`PushResponse`, ...). */
+const ACTIONS = new Map<string, { handler: ActionHandler; root: string }>(
+  Object.entries({ ...pushActions, ...statsActions, ...deviceActions }).map(([name, handler]) => [name, { handler, root: `${name}Response` }]),
+);
 /** Actions that take no AppKey (they are about the caller, not one app). */
 const WITHOUT_APP_KEY = new Set(['ListSummaryApps']);
 
@@ -125,8 +128,8 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
     if (format !== 'JSON' && format !== 'XML') throw emas.format('Format', 'Valid values: JSON, XML.');
     const action = params.get('Action');
     if (!action) throw emas.missing('Action');
-    const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
-    if (!handler) throw emas.apiNotFound();
+    const known = ACTIONS.get(action);
+    if (!known) throw emas.apiNotFound();
     const version = params.get('Version');
     if (!version) throw emas.missing('Version');
     if (version !== EMAS_VERSION) throw emas.version();
@@ -144,14 +147,14 @@ export const emasApi: FastifyPluginAsync<EmasApiOptions> = async (app, { ctx, st
         const appKey = p.int('AppKey', { required: true, min: 0 });
         if (appKey !== caller.emasAppKey) throw emas.permission();
       }
-      result = await handler({ ctx, caller, p, pushes: services.pushes, nonce });
+      result = await known.handler({ ctx, caller, p, pushes: services.pushes, nonce });
     } catch (err) {
       nonce.afterFailure(err);
       throw err;
     }
     // an action that neither carried its nonce nor used it up (none should): used up now
     if (nonce.open) await nonce.use();
-    return sendBody(reply, request.emasFormat, `${action}Response`, { RequestId: newRequestId(), ...result });
+    return sendBody(reply, request.emasFormat, known.root, Object.assign({ RequestId: newRequestId() }, result));
   };
   app.route({ method: ['GET', 'POST'], url: '/', handler: handle });
   app.route({

@@ -291,13 +291,21 @@ export class Params {
 
 /** The items of a comma-separated list: trimmed, empty ones dropped, each once, in order. */
 function listItems(v: string): string[] {
-  const parts = v.split(',');
-  // short lists (nearly all) are checked pairwise; a Set pays off only for long ones
-  if (parts.length > 16) return [...new Set(parts.map((s) => s.trim()).filter((s) => s.length > 0))];
   const out: string[] = [];
-  for (const part of parts) {
-    const item = part.trim();
-    if (item.length > 0 && !out.includes(item)) out.push(item);
+  // short lists (nearly all) are deduplicated pairwise; past 16 items a Set takes over
+  let seen: Set<string> | undefined;
+  for (let start = 0; start <= v.length; ) {
+    let end = v.indexOf(',', start);
+    if (end < 0) end = v.length;
+    const item = v.slice(start, end).trim();
+    start = end + 1;
+    if (item.length === 0) continue;
+    if (seen === undefined && out.length >= 16) seen = new Set(out);
+    if (seen !== undefined) {
+      if (seen.has(item)) continue;
+      seen.add(item);
+    } else if (out.includes(item)) continue;
+    out.push(item);
   }
   return out;
 }
