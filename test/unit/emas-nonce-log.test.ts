@@ -27,6 +27,16 @@ const logged = (store: SqliteStore) =>
     (JSON.parse(text) as [string, string, number][]).map((c) => c[1]),
   );
 
+/** A file migrated up to (not including) the migration that holds `marker`, as an older release left it. */
+function fileBefore(path: string, marker: string): Database.Database {
+  const before = MIGRATIONS.findIndex((m) => m.includes(marker));
+  assert.ok(before > 0, marker);
+  const db = new Database(path);
+  for (let v = 0; v < before; v++) db.exec(MIGRATIONS[v]!);
+  db.pragma(`user_version = ${before}`);
+  return db;
+}
+
 describe('SQLite SignatureNonce log', () => {
   test('a node started again refuses the nonces used before, also past one slice of the first read', async () => {
     const path = dbPath();
@@ -117,11 +127,8 @@ describe('SQLite SignatureNonce log', () => {
 
   test('upgrading a file moves the live nonces of the old table into the log', async () => {
     const path = dbPath();
-    const old = new Database(path);
     // the file as it was before the first log (emas_nonce_log) replaced the table keyed by the nonce
-    const before = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE emas_nonce_log'));
-    for (let v = 0; v < before; v++) old.exec(MIGRATIONS[v]!);
-    old.pragma(`user_version = ${before}`);
+    const old = fileBefore(path, 'CREATE TABLE emas_nonce_log');
     old.prepare('INSERT INTO emas_nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?)').run('AK', 'kept', Date.now() + 60_000);
     old.close();
 
@@ -136,10 +143,7 @@ describe('SQLite SignatureNonce log', () => {
 
   test('upgrading a file moves the claims of the row-per-claim log into batches, in log order', async () => {
     const path = dbPath();
-    const old = new Database(path);
-    const before = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE emas_nonce_batches'));
-    for (let v = 0; v < before; v++) old.exec(MIGRATIONS[v]!);
-    old.pragma(`user_version = ${before}`);
+    const old = fileBefore(path, 'CREATE TABLE emas_nonce_batches');
     const insert = old.prepare('INSERT INTO emas_nonce_log (access_key_id, nonce, expires_at) VALUES (?, ?, ?)');
     insert.run('AK', 'first', 1_000);
     insert.run('AK', 'second', Date.now() + 60_000);
