@@ -18,6 +18,11 @@ export class ChannelCredentialService {
   private configured = new Map<string, Set<string>>();
   private refreshedAt = 0;
   private refreshing: Promise<void> | undefined;
+  /**
+   * Changes this node made while a snapshot was being read: the snapshot may predate them, so
+   * they are applied over it (otherwise a channel just set could vanish until the next refresh).
+   */
+  private madeDuringRefresh: [appKey: string, channel: string, on: boolean][] | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -98,6 +103,7 @@ export class ChannelCredentialService {
 
   async refresh(): Promise<void> {
     this.refreshing ??= (async () => {
+      this.madeDuringRefresh = [];
       try {
         const next = new Map<string, Set<string>>();
         for (const r of await this.store.list()) {
@@ -105,11 +111,13 @@ export class ChannelCredentialService {
           if (!set) next.set(r.appKey, (set = new Set()));
           set.add(r.channel);
         }
+        for (const [appKey, channel, on] of this.madeDuringRefresh) markIn(next, appKey, channel, on);
         this.configured = next;
         this.refreshedAt = Date.now();
       } catch {
         // store closing: keep the last snapshot
       } finally {
+        this.madeDuringRefresh = undefined;
         this.refreshing = undefined;
       }
     })();
@@ -117,11 +125,16 @@ export class ChannelCredentialService {
   }
 
   private mark(appKey: string, channel: string, on: boolean): void {
-    let set = this.configured.get(appKey);
-    if (!set) this.configured.set(appKey, (set = new Set()));
-    if (on) set.add(channel);
-    else set.delete(channel);
+    markIn(this.configured, appKey, channel, on);
+    this.madeDuringRefresh?.push([appKey, channel, on]);
   }
+}
+
+function markIn(snapshot: Map<string, Set<string>>, appKey: string, channel: string, on: boolean): void {
+  let set = snapshot.get(appKey);
+  if (!set) snapshot.set(appKey, (set = new Set()));
+  if (on) set.add(channel);
+  else set.delete(channel);
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
