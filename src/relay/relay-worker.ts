@@ -298,8 +298,24 @@ export class RelayWorker {
       const jittered = backoff / 2 + Math.random() * (backoff / 2);
       outcome.retry = { nums: [...retry], attempts, nextAt: Date.now() + Math.max(retryAfter, jittered) };
     }
-    if (!(await this.store.relay.complete(outcome))) {
+    if (!(await this.confirm(outcome))) {
       this.logger.warn({ msgId: work.msgId, slice: work.id }, 'relay slice was confirmed by another node; its retries stay with that node');
+    }
+  }
+
+  /**
+   * Records what the vendors answered. The sends are done by now, so a store error is tried again
+   * a few times before the slice falls back to being redone (which would send it twice).
+   */
+  private async confirm(outcome: RelayOutcome): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.relay.complete(outcome);
+      } catch (err) {
+        if (attempt >= CONFIRM_ATTEMPTS || this.stopped) throw err;
+        this.logger.warn({ err, msgId: outcome.work.msgId, attempt }, 'relay results not recorded; trying again');
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
     }
   }
 
@@ -340,6 +356,9 @@ export class RelayWorker {
     return g;
   }
 }
+
+/** Tries at recording a slice's results before it is redone. */
+const CONFIRM_ATTEMPTS = 3;
 
 function defaultToken(id: string, d: RelayDevice) {
   const token = (d.tokens as Record<string, RelayTarget['token'] | undefined>)[id];

@@ -3,6 +3,7 @@ import { addAll, parseTokens, retrySlice, tokenOf } from '../relay-helpers.js';
 import type { RelayDevice, RelayOutcome, RelayQueue, RelayReceiptRow, RelayWork } from '../relay-types.js';
 import { msgIdParam, type Row, type Db, type Queryable } from './db.js';
 import { countOf } from './query-helpers.js';
+import { retryOnConflict } from './retry.js';
 import { addQuotaUse } from './vendor-store.js';
 
 function toWork(row: Row): RelayWork {
@@ -80,51 +81,54 @@ export function postgresRelayQueue(db: Db): RelayQueue {
     async complete(o: RelayOutcome) {
       const { work } = o;
       const msgId = msgIdParam(work.msgId);
-      return db.tx(async (c) => {
-        // the slice is ours to confirm only while no other node took its lease over
-        const removed = await c.query('DELETE FROM relay_queue WHERE id = $1 AND claimed_by IS NOT DISTINCT FROM $2', [work.id, work.claimedBy]);
-        const held = removed.rowCount === 1;
-        if (held && o.retry && o.retry.nums.length > 0) {
-          const slice = retrySlice(o.retry.nums);
-          await c.query('INSERT INTO relay_queue (msg_id, app_key, lo, hi, nums, attempts, next_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-            msgId,
-            work.appKey,
-            slice.lo,
-            slice.hi,
-            slice.bitmap,
-            o.retry.attempts,
-            // BIGINT takes no fraction: a jittered delay is rounded up to the next millisecond
-            Math.ceil(o.retry.nextAt),
-          ]);
-        }
-        // rows are locked in one order (channel, then device) so two confirmations never deadlock
-        const results = [...o.results].filter((r) => r.sent.length + r.failed.length + r.dead.length + (r.fallback?.length ?? 0) > 0).sort((a, b) => (a.channel < b.channel ? -1 : 1));
-        for (const r of results) await mergeReceipt(c, msgId, r);
-        const dead = [...o.deadTokens].sort((a, b) => a.num - b.num);
-        for (const d of dead) {
-          // A Live Activity's token lives in its own table; that exact token goes, whatever activity.
-          if (d.channel === 'apns_activity') {
-            await c.query('DELETE FROM live_activity_tokens WHERE app_key = $1 AND num = $2 AND token = $3', [work.appKey, d.num, d.token]);
-            continue;
+      // a confirmation that lost a race (deadlock) runs again: redoing the slice would send twice
+      return retryOnConflict(() =>
+        db.tx(async (c) => {
+          // the slice is ours to confirm only while no other node took its lease over
+          const removed = await c.query('DELETE FROM relay_queue WHERE id = $1 AND claimed_by IS NOT DISTINCT FROM $2', [work.id, work.claimedBy]);
+          const held = removed.rowCount === 1;
+          if (held && o.retry && o.retry.nums.length > 0) {
+            const slice = retrySlice(o.retry.nums);
+            await c.query('INSERT INTO relay_queue (msg_id, app_key, lo, hi, nums, attempts, next_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+              msgId,
+              work.appKey,
+              slice.lo,
+              slice.hi,
+              slice.bitmap,
+              o.retry.attempts,
+              // BIGINT takes no fraction: a jittered delay is rounded up to the next millisecond
+              Math.ceil(o.retry.nextAt),
+            ]);
           }
-          const row = (await c.query('SELECT tokens FROM devices WHERE app_key = $1 AND num = $2 FOR UPDATE', [work.appKey, d.num])).rows[0] as Row | undefined;
-          if (!row) continue;
-          const tokens = parseTokens(row.tokens);
-          // Only the token that was tried: a device that registered a new one since keeps it.
-          if (tokenOf(tokens as VendorTokens, d.channel) !== d.token) continue;
-          delete tokens[d.channel];
-          await c.query('UPDATE devices SET tokens = $3 WHERE app_key = $1 AND num = $2', [work.appKey, d.num, JSON.stringify(tokens)]);
-        }
-        const badges = [...o.badges].sort((a, b) => a.num - b.num);
-        for (const b of badges) {
-          await c.query(
-            'INSERT INTO device_badges (app_key, num, badge) VALUES ($1, $2, $3) ON CONFLICT (app_key, num) DO UPDATE SET badge = excluded.badge',
-            [work.appKey, b.num, b.badge],
-          );
-        }
-        await addQuotaUse(c, (o.quotaUse ?? []).map((q) => ({ ...q, appKey: work.appKey })));
-        return held;
-      });
+          // rows are locked in one order (channel, then device) so two confirmations never deadlock
+          const results = [...o.results].filter((r) => r.sent.length + r.failed.length + r.dead.length + (r.fallback?.length ?? 0) > 0).sort((a, b) => (a.channel < b.channel ? -1 : 1));
+          for (const r of results) await mergeReceipt(c, msgId, r);
+          const dead = [...o.deadTokens].sort((a, b) => a.num - b.num);
+          for (const d of dead) {
+            // A Live Activity's token lives in its own table; that exact token goes, whatever activity.
+            if (d.channel === 'apns_activity') {
+              await c.query('DELETE FROM live_activity_tokens WHERE app_key = $1 AND num = $2 AND token = $3', [work.appKey, d.num, d.token]);
+              continue;
+            }
+            const row = (await c.query('SELECT tokens FROM devices WHERE app_key = $1 AND num = $2 FOR UPDATE', [work.appKey, d.num])).rows[0] as Row | undefined;
+            if (!row) continue;
+            const tokens = parseTokens(row.tokens);
+            // Only the token that was tried: a device that registered a new one since keeps it.
+            if (tokenOf(tokens as VendorTokens, d.channel) !== d.token) continue;
+            delete tokens[d.channel];
+            await c.query('UPDATE devices SET tokens = $3 WHERE app_key = $1 AND num = $2', [work.appKey, d.num, JSON.stringify(tokens)]);
+          }
+          const badges = [...o.badges].sort((a, b) => a.num - b.num);
+          for (const b of badges) {
+            await c.query(
+              'INSERT INTO device_badges (app_key, num, badge) VALUES ($1, $2, $3) ON CONFLICT (app_key, num) DO UPDATE SET badge = excluded.badge',
+              [work.appKey, b.num, b.badge],
+            );
+          }
+          await addQuotaUse(c, (o.quotaUse ?? []).map((q) => ({ ...q, appKey: work.appKey })));
+          return held;
+        }),
+      );
     },
     async pending() {
       return countOf(db, 'SELECT count(*) AS n FROM relay_queue');
