@@ -59,7 +59,10 @@ describe('relay to Huawei HMS, HarmonyOS and Honor, with receipts', () => {
       notification: { android: { alert: 'to phones', title: 'T' }, hmos: { alert: 'to harmony', category: 'IM' } },
       options: { third_party_channel: { huawei: { distribution: 'ospush', importance: 'NORMAL', channel_id: 'chan-hw' }, honor: { distribution: 'ospush' } } },
     });
-    await until(() => hms.sends.length === 1 && honor.sends.length === 1 && hmos.sends.length === 1, 'one request to each vendor');
+    await until(
+      () => hms.sends.length === 1 && honor.sends.length === 1 && hmos.sends.length === 1,
+      () => `one request to each vendor (HMS ${hms.sends.length}, Honor ${honor.sends.length}, HarmonyOS ${hmos.sends.length})`,
+    );
     const m = hms.sends[0]!.body.message;
     assert.deepEqual(m.token, ['hw-token-1']);
     assert.equal(m.android!.bi_tag, msgId);

@@ -80,7 +80,8 @@ export async function startTestServer(patch: ConfigPatch = {}, options: NodeOpti
     ...patch,
     port: 0,
     dataDir,
-    logLevel: 'silent',
+    // TEST_LOG_LEVEL=warn shows a test node's log while looking into a failure
+    logLevel: (process.env.TEST_LOG_LEVEL ?? 'silent') as Config['logLevel'],
     limits: { ...DEFAULT_CONFIG.limits, ...patch.limits },
     http: { ...DEFAULT_CONFIG.http, ...patch.http },
     store: { ...DEFAULT_CONFIG.store, synchronous: 'normal', ...patch.store },
