@@ -42,6 +42,10 @@ describe('receipts survive kill -9 of the server', () => {
     const url = server.url;
 
     const received = new Map<string, number>();
+    // The last push is clicked just before the crash: clicked at once like the others, its clicks
+    // could all be saved and confirmed before the kill, and the crash would catch none in flight.
+    const lastAlert = `n${PUSHES - 1}`;
+    const heldClicks: (() => void)[] = [];
     for (let i = 0; i < DEVICES; i++) {
       const c = new BorealisClient({
         server: url,
@@ -50,12 +54,15 @@ describe('receipts survive kill -9 of the server', () => {
         WebSocket: WebSocket as unknown as WebSocketConstructor,
         reconnect: { minDelayMs: 100, maxDelayMs: 500 },
       });
-      // half the devices open every notification at once: a burst of clicks right behind the
-      // acks (a click counts as received too, so the other half's acks stand on their own)
+      // half the devices open every notification at once (the last one just before the crash): a
+      // burst of clicks right behind the acks (a click counts as received too, so the other
+      // half's acks stand on their own)
       const clicks = i % 2 === 0;
       c.on('notification', (p) => {
         received.set(p.msgId, (received.get(p.msgId) ?? 0) + 1);
-        if (clicks) c.click(p.msgId);
+        if (!clicks) return;
+        if (p.notification?.alert === lastAlert) heldClicks.push(() => c.click(p.msgId));
+        else c.click(p.msgId);
       });
       c.on('error', () => {});
       clients.push(c);
@@ -76,6 +83,8 @@ describe('receipts survive kill -9 of the server', () => {
       msgIds.push(((await res.json()) as { msg_id: string }).msg_id);
     }
     await waitFor(() => msgIds.every((id) => received.get(id) === DEVICES), 30_000);
+    assert.equal(heldClicks.length, DEVICES / 2);
+    for (const click of heldClicks) click();
 
     const unconfirmed = () => clients.reduce((n, c) => n + c.unconfirmed.acks + c.unconfirmed.clicks, 0);
     const acksInFlight = clients.reduce((n, c, i) => n + (i % 2 === 1 ? c.unconfirmed.acks : 0), 0);
