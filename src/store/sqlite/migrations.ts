@@ -658,4 +658,11 @@ export const MIGRATIONS: readonly string[] = [
     SELECT expires_at, 1, json_array(json_array(access_key_id, nonce, expires_at)) FROM emas_nonce_log ORDER BY id;
   DROP TABLE emas_nonce_log;
   `,
+  // The inbox's expiry index also orders by push. Keyed on the expiry alone, the entries of one
+  // expiry (an EMAS campaign's ExpireTime, ...) sorted by device, so each push wrote a page per
+  // target across that range; by push, a push's entries go at the end, as with rising expiries.
+  `
+  DROP INDEX inbox_by_expiry;
+  CREATE INDEX inbox_by_expiry ON inbox (expires_at, msg_id);
+  `,
 ];
