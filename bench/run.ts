@@ -3,6 +3,7 @@ import { benchCluster, benchClusterAccept } from './cluster.js';
 import { benchConnections } from './connections.js';
 import { benchEmasAccept } from './emas-accept.js';
 import { benchFanout } from './fanout.js';
+import { benchInboxExpiry } from './inbox-expiry.js';
 import { benchLatency } from './latency.js';
 import { benchPushAccept } from './push-accept.js';
 import { benchSoak } from './soak.js';
@@ -19,6 +20,7 @@ import { fmt, machine, runStamp } from './lib.js';
 const BENCHES: Record<string, (seconds: number) => Promise<string[]>> = {
   'push-accept': benchPushAccept,
   'emas-accept': benchEmasAccept,
+  'inbox-expiry': benchInboxExpiry,
   latency: benchLatency,
   connections: benchConnections,
   fanout: benchFanout,
