@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { describe, test } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { fileBefore, scratchDbPath } from '../helpers/sqlite-files.js';
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function dbPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nonce-log-'));
-  dirs.push(dir);
-  return join(dir, 'b.db');
-}
+const dbPath = () => scratchDbPath('nonce-log');
 
 const open = (path: string) => new SqliteStore({ path, synchronous: 'full' });
 /** Claims in the log, over all its batches. */
@@ -26,16 +13,6 @@ const logged = (store: SqliteStore) =>
   (store.db.prepare('SELECT claims FROM emas_nonce_batches ORDER BY id').pluck().all() as string[]).flatMap((text) =>
     (JSON.parse(text) as [string, string, number][]).map((c) => c[1]),
   );
-
-/** A file migrated up to (not including) the migration that holds `marker`, as an older release left it. */
-function fileBefore(path: string, marker: string): Database.Database {
-  const before = MIGRATIONS.findIndex((m) => m.includes(marker));
-  assert.ok(before > 0, marker);
-  const db = new Database(path);
-  for (let v = 0; v < before; v++) db.exec(MIGRATIONS[v]!);
-  db.pragma(`user_version = ${before}`);
-  return db;
-}
 
 describe('SQLite SignatureNonce log', () => {
   test('a node started again refuses the nonces used before, also past one slice of the first read', async () => {

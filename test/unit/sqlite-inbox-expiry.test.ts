@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import type Database from 'better-sqlite3';
+import { describe, test } from 'node:test';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { fileBefore, scratchDbPath } from '../helpers/sqlite-files.js';
 
 const NEW_INDEX = 'CREATE INDEX inbox_by_expiry ON inbox (expires_at, msg_id)';
-
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function dbPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'inbox-expiry-'));
-  dirs.push(dir);
-  return join(dir, 'b.db');
-}
+const dbPath = () => scratchDbPath('inbox-expiry');
 
 const indexColumns = (db: Database.Database) => (db.prepare("SELECT name FROM pragma_index_info('inbox_by_expiry') ORDER BY seqno").pluck().all() as string[]).join(',');
 
@@ -39,11 +26,7 @@ describe('SQLite inbox expiry index', () => {
 
   test('a file of the previous release gets the new index, its entries kept', async () => {
     const path = dbPath();
-    const before = MIGRATIONS.findIndex((m) => m.includes(NEW_INDEX));
-    assert.ok(before > 0);
-    const old = new Database(path);
-    for (let v = 0; v < before; v++) old.exec(MIGRATIONS[v]!);
-    old.pragma(`user_version = ${before}`);
+    const old = fileBefore(path, NEW_INDEX);
     assert.equal(indexColumns(old), 'expires_at');
     const insert = old.prepare('INSERT INTO inbox (app_key, num, msg_id, expires_at) VALUES (?, ?, ?, ?)');
     for (let num = 1; num <= 50; num++) for (let msg = 1; msg <= 4; msg++) insert.run('app', num, msg, msg <= 2 ? 1_000 : 5_000);
